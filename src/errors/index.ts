@@ -1,0 +1,170 @@
+/**
+ * Tugboat's error classes. Few classes, each carrying data; one place (the
+ * CLI's top level, the server's error handler) maps them to exit codes or
+ * HTTP statuses. Messages name the action and the thing, then the fix.
+ *
+ * This module imports nothing.
+ */
+
+/** Stable error codes. The CLI maps each to an exit code ({@link exitCodeFor}). */
+export type ErrorCode =
+  | 'USAGE' // bad flags, bad reference, unsafe input: exit 2
+  | 'UNSAFE_INPUT' // hostile digest, path escape, oversized manifest: exit 2
+  | 'INTEGRITY' // digest or size mismatch: exit 3
+  | 'TRANSIENT' // network / 408 / 429 / 5xx that outlived retries: exit 4
+  | 'AUTH' // 401 / 403 / missing credentials: exit 5
+  | 'TLS' // certificate verification, handshake: exit 5
+  | 'NOT_FOUND' // manifest / blob / repository unknown: exit 1
+  | 'UNSUPPORTED' // e.g. writing schema1, unknown media type where one is required: exit 1
+  | 'REGISTRY' // any other registry answer: exit 1
+  | 'IO' // local filesystem: exit 1
+  | 'ABORTED' // cancelled by signal / timeout: exit 1
+  | 'INTERNAL';
+
+export interface TugErrorOptions {
+  cause?: unknown;
+  /** A hint for the user: what to do next. Appended to the message by {@link TugError.describe}. */
+  hint?: string;
+}
+
+/** Base class of every error Tugboat throws on purpose. */
+export class TugError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: TugErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TugError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  /** One line for a person: message, then the hint if any. */
+  describe(): string {
+    return this.hint ? `${this.message} (${this.hint})` : this.message;
+  }
+}
+
+export type HttpMethod = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+
+/** An answer from a registry that we could not use. */
+export class RegistryError extends TugError {
+  readonly status: number | undefined;
+  readonly method: string;
+  /** The request URL with any credentials and query secrets removed. */
+  readonly url: string;
+  /** The registry's own error codes from the body (`errors[].code`), e.g. `MANIFEST_UNKNOWN`. */
+  readonly diagnostics: readonly string[];
+  /** True when retrying the same request may succeed (network error, 408, 429, 5xx). */
+  readonly temporary: boolean;
+  /** Seconds the registry asked us to wait (Retry-After), if it said. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    data: {
+      status?: number;
+      method: string;
+      url: string;
+      diagnostics?: readonly string[];
+      temporary?: boolean;
+      retryAfterMs?: number;
+    },
+    options: TugErrorOptions = {},
+  ) {
+    super(code, message, options);
+    this.name = 'RegistryError';
+    this.status = data.status;
+    this.method = data.method;
+    this.url = redactUrl(data.url);
+    this.diagnostics = data.diagnostics ?? [];
+    this.temporary = data.temporary ?? false;
+    this.retryAfterMs = data.retryAfterMs;
+  }
+}
+
+/** A failure while copying one image, saying which side and which step failed. */
+export class CopyError extends TugError {
+  readonly op: string;
+  readonly side: 'source' | 'destination' | 'engine';
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    data: { op: string; side: 'source' | 'destination' | 'engine' },
+    options: TugErrorOptions = {},
+  ) {
+    super(code, message, options);
+    this.name = 'CopyError';
+    this.op = data.op;
+    this.side = data.side;
+  }
+}
+
+/** Exit codes of the `tug` CLI, stable for scripts. */
+export const ExitCode = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  INTEGRITY: 3,
+  TRANSIENT: 4,
+  AUTH: 5,
+} as const;
+
+export function exitCodeFor(err: unknown): number {
+  if (!(err instanceof TugError)) return ExitCode.FAILURE;
+  switch (err.code) {
+    case 'USAGE':
+    case 'UNSAFE_INPUT':
+      return ExitCode.USAGE;
+    case 'INTEGRITY':
+      return ExitCode.INTEGRITY;
+    case 'TRANSIENT':
+      return ExitCode.TRANSIENT;
+    case 'AUTH':
+    case 'TLS':
+      return ExitCode.AUTH;
+    default:
+      return ExitCode.FAILURE;
+  }
+}
+
+/** Wraps an error with context (`copying "x": ...`) while keeping its code and data. */
+export function withContext(err: unknown, context: string): TugError {
+  if (err instanceof TugError) {
+    // Keep the original class and fields: only the message gains context.
+    const wrapped = Object.create(Object.getPrototypeOf(err)) as TugError;
+    Object.assign(wrapped, err);
+    Object.defineProperty(wrapped, 'message', { value: `${context}: ${err.message}`, enumerable: false, writable: true });
+    Object.defineProperty(wrapped, 'stack', { value: err.stack, enumerable: false, writable: true });
+    if (err.cause !== undefined) Object.defineProperty(wrapped, 'cause', { value: err.cause, enumerable: false });
+    return wrapped;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return new TugError('INTERNAL', `${context}: ${redactSecrets(msg)}`, { cause: err });
+}
+
+/** Removes userinfo and well-known secret query parameters from a URL string. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = u.username ? 'REDACTED' : '';
+      u.password = '';
+    }
+    for (const key of [...u.searchParams.keys()]) {
+      if (/token|signature|sig|password|secret|credential|auth/i.test(key)) u.searchParams.set(key, 'REDACTED');
+    }
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Removes things that look like credentials from free text (Basic/Bearer headers, user:pass@). */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 REDACTED')
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, '$1REDACTED@');
+}

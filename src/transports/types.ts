@@ -1,0 +1,174 @@
+/**
+ * The transport interfaces. The copy engine is written against these only;
+ * each transport (docker/, dir/, oci-layout/, oci-archive/, docker-archive/,
+ * registry-dir/) implements them in `<name>-transport.ts`, `<name>-source.ts`
+ * and `<name>-destination.ts`.
+ *
+ * Contract, in the spirit of containers/image `types/types.go`:
+ * - Sources are raw: they return bytes as stored, unverified. The engine
+ *   verifies every manifest and blob against its digest and size.
+ * - A destination commits a blob only if the stream it was given ends
+ *   cleanly: the engine hands it a verifying stream that errors instead of
+ *   ending when the digest or size is wrong. Local destinations write to a
+ *   temporary file and rename it into place on success.
+ * - Call order on a destination: `hasBlob`/`putBlob` for every blob (in
+ *   parallel), then `putManifest` for each instance manifest, then
+ *   `putManifest` for the top-level manifest or index, then `commit`, then
+ *   `close`. `close` is always called, also after an error; a destination
+ *   closed without `commit` leaves no tag / index entry pointing anywhere new.
+ * - Optional capabilities (mounting, deleting, listing tags) are separate
+ *   interfaces checked with the type guards below.
+ */
+import type { Readable } from 'node:stream';
+import type { Descriptor } from '../oci/manifest.ts';
+import type { Digest } from '../reference/digest.ts';
+
+/** Credentials for one registry. Never logged; never passed in argv. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** Events transports report for the CLI / server to show. Libraries never print. */
+export type TransportEvent =
+  | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'resume'; what: string; offset: number }
+  | { type: 'notice'; message: string };
+
+/**
+ * Everything a transport may need from the caller, per side of a copy
+ * (containers/image calls this SystemContext). All fields optional.
+ */
+export interface SystemContext {
+  /** `--creds user:pass`: overrides any auth file. */
+  credentials?: Credentials | undefined;
+  /** `--registry-token`: a bearer token used as is. */
+  registryToken?: string | undefined;
+  /** `--authfile`; else REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json. */
+  authFile?: string | undefined;
+  /** Verify TLS certificates (default true). */
+  tlsVerify?: boolean | undefined;
+  /** Directory with ca.crt / *.crt, client.cert, client.key (containers-certs.d(5)). */
+  certDir?: string | undefined;
+  /** Talk plain HTTP to the registry. Never chosen silently; see the docker transport. */
+  plainHttp?: boolean | undefined;
+  /** Retries on transient errors (default 5 attempts). */
+  retryMaxAttempts?: number | undefined;
+  /** Cap on a single backoff / Retry-After wait in ms (default 30 s). */
+  retryMaxDelayMs?: number | undefined;
+  /** Scratch space for transports that need it (archives); default os.tmpdir(). */
+  tmpDir?: string | undefined;
+  /** User-Agent header. */
+  userAgent?: string | undefined;
+  onEvent?: ((e: TransportEvent) => void) | undefined;
+}
+
+/** A parsed `transport:reference` name such as `docker://nginx:1.27` or `oci:/tmp/x:1`. */
+export interface ImageReference {
+  readonly transport: Transport;
+  /** The part after the transport prefix, normalised. */
+  readonly reference: string;
+  /** `transport:reference`, as a user would type it. */
+  toString(): string;
+  newSource(ctx: SystemContext): Promise<ImageSource>;
+  newDestination(ctx: SystemContext): Promise<ImageDestination>;
+}
+
+export interface Transport {
+  /** The prefix without its colon(s): `docker`, `dir`, `oci`, `oci-archive`, `docker-archive`, `registry-dir`. */
+  readonly name: string;
+  /** Parses the text after `name:` (for docker, after `docker://`). Throws USAGE naming the bad part. */
+  parse(reference: string): ImageReference;
+}
+
+export interface RawManifest {
+  bytes: Uint8Array;
+  /** The media type the transport reported (Content-Type, index.json entry, ...). May be undefined. */
+  mediaType: string | undefined;
+  /** The digest the transport claims (e.g. Docker-Content-Digest). The engine checks it. */
+  claimedDigest?: Digest | undefined;
+}
+
+export interface BlobOptions {
+  signal?: AbortSignal | undefined;
+}
+
+export interface ImageSource {
+  readonly reference: ImageReference;
+  /**
+   * The top-level manifest (or index) when `digest` is undefined; otherwise
+   * the manifest with that digest (an index instance). Raw and unverified.
+   */
+  getManifest(digest?: Digest, options?: BlobOptions): Promise<RawManifest>;
+  /**
+   * A stream of the blob's stored bytes. The caller owns the stream and must
+   * consume or destroy it. Remote sources resume interrupted downloads
+   * internally (HTTP Range) and only splice a matching 206.
+   */
+  getBlob(desc: Descriptor, options?: BlobOptions): Promise<Readable>;
+  close(): Promise<void>;
+}
+
+export interface PutManifestOptions {
+  /**
+   * True for an instance of an index (written by digest only); false for the
+   * top-level manifest, which is what the destination's tag / name points at.
+   */
+  instance: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ImageDestination {
+  readonly reference: ImageReference;
+  /** Whether the destination can store an index / manifest list (docker-archive cannot). */
+  readonly supportsIndex: boolean;
+  /** True when the destination already stores this blob (verified by digest and size where possible). */
+  hasBlob(desc: Descriptor, options?: BlobOptions): Promise<boolean>;
+  /**
+   * Stores a blob from `stream`, which the engine has wrapped in a verifying
+   * stream. Must not make the blob visible unless the stream ends cleanly.
+   */
+  putBlob(desc: Descriptor, stream: Readable, options?: BlobOptions): Promise<void>;
+  /** Stores a manifest whose bytes the engine has verified against `digest`. */
+  putManifest(manifest: { bytes: Uint8Array; mediaType: string; digest: Digest }, options: PutManifestOptions): Promise<void>;
+  /** Makes the result visible (index.json entry, archive rename...). Idempotent. */
+  commit(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where a registry-backed source or destination lives; lets the engine mount blobs across repositories. */
+export interface RegistryLocated {
+  readonly registryLocation: { registry: string; repository: string };
+}
+
+/** A destination that can mount a blob from another repository on the same registry without moving bytes. */
+export interface BlobMounter extends RegistryLocated {
+  /** Returns true when the blob is now in the destination repository. */
+  mountBlob(desc: Descriptor, fromRepository: string, options?: BlobOptions): Promise<boolean>;
+}
+
+/** An {@link ImageReference} whose transport can list the tags of its repository (docker://, oci:, registry-dir:). */
+export interface TagLister {
+  listTags(ctx: SystemContext, options?: BlobOptions): Promise<string[]>;
+}
+
+/** An {@link ImageReference} that can be deleted (docker:// by digest, oci: / registry-dir: tag removal). */
+export interface Deleter {
+  deleteImage(ctx: SystemContext, options?: BlobOptions): Promise<void>;
+}
+
+export function isRegistryLocated(x: unknown): x is RegistryLocated {
+  return typeof x === 'object' && x !== null && 'registryLocation' in x;
+}
+
+export function isBlobMounter(x: unknown): x is BlobMounter {
+  return isRegistryLocated(x) && typeof (x as Partial<BlobMounter>).mountBlob === 'function';
+}
+
+export function isTagLister(x: unknown): x is TagLister {
+  return typeof x === 'object' && x !== null && typeof (x as Partial<TagLister>).listTags === 'function';
+}
+
+export function isDeleter(x: unknown): x is Deleter {
+  return typeof x === 'object' && x !== null && typeof (x as Partial<Deleter>).deleteImage === 'function';
+}

@@ -1,0 +1,169 @@
+/**
+ * Starts the real CNCF distribution registry (Debian's `docker-registry`) on
+ * a free loopback port with a temporary storage directory, optionally with
+ * htpasswd auth and TLS from a CA generated for the test. Every registry
+ * started here is killed when the test process exits.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, fetch as undiciFetch } from 'undici';
+
+export const REGISTRY_BIN = '/usr/bin/docker-registry';
+
+export interface RegistryOptions {
+  /** htpasswd users: { user: password } */
+  users?: Record<string, string>;
+  /** Serve HTTPS with a certificate from a generated CA. */
+  tls?: boolean;
+  /** Serve this storage directory instead of a fresh temp one (registry-dir tests). */
+  rootDirectory?: string;
+  /** Extra text appended to the log (debugging). */
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+}
+
+export interface TestRegistry {
+  /** `127.0.0.1:PORT` */
+  host: string;
+  port: number;
+  /** `http://127.0.0.1:PORT` or `https://...` */
+  url: string;
+  /** Storage root (docker/registry/v2 lives below it). */
+  root: string;
+  /** Directory holding ca.crt (containers-certs.d layout) when tls is on. */
+  certDir?: string;
+  /** PEM of the CA, when tls is on. */
+  caPem?: string;
+  stop(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolvePort(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Generates a CA and a server certificate for 127.0.0.1 / localhost with openssl. */
+export function makeTlsFiles(dir: string): { caPem: string; cert: string; key: string; caFile: string } {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=tugboat-test-ca']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext']);
+  return { caPem: execFileSync('cat', [join(dir, 'ca.crt')]).toString(), cert: join(dir, 'server.crt'), key: join(dir, 'server.key'), caFile: join(dir, 'ca.crt') };
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
+  const work = mkdtempSync(join(tmpdir(), 'tug-registry-'));
+  const root = options.rootDirectory ?? join(work, 'storage');
+  let lastError = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const lines = [
+      'version: 0.1',
+      'log:',
+      `  level: ${options.logLevel ?? 'error'}`,
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${root}`,
+      '  delete:',
+      '    enabled: true',
+      '  maintenance:',
+      '    uploadpurging:',
+      '      enabled: false',
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      // a random secret per start: upload state would otherwise be signed with a new one each time anyway
+      `  secret: tugboat-test-${port}`,
+    ];
+    let certDir: string | undefined;
+    let caPem: string | undefined;
+    if (options.tls) {
+      const tlsDir = join(work, 'tls');
+      execFileSync('mkdir', ['-p', tlsDir]);
+      const files = makeTlsFiles(tlsDir);
+      caPem = files.caPem;
+      certDir = join(work, 'certs.d');
+      execFileSync('mkdir', ['-p', certDir]);
+      writeFileSync(join(certDir, 'ca.crt'), files.caPem);
+      lines.push('  tls:', `    certificate: ${files.cert}`, `    key: ${files.key}`);
+    }
+    if (options.users && Object.keys(options.users).length > 0) {
+      const htpasswd = join(work, 'htpasswd');
+      writeFileSync(htpasswd, '');
+      for (const [user, password] of Object.entries(options.users)) {
+        // -i reads the password from stdin: it never appears in argv.
+        execFileSync('htpasswd', ['-iB', htpasswd, user], { input: password, stdio: ['pipe', 'pipe', 'pipe'] });
+      }
+      lines.push('auth:', '  htpasswd:', '    realm: tugboat-test', `    path: ${htpasswd}`);
+    }
+    const configPath = join(work, 'config.yml');
+    writeFileSync(configPath, `${lines.join('\n')}\n`);
+    const child = spawn(REGISTRY_BIN, ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    running.add(child);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    let exited = false;
+    child.on('exit', () => {
+      exited = true;
+      running.delete(child);
+    });
+    const scheme = options.tls ? 'https' : 'http';
+    const url = `${scheme}://127.0.0.1:${port}`;
+    const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+    const deadline = Date.now() + 15_000;
+    let up = false;
+    while (Date.now() < deadline && !exited) {
+      try {
+        const res = await undiciFetch(`${url}/v2/`, { dispatcher });
+        await res.body?.cancel();
+        if (res.status === 200 || res.status === 401) {
+          up = true;
+          break;
+        }
+      } catch {
+        /* not up yet */
+      }
+      await sleep(50);
+    }
+    await dispatcher.close();
+    if (!up) {
+      child.kill('SIGKILL');
+      lastError = stderr;
+      if (/address already in use/.test(stderr)) continue;
+      throw new Error(`docker-registry did not start: ${stderr}`);
+    }
+    const stop = async () => {
+      if (exited) return;
+      const done = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await done;
+      clearTimeout(timer);
+      if (!options.rootDirectory) rmSync(work, { recursive: true, force: true });
+    };
+    const reg: TestRegistry = { host: `127.0.0.1:${port}`, port, url, root, stop };
+    if (certDir) reg.certDir = certDir;
+    if (caPem) reg.caPem = caPem;
+    return reg;
+  }
+  throw new Error(`docker-registry did not start after 5 attempts: ${lastError}`);
+}
