@@ -38,8 +38,12 @@ export class VerifyingStream extends Transform {
   private seen = 0;
   private readonly what: string;
 
-  constructor(expected: { digest: Digest; size?: number | undefined }, what: string) {
+  private readonly onBytes: ((total: number) => void) | undefined;
+
+  /** `onBytes` is called with the running total after each chunk (progress reporting). */
+  constructor(expected: { digest: Digest; size?: number | undefined }, what: string, onBytes?: (total: number) => void) {
     super();
+    this.onBytes = onBytes;
     this.expectedDigest = expected.digest;
     this.expectedSize = expected.size !== undefined && expected.size >= 0 ? expected.size : undefined;
     this.hash = createHash(digestAlgorithm(expected.digest));
@@ -57,6 +61,7 @@ export class VerifyingStream extends Transform {
       return;
     }
     this.hash.update(chunk);
+    this.onBytes?.(this.seen);
     cb(null, chunk);
   }
 
@@ -67,13 +72,13 @@ export class VerifyingStream extends Transform {
     }
     const actual = this.hash.digest('hex');
     if (actual !== digestHex(this.expectedDigest)) {
-      cb(integrityError(this.what, `digest sha256:${actual.slice(0, 12)}... does not match ${this.expectedDigest}`));
+      cb(integrityError(this.what, `digest ${digestAlgorithm(this.expectedDigest)}:${actual} does not match the expected ${this.expectedDigest}`));
       return;
     }
     cb();
   }
 }
 
-export function verifyingStream(expected: { digest: Digest; size?: number | undefined }, what: string): VerifyingStream {
-  return new VerifyingStream(expected, what);
+export function verifyingStream(expected: { digest: Digest; size?: number | undefined }, what: string, onBytes?: (total: number) => void): VerifyingStream {
+  return new VerifyingStream(expected, what, onBytes);
 }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, realpath, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,8 +43,32 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, m
  * stream ended cleanly (a verifying stream errors instead of ending on a bad
  * digest, so corrupt data never gets a name).
  */
-export async function writeStreamAtomic(path: string, source: Readable, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+export async function writeStreamAtomic(
+  path: string,
+  source: Readable,
+  options: {
+    signal?: AbortSignal | undefined;
+    /** Runs first, while errors on `source` are already being listened for (e.g. creating a layout lazily). */
+    prepare?: (() => Promise<void>) | undefined;
+  } = {},
+): Promise<void> {
+  // Listen before the first await: a small verifying stream can fail its digest check while
+  // the directory is created, and an 'error' event nobody listens to kills the process.
+  let early: unknown;
+  const capture = (err: unknown): void => {
+    early ??= err;
+  };
+  source.on('error', capture);
+  try {
+    await options.prepare?.();
+    await mkdir(dirname(path), { recursive: true });
+  } catch (err) {
+    source.destroy();
+    throw err;
+  } finally {
+    source.off('error', capture);
+  }
+  if (early !== undefined) throw early;
   const tmp = tempPathFor(path);
   try {
     const out = createWriteStream(tmp, { flags: 'wx' });
@@ -111,4 +135,50 @@ export function ioError(action: string, path: string, err: unknown): TugError {
           ? 'check the path'
           : undefined;
   return new TugError('IO', `${action} ${path}: ${(err as Error).message}`, { cause: err, ...(hint ? { hint } : {}) });
+}
+
+/**
+ * Stats `path` after checking that it resolves inside `root`. Returns
+ * undefined when nothing is there; throws UNSAFE_INPUT for a symlink that
+ * leads out of `root`. Lets `hasBlob` answer "no" for a missing file without
+ * ever following a hostile link.
+ */
+export async function statWithin(root: string, path: string): Promise<import('node:fs').Stats | undefined> {
+  try {
+    return await stat(await realPathWithin(root, path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError('reading', path, err);
+  }
+}
+
+/**
+ * Reads a whole file that must resolve inside `root`, refusing it with
+ * UNSAFE_INPUT when it is larger than `maxBytes` (checked before reading, so
+ * a huge "manifest" is never loaded). A missing file is NOT_FOUND naming `what`.
+ */
+export async function readFileWithin(root: string, path: string, maxBytes: number, what: string): Promise<Uint8Array> {
+  let fh: import('node:fs/promises').FileHandle | undefined;
+  try {
+    fh = await open(await realPathWithin(root, path), 'r');
+    const { size } = await fh.stat();
+    if (size > maxBytes) throw new TugError('UNSAFE_INPUT', `${what} (${path}) is ${size} bytes; the limit is ${maxBytes}`);
+    return new Uint8Array(await fh.readFile());
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new TugError('NOT_FOUND', `${what} not found: ${path}`, { hint: 'check the path and that the layout is complete' });
+    throw ioError('reading', path, err);
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Opens a read stream on a file that must resolve inside `root`; a missing file is NOT_FOUND naming `what`. */
+export async function openFileWithin(root: string, path: string, what: string): Promise<Readable> {
+  try {
+    const fh = await open(await realPathWithin(root, path), 'r');
+    return fh.createReadStream();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new TugError('NOT_FOUND', `${what} not found: ${path}`, { hint: 'check the path and that the layout is complete' });
+    throw ioError('opening', path, err);
+  }
 }

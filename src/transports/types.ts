@@ -122,6 +122,13 @@ export interface ImageDestination {
   readonly reference: ImageReference;
   /** Whether the destination can store an index / manifest list (docker-archive cannot). */
   readonly supportsIndex: boolean;
+  /**
+   * Identifies where this destination keeps blobs: destinations with the same
+   * key share them (one registry host, one OCI layout directory, one storage
+   * root). Lets a multi-image sync move each blob once per key. Optional:
+   * without it blobs are not shared across images.
+   */
+  readonly blobStoreKey?: string | undefined;
   /** True when the destination already stores this blob (verified by digest and size where possible). */
   hasBlob(desc: Descriptor, options?: BlobOptions): Promise<boolean>;
   /**
@@ -171,4 +178,18 @@ export function isTagLister(x: unknown): x is TagLister {
 
 export function isDeleter(x: unknown): x is Deleter {
   return typeof x === 'object' && x !== null && typeof (x as Partial<Deleter>).deleteImage === 'function';
+}
+
+/**
+ * An {@link ImageReference} that can say which digest it names now without
+ * transferring the document where the transport allows (a registry HEAD, an
+ * index.json entry). Sync uses it so that an unchanged tag costs one request
+ * per side. Returns undefined when the image does not exist.
+ */
+export interface DigestResolver {
+  resolveDigest(ctx: SystemContext, options?: BlobOptions): Promise<{ digest: Digest; mediaType: string | undefined } | undefined>;
+}
+
+export function isDigestResolver(x: unknown): x is DigestResolver {
+  return typeof x === 'object' && x !== null && typeof (x as Partial<DigestResolver>).resolveDigest === 'function';
 }

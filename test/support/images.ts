@@ -56,7 +56,9 @@ export function randomBytesFrom(seed: string, size: number): Buffer {
 async function tarOf(files: { name: string; data: Buffer }[]): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
   const done = new Promise<void>((r) => pack.on('end', () => r()));
   for (const f of files) {
     await new Promise<void>((res, rej) => pack.entry({ name: f.name, size: f.data.length, mtime: new Date(0), mode: 0o644 }, f.data, (e) => (e ? rej(e) : res())));

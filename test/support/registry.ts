@@ -21,6 +21,10 @@ export interface RegistryOptions {
   tls?: boolean;
   /** Serve this storage directory instead of a fresh temp one (registry-dir tests). */
   rootDirectory?: string;
+  /** storage.delete.enabled (default true); false makes manifest DELETEs answer 405. */
+  deleteEnabled?: boolean;
+  /** `auth: token` (distribution's bearer token auth) instead of htpasswd, e.g. with test/support/token-server.ts. */
+  tokenAuth?: { realm: string; service: string; issuer: string; rootCertBundle: string };
   /** Extra text appended to the log (debugging). */
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
 }
@@ -83,7 +87,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       '  filesystem:',
       `    rootdirectory: ${root}`,
       '  delete:',
-      '    enabled: true',
+      `    enabled: ${options.deleteEnabled ?? true}`,
       '  maintenance:',
       '    uploadpurging:',
       '      enabled: false',
@@ -112,6 +116,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
         execFileSync('htpasswd', ['-iB', htpasswd, user], { input: password, stdio: ['pipe', 'pipe', 'pipe'] });
       }
       lines.push('auth:', '  htpasswd:', '    realm: tugboat-test', `    path: ${htpasswd}`);
+    }
+    if (options.tokenAuth) {
+      const t = options.tokenAuth;
+      lines.push('auth:', '  token:', `    realm: ${t.realm}`, `    service: ${t.service}`, `    issuer: ${t.issuer}`, `    rootcertbundle: ${t.rootCertBundle}`);
     }
     const configPath = join(work, 'config.yml');
     writeFileSync(configPath, `${lines.join('\n')}\n`);
@@ -158,7 +166,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await done;
       clearTimeout(timer);
-      if (!options.rootDirectory) rmSync(work, { recursive: true, force: true });
+      // With rootDirectory the storage lives outside `work`; the config dir is ours either way.
+      rmSync(work, { recursive: true, force: true });
     };
     const reg: TestRegistry = { host: `127.0.0.1:${port}`, port, url, root, stop };
     if (certDir) reg.certDir = certDir;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what Tugboat and its tests need on a fresh Debian machine:
+# the real registry, skopeo, htpasswd and openssl from Debian, then the npm
+# packages (including the pinned Node 24). Safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A need=(
+  [docker-registry]=/usr/bin/docker-registry
+  [skopeo]=/usr/bin/skopeo
+  [apache2-utils]=/usr/bin/htpasswd
+  [openssl]=/usr/bin/openssl
+)
+missing=()
+for pkg in "${!need[@]}"; do
+  [[ -x "${need[$pkg]}" ]] || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian's package may start a registry on :5000 where systemd runs; the tests
+# use their own registries on free ports, so it is left alone.
+
+npm ci --no-audit --no-fund
+echo "setup: node $(npm run -s env -- node --version) ready"

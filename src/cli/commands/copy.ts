@@ -1,0 +1,79 @@
+/** `tug copy SOURCE DESTINATION`: skopeo copy's flags, plus --platform, --dry-run, --json. */
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { copyImage } from '../../copy/copy.ts';
+import type { MultiArchMode } from '../../copy/select.ts';
+import { TugError } from '../../errors/index.ts';
+import { parsePlatformList } from '../../oci/platform.ts';
+import { parseImageName } from '../../transports/index.ts';
+import { formatBytes, formatDuration } from '../format.ts';
+import { addCommonFlags, addRegistryFlags, contextFrom, parsePositiveInt } from '../options.ts';
+import { createProgress, progressMode } from '../progress.ts';
+import { type GlobalOptions, commandSignal, platformOverride } from '../runtime.ts';
+
+export function copyCommand(globals: () => GlobalOptions): Command {
+  const cmd = new Command('copy')
+    .description('Copy an image from one location to another')
+    .argument('<source>', 'source image, e.g. docker://nginx:1.27, oci:/path:ref')
+    .argument('<destination>', 'destination image, e.g. docker://registry.example.com/library/nginx:1.27')
+    .option('-a, --all', 'copy the whole index and every platform (same as --multi-arch all)')
+    .addOption(new Option('--multi-arch <mode>', 'for an index: system (this platform), all, or index-only').choices(['system', 'all', 'index-only']))
+    .option('--platform <list>', 'copy only these platforms of an index, e.g. linux/amd64,linux/arm64 (writes a new index: its digest differs)')
+    .addOption(new Option('--concurrency <n>', 'blobs copied at once').argParser(parsePositiveInt).default(6))
+    .option('--dry-run', 'resolve everything and print what would be copied; write nothing')
+    .option('--digestfile <path>', 'write the digest of the copied manifest to this file')
+    .option('-q, --quiet', 'print nothing but errors')
+    .option('--json', 'print events and the result as JSON lines on stdout');
+  addRegistryFlags(cmd, 'src-', 'the source registry');
+  addRegistryFlags(cmd, 'dest-', 'the destination registry');
+  cmd.option('--authfile <path>', 'auth file for both sides');
+  addCommonFlags(cmd);
+  return cmd.action(async (sourceName: string, destName: string, opts: Record<string, unknown>) => {
+    const source = parseImageName(sourceName);
+    const destination = parseImageName(destName);
+    if (opts.all && opts.multiArch && opts.multiArch !== 'all') {
+      throw new TugError('USAGE', `--all conflicts with --multi-arch ${String(opts.multiArch)}`, { hint: 'use one of them' });
+    }
+    const multiArch = (opts.all ? 'all' : (opts.multiArch as MultiArchMode | undefined)) ?? 'system';
+    const platforms = opts.platform ? parsePlatformList(opts.platform as string) : undefined;
+    const g = globals();
+    const progress = createProgress(progressMode({ quiet: opts.quiet as boolean, json: opts.json as boolean }));
+    const started = Date.now();
+    try {
+      const result = await copyImage(source, destination, {
+        sourceContext: contextFrom(opts, 'src-'),
+        destinationContext: contextFrom(opts, 'dest-'),
+        multiArch,
+        platforms,
+        platformOverride: platformOverride(g),
+        concurrency: opts.concurrency as number,
+        dryRun: opts.dryRun === true,
+        signal: commandSignal(g),
+        onEvent: (e) => progress.onEvent(e),
+      });
+      progress.done();
+      if (opts.digestfile && !result.dryRun) await writeFile(opts.digestfile as string, result.digest);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
+      } else if (!opts.quiet) {
+        const b = result.blobs;
+        const lines = result.dryRun
+          ? [
+              `Dry run: would copy ${source.toString()} -> ${destination.toString()}`,
+              `  manifest ${result.digest} (${result.mediaType})${result.instances.length ? `, ${result.instances.length} platform(s)` : ''}`,
+              `  blobs: ${b.total} in all, ${b.copied} to copy (${formatBytes(b.bytesCopied)}), ${b.skipped} already there`,
+            ]
+          : [
+              `Copied ${source.toString()} -> ${destination.toString()} in ${formatDuration(Date.now() - started)}`,
+              `  digest ${result.digest}${result.digest === result.sourceDigest ? ' (identical to the source)' : ''}`,
+              `  blobs: ${b.copied} copied (${formatBytes(b.bytesCopied)}), ${b.skipped} skipped, ${b.mounted} mounted`,
+            ];
+        if (result.rewrittenFrom) lines.push(`  note: the filtered index has a new digest; the source index was ${result.rewrittenFrom}`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+    } catch (err) {
+      progress.done();
+      throw err;
+    }
+  });
+}

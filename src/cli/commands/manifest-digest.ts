@@ -1,0 +1,24 @@
+/** `tug manifest-digest FILE`: the digest a registry would give this manifest. */
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { parseManifest } from '../../oci/manifest.ts';
+import { digestBytes } from '../../oci/verify.ts';
+import { ioError } from '../../transports/fs-util.ts';
+
+export function manifestDigestCommand(): Command {
+  return new Command('manifest-digest')
+    .description('Compute the digest of a manifest file')
+    .argument('<file>', 'a manifest (JSON) file')
+    .addOption(new Option('--algorithm <name>', 'digest algorithm').choices(['sha256', 'sha512']).default('sha256'))
+    .action(async (file: string, opts: { algorithm: 'sha256' | 'sha512' }) => {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(file);
+      } catch (err) {
+        throw ioError('reading', file, err);
+      }
+      // Refuse what is not a manifest: a digest of random JSON is a mistake waiting to be pushed.
+      parseManifest(bytes, undefined, file);
+      process.stdout.write(`${digestBytes(bytes, opts.algorithm)}\n`);
+    });
+}

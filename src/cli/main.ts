@@ -1,0 +1,61 @@
+/**
+ * `tug`: the command-line entry point. Parses flags, runs one command, and is
+ * the one place that turns errors into a single line and an exit code:
+ * 0 ok, 1 failure, 2 usage or unsafe input, 3 integrity, 4 transient errors
+ * that outlived retries, 5 authentication / TLS.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, TugError, exitCodeFor, redactSecrets } from '../errors/index.ts';
+import { copyCommand } from './commands/copy.ts';
+import { deleteCommand } from './commands/delete.ts';
+import { inspectCommand } from './commands/inspect.ts';
+import { listTagsCommand } from './commands/list-tags.ts';
+import { loginCommand, logoutCommand } from './commands/login.ts';
+import { manifestDigestCommand } from './commands/manifest-digest.ts';
+import { parsePositiveInt } from './options.ts';
+import type { GlobalOptions } from './runtime.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('tug')
+    .description('Tugboat: copy, sync and inspect container images across registries and offline layouts')
+    .version('0.1.0', '-v, --version')
+    .option('--debug', 'print stack traces of errors')
+    .option('--override-arch <arch>', 'use ARCH instead of this machine\'s architecture when choosing from an index')
+    .option('--override-os <os>', 'use OS instead of this machine\'s OS when choosing from an index')
+    .option('--override-variant <variant>', 'use VARIANT when choosing from an index (e.g. v7, v8)')
+    .addOption(new Option('--command-timeout <seconds>', 'abort the command after this many seconds').argParser((v) => parsePositiveInt(v) * 1000))
+    .showHelpAfterError('(run "tug help COMMAND" for the flags of a command)')
+    .exitOverride();
+  const globals = () => program.opts<GlobalOptions>();
+  const commands = [
+    copyCommand(globals),
+    inspectCommand(globals),
+    listTagsCommand(globals),
+    deleteCommand(globals),
+    manifestDigestCommand(),
+    loginCommand(globals),
+    logoutCommand(),
+  ];
+  for (const c of commands) program.addCommand(c.exitOverride());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ExitCode.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version "errors" are successes; commander already printed usage errors.
+      return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    const debug = program.opts<GlobalOptions>().debug;
+    const message = err instanceof TugError ? err.describe() : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`tug: error: ${redactSecrets(message)}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${redactSecrets(err.stack)}\n`);
+    return exitCodeFor(err);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

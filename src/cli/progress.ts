@@ -1,0 +1,133 @@
+/**
+ * Renders copy events for a person. On a TTY: one live line per blob with
+ * size, rate and state (redrawn in place). Without a TTY (CI logs): a line
+ * when a blob starts and ends, and every few seconds a line for blobs still
+ * moving, so a slow copy never looks hung. `--json` writes one JSON object
+ * per event instead; `--quiet` writes nothing.
+ */
+import { createLogUpdate } from 'log-update';
+import type { CopyEvent } from '../copy/events.ts';
+import { shortDigest } from '../reference/digest.ts';
+import { formatBytes, formatDuration, formatRate } from './format.ts';
+
+export type ProgressMode = 'tty' | 'plain' | 'json' | 'quiet';
+
+interface BlobState {
+  digest: string;
+  size: number;
+  bytes: number;
+  started: number;
+  state: string;
+}
+
+export interface ProgressRenderer {
+  onEvent(e: CopyEvent): void;
+  /** Prints a line above the live area (or plainly). */
+  line(text: string): void;
+  done(): void;
+}
+
+export function progressMode(opts: { quiet?: boolean; json?: boolean }, stream: NodeJS.WriteStream = process.stderr): ProgressMode {
+  if (opts.json) return 'json';
+  if (opts.quiet) return 'quiet';
+  return stream.isTTY ? 'tty' : 'plain';
+}
+
+export function createProgress(mode: ProgressMode, options: { intervalMs?: number; out?: NodeJS.WriteStream } = {}): ProgressRenderer {
+  const out = options.out ?? process.stderr;
+  const blobs = new Map<string, BlobState>();
+  const write = (text: string) => out.write(`${text}\n`);
+
+  if (mode === 'quiet') return { onEvent() {}, line() {}, done() {} };
+  if (mode === 'json') {
+    return {
+      onEvent: (e) => {
+        if (e.type !== 'blob-progress') process.stdout.write(`${JSON.stringify(e)}\n`);
+      },
+      line: () => {},
+      done: () => {},
+    };
+  }
+
+  const describe = (b: BlobState) => {
+    const elapsed = Date.now() - b.started;
+    const pct = b.size > 0 ? ` ${Math.floor((b.bytes / b.size) * 100)}%` : '';
+    return `Copying blob ${shortDigest(b.digest)} ${formatBytes(b.bytes)} / ${formatBytes(b.size)}${pct} ${formatRate(b.bytes, elapsed)} ${b.state}`;
+  };
+
+  if (mode === 'tty') {
+    const live = createLogUpdate(out, { showCursor: true });
+    const render = () => live([...blobs.values()].map(describe).join('\n'));
+    const timer = setInterval(render, 150);
+    timer.unref();
+    const persist = (text: string) => {
+      live.clear();
+      write(text);
+      render();
+    };
+    return {
+      line: persist,
+      onEvent: (e) => {
+        handleCommon(e, blobs, persist);
+      },
+      done: () => {
+        clearInterval(timer);
+        live.clear();
+        live.done();
+      },
+    };
+  }
+
+  // plain
+  const interval = options.intervalMs ?? 5000;
+  const timer = setInterval(() => {
+    for (const b of blobs.values()) write(describe(b));
+  }, interval);
+  timer.unref();
+  return {
+    line: write,
+    onEvent: (e) => {
+      if (e.type === 'blob-start') write(`Copying blob ${shortDigest(e.digest)} (${formatBytes(e.size)})`);
+      handleCommon(e, blobs, write);
+    },
+    done: () => clearInterval(timer),
+  };
+}
+
+function handleCommon(e: CopyEvent, blobs: Map<string, BlobState>, persist: (text: string) => void): void {
+  switch (e.type) {
+    case 'blob-start':
+      blobs.set(e.digest, { digest: e.digest, size: e.size, bytes: 0, started: Date.now(), state: 'copying' });
+      break;
+    case 'blob-progress': {
+      const b = blobs.get(e.digest);
+      if (b) b.bytes = e.bytes;
+      break;
+    }
+    case 'blob-retry': {
+      const b = blobs.get(e.digest);
+      if (b) b.state = `retrying (${e.attempt})`;
+      persist(`Retrying blob ${shortDigest(e.digest)} in ${formatDuration(e.delayMs)}: ${e.reason}`);
+      break;
+    }
+    case 'blob-done': {
+      blobs.delete(e.digest);
+      const how = e.outcome === 'copied' ? `done ${formatBytes(e.size)} in ${formatDuration(e.ms)} (${formatRate(e.size, e.ms)})` : e.outcome === 'skipped' ? 'skipped: already exists' : 'mounted from another repository';
+      persist(`Copying blob ${shortDigest(e.digest)} ${how}`);
+      break;
+    }
+    case 'manifest-written':
+      persist(e.instance ? `Writing manifest ${shortDigest(e.digest)} (${e.mediaType})` : `Writing manifest to image destination (${shortDigest(e.digest)})`);
+      break;
+    case 'index-rewritten':
+      persist(`Filtered index: kept ${e.kept} of ${e.of} platforms; new digest ${e.digest} (source ${e.sourceDigest})`);
+      break;
+    case 'transport':
+      if (e.event.type === 'retry') persist(`Retrying ${e.event.what} (attempt ${e.event.attempt}) in ${formatDuration(e.event.delayMs)}: ${e.event.reason}`);
+      else if (e.event.type === 'resume') persist(`Resuming ${e.event.what} at byte ${e.event.offset}`);
+      else persist(`Note: ${e.event.message}`);
+      break;
+    default:
+      break;
+  }
+}

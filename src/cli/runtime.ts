@@ -1,0 +1,41 @@
+/** Global flags shared by every command, and what they turn into. */
+export interface GlobalOptions {
+  debug?: boolean;
+  overrideArch?: string;
+  overrideOs?: string;
+  overrideVariant?: string;
+  commandTimeout?: number;
+}
+
+export function platformOverride(g: GlobalOptions): { os?: string; arch?: string; variant?: string } {
+  return { os: g.overrideOs, arch: g.overrideArch, variant: g.overrideVariant };
+}
+
+let interrupt: AbortController | undefined;
+
+/**
+ * The AbortSignal a command runs under: Ctrl-C (first SIGINT aborts cleanly,
+ * a second one exits at once) and --command-timeout.
+ */
+export function commandSignal(g: GlobalOptions): AbortSignal {
+  if (!interrupt) {
+    interrupt = new AbortController();
+    let count = 0;
+    process.on('SIGINT', () => {
+      count++;
+      if (count > 1) process.exit(130);
+      interrupt?.abort(new Error('interrupted'));
+    });
+  }
+  const signals = [interrupt.signal];
+  if (g.commandTimeout) signals.push(AbortSignal.timeout(g.commandTimeout));
+  return AbortSignal.any(signals);
+}
+
+import { parseReference } from '../reference/reference.ts';
+import type { ImageReference } from '../transports/types.ts';
+
+/** The registry repository name of a docker:// reference (what skopeo prints as Name), else undefined. */
+export function dockerName(ref: ImageReference): string | undefined {
+  return ref.transport.name === 'docker' ? parseReference(ref.reference).name : undefined;
+}

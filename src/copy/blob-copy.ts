@@ -1,0 +1,130 @@
+/**
+ * Moving one blob from a source to a destination: skip when present, mount
+ * across repositories of the same registry, else stream through a verifying
+ * stream. Never buffers a blob whole.
+ */
+import type { Readable } from 'node:stream';
+import { CopyError, TugError } from '../errors/index.ts';
+import type { Descriptor } from '../oci/manifest.ts';
+import { verifyingStream } from '../oci/verify.ts';
+import { shortDigest } from '../reference/digest.ts';
+import { type ImageDestination, type ImageSource, isBlobMounter, isRegistryLocated } from '../transports/types.ts';
+import type { BlobOutcome, CopyEvent } from './events.ts';
+import type { BlobCoordinator, BlobHome } from './blob-coordinator.ts';
+import { withRetry } from './retry.ts';
+
+export interface BlobCopyOptions {
+  signal?: AbortSignal | undefined;
+  attempts: number;
+  onEvent: (e: CopyEvent) => void;
+  /** Shares transfers with other images of the same job (see {@link BlobCoordinator}). */
+  coordinator?: BlobCoordinator | undefined;
+}
+
+/** Streams `desc` from `source` into `destination`, verifying size and digest on the way. */
+async function transfer(source: ImageSource, destination: ImageDestination, desc: Descriptor, options: BlobCopyOptions): Promise<void> {
+  const what = `blob ${desc.digest}`;
+  let lastReport = 0;
+  const verifier = verifyingStream(desc, what, (total) => {
+    const now = Date.now();
+    if (now - lastReport >= 200 || total === desc.size) {
+      lastReport = now;
+      options.onEvent({ type: 'blob-progress', digest: desc.digest, bytes: total, size: desc.size });
+    }
+  });
+  let input: Readable;
+  try {
+    input = await source.getBlob(desc, { signal: options.signal });
+  } catch (err) {
+    throw wrapSide(err, 'source', 'reading', desc);
+  }
+  // Errors on the source side reach the destination through the verifier,
+  // so the destination discards its partial write.
+  input.once('error', (err) => verifier.destroy(err));
+  input.pipe(verifier);
+  try {
+    await destination.putBlob(desc, verifier, { signal: options.signal });
+  } catch (err) {
+    throw wrapSide(err, verifier.destroyed && !input.destroyed ? 'destination' : sideOf(err, input), 'writing', desc);
+  } finally {
+    input.unpipe(verifier);
+    input.destroy();
+    verifier.destroy();
+  }
+}
+
+function sideOf(err: unknown, input: Readable): 'source' | 'destination' {
+  return (input as Readable & { errored?: unknown }).errored === err ? 'source' : 'destination';
+}
+
+function wrapSide(err: unknown, side: 'source' | 'destination', op: string, desc: Descriptor): TugError {
+  if (err instanceof TugError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new CopyError('TRANSIENT', `${op} blob ${shortDigest(desc.digest)}: ${message}`, { op, side }, { cause: err });
+}
+
+/**
+ * Copies one blob and reports how: `skipped` (destination had it), `mounted`
+ * (cross-repository mount on the same registry), or `copied`. With a
+ * coordinator, a blob that another image of the job is already moving into
+ * the same store is waited for and then mounted or found present, never
+ * uploaded twice at once.
+ */
+export async function copyBlob(source: ImageSource, destination: ImageDestination, desc: Descriptor, options: BlobCopyOptions): Promise<BlobOutcome> {
+  const started = Date.now();
+  const done = (outcome: BlobOutcome) => {
+    options.onEvent({ type: 'blob-done', digest: desc.digest, size: desc.size, outcome, ms: Date.now() - started });
+    return outcome;
+  };
+  const { coordinator } = options;
+  const store = destination.blobStoreKey;
+  if (!coordinator || !store) return done(await place(source, destination, desc, options, undefined));
+
+  let outcome: BlobOutcome | undefined;
+  const { shared, home } = await coordinator.once(store, desc.digest, async () => {
+    outcome = await place(source, destination, desc, options, coordinator.limiter(store));
+    return homeOf(destination);
+  });
+  if (!shared && outcome) return done(outcome);
+  // Another image moved it into this store: mount it from there, or find it present.
+  if (isBlobMounter(destination) && home?.repository && home.repository !== destination.registryLocation.repository) {
+    if (await destination.mountBlob(desc, home.repository, { signal: options.signal })) return done('mounted');
+  }
+  return done(await place(source, destination, desc, options, coordinator.limiter(store)));
+}
+
+function homeOf(destination: ImageDestination): BlobHome | undefined {
+  return isRegistryLocated(destination) ? { ...destination.registryLocation } : undefined;
+}
+
+async function place(
+  source: ImageSource,
+  destination: ImageDestination,
+  desc: Descriptor,
+  options: BlobCopyOptions,
+  limit: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined,
+): Promise<BlobOutcome> {
+  if (await destination.hasBlob(desc, { signal: options.signal })) return 'skipped';
+
+  if (isBlobMounter(destination) && isRegistryLocated(source)) {
+    const from = source.registryLocation;
+    const to = destination.registryLocation;
+    if (from.registry === to.registry && from.repository !== to.repository) {
+      if (await destination.mountBlob(desc, from.repository, { signal: options.signal })) return 'mounted';
+    }
+  }
+
+  const run = () => {
+    options.onEvent({ type: 'blob-start', digest: desc.digest, size: desc.size, mediaType: desc.mediaType });
+    return withRetry(() => transfer(source, destination, desc, options), {
+      attempts: options.attempts,
+      baseDelayMs: 500,
+      maxDelayMs: 10_000,
+      signal: options.signal,
+      onRetry: (attempt, delayMs, err) =>
+        options.onEvent({ type: 'blob-retry', digest: desc.digest, attempt, delayMs, reason: err instanceof Error ? err.message : String(err) }),
+    });
+  };
+  await (limit ? limit(run) : run());
+  return 'copied';
+}

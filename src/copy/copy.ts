@@ -1,0 +1,252 @@
+/**
+ * The copy engine: one image from a source reference to a destination
+ * reference, written against the transport interfaces only.
+ *
+ * Order of writes (so no tag ever points at missing content): every blob
+ * (configs and layers, in parallel, bounded) -> every instance manifest ->
+ * the top-level manifest or index -> commit. Every manifest and blob is
+ * verified against its digest and size; manifest bytes are copied as they
+ * are, so digests are preserved byte for byte unless a platform filter had to
+ * write a new index (reported as `rewrittenFrom`).
+ */
+import pLimit from 'p-limit';
+import { TugError, withContext } from '../errors/index.ts';
+import type { Descriptor, ParsedManifest, Platform } from '../oci/manifest.ts';
+import { blobsOf, parseManifest } from '../oci/manifest.ts';
+import { isIndexType } from '../oci/media-types.ts';
+import { hostPlatform } from '../oci/platform.ts';
+import { digestBytes, verifyBytes } from '../oci/verify.ts';
+import { type Digest, digestAlgorithm } from '../reference/digest.ts';
+import type { ImageDestination, ImageReference, ImageSource, RawManifest, SystemContext } from '../transports/types.ts';
+import type { BlobCoordinator } from './blob-coordinator.ts';
+import { copyBlob } from './blob-copy.ts';
+import type { BlobOutcome, CopyEvent } from './events.ts';
+import { type MultiArchMode, selectFromIndex } from './select.ts';
+
+export interface CopyOptions {
+  /** Transport options for the source side (credentials, TLS...). */
+  sourceContext?: SystemContext;
+  /** Transport options for the destination side. */
+  destinationContext?: SystemContext;
+  /** skopeo's `--multi-arch` (default `system`); `--all` is `all`. */
+  multiArch?: MultiArchMode;
+  /** `--platform`: copy only these instances of an index. */
+  platforms?: Platform[] | undefined;
+  /** `--override-os/--override-arch/--override-variant` for `system` mode. */
+  platformOverride?: { os?: string | undefined; arch?: string | undefined; variant?: string | undefined };
+  /** Blobs copied at once (default 6). */
+  concurrency?: number;
+  /** Attempts per blob transfer on temporary errors (default 3), on top of the transport's per-request retries. */
+  blobAttempts?: number;
+  /** Resolve and check everything, report what would move, write nothing. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (e: CopyEvent) => void;
+  /** Shares blob transfers with the other images of a job (sync, save). */
+  coordinator?: BlobCoordinator | undefined;
+}
+
+export interface CopyResult {
+  source: string;
+  destination: string;
+  /** Digest of the source's top-level manifest or index. */
+  sourceDigest: Digest;
+  /** Digest of what the destination's name now points at. */
+  digest: Digest;
+  mediaType: string;
+  /** The instances copied (per-platform manifests). */
+  instances: { digest: Digest; platform?: Platform | undefined }[];
+  /** Set when a platform filter produced a new index (its digest differs from the source's). */
+  rewrittenFrom?: Digest | undefined;
+  blobs: { total: number; copied: number; skipped: number; mounted: number; bytesCopied: number; bytesTotal: number };
+  dryRun: boolean;
+  /** Dry run only: the blobs the destination lacks (what a real run would move). */
+  missingBlobs?: { digest: Digest; size: number }[] | undefined;
+  /** Dry run only: where the destination keeps blobs (see ImageDestination.blobStoreKey). */
+  blobStoreKey?: string | undefined;
+}
+
+interface ResolvedManifest {
+  bytes: Uint8Array;
+  digest: Digest;
+  parsed: ParsedManifest;
+}
+
+/** Fetches a manifest and checks it against the digest it was asked by (or claims). */
+async function fetchManifest(source: ImageSource, desc: Descriptor | undefined, signal: AbortSignal | undefined): Promise<ResolvedManifest> {
+  let raw: RawManifest;
+  try {
+    raw = await source.getManifest(desc?.digest, { signal });
+  } catch (err) {
+    throw withContext(err, desc ? `reading manifest ${desc.digest}` : 'reading manifest');
+  }
+  const what = desc ? `manifest ${desc.digest}` : `manifest of ${source.reference.toString()}`;
+  let digest: Digest;
+  if (desc) {
+    verifyBytes(raw.bytes, desc.digest, what, desc.size);
+    digest = desc.digest;
+  } else {
+    digest = digestBytes(raw.bytes, raw.claimedDigest ? digestAlgorithm(raw.claimedDigest) : 'sha256');
+    if (raw.claimedDigest) verifyBytes(raw.bytes, raw.claimedDigest, what);
+  }
+  const parsed = parseManifest(raw.bytes, raw.mediaType ?? desc?.mediaType, what);
+  if (desc && parsed.mediaType !== desc.mediaType && !(desc.mediaType === undefined)) {
+    throw new TugError('UNSAFE_INPUT', `${what}: the index says ${desc.mediaType} but the document is ${parsed.mediaType}`);
+  }
+  return { bytes: raw.bytes, digest, parsed };
+}
+
+function emptyStats(): CopyResult['blobs'] {
+  return { total: 0, copied: 0, skipped: 0, mounted: 0, bytesCopied: 0, bytesTotal: 0 };
+}
+
+/**
+ * Copies one image. Opens and always closes the source and destination.
+ * Throws TugError (INTEGRITY on any digest/size mismatch, with nothing
+ * tagged); the message names the image.
+ */
+export async function copyImage(from: ImageReference, to: ImageReference, options: CopyOptions = {}): Promise<CopyResult> {
+  const onEvent = options.onEvent ?? (() => {});
+  const ctx = (side: 'source' | 'destination', base: SystemContext | undefined): SystemContext => ({
+    ...base,
+    onEvent: (event) => {
+      base?.onEvent?.(event);
+      onEvent({ type: 'transport', side, event });
+    },
+  });
+  try {
+    const source = await from.newSource(ctx('source', options.sourceContext));
+    try {
+      // A dry run opens the destination too, to ask which blobs it lacks;
+      // destinations create nothing before putBlob / putManifest / commit.
+      const destination = await to.newDestination(ctx('destination', options.destinationContext));
+      try {
+        return await runCopy(source, destination, from, to, options, onEvent);
+      } finally {
+        await destination.close();
+      }
+    } finally {
+      await source.close();
+    }
+  } catch (err) {
+    throw withContext(err, `copying ${from.toString()} to ${to.toString()}`);
+  }
+}
+
+async function runCopy(
+  source: ImageSource,
+  destination: ImageDestination,
+  from: ImageReference,
+  to: ImageReference,
+  options: CopyOptions,
+  onEvent: (e: CopyEvent) => void,
+): Promise<CopyResult> {
+  const signal = options.signal;
+  const top = await fetchManifest(source, undefined, signal);
+  if (top.parsed.kind === 'schema1') {
+    throw new TugError('UNSUPPORTED', `${from.toString()} is a Docker schema 1 image, which Tugboat reads but does not write`, {
+      hint: 'rebuild or re-push the image with a current Docker or buildah (schema 2 / OCI)',
+    });
+  }
+
+  // Decide the top-level document and the image manifests to copy.
+  let images: ResolvedManifest[] = [];
+  let topToWrite: { bytes: Uint8Array; digest: Digest; mediaType: string };
+  let instanceDescs: Descriptor[] = [];
+  let picked: Descriptor | undefined;
+  let rewrittenFrom: Digest | undefined;
+  if (top.parsed.kind === 'index') {
+    const selection = selectFromIndex(top.parsed.manifest, top.parsed.mediaType, top.bytes, top.digest, {
+      mode: options.multiArch ?? 'system',
+      platforms: options.platforms,
+      system: hostPlatform(options.platformOverride),
+      destinationSupportsIndex: destination.supportsIndex,
+    });
+    if (selection.kind === 'single') {
+      picked = selection.instance;
+      const image = await fetchManifest(source, selection.instance, signal);
+      if (image.parsed.kind === 'index') throw new TugError('UNSUPPORTED', `${from.toString()}: nested indexes are not supported for single-platform copies`, { hint: 'use --all' });
+      images = [image];
+      topToWrite = { bytes: image.bytes, digest: image.digest, mediaType: image.parsed.mediaType };
+    } else {
+      instanceDescs = selection.instances;
+      images = await Promise.all(instanceDescs.map((d) => fetchManifest(source, d, signal)));
+      topToWrite = selection.index;
+      rewrittenFrom = selection.rewrittenFrom;
+      if (rewrittenFrom) {
+        onEvent({ type: 'index-rewritten', sourceDigest: rewrittenFrom, digest: selection.index.digest, kept: instanceDescs.length, of: top.parsed.manifest.manifests.length });
+      }
+    }
+  } else {
+    images = [top];
+    topToWrite = { bytes: top.bytes, digest: top.digest, mediaType: top.parsed.mediaType };
+  }
+  onEvent({
+    type: 'resolved',
+    image: from.toString(),
+    digest: top.digest,
+    mediaType: top.parsed.mediaType,
+    platforms: instanceDescs.flatMap((d) => (d.platform ? [d.platform] : [])),
+  });
+
+  // Every blob, once, even when several instances share it.
+  const blobs = new Map<string, Descriptor>();
+  for (const image of images) {
+    if (image.parsed.kind === 'image') for (const d of blobsOf(image.parsed.manifest)) blobs.set(d.digest, d);
+    // An instance that is itself an index (nested) is copied as a manifest; its children are not followed.
+  }
+  const stats = emptyStats();
+  stats.total = blobs.size;
+  for (const d of blobs.values()) stats.bytesTotal += d.size;
+
+  const result = (digest: Digest): CopyResult => ({
+    source: from.toString(),
+    destination: to.toString(),
+    sourceDigest: top.digest,
+    digest,
+    mediaType: topToWrite.mediaType,
+    instances: (picked ? [picked] : instanceDescs).map((d) => ({ digest: d.digest, platform: d.platform })),
+    rewrittenFrom,
+    blobs: stats,
+    dryRun: options.dryRun === true,
+  });
+
+  if (options.dryRun) {
+    // Report what would move: blobs the destination lacks.
+    const missing: { digest: Digest; size: number }[] = [];
+    const limit = pLimit(Math.max(1, options.concurrency ?? 6));
+    const present = await Promise.all([...blobs.values()].map((desc) => limit(() => destination.hasBlob(desc, { signal }))));
+    for (const [i, desc] of [...blobs.values()].entries()) {
+      if (present[i]) stats.skipped += 1;
+      else {
+        stats.copied += 1;
+        stats.bytesCopied += desc.size;
+        missing.push({ digest: desc.digest, size: desc.size });
+      }
+    }
+    return { ...result(topToWrite.digest), missingBlobs: missing, blobStoreKey: destination.blobStoreKey };
+  }
+
+  const limit = pLimit(Math.max(1, options.concurrency ?? 6));
+  const outcomes = await Promise.all(
+    [...blobs.values()].map((desc) =>
+      limit(async (): Promise<[Descriptor, BlobOutcome]> => [desc, await copyBlob(source, destination, desc, { signal, attempts: options.blobAttempts ?? 3, onEvent, coordinator: options.coordinator })]),
+    ),
+  );
+  for (const [desc, outcome] of outcomes) {
+    stats[outcome] += 1;
+    if (outcome === 'copied') stats.bytesCopied += desc.size;
+  }
+
+  // Instances before the index that names them; the top-level document last.
+  if (instanceDescs.length > 0 || isIndexType(topToWrite.mediaType)) {
+    for (const image of images) {
+      await destination.putManifest({ bytes: image.bytes, mediaType: image.parsed.mediaType, digest: image.digest }, { instance: true, signal });
+      onEvent({ type: 'manifest-written', digest: image.digest, mediaType: image.parsed.mediaType, instance: true });
+    }
+  }
+  await destination.putManifest(topToWrite, { instance: false, signal });
+  onEvent({ type: 'manifest-written', digest: topToWrite.digest, mediaType: topToWrite.mediaType, instance: false });
+  await destination.commit();
+  return result(topToWrite.digest);
+}

@@ -1,0 +1,3 @@
+export * from './copy.ts';
+export * from './events.ts';
+export { type MultiArchMode, SOURCE_DIGEST_ANNOTATION, selectFromIndex, type Selection } from './select.ts';

@@ -1,0 +1,37 @@
+/**
+ * A pass-through that measures what flows through it. The docker-archive
+ * transport needs the sha256 and size of bytes it produces itself
+ * (decompressed layers, extracted archive members), where there is no
+ * expected digest to verify against yet.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { Digest } from '../../reference/digest.ts';
+
+/** Counts and sha256-hashes the bytes passing through; read {@link digest} and {@link size} after it ended. */
+export class DigestingStream extends Transform {
+  private readonly hash: Hash = createHash('sha256');
+  private bytes = 0;
+  private result: Digest | undefined;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.result = `sha256:${this.hash.digest('hex')}` as Digest;
+    cb();
+  }
+
+  /** The sha256 of everything that passed; throws if the stream has not ended. */
+  get digest(): Digest {
+    if (this.result === undefined) throw new Error('DigestingStream: digest read before the stream ended');
+    return this.result;
+  }
+
+  get size(): number {
+    return this.bytes;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The `docker://HOST/REPO[:TAG][@DIGEST]` transport: images in a registry
+ * speaking the OCI distribution / Docker Registry v2 API, through
+ * src/distribution/. Files follow the transport convention: this one parses
+ * and names, docker-source.ts reads, docker-destination.ts writes.
+ */
+import { acquireClient } from '../../distribution/pool.ts';
+import { TugError } from '../../errors/index.ts';
+import { type Reference, parseReference } from '../../reference/reference.ts';
+import type { BlobOptions, Deleter, ImageDestination, ImageReference, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
+import { DockerDestination } from './docker-destination.ts';
+import { DockerSource } from './docker-source.ts';
+
+/**
+ * A `docker://` reference. `ref` is the parsed, normalised image reference
+ * (`docker.io/library/nginx:latest` for `docker://nginx`).
+ */
+export class DockerReference implements ImageReference, TagLister, Deleter {
+  readonly ref: Reference;
+
+  constructor(ref: Reference) {
+    this.ref = ref;
+  }
+
+  get transport(): Transport {
+    return dockerTransport;
+  }
+
+  /** The fully qualified reference, without the `docker://` prefix. */
+  get reference(): string {
+    return this.ref.toString();
+  }
+
+  toString(): string {
+    return `docker://${this.ref.toString()}`;
+  }
+
+  /** Opens a source; no request is made until the first read. Close it to release the pooled client. */
+  newSource(ctx: SystemContext): Promise<ImageSource> {
+    return Promise.resolve(new DockerSource(this, ctx));
+  }
+
+  /** Opens a destination; no request is made until the first write. Close it to release the pooled client. */
+  newDestination(ctx: SystemContext): Promise<ImageDestination> {
+    return Promise.resolve(new DockerDestination(this, ctx));
+  }
+
+  /** Every tag of the repository (the reference's own tag and digest are ignored), following pagination. */
+  async listTags(ctx: SystemContext, options: BlobOptions = {}): Promise<string[]> {
+    const lease = acquireClient(this.ref.registry, ctx);
+    try {
+      return await lease.client.listTags(this.ref.repository, { signal: options.signal });
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /**
+   * Deletes the manifest the reference names: by its digest, or by the digest
+   * a HEAD of its tag resolves to (which removes every tag pointing at it, as
+   * the registry API can only delete by digest). NOT_FOUND when it does not
+   * exist; UNSUPPORTED when the registry has deletion disabled.
+   */
+  async deleteImage(ctx: SystemContext, options: BlobOptions = {}): Promise<void> {
+    const lease = acquireClient(this.ref.registry, ctx);
+    const { client } = lease;
+    const repo = this.ref.repository;
+    try {
+      let digest = this.ref.digest;
+      if (!digest) {
+        const tag = this.ref.identifier;
+        const head = await client.headManifest(repo, tag, { signal: options.signal });
+        if (!head) {
+          throw new TugError('NOT_FOUND', `deleting ${this.ref.toString()}: manifest not found`, { hint: 'check the name and tag' });
+        }
+        // A registry that sends no Docker-Content-Digest on HEAD still serves the bytes; the digest is theirs.
+        digest = head.digest ?? (await client.getManifest(repo, tag, { signal: options.signal })).digest;
+        if (!digest) throw new TugError('REGISTRY', `deleting ${this.ref.toString()}: the registry does not report the manifest's digest`, { hint: 'delete by digest: docker://HOST/REPO@sha256:...' });
+      }
+      await client.deleteManifest(repo, digest, { signal: options.signal });
+    } finally {
+      await lease.release();
+    }
+  }
+}
+
+/** `docker://` (parse() takes the text after `docker://`). */
+export const dockerTransport: Transport = {
+  name: 'docker',
+  parse(reference: string): DockerReference {
+    if (reference.startsWith('//')) reference = reference.slice(2);
+    return new DockerReference(parseReference(reference));
+  },
+};

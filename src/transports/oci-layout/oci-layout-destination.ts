@@ -1,0 +1,187 @@
+/**
+ * Writes one image into an OCI image layout, creating the layout when the
+ * directory is missing or empty. Several images may share the layout and
+ * its blobs; index.json is the only file that names anything, and it is
+ * rewritten atomically at commit(), after every blob and manifest it points
+ * at is in place. A destination closed without commit() leaves index.json as
+ * it was (blobs already written stay, unreferenced, as with skopeo).
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { Readable } from 'node:stream';
+import { TugError } from '../../errors/index.ts';
+import { MAX_MANIFEST_BYTES, type Descriptor } from '../../oci/manifest.ts';
+import { verifyBytes } from '../../oci/verify.ts';
+import { type Digest, parseDigest } from '../../reference/digest.ts';
+import { ioError, pathExists, realPathWithin, safeJoin, statWithin, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
+import type { BlobOptions, ImageDestination, ImageReference, PutManifestOptions } from '../types.ts';
+import {
+  type LayoutImageReference,
+  IMAGE_LAYOUT_VERSION,
+  OCI_LAYOUT_FILE,
+  REF_NAME_ANNOTATION,
+  assertLayout,
+  blobPath,
+  emptyIndex,
+  isEmptyDir,
+  readLayoutIndex,
+  withIndexLock,
+  writeLayoutIndex,
+} from './layout-files.ts';
+
+export class OciLayoutDestination implements ImageDestination {
+  readonly reference: ImageReference;
+  readonly supportsIndex = true;
+  /** Layout directory (for oci-archive: the temporary working copy). */
+  readonly root: string;
+  private readonly ref: string | undefined;
+  private top: Descriptor | undefined;
+  private committed = false;
+
+  /** One layout directory holds the blobs of every ref in it. */
+  get blobStoreKey(): string {
+    return `oci:${resolvePath(this.root)}`;
+  }
+
+  /** True until the first write creates the layout (see open()). */
+  private pendingInit = false;
+  private initializing: Promise<void> | undefined;
+
+  private async prepare(): Promise<void> {
+    if (!this.pendingInit) return;
+    this.initializing ??= initLayout(this.root).then(() => {
+      this.pendingInit = false;
+    });
+    await this.initializing;
+  }
+
+  private constructor(root: string, reference: LayoutImageReference) {
+    this.root = root;
+    this.reference = reference;
+    this.ref = reference.ref;
+  }
+
+  /**
+   * Opens (or creates) the layout at `root` for writing the image
+   * `reference.ref` names. A missing or empty directory becomes a new, empty
+   * layout (`oci-layout` + an empty index.json). A non-empty directory that is
+   * not a layout is refused with USAGE; an existing layout whose index.json
+   * is hostile is refused with UNSAFE_INPUT before anything is written.
+   */
+  static async open(root: string, reference: LayoutImageReference): Promise<OciLayoutDestination> {
+    const st = await statWithin(root, root);
+    if (st && !st.isDirectory()) {
+      throw new TugError('USAGE', `${root} exists and is not a directory`, { hint: 'oci: writes a layout directory; use oci-archive: for a tar file' });
+    }
+    if (st && (await pathExists(safeJoin(root, OCI_LAYOUT_FILE)))) {
+      await assertLayout(root);
+      await readLayoutIndex(root, { allowMissing: true });
+    } else if (!st || (await isEmptyDir(root))) {
+      // Created on the first write, not here: a dry run opens destinations
+      // only to ask what they hold, and must leave no trace.
+      const dest = new OciLayoutDestination(root, reference);
+      dest.pendingInit = true;
+      return dest;
+    } else {
+      throw new TugError('USAGE', `${root} is not empty and is not an OCI image layout (no ${OCI_LAYOUT_FILE} file); refusing to write into it`, {
+        hint: 'choose an empty or new directory, or an existing OCI layout',
+      });
+    }
+    return new OciLayoutDestination(root, reference);
+  }
+
+  /** True when `blobs/ALGO/HEX` is a regular file of the descriptor's size (its content is trusted, as skopeo does). */
+  async hasBlob(desc: Descriptor): Promise<boolean> {
+    if (this.pendingInit) return false;
+    const st = await statWithin(this.root, blobPath(this.root, desc.digest));
+    return st !== undefined && st.isFile() && st.size === desc.size;
+  }
+
+  /** Streams into a temp file and renames it to `blobs/ALGO/HEX` only when `stream` ends cleanly. */
+  async putBlob(desc: Descriptor, stream: Readable, options: BlobOptions = {}): Promise<void> {
+    const path = blobPath(this.root, desc.digest);
+    try {
+      await writeStreamAtomic(path, stream, {
+        signal: options.signal,
+        prepare: async () => {
+          await this.prepare();
+          await this.blobDir(path);
+        },
+      });
+    } catch (err) {
+      stream.destroy();
+      throw ioError('writing blob to', path, err);
+    }
+  }
+
+  /**
+   * Stores the manifest bytes unchanged as a blob (so its digest holds). The
+   * top-level one (`instance: false`) becomes the index.json entry at commit().
+   */
+  async putManifest(manifest: { bytes: Uint8Array; mediaType: string; digest: Digest }, options: PutManifestOptions): Promise<void> {
+    const digest = parseDigest(manifest.digest, 'manifest digest');
+    if (manifest.bytes.byteLength > MAX_MANIFEST_BYTES) {
+      throw new TugError('UNSAFE_INPUT', `manifest ${digest} is ${manifest.bytes.byteLength} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
+    }
+    // Cheap and the file will be named by this digest: check it here too.
+    verifyBytes(manifest.bytes, digest, `manifest ${digest}`);
+    const path = blobPath(this.root, digest);
+    try {
+      await this.prepare();
+      await this.blobDir(path);
+      await writeFileAtomic(path, manifest.bytes);
+    } catch (err) {
+      throw ioError('writing manifest to', path, err);
+    }
+    if (!options.instance) this.top = { mediaType: manifest.mediaType, digest, size: manifest.bytes.byteLength };
+  }
+
+  /**
+   * Points index.json at the top-level manifest: an entry with the same
+   * ref.name (or, without a ref, an unnamed entry) is replaced in place, other
+   * entries stay. index.json is re-read here, not at open(), so entries
+   * another writer committed meanwhile are kept. Idempotent.
+   */
+  async commit(): Promise<void> {
+    if (this.committed) return;
+    if (!this.top) throw new TugError('INTERNAL', `commit to ${this.reference.toString()} before the top-level manifest was written`);
+    const entry: Descriptor = { ...this.top, ...(this.ref !== undefined ? { annotations: { [REF_NAME_ANNOTATION]: this.ref } } : {}) };
+    const sameName = (d: Descriptor) => d.annotations?.[REF_NAME_ANNOTATION] === this.ref;
+    await withIndexLock(this.root, async () => {
+      const index = await readLayoutIndex(this.root, { allowMissing: true });
+      const at = index.manifests.findIndex(sameName);
+      const kept = index.manifests.filter((d) => !sameName(d));
+      kept.splice(at < 0 ? kept.length : at, 0, entry);
+      index.manifests = kept;
+      await writeLayoutIndex(this.root, index);
+    });
+    this.committed = true;
+  }
+
+  async close(): Promise<void> {}
+
+  /**
+   * Creates `blobs/ALGO` one level at a time, checking each existing level
+   * first, so a planted `blobs -> /etc` symlink is refused before anything is
+   * created through it.
+   */
+  private async blobDir(path: string): Promise<void> {
+    const dir = dirname(path);
+    for (const level of [dirname(dir), dir]) {
+      if (!(await pathExists(level))) await mkdir(level).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'EEXIST') throw err; });
+      await realPathWithin(this.root, level);
+    }
+  }
+}
+
+/** Makes `root` an empty layout: the `oci-layout` marker and an index.json with no entries. */
+export async function initLayout(root: string): Promise<void> {
+  try {
+    await mkdir(root, { recursive: true });
+    if (!(await stat(root)).isDirectory()) throw new TugError('USAGE', `${root} is not a directory`);
+    await writeFileAtomic(safeJoin(root, OCI_LAYOUT_FILE), JSON.stringify({ imageLayoutVersion: IMAGE_LAYOUT_VERSION }));
+    await writeLayoutIndex(root, emptyIndex());
+  } catch (err) {
+    throw ioError('creating OCI layout', root, err);
+  }
+}
