@@ -12,6 +12,9 @@ import { inspectCommand } from './commands/inspect.ts';
 import { listTagsCommand } from './commands/list-tags.ts';
 import { loginCommand, logoutCommand } from './commands/login.ts';
 import { manifestDigestCommand } from './commands/manifest-digest.ts';
+import { saveCommand } from './commands/save.ts';
+import { syncCommand } from './commands/sync.ts';
+import { verifyCommand } from './commands/verify.ts';
 import { parsePositiveInt } from './options.ts';
 import type { GlobalOptions } from './runtime.ts';
 
@@ -29,6 +32,9 @@ export function buildProgram(): Command {
   const globals = () => program.opts<GlobalOptions>();
   const commands = [
     copyCommand(globals),
+    syncCommand(globals),
+    saveCommand(globals),
+    verifyCommand(globals),
     inspectCommand(globals),
     listTagsCommand(globals),
     deleteCommand(globals),

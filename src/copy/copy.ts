@@ -107,13 +107,17 @@ function emptyStats(): CopyResult['blobs'] {
  */
 export async function copyImage(from: ImageReference, to: ImageReference, options: CopyOptions = {}): Promise<CopyResult> {
   const onEvent = options.onEvent ?? (() => {});
-  const ctx = (side: 'source' | 'destination', base: SystemContext | undefined): SystemContext => ({
-    ...base,
-    onEvent: (event) => {
-      base?.onEvent?.(event);
-      onEvent({ type: 'transport', side, event });
-    },
-  });
+  // Transport events (retries, resumes) go to the context's own onEvent when
+  // it has one: contexts are then shared as they are, and with them the
+  // registry clients (connections, tokens) across the images of a job.
+  // Otherwise they are reported as this copy's 'transport' events.
+  const ctx = (side: 'source' | 'destination', base: SystemContext | undefined): SystemContext =>
+    base?.onEvent
+      ? base
+      : {
+          ...base,
+          onEvent: (event) => onEvent({ type: 'transport', side, event }),
+        };
   try {
     const source = await from.newSource(ctx('source', options.sourceContext));
     try {

@@ -208,7 +208,7 @@ export class RegistryClient {
     if (this.closed) throw new TugError('INTERNAL', `the client for ${this.registry} is closed`);
     let agent = this.agents.get(origin);
     if (agent) return agent;
-    this.tls ??= loadTlsSettings(this.host, { certDir: this.ctx.certDir, tlsVerify: this.ctx.tlsVerify });
+    this.tls ??= loadTlsSettings(this.host, { certDir: this.ctx.certDir, tlsVerify: this.ctx.tlsVerify, caCertificates: this.ctx.caCertificates });
     const tls = await this.tls;
     agent = this.agents.get(origin);
     if (agent) return agent;

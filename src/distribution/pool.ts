@@ -10,7 +10,15 @@ import { type ClientTuning, RegistryClient } from './client.ts';
 interface Entry {
   client: RegistryClient;
   leases: number;
+  idle?: NodeJS.Timeout | undefined;
 }
+
+/**
+ * How long a client outlives its last lease. A sync opens and closes one
+ * source and destination per image; without a grace period every image
+ * would pay a new ping, token and TLS handshake.
+ */
+export const IDLE_CLOSE_MS = 3000;
 
 const byContext = new WeakMap<SystemContext, Map<string, Entry>>();
 
@@ -38,6 +46,10 @@ export function acquireClient(registry: string, ctx: SystemContext, tuning?: Cli
     map.set(registry, entry);
   }
   entry.leases++;
+  if (entry.idle) {
+    clearTimeout(entry.idle);
+    entry.idle = undefined;
+  }
   const held = entry;
   let released = false;
   return {
@@ -47,8 +59,13 @@ export function acquireClient(registry: string, ctx: SystemContext, tuning?: Cli
       released = true;
       held.leases--;
       if (held.leases > 0) return;
-      if (map.get(registry) === held) map.delete(registry);
-      await held.client.close();
+      // Close after a grace period (unref'd: it never keeps the process alive).
+      held.idle = setTimeout(() => {
+        if (held.leases > 0) return;
+        if (map.get(registry) === held) map.delete(registry);
+        void held.client.close();
+      }, IDLE_CLOSE_MS);
+      held.idle.unref();
     },
   };
 }

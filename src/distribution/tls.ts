@@ -47,10 +47,11 @@ async function readCertFile(path: string): Promise<string> {
 /**
  * Loads the TLS settings for `host` (`registry.example:5000`). `certDir`, when
  * given, must exist (a typo should not silently fall back to no CAs);
- * default directories are optional. A `NAME.cert` without `NAME.key` (or the
+ * default directories are optional. `caCertificates` (PEM) are trusted in
+ * addition to the directory's CAs. A `NAME.cert` without `NAME.key` (or the
  * reverse) is an error, as in containers/image.
  */
-export async function loadTlsSettings(host: string, options: { certDir?: string | undefined; tlsVerify?: boolean | undefined }): Promise<TlsSettings> {
+export async function loadTlsSettings(host: string, options: { certDir?: string | undefined; tlsVerify?: boolean | undefined; caCertificates?: string | undefined }): Promise<TlsSettings> {
   const settings: TlsSettings = { rejectUnauthorized: options.tlsVerify !== false, sources: [] };
   const dirs = options.certDir ? [options.certDir] : defaultCertDirs(host);
   const extraCas: string[] = [];
@@ -80,6 +81,10 @@ export async function loadTlsSettings(host: string, options: { certDir?: string 
     }
     // containers/image stops at the first directory that exists.
     break;
+  }
+  if (options.caCertificates) {
+    extraCas.push(options.caCertificates);
+    settings.sources.push('caCertificates');
   }
   if (extraCas.length > 0) settings.ca = [...rootCertificates, ...extraCas];
   return settings;

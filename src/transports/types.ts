@@ -50,6 +50,8 @@ export interface SystemContext {
   tlsVerify?: boolean | undefined;
   /** Directory with ca.crt / *.crt, client.cert, client.key (containers-certs.d(5)). */
   certDir?: string | undefined;
+  /** Extra trusted CA certificates (PEM), added to the defaults and any certDir CAs (a server-side Registry's caBundle). */
+  caCertificates?: string | undefined;
   /** Talk plain HTTP to the registry. Never chosen silently; see the docker transport. */
   plainHttp?: boolean | undefined;
   /** Retries on transient errors (default 5 attempts). */

@@ -5,7 +5,7 @@
  * started here is killed when the test process exits.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,12 @@ export interface RegistryOptions {
   tokenAuth?: { realm: string; service: string; issuer: string; rootCertBundle: string };
   /** Extra text appended to the log (debugging). */
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * Append the registry's access log (combined log format, one line per
+   * request, written by the registry to stdout) to this file, e.g. to count
+   * requests. Default: access log disabled.
+   */
+  accessLog?: string;
 }
 
 export interface TestRegistry {
@@ -41,6 +47,8 @@ export interface TestRegistry {
   certDir?: string;
   /** PEM of the CA, when tls is on. */
   caPem?: string;
+  /** The access log file, when `accessLog` was given. */
+  accessLog?: string;
   stop(): Promise<void>;
 }
 
@@ -82,7 +90,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       'log:',
       `  level: ${options.logLevel ?? 'error'}`,
       '  accesslog:',
-      '    disabled: true',
+      `    disabled: ${options.accessLog === undefined}`,
       'storage:',
       '  filesystem:',
       `    rootdirectory: ${root}`,
@@ -123,7 +131,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     }
     const configPath = join(work, 'config.yml');
     writeFileSync(configPath, `${lines.join('\n')}\n`);
-    const child = spawn(REGISTRY_BIN, ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // The child gets its own descriptor for the access log; ours is closed right after the spawn.
+    const logFd = options.accessLog === undefined ? undefined : openSync(options.accessLog, 'a');
+    const child = spawn(REGISTRY_BIN, ['serve', configPath], { stdio: ['ignore', logFd ?? 'ignore', 'pipe'] });
+    if (logFd !== undefined) closeSync(logFd);
     running.add(child);
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -172,6 +183,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     const reg: TestRegistry = { host: `127.0.0.1:${port}`, port, url, root, stop };
     if (certDir) reg.certDir = certDir;
     if (caPem) reg.caPem = caPem;
+    if (options.accessLog !== undefined) reg.accessLog = options.accessLog;
     return reg;
   }
   throw new Error(`docker-registry did not start after 5 attempts: ${lastError}`);

@@ -6,8 +6,10 @@
  */
 import { acquireClient } from '../../distribution/pool.ts';
 import { TugError } from '../../errors/index.ts';
+import { digestBytes } from '../../oci/verify.ts';
 import { type Reference, parseReference } from '../../reference/reference.ts';
-import type { BlobOptions, Deleter, ImageDestination, ImageReference, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
+import type { Digest } from '../../reference/digest.ts';
+import type { BlobOptions, Deleter, DigestResolver, ImageDestination, ImageReference, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
 import { DockerDestination } from './docker-destination.ts';
 import { DockerSource } from './docker-source.ts';
 
@@ -15,7 +17,7 @@ import { DockerSource } from './docker-source.ts';
  * A `docker://` reference. `ref` is the parsed, normalised image reference
  * (`docker.io/library/nginx:latest` for `docker://nginx`).
  */
-export class DockerReference implements ImageReference, TagLister, Deleter {
+export class DockerReference implements ImageReference, TagLister, Deleter, DigestResolver {
   readonly ref: Reference;
 
   constructor(ref: Reference) {
@@ -50,6 +52,27 @@ export class DockerReference implements ImageReference, TagLister, Deleter {
     const lease = acquireClient(this.ref.registry, ctx);
     try {
       return await lease.client.listTags(this.ref.repository, { signal: options.signal });
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /**
+   * The digest the reference names now, from one HEAD of the manifest
+   * (falling back to a GET when the registry sends no Docker-Content-Digest);
+   * undefined when the tag does not exist. What makes an unchanged tag cost
+   * one request per side in `tug sync`.
+   */
+  async resolveDigest(ctx: SystemContext, options: BlobOptions = {}): Promise<{ digest: Digest; mediaType: string | undefined } | undefined> {
+    const lease = acquireClient(this.ref.registry, ctx);
+    const { client } = lease;
+    const repo = this.ref.repository;
+    try {
+      const head = await client.headManifest(repo, this.ref.identifier, { signal: options.signal });
+      if (!head) return undefined;
+      if (head.digest) return { digest: head.digest, mediaType: head.mediaType };
+      const got = await client.getManifest(repo, this.ref.identifier, { signal: options.signal });
+      return { digest: got.digest ?? digestBytes(got.bytes), mediaType: got.mediaType };
     } finally {
       await lease.release();
     }

@@ -1,0 +1,90 @@
+/**
+ * `tug sync`: mirror image lists. Reads the job (skopeo sync YAML,
+ * image-syncer config, image list, Tugboat sync file, or one repository),
+ * discovers, plans, then executes; `--dry-run` stops after the plan.
+ */
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { TugError } from '../../errors/index.ts';
+import { type DestinationKind, discover } from '../../sync/discover.ts';
+import { estimatePlan } from '../../sync/estimate.ts';
+import { executePlan } from '../../sync/execute.ts';
+import { assemblePlan } from '../../sync/plan.ts';
+import { addCommonFlags, addRegistryFlags, parsePositiveInt } from '../options.ts';
+import { type SrcKind, SRC_KINDS, jobContexts, loadJob, outputMode, platformChoice } from '../sync-job.ts';
+import { type GlobalOptions, commandSignal, platformOverride } from '../runtime.ts';
+import { createSyncProgress, printPlan, printSummary } from '../sync-output.ts';
+
+export function syncCommand(globals: () => GlobalOptions): Command {
+  const cmd = new Command('sync')
+    .description('Synchronize many images: from a sync file, an image list, or a whole repository')
+    .argument('<source>', 'a sync file (skopeo YAML, image-syncer JSON/YAML, image list, Tugboat sync file) or, with --src docker, a repository')
+    .argument('[destination]', 'registry prefix (--dest docker) or directory; optional when the file maps destinations')
+    .addOption(new Option('--src <kind>', 'what SOURCE is (default: detected)').choices(SRC_KINDS))
+    .addOption(new Option('--dest <kind>', 'where images go').choices(['docker', 'dir', 'oci', 'registry-dir']).default('docker'))
+    .option('--image-syncer-auth <file>', 'image-syncer auth file to read with the images file')
+    .option('--scoped', 'keep the full source name under the destination (skopeo --scoped)')
+    .option('-a, --all', 'copy every platform of multi-arch images')
+    .option('--platform <list>', 'copy only these platforms, e.g. linux/amd64,linux/arm64')
+    .option('--preserve-digests', 'fail rather than change a digest (always the case: tug never converts formats)')
+    .option('--dry-run', 'print the plan with counts and the bytes that would move; write nothing')
+    .option('--keep-going', 'continue after a failed image; list failures at the end')
+    .option('--report <file>', 'write a JSON report of every image')
+    .addOption(new Option('--jobs <n>', 'images copied at once').argParser(parsePositiveInt).default(4))
+    .addOption(new Option('--concurrency <n>', 'blobs per image at once').argParser(parsePositiveInt).default(6))
+    .addOption(new Option('--registry-concurrency <n>', 'blob transfers into one destination at once, across images').argParser(parsePositiveInt).default(8))
+    .option('-q, --quiet', 'print only failures and the summary')
+    .option('--json', 'print events as JSON lines');
+  addRegistryFlags(cmd, 'src-', 'source registries');
+  addRegistryFlags(cmd, 'dest-', 'the destination registry');
+  cmd.option('--authfile <path>', 'auth file for both sides');
+  addCommonFlags(cmd);
+  return cmd.action(async (sourceArg: string, destArg: string | undefined, opts: Record<string, unknown>) => {
+    const g = globals();
+    const started = new Date();
+    const signal = commandSignal(g);
+    const spec = await loadJob(opts.imageSyncerAuth ? [opts.imageSyncerAuth as string, sourceArg] : [sourceArg], opts.src as SrcKind | undefined);
+    const destKind = opts.dest as DestinationKind;
+    const location = destArg ?? spec.destination ?? '';
+    if (!location && (destKind !== 'docker' || (spec.mappings.length === 0 && !spec.sources.every((s) => s.destination)))) {
+      throw new TugError('USAGE', 'no destination given', { hint: 'add DESTINATION (a registry prefix or a directory), or mappings in the sync file' });
+    }
+    const mode = outputMode(opts);
+    const { contextFor, setTransportSink } = jobContexts(spec, opts, mode);
+    const override = platformOverride(g);
+    const observations = await discover(spec, { destination: { kind: destKind, location }, scoped: opts.scoped === true, platforms: platformChoice(opts, spec), contextFor, platformOverride: override, signal });
+    const plan = assemblePlan(observations);
+
+    if (opts.dryRun) {
+      const estimate = await estimatePlan(plan, { contextFor, platformOverride: override, signal });
+      printPlan(plan, estimate, mode === 'json');
+      if (opts.report) await writeFile(opts.report as string, `${JSON.stringify({ dryRun: true, counts: plan.counts, bytes: estimate.bytes, items: plan.items }, null, 2)}\n`);
+      return;
+    }
+
+    const progress = createSyncProgress(mode, plan);
+    setTransportSink((side, event) => progress.onEvent({ type: 'copy', index: -1, event: { type: 'transport', side, event } }));
+    const results = await executePlan(plan, {
+      imageConcurrency: opts.jobs as number,
+      blobConcurrency: opts.concurrency as number,
+      storeConcurrency: opts.registryConcurrency as number,
+      keepGoing: opts.keepGoing === true,
+      contextFor,
+      platformOverride: override,
+      signal,
+      onEvent: (e) => progress.onEvent(e),
+    });
+    progress.done();
+    const failed = results.filter((r) => r.status === 'failed' || r.status === 'not-run');
+    if (opts.report) {
+      const report = { startedAt: started.toISOString(), finishedAt: new Date().toISOString(), counts: plan.counts, failed: failed.length, items: results };
+      await writeFile(opts.report as string, `${JSON.stringify(report, null, 2)}\n`);
+    }
+    printSummary(results, Date.now() - started.getTime(), mode);
+    if (failed.length > 0) {
+      throw new TugError(failed.every((f) => /TRANSIENT|timed out|retr/i.test(f.error ?? '')) ? 'TRANSIENT' : 'REGISTRY', `${failed.length} of ${results.length} images failed`, {
+        hint: opts.keepGoing ? 'see the list above; re-run the same command to finish: only what is missing moves' : 'stopped at the first failure; --keep-going continues past failures',
+      });
+    }
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * What `tug sync` shows a person: the plan (dry run), progress while it
+ * runs (an overall line with images done/total, bytes, rate and ETA, plus a
+ * line per finished image), and the summary with every failure and its reason.
+ */
+import { createLogUpdate } from 'log-update';
+import type { Estimate } from '../sync/estimate.ts';
+import type { ItemResult, SyncEvent } from '../sync/execute.ts';
+import type { Plan } from '../sync/plan.ts';
+import { formatBytes, formatDuration, formatRate } from './format.ts';
+
+type Mode = 'tty' | 'plain' | 'json' | 'quiet';
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const err = (s: string) => process.stderr.write(`${s}\n`);
+
+export function printPlan(plan: Plan, estimate: Estimate, json: boolean): void {
+  if (json) {
+    for (const [i, item] of plan.items.entries()) out(JSON.stringify({ type: 'plan-item', ...item, bytes: estimate.perItem.get(i)?.bytes ?? 0 }));
+    out(JSON.stringify({ type: 'plan', counts: plan.counts, bytes: estimate.bytes, blobs: estimate.blobs }));
+    return;
+  }
+  for (const [i, item] of plan.items.entries()) {
+    const e = estimate.perItem.get(i);
+    const extra = item.action === 'copy' ? ` (${e?.error ? `cannot estimate: ${e.error}` : `${formatBytes(e?.bytes ?? 0)} in ${e?.blobs ?? 0} new blobs`})` : '';
+    out(`${item.action.padEnd(5)} ${item.source} -> ${item.destination}: ${item.reason}${extra}`);
+  }
+  const c = plan.counts;
+  out(`Plan: ${c.copy} to copy, ${c.retag} to retag, ${c.skip} up to date, ${c.fail} failed; ${formatBytes(estimate.bytes)} in ${estimate.blobs} blobs would move. Nothing was written (dry run).`);
+}
+
+export interface SyncProgress {
+  onEvent(e: SyncEvent): void;
+  done(): void;
+}
+
+export function createSyncProgress(mode: Mode, plan: Plan): SyncProgress {
+  const total = plan.items.length;
+  const started = Date.now();
+  let done = 0;
+  let bytes = 0;
+  const active = new Map<number, string>();
+  const overall = () => {
+    const elapsed = Date.now() - started;
+    const perImage = done > 0 ? elapsed / done : 0;
+    const eta = done > 0 && done < total ? ` ETA ${formatDuration(Math.round(perImage * (total - done)))}` : '';
+    return `[${done}/${total}] images, ${formatBytes(bytes)} moved, ${formatRate(bytes, elapsed)}${eta}${active.size ? `; copying ${[...active.values()].slice(0, 3).join(', ')}${active.size > 3 ? ', ...' : ''}` : ''}`;
+  };
+  const finishLine = (r: ItemResult) => {
+    const mark = r.status === 'failed' ? 'FAILED' : r.status;
+    const detail = r.status === 'failed' ? `: ${r.error}` : r.status === 'skipped' ? '' : ` (${r.platforms.join(', ')}; ${formatBytes(r.bytes)} in ${r.seconds.toFixed(1)} s)`;
+    return `${mark} ${r.source} -> ${r.destination}${detail}`;
+  };
+  /** Retries, resumes and notices from the registries, as a line. */
+  const transportLine = (e: SyncEvent): string | undefined => {
+    if (e.type !== 'copy' || e.event.type !== 'transport') return undefined;
+    const t = e.event.event;
+    if (t.type === 'retry') return `Retrying ${t.what} (attempt ${t.attempt}) in ${formatDuration(t.delayMs)}: ${t.reason}`;
+    if (t.type === 'resume') return `Resuming ${t.what} at byte ${t.offset}`;
+    return `Note: ${t.message}`;
+  };
+  const count = (e: SyncEvent) => {
+    if (e.type === 'copy' && e.event.type === 'blob-done' && e.event.outcome === 'copied') bytes += e.event.size;
+    if (e.type === 'item-start') active.set(e.index, e.item.source);
+    if (e.type === 'item-done') {
+      done++;
+      active.delete(e.index);
+    }
+  };
+
+  if (mode === 'json') {
+    return {
+      onEvent: (e) => {
+        if (e.type === 'copy' && e.event.type === 'blob-progress') return;
+        out(JSON.stringify(e.type === 'item-done' ? { type: 'item-done', index: e.index, ...e.result } : e));
+      },
+      done: () => {},
+    };
+  }
+  if (mode === 'quiet') {
+    return {
+      onEvent: (e) => {
+        count(e);
+        if (e.type === 'item-done' && e.result.status === 'failed') err(finishLine(e.result));
+      },
+      done: () => {},
+    };
+  }
+  if (mode === 'tty') {
+    const live = createLogUpdate(process.stderr, { showCursor: true });
+    const timer = setInterval(() => live(overall()), 200);
+    timer.unref();
+    return {
+      onEvent: (e) => {
+        count(e);
+        const line = e.type === 'item-done' && e.result.status !== 'skipped' ? finishLine(e.result) : transportLine(e);
+        if (line) {
+          live.clear();
+          err(line);
+          live(overall());
+        }
+      },
+      done: () => {
+        clearInterval(timer);
+        live.clear();
+        live.done();
+      },
+    };
+  }
+  const timer = setInterval(() => err(overall()), 5000);
+  timer.unref();
+  return {
+    onEvent: (e) => {
+      count(e);
+      const line = e.type === 'item-done' ? finishLine(e.result) : transportLine(e);
+      if (line) err(line);
+    },
+    done: () => clearInterval(timer),
+  };
+}
+
+export function printSummary(results: ItemResult[], ms: number, mode: Mode): void {
+  if (mode === 'json') return;
+  const by = (s: ItemResult['status']) => results.filter((r) => r.status === s).length;
+  const bytes = results.reduce((n, r) => n + r.bytes, 0);
+  out(`Synced ${results.length} images in ${formatDuration(ms)}: ${by('copied')} copied, ${by('retagged')} retagged, ${by('skipped')} up to date, ${by('failed')} failed${by('not-run') ? `, ${by('not-run')} not run` : ''}; ${formatBytes(bytes)} moved (${formatRate(bytes, ms)}).`);
+  const failed = results.filter((r) => r.status === 'failed');
+  if (failed.length) {
+    out('Failed:');
+    for (const f of failed) out(`  ${f.source} -> ${f.destination}: ${f.error}`);
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * Discovery: the I/O half of planning. Lists tags where a filter needs them,
+ * resolves source and destination digests (one HEAD each per tag where the
+ * transport allows), and returns {@link Observation}s for the pure planner.
+ */
+import pLimit from 'p-limit';
+import { SOURCE_DIGEST_ANNOTATION } from '../copy/select.ts';
+import { TugError } from '../errors/index.ts';
+import { readTopLevel } from '../inspect/inspect.ts';
+import { hostPlatform, parsePlatformList, platformMatches } from '../oci/platform.ts';
+import { isIndexType } from '../oci/media-types.ts';
+import { type Digest } from '../reference/digest.ts';
+import { parseReference } from '../reference/reference.ts';
+import { parseImageName } from '../transports/index.ts';
+import { type ImageReference, type SystemContext, isDigestResolver, isTagLister } from '../transports/types.ts';
+import { needsListing, selectTags } from './filter.ts';
+import type { Observation } from './plan.ts';
+import type { SyncSource, SyncSpec } from './spec.ts';
+import { destinationRepository } from './targets.ts';
+
+export type DestinationKind = 'docker' | 'dir' | 'oci' | 'registry-dir';
+
+export interface DiscoverOptions {
+  /** Where images go: a registry prefix (docker) or a directory. */
+  destination: { kind: DestinationKind; location: string };
+  scoped?: boolean | undefined;
+  /** `all`, `system`, or a platform list string ("linux/amd64,linux/arm64"). */
+  platforms: string;
+  contextFor: (registry: string, side: 'source' | 'destination') => SystemContext;
+  /** Concurrent discovery requests (default 16). */
+  concurrency?: number | undefined;
+  platformOverride?: { os?: string | undefined; arch?: string | undefined; variant?: string | undefined } | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Repository path inside a local store: the source path without its registry, `library/` dropped for Docker Hub images (what `docker pull HOST/nginx` asks for). */
+function localRepository(repository: string, scoped: boolean | undefined): string {
+  const ref = parseReference(repository, { defaultTag: false });
+  if (scoped) return `${ref.registry}/${ref.repository}`;
+  return ref.registry === 'docker.io' && ref.repository.startsWith('library/') ? ref.repository.slice('library/'.length) : ref.repository;
+}
+
+function withoutHost(repository: string): string {
+  const first = repository.split('/')[0] ?? '';
+  const isHost = first.includes('.') || first.includes(':') || first === 'localhost';
+  return isHost && repository.includes('/') ? repository.slice(first.length + 1) : repository;
+}
+
+/** The destination image name (with transport) for one source tag. */
+export function destinationName(source: SyncSource, tag: string, spec: SyncSpec, options: Pick<DiscoverOptions, 'destination' | 'scoped'>): string {
+  const { kind, location } = options.destination;
+  const sep = tag.includes(':') ? '@' : ':';
+  if (kind === 'docker') {
+    return `docker://${destinationRepository(source, spec.mappings, { prefix: location, scoped: options.scoped })}${sep}${tag}`;
+  }
+  const hasRule = source.destination !== undefined || spec.mappings.some((m) => source.repository === m.from || (m.from.endsWith('/*') && source.repository.startsWith(m.from.slice(0, -1))));
+  // A local store has no registry host: a mapping to `registry.example.com/edge/*` names `edge/...` in it.
+  const repo = hasRule ? withoutHost(destinationRepository(source, spec.mappings, {})) : localRepository(source.repository, options.scoped);
+  switch (kind) {
+    case 'dir':
+      return `dir:${location}/${options.scoped ? repo : repo.slice(repo.lastIndexOf('/') + 1)}${sep}${tag}`;
+    case 'oci':
+      return `oci:${location}:${repo}${sep}${tag}`;
+    case 'registry-dir':
+      return `registry-dir:${location}:${repo}${sep}${tag}`;
+  }
+}
+
+async function resolve(ref: ImageReference, ctx: SystemContext, signal: AbortSignal | undefined): Promise<{ digest: Digest; mediaType: string | undefined } | undefined> {
+  if (isDigestResolver(ref)) return ref.resolveDigest(ctx, { signal });
+  // Transports without a cheap lookup: read the manifest.
+  let source;
+  try {
+    source = await ref.newSource(ctx);
+  } catch (err) {
+    if (err instanceof TugError && (err.code === 'NOT_FOUND' || err.code === 'IO')) return undefined;
+    throw err;
+  }
+  try {
+    const top = await readTopLevel(source, signal);
+    return { digest: top.digest, mediaType: top.parsed.mediaType };
+  } catch (err) {
+    if (err instanceof TugError && err.code === 'NOT_FOUND') return undefined;
+    throw err;
+  } finally {
+    await source.close();
+  }
+}
+
+function registryOf(name: string): string {
+  return name.startsWith('docker://') ? parseReference(name.slice(9)).registry : '';
+}
+
+function describe(err: unknown): string {
+  return err instanceof TugError ? err.describe() : err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Every (source, tag) and alias of the spec with its destination name, not
+ * yet resolved. Talks to a source registry only where a tag filter needs its
+ * tag list (explicit tags cost nothing), so `tug verify` of an image list
+ * works offline from the sources.
+ */
+export async function enumerate(spec: SyncSpec, options: DiscoverOptions): Promise<Observation[]> {
+  const limit = pLimit(options.concurrency ?? 16);
+  const signal = options.signal;
+  const platformsFor = (s: SyncSource) => (s.platforms ? s.platforms.join(',') : options.platforms);
+
+  // 1. Tags per source (listing only when a filter needs it).
+  const perSource = await Promise.all(
+    spec.sources.map((source) =>
+      limit(async (): Promise<{ source: SyncSource; tags: string[]; error?: string }> => {
+        try {
+          let listed: string[] | undefined;
+          if (needsListing(source.filter)) {
+            const ref = parseImageName(`docker://${source.repository}`);
+            if (!isTagLister(ref)) throw new TugError('UNSUPPORTED', `cannot list tags of ${source.repository}`);
+            listed = await ref.listTags(options.contextFor(parseReference(source.repository).registry, 'source'), { signal });
+          }
+          let created: Map<string, string> | undefined;
+          if (source.filter.newest?.by === 'created') created = await creationTimes(source, listed ?? source.filter.tags ?? [], options);
+          return { source, tags: selectTags(source.filter, { listed, created }) };
+        } catch (err) {
+          return { source, tags: [], error: describe(err) };
+        }
+      }),
+    ),
+  );
+
+  // 2. One observation per (source, tag) and per alias.
+  const observations: Observation[] = [];
+  for (const { source, tags, error } of perSource) {
+    const origin = `${source.origin.file}:${source.origin.line}`;
+    if (error) {
+      observations.push({ source: source.repository, destination: `(${source.repository})`, error, origin, platforms: platformsFor(source) });
+      continue;
+    }
+    for (const tag of tags) {
+      const sep = tag.includes(':') ? '@' : ':';
+      observations.push({ source: `${source.repository}${sep}${tag}`, destination: destinationName(source, tag, spec, options), origin, platforms: platformsFor(source) });
+    }
+    for (const [alias, target] of Object.entries(source.aliases ?? {})) {
+      const sep = target.includes(':') ? '@' : ':';
+      observations.push({
+        source: `${source.repository}${sep}${target}`,
+        destination: destinationName(source, alias, spec, options),
+        aliasOf: target,
+        origin,
+        platforms: platformsFor(source),
+      });
+    }
+  }
+  return observations;
+}
+
+/**
+ * Resolves every image of the spec. Never throws for one image's trouble:
+ * the observation carries the error and the planner marks it failed.
+ */
+export async function discover(spec: SyncSpec, options: DiscoverOptions): Promise<Observation[]> {
+  const limit = pLimit(options.concurrency ?? 16);
+  const signal = options.signal;
+  const observations = await enumerate(spec, options);
+
+  // 3. Resolve both sides. The source of several observations (aliases) is resolved once.
+  const sourceCache = new Map<string, Promise<{ digest: Digest; mediaType: string | undefined } | undefined>>();
+  await Promise.all(
+    observations.map((o) =>
+      limit(async () => {
+        if (o.error) return;
+        try {
+          let pending = sourceCache.get(o.source);
+          if (!pending) {
+            pending = resolve(parseImageName(`docker://${o.source}`), options.contextFor(registryOf(`docker://${o.source}`), 'source'), signal);
+            sourceCache.set(o.source, pending);
+          }
+          const [src, dst] = await Promise.all([pending, resolve(parseImageName(o.destination), options.contextFor(registryOf(o.destination), 'destination'), signal)]);
+          if (!src) {
+            o.error = `${o.source} not found at the source`;
+            return;
+          }
+          o.sourceDigest = src.digest;
+          o.sourceMediaType = src.mediaType;
+          o.destinationDigest = dst?.digest;
+          if (dst && dst.digest !== src.digest && isIndexType(src.mediaType)) await refineExpectation(o, options);
+        } catch (err) {
+          o.error = describe(err);
+        }
+      }),
+    ),
+  );
+  return observations;
+}
+
+/**
+ * The destination differs from the source index: that is still "synced" when
+ * we copied one platform (`system`) or filtered platforms. Reads the one
+ * document needed to tell (the source index, or the destination's filtered
+ * index with its recorded source digest).
+ */
+async function refineExpectation(o: Observation, options: DiscoverOptions): Promise<void> {
+  const signal = options.signal;
+  if (o.platforms === 'system') {
+    const ref = parseImageName(`docker://${o.source}`);
+    const source = await ref.newSource(options.contextFor(registryOf(`docker://${o.source}`), 'source'));
+    try {
+      const top = await readTopLevel(source, signal);
+      if (top.parsed.kind === 'index') {
+        const wanted = hostPlatform(options.platformOverride);
+        o.expectedDigest = top.parsed.manifest.manifests.find((d) => platformMatches(wanted, d.platform))?.digest;
+      }
+    } finally {
+      await source.close();
+    }
+    return;
+  }
+  if (o.platforms !== 'all') {
+    parsePlatformList(o.platforms); // validated early: a bad list is a usage error
+    const dest = await parseImageName(o.destination).newSource(options.contextFor(registryOf(o.destination), 'destination'));
+    try {
+      const top = await readTopLevel(dest, signal);
+      if (top.parsed.kind === 'index') {
+        const recorded = top.parsed.manifest.annotations?.[SOURCE_DIGEST_ANNOTATION];
+        if (recorded) o.destinationRecordedSource = recorded as Digest;
+      }
+    } finally {
+      await dest.close();
+    }
+  }
+}
+
+/** Creation times of candidate tags (for `newest: {by: created}`): one manifest and config read per tag. */
+async function creationTimes(source: SyncSource, tags: string[], options: DiscoverOptions): Promise<Map<string, string>> {
+  const { readConfig, resolveImage } = await import('../inspect/inspect.ts');
+  const out = new Map<string, string>();
+  const limit = pLimit(8);
+  await Promise.all(
+    tags.map((tag) =>
+      limit(async () => {
+        const src = await parseImageName(`docker://${source.repository}:${tag}`).newSource(options.contextFor(parseReference(source.repository).registry, 'source'));
+        try {
+          const top = await readTopLevel(src, options.signal);
+          const image = await resolveImage(src, top, hostPlatform(options.platformOverride), options.signal);
+          const { config } = await readConfig(src, image.manifest, options.signal);
+          if (config.created) out.set(tag, config.created);
+        } catch {
+          // A tag whose creation time cannot be read is not among the newest.
+        } finally {
+          await src.close();
+        }
+      }),
+    ),
+  );
+  return out;
+}

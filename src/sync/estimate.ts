@@ -1,0 +1,65 @@
+/**
+ * What a plan would move: for each image to copy, the blobs the destination
+ * lacks, counted once per blob store (a layer shared by ten images into one
+ * registry moves once). Reads manifests and HEADs blobs; writes nothing.
+ */
+import pLimit from 'p-limit';
+import { copyImage } from '../copy/copy.ts';
+import { TugError } from '../errors/index.ts';
+import { parseImageName } from '../transports/index.ts';
+import type { ExecuteOptions } from './execute.ts';
+import type { Plan } from './plan.ts';
+
+export interface Estimate {
+  /** Unique bytes that would move, across the plan. */
+  bytes: number;
+  blobs: number;
+  /** Per plan item: bytes it would move counting blobs already claimed by earlier items as moved. */
+  perItem: Map<number, { bytes: number; blobs: number; error?: string }>;
+}
+
+export async function estimatePlan(plan: Plan, options: Pick<ExecuteOptions, 'contextFor' | 'platformOverride' | 'signal'> & { concurrency?: number }): Promise<Estimate> {
+  const limit = pLimit(options.concurrency ?? 4);
+  const seen = new Set<string>();
+  const estimate: Estimate = { bytes: 0, blobs: 0, perItem: new Map() };
+  const registryOf = (name: string) => (name.startsWith('docker://') ? name.slice(9).split('/')[0]! : '');
+  const dry = await Promise.all(
+    plan.items.map((item, index) =>
+      item.action !== 'copy'
+        ? Promise.resolve(undefined)
+        : limit(async () => {
+            const platforms = item.platforms;
+            try {
+              return await copyImage(parseImageName(`docker://${item.source}`), parseImageName(item.destination), {
+                dryRun: true,
+                sourceContext: options.contextFor(registryOf(`docker://${item.source}`), 'source'),
+                destinationContext: options.contextFor(registryOf(item.destination), 'destination'),
+                multiArch: platforms === 'all' ? 'all' : 'system',
+                platforms: platforms === 'all' || platforms === 'system' ? undefined : (await import('../oci/platform.ts')).parsePlatformList(platforms),
+                platformOverride: options.platformOverride,
+                signal: options.signal,
+              });
+            } catch (err) {
+              estimate.perItem.set(index, { bytes: 0, blobs: 0, error: err instanceof TugError ? err.describe() : String(err) });
+              return undefined;
+            }
+          }),
+    ),
+  );
+  for (const [index, result] of dry.entries()) {
+    if (!result) continue;
+    let bytes = 0;
+    let blobs = 0;
+    for (const b of result.missingBlobs ?? []) {
+      const key = `${result.blobStoreKey ?? result.destination}\u0000${b.digest}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      bytes += b.size;
+      blobs++;
+    }
+    estimate.perItem.set(index, { bytes, blobs });
+    estimate.bytes += bytes;
+    estimate.blobs += blobs;
+  }
+  return estimate;
+}

@@ -1,0 +1,150 @@
+/**
+ * Executes a sync plan: images in parallel (bounded), blobs in parallel
+ * within each image, one job-wide bound per destination store, and each
+ * shared blob moved once per store (see BlobCoordinator). Retags wait for
+ * the image they alias and copy from its destination, so nothing moves twice.
+ */
+import pLimit from 'p-limit';
+import { BlobCoordinator } from '../copy/blob-coordinator.ts';
+import { type CopyResult, copyImage } from '../copy/copy.ts';
+import type { CopyEvent } from '../copy/events.ts';
+import type { MultiArchMode } from '../copy/select.ts';
+import { TugError } from '../errors/index.ts';
+import type { Platform } from '../oci/manifest.ts';
+import { parsePlatformList } from '../oci/platform.ts';
+import { parseReference } from '../reference/reference.ts';
+import { parseImageName } from '../transports/index.ts';
+import type { SystemContext } from '../transports/types.ts';
+import type { Plan, PlanItem } from './plan.ts';
+
+export type ItemStatus = 'copied' | 'skipped' | 'retagged' | 'failed' | 'not-run';
+
+export interface ItemResult {
+  source: string;
+  destination: string;
+  action: PlanItem['action'];
+  status: ItemStatus;
+  sourceDigest?: string | undefined;
+  destinationDigest?: string | undefined;
+  platforms: string[];
+  bytes: number;
+  blobs?: CopyResult['blobs'] | undefined;
+  seconds: number;
+  error?: string | undefined;
+}
+
+export type SyncEvent =
+  | { type: 'item-start'; index: number; item: PlanItem }
+  | { type: 'item-done'; index: number; result: ItemResult }
+  | { type: 'copy'; index: number; event: CopyEvent };
+
+export interface ExecuteOptions {
+  /** Images copied at once (default 4). */
+  imageConcurrency?: number;
+  /** Blobs per image at once (default 6). */
+  blobConcurrency?: number;
+  /** Blob transfers into one destination store at once, across images (default 8). */
+  storeConcurrency?: number;
+  /** Go on after a failure (default false: stop starting new images). */
+  keepGoing?: boolean;
+  contextFor: (registry: string, side: 'source' | 'destination') => SystemContext;
+  platformOverride?: { os?: string | undefined; arch?: string | undefined; variant?: string | undefined } | undefined;
+  signal?: AbortSignal | undefined;
+  onEvent?: (e: SyncEvent) => void;
+}
+
+function registryOf(name: string): string {
+  return name.startsWith('docker://') ? parseReference(name.slice(9)).registry : '';
+}
+
+function copyMode(platforms: string): { multiArch: MultiArchMode; platforms?: Platform[] | undefined } {
+  if (platforms === 'all') return { multiArch: 'all' };
+  if (platforms === 'system') return { multiArch: 'system' };
+  return { multiArch: 'system', platforms: parsePlatformList(platforms) };
+}
+
+function describe(err: unknown): string {
+  return err instanceof TugError ? err.describe() : err instanceof Error ? err.message : String(err);
+}
+
+/** Runs the plan; never throws for one image's failure (see ItemResult.status). */
+export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ItemResult[]> {
+  const onEvent = options.onEvent ?? (() => {});
+  const coordinator = new BlobCoordinator(options.storeConcurrency ?? 8);
+  const limit = pLimit(options.imageConcurrency ?? 4);
+  const results: ItemResult[] = plan.items.map((item) => ({
+    source: item.source,
+    destination: item.destination,
+    action: item.action,
+    status: 'not-run',
+    sourceDigest: item.sourceDigest,
+    destinationDigest: item.destinationDigest,
+    platforms: item.platforms === 'all' || item.platforms === 'system' ? [item.platforms] : item.platforms.split(','),
+    bytes: 0,
+    seconds: 0,
+    error: item.action === 'fail' ? item.reason : undefined,
+  }));
+  let stop = false;
+  const finished = new Map<number, Promise<boolean>>();
+
+  const runItem = async (index: number): Promise<boolean> => {
+    const item = plan.items[index]!;
+    const result = results[index]!;
+    if (item.action === 'skip') {
+      result.status = 'skipped';
+      onEvent({ type: 'item-done', index, result });
+      return true;
+    }
+    if (item.action === 'fail') {
+      result.status = 'failed';
+      if (!options.keepGoing) stop = true;
+      onEvent({ type: 'item-done', index, result });
+      return false;
+    }
+    if (item.after !== undefined && !(await finished.get(item.after))) {
+      result.status = 'failed';
+      result.error = `not written: ${plan.items[item.after]!.destination} failed`;
+      onEvent({ type: 'item-done', index, result });
+      return false;
+    }
+    return limit(async () => {
+      if (stop || options.signal?.aborted) return false;
+      onEvent({ type: 'item-start', index, item });
+      const started = Date.now();
+      // A retag copies what the aliased destination now holds, exactly (every platform it has).
+      const fromName = item.action === 'retag' && item.after !== undefined ? plan.items[item.after]!.destination : `docker://${item.source}`;
+      const mode = item.action === 'retag' ? { multiArch: 'all' as const } : copyMode(item.platforms);
+      try {
+        const copied = await copyImage(parseImageName(fromName), parseImageName(item.destination), {
+          sourceContext: options.contextFor(registryOf(fromName), item.action === 'retag' ? 'destination' : 'source'),
+          destinationContext: options.contextFor(registryOf(item.destination), 'destination'),
+          ...mode,
+          platformOverride: options.platformOverride,
+          concurrency: options.blobConcurrency ?? 6,
+          coordinator,
+          signal: options.signal,
+          onEvent: (event) => onEvent({ type: 'copy', index, event }),
+        });
+        result.status = item.action === 'retag' ? 'retagged' : 'copied';
+        result.destinationDigest = copied.digest;
+        result.bytes = copied.blobs.bytesCopied;
+        result.blobs = copied.blobs;
+        if (copied.instances.length > 0) result.platforms = copied.instances.map((i) => (i.platform ? [i.platform.os, i.platform.architecture, i.platform.variant].filter(Boolean).join('/') : i.digest));
+        return true;
+      } catch (err) {
+        result.status = 'failed';
+        result.error = describe(err);
+        if (!options.keepGoing) stop = true;
+        return false;
+      } finally {
+        result.seconds = (Date.now() - started) / 1000;
+        onEvent({ type: 'item-done', index, result });
+      }
+    });
+  };
+
+  // Items that others wait for are started first so their promises exist.
+  for (const [index] of plan.items.entries()) finished.set(index, Promise.resolve().then(() => runItem(index)));
+  await Promise.all(finished.values());
+  return results;
+}

@@ -1,0 +1,97 @@
+/**
+ * The sync planner: a pure function from what discovery saw to what will be
+ * done. No I/O here, so `--dry-run` prints exactly the plan the real run
+ * executes, and the rules are table-testable (changesets' assemble-release-plan
+ * is the model).
+ */
+import type { Digest } from '../reference/digest.ts';
+
+/** One image discovery resolved at the source, and what the destination holds under its name. */
+export interface Observation {
+  /** Full source reference with tag, `docker.io/openyurt/yurthub:v1.6.0`. */
+  source: string;
+  /** Destination image name with transport, `docker://registry.example.com/edge/yurthub:v1.6.0`. */
+  destination: string;
+  /** Digest of the source's top-level manifest; undefined when it could not be resolved (see `error`). */
+  sourceDigest?: Digest | undefined;
+  sourceMediaType?: string | undefined;
+  /**
+   * What the destination needs to hold for this image to count as synced:
+   * the source digest when copying everything, the one instance's digest in
+   * `system` mode. Undefined = the source digest.
+   */
+  expectedDigest?: Digest | undefined;
+  /** What the destination holds now under that name (undefined = nothing). */
+  destinationDigest?: Digest | undefined;
+  /** The source digest a filtered index at the destination records (io.tugboat.image.source.digest). */
+  destinationRecordedSource?: Digest | undefined;
+  /** For aliases: the tag of the same repository this is an alias of. */
+  aliasOf?: string | undefined;
+  /** Why discovery could not resolve this image. */
+  error?: string | undefined;
+  /** Where in the job file it came from. */
+  origin?: string | undefined;
+  platforms: string;
+}
+
+export type Action = 'copy' | 'skip' | 'retag' | 'fail';
+
+export interface PlanItem extends Observation {
+  action: Action;
+  reason: string;
+  /** For a retag: the plan item (index) whose destination it copies from once that one is done. */
+  after?: number | undefined;
+}
+
+export interface Plan {
+  items: PlanItem[];
+  counts: Record<Action, number>;
+}
+
+function upToDate(o: Observation): boolean {
+  if (!o.destinationDigest || !o.sourceDigest) return false;
+  const expected = o.expectedDigest ?? o.sourceDigest;
+  return o.destinationDigest === expected || o.destinationRecordedSource === o.sourceDigest;
+}
+
+/**
+ * Decides, for each observation: `skip` when the destination already holds
+ * that content, `retag` for an alias whose target is in this job (its bytes
+ * come from the target's destination once written, no second transfer),
+ * `copy` otherwise, `fail` when discovery could not resolve the source.
+ * Duplicate destinations are merged: the first wins and later ones are
+ * reported as failures naming the conflict.
+ */
+export function assemblePlan(observations: readonly Observation[]): Plan {
+  const items: PlanItem[] = [];
+  const byDestination = new Map<string, number>();
+  for (const o of observations) {
+    const seen = byDestination.get(o.destination);
+    if (seen !== undefined) {
+      const first = items[seen]!;
+      if (first.source === o.source) continue; // the same image listed twice
+      items.push({ ...o, action: 'fail', reason: `destination ${o.destination} is also the target of ${first.source}` });
+      continue;
+    }
+    byDestination.set(o.destination, items.length);
+    if (o.error || !o.sourceDigest) {
+      items.push({ ...o, action: 'fail', reason: o.error ?? 'source not resolved' });
+    } else if (upToDate(o)) {
+      items.push({ ...o, action: 'skip', reason: 'destination already has this digest' });
+    } else {
+      items.push({ ...o, action: 'copy', reason: o.destinationDigest ? `destination has ${o.destinationDigest}` : 'missing at destination' });
+    }
+  }
+  // An alias whose target image is copied in this run is written from the
+  // target's destination afterwards: no blob moves twice.
+  for (const [i, item] of items.entries()) {
+    if (item.action !== 'copy' || !item.aliasOf) continue;
+    const target = items.findIndex((t) => t !== item && !t.aliasOf && t.source === item.source && t.action !== 'fail');
+    if (target >= 0 && items[target]!.sourceDigest === item.sourceDigest) {
+      items[i] = { ...item, action: 'retag', after: target, reason: `alias of ${items[target]!.destination}` };
+    }
+  }
+  const counts: Record<Action, number> = { copy: 0, skip: 0, retag: 0, fail: 0 };
+  for (const item of items) counts[item.action]++;
+  return { items, counts };
+}

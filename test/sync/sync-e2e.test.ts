@@ -1,0 +1,224 @@
+/**
+ * `tug sync`, `tug save` and `tug verify` end to end: the real CLI against
+ * real registries (a fault proxy in front of each, used here only to count
+ * requests), every input format, checked with skopeo.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
+import { type GeneratedImage, makeImage, multiArch, pushImage } from '../support/images.ts';
+import { type TestRegistry, startRegistry } from '../support/registry.ts';
+import { rawManifest, skopeo } from '../support/skopeo.ts';
+import { runTug } from '../support/tug.ts';
+
+const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+let src: TestRegistry;
+let srcProxy: FaultProxy;
+let dst: TestRegistry;
+let dstProxy: FaultProxy;
+let work: string;
+const images = new Map<string, GeneratedImage>();
+const OPENYURT: [string, string][] = [
+  ['yurt-manager', 'v1.6.0'],
+  ['yurthub', 'v1.6.0'],
+  ['raven-agent', 'v0.4.1'],
+];
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'tug-sync-'));
+  src = await startRegistry();
+  dst = await startRegistry();
+  srcProxy = await startFaultProxy(src.url);
+  dstProxy = await startFaultProxy(dst.url);
+  for (const [name, tag] of OPENYURT) {
+    const img = await multiArch(`${name}-${tag}`, name === 'yurthub' ? 'docker' : 'oci');
+    images.set(`openyurt/${name}:${tag}`, img);
+    await pushImage({ url: src.url, repository: `openyurt/${name}`, tag }, img);
+  }
+  // A repository with several versions, for filters.
+  for (const tag of ['v1.5.0', 'v1.6.0', 'v1.6.1', 'v1.7.0-rc.1', 'nightly']) {
+    const img = await makeImage({ seed: `tools-${tag}`, baseLayers: [{ seed: 'base-os', size: 8192 }] });
+    images.set(`tools/kubectl:${tag}`, img);
+    await pushImage({ url: src.url, repository: 'tools/kubectl', tag }, img);
+  }
+});
+
+after(async () => {
+  await srcProxy.stop();
+  await dstProxy.stop();
+  await src.stop();
+  await dst.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function tugboatFile(name: string, prefix: string): string {
+  const file = join(work, `${name}.sync.yaml`);
+  writeFileSync(
+    file,
+    `apiVersion: tugboat.dev/v1alpha1
+kind: SyncConfig
+platforms: all
+mappings:
+  - from: ${srcProxy.host}/openyurt/*
+    to: ${dstProxy.host}/${prefix}/*
+images:
+${OPENYURT.map(([n, t]) => `  - source: ${srcProxy.host}/openyurt/${n}\n    tags: [${t}]\n    aliases: { latest: ${t} }`).join('\n')}
+`,
+  );
+  return file;
+}
+
+async function digestAt(image: string): Promise<string> {
+  return sha(await rawManifest(`docker://${image}`, ['--tls-verify=false']));
+}
+
+test('Tugboat sync file: every image and alias lands with the source digest; the plan equals what is done', async () => {
+  const file = tugboatFile('openyurt', 'edge');
+  const dry = await runTug(['sync', '--dry-run', '--json', file]);
+  assert.equal(dry.code, 0, dry.stderr);
+  const planned = dry.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'plan-item');
+  assert.deepEqual(planned.map((p) => p.action).sort(), ['copy', 'copy', 'copy', 'retag', 'retag', 'retag']);
+  const summary = JSON.parse(dry.stdout.trim().split('\n').at(-1)!);
+  assert.ok(summary.bytes > 0, 'the dry run says how many bytes will move');
+  await assert.rejects(digestAt(`${dst.host}/edge/yurthub:v1.6.0`), 'nothing was written by the dry run');
+
+  const reportFile = join(work, 'report.json');
+  const run = await runTug(['sync', '--report', reportFile, file]);
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+  assert.deepEqual(
+    report.items.map((i: { destination: string; action: string }) => `${i.action} ${i.destination}`).sort(),
+    planned.map((p) => `${p.action} ${p.destination}`).sort(),
+    'the run did what the dry run planned',
+  );
+  const moved = report.items.reduce((n: number, i: { bytes: number }) => n + i.bytes, 0);
+  assert.equal(moved, summary.bytes, 'bytes moved = bytes the dry run predicted');
+  for (const [name, tag] of OPENYURT) {
+    const want = images.get(`openyurt/${name}:${tag}`)!.top.digest;
+    assert.equal(await digestAt(`${dst.host}/edge/${name}:${tag}`), want);
+    assert.equal(await digestAt(`${dst.host}/edge/${name}:latest`), want);
+  }
+  const item = report.items.find((i: { destination: string }) => i.destination.endsWith('/edge/yurthub:v1.6.0'));
+  assert.deepEqual(item.platforms, ['linux/amd64', 'linux/arm64/v8']);
+  assert.equal(item.status, 'copied');
+  assert.equal(item.sourceDigest, images.get('openyurt/yurthub:v1.6.0')!.top.digest);
+});
+
+test('an unchanged re-sync writes nothing and costs one manifest HEAD per tag on each side', async () => {
+  const file = tugboatFile('openyurt', 'edge');
+  srcProxy.requests.length = 0;
+  dstProxy.requests.length = 0;
+  const run = await runTug(['sync', '--json', file]);
+  assert.equal(run.code, 0, run.stderr);
+  const all = [...srcProxy.requests, ...dstProxy.requests];
+  const writes = all.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
+  assert.deepEqual(writes, [], 'no writes');
+  const manifestRequests = all.filter((r) => r.path.includes('/manifests/'));
+  const tags = 6; // 3 tags + 3 aliases
+  // The source tag of an alias is the same image: resolved once.
+  assert.ok(manifestRequests.length <= tags * 2, `${manifestRequests.length} manifest requests for ${tags} tags`);
+  assert.ok(manifestRequests.every((r) => r.method === 'HEAD'), 'only HEADs');
+  const other = all.filter((r) => !r.path.includes('/manifests/'));
+  assert.ok(other.length <= 2, `only a ping per registry besides: ${other.map((r) => `${r.method} ${r.path}`).join(', ')}`);
+});
+
+test('skopeo sync YAML with a semver filter, image-syncer config and a plain image list', async () => {
+  const skopeoYaml = join(work, 'skopeo.yaml');
+  writeFileSync(skopeoYaml, `${src.host}:\n  tls-verify: false\n  images-by-semver:\n    tools/kubectl: ">= 1.6.0 < 1.7.0"\n`);
+  const r1 = await runTug(['sync', '--src', 'yaml', '--all', skopeoYaml, `${dst.host}/semver`]);
+  assert.equal(r1.code, 0, r1.stderr);
+  const listed = JSON.parse(await skopeo(['list-tags', '--tls-verify=false', `docker://${dst.host}/semver/kubectl`])).Tags.sort();
+  assert.deepEqual(listed, ['v1.6.0', 'v1.6.1'], 'pre-releases excluded by the range, others filtered out');
+
+  const syncerImages = join(work, 'images.json');
+  writeFileSync(syncerImages, JSON.stringify({ [`${src.host}/tools/kubectl:v1.5.0,nightly`]: `${dst.host}/syncer/kubectl` }));
+  const syncerAuth = join(work, 'auth.json');
+  writeFileSync(syncerAuth, JSON.stringify({ [src.host]: { insecure: true }, [dst.host]: { insecure: true } }));
+  const r2 = await runTug(['sync', '--src', 'image-syncer', '--image-syncer-auth', syncerAuth, '--all', syncerImages]);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.equal(await digestAt(`${dst.host}/syncer/kubectl:nightly`), images.get('tools/kubectl:nightly')!.top.digest);
+
+  const list = join(work, 'images-list.txt');
+  writeFileSync(list, `##tools\n# kubectl for the edge\n${src.host}/tools/kubectl:v1.6.1\n\n##openyurt\n${src.host}/openyurt/raven-agent:v0.4.1\n`);
+  const r3 = await runTug(['sync', '--all', list, `${dst.host}/from-list`]);
+  assert.equal(r3.code, 0, r3.stderr);
+  assert.equal(await digestAt(`${dst.host}/from-list/raven-agent:v0.4.1`), images.get('openyurt/raven-agent:v0.4.1')!.top.digest);
+});
+
+test('--keep-going lists every failure with its reason and exits non-zero', async () => {
+  const list = join(work, 'broken.txt');
+  writeFileSync(list, `${src.host}/tools/kubectl:v1.6.0\n${src.host}/tools/kubectl:does-not-exist\n${src.host}/nope/nothing:v1\n`);
+  const run = await runTug(['sync', '--keep-going', '--all', list, `${dst.host}/partial`]);
+  assert.notEqual(run.code, 0);
+  assert.match(run.stdout, /Failed:/);
+  assert.match(run.stdout, /does-not-exist/);
+  assert.match(run.stdout, /nope\/nothing/);
+  assert.equal(await digestAt(`${dst.host}/partial/kubectl:v1.6.0`), images.get('tools/kubectl:v1.6.0')!.top.digest, 'the good image was still copied');
+});
+
+test('a sync killed with SIGKILL is finished by re-running it, moving only the remainder', async () => {
+  const big: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    const img = await makeImage({ seed: `bulk-${i}`, layerSizes: [1_500_000] });
+    await pushImage({ url: src.url, repository: `bulk/img${i}`, tag: 'v1' }, img);
+    big.push(`${src.host}/bulk/img${i}:v1`);
+  }
+  const list = join(work, 'bulk.txt');
+  writeFileSync(list, `${big.join('\n')}\n`);
+  // Slow the destination so the kill lands mid-way.
+  dstProxy.setFaults([{ kind: 'delay', ms: 150, method: 'PUT', times: 1000 }]);
+  const { spawn } = await import('node:child_process');
+  const { TUG_BIN } = await import('../support/tug.ts');
+  const child = spawn(process.execPath, [TUG_BIN, 'sync', '--jobs', '2', '--all', list, `${dstProxy.host}/bulk`], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1500));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  dstProxy.setFaults([]);
+  const reportFile = join(work, 'resume.json');
+  const run = await runTug(['sync', '--all', '--report', reportFile, list, `${dst.host}/bulk`]);
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+  const done = report.items.filter((i: { status: string }) => i.status === 'skipped').length;
+  const blobsSkipped = report.items.reduce((n: number, i: { blobs?: { skipped: number } }) => n + (i.blobs?.skipped ?? 0), 0);
+  assert.ok(done > 0 || blobsSkipped > 0, 'work from the killed run was kept, not redone');
+  for (const [i, name] of big.entries()) assert.ok(await digestAt(name.replace(src.host, dst.host).replace(`bulk/img${i}`, `bulk/img${i}`)), name);
+});
+
+test('tug save writes a storage tree docker-registry serves; a re-run adds only what is new', async () => {
+  const root = join(work, 'saved');
+  const list = join(work, 'save.txt');
+  writeFileSync(list, `${src.host}/openyurt/yurthub:v1.6.0\n${src.host}/tools/kubectl:v1.6.0\n`);
+  const r1 = await runTug(['save', '-f', list, '--arch', 'arm64', root]);
+  assert.equal(r1.code, 0, r1.stderr);
+  writeFileSync(list, `${src.host}/openyurt/yurthub:v1.6.0\n${src.host}/tools/kubectl:v1.6.0\n${src.host}/openyurt/raven-agent:v0.4.1\n`);
+  const r2 = await runTug(['save', '-f', list, '--arch', 'arm64', root]);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.match(r2.stdout, /1 copied/);
+  assert.match(r2.stdout, /2 up to date/);
+  const served = await startRegistry({ rootDirectory: root });
+  try {
+    const index = JSON.parse(await rawManifest(`docker://${served.host}/openyurt/yurthub:v1.6.0`, ['--tls-verify=false']));
+    assert.deepEqual(index.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture), ['arm64']);
+    const copied = await skopeo(['copy', '--all', '--src-tls-verify=false', `docker://${served.host}/openyurt/raven-agent:v0.4.1`, `oci:${join(work, 'from-saved')}:x`]);
+    assert.match(copied, /Writing manifest/);
+  } finally {
+    await served.stop();
+  }
+});
+
+test('tug verify reports a deleted tag and a missing platform', async () => {
+  const file = tugboatFile('verify', 'verify');
+  assert.equal((await runTug(['sync', file])).code, 0);
+  const ok = await runTug(['verify', '-f', file, '--platform', 'linux/amd64,linux/arm64', '--blobs']);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /6 of 6 images complete/);
+  await skopeo(['delete', '--tls-verify=false', `docker://${dst.host}/verify/raven-agent:v0.4.1`]);
+  const bad = await runTug(['verify', '-f', file, '--platform', 'linux/amd64,linux/s390x']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stdout, /MISSING .*verify\/raven-agent:v0\.4\.1: image/);
+  assert.match(bad.stdout, /MISSING .*verify\/yurthub:v1\.6\.0: platform linux\/s390x/);
+});
