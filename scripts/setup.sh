@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what Tugboat and its tests need on a fresh Debian machine:
-# the real registry, skopeo, htpasswd and openssl from Debian, then the npm
-# packages (including the pinned Node 24). Safe to re-run.
+# Installs what Tugboat and its tests need on a fresh Debian machine: the
+# real registry, skopeo, htpasswd, openssl, PostgreSQL (for the multi-replica
+# store tests) and Chromium (for the console's browser tests) from Debian,
+# then the npm packages (including the pinned Node 24). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,11 +11,13 @@ declare -A need=(
   [skopeo]=/usr/bin/skopeo
   [apache2-utils]=/usr/bin/htpasswd
   [openssl]=/usr/bin/openssl
+  [chromium]=/usr/bin/chromium
 )
 missing=()
 for pkg in "${!need[@]}"; do
   [[ -x "${need[$pkg]}" ]] || missing+=("$pkg")
 done
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
   sudo_cmd=()

@@ -5,7 +5,6 @@
  * moving, so a slow copy never looks hung. `--json` writes one JSON object
  * per event instead; `--quiet` writes nothing.
  */
-import { createLogUpdate } from 'log-update';
 import type { CopyEvent } from '../copy/events.ts';
 import { shortDigest } from '../reference/digest.ts';
 import { formatBytes, formatDuration, formatRate } from './format.ts';
@@ -33,7 +32,7 @@ export function progressMode(opts: { quiet?: boolean; json?: boolean }, stream: 
   return stream.isTTY ? 'tty' : 'plain';
 }
 
-export function createProgress(mode: ProgressMode, options: { intervalMs?: number; out?: NodeJS.WriteStream } = {}): ProgressRenderer {
+export async function createProgress(mode: ProgressMode, options: { intervalMs?: number; out?: NodeJS.WriteStream } = {}): Promise<ProgressRenderer> {
   const out = options.out ?? process.stderr;
   const blobs = new Map<string, BlobState>();
   const write = (text: string) => out.write(`${text}\n`);
@@ -56,6 +55,7 @@ export function createProgress(mode: ProgressMode, options: { intervalMs?: numbe
   };
 
   if (mode === 'tty') {
+    const { createLogUpdate } = await import('log-update');
     const live = createLogUpdate(out, { showCursor: true });
     const render = () => live([...blobs.values()].map(describe).join('\n'));
     const timer = setInterval(render, 150);

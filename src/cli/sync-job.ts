@@ -6,7 +6,6 @@
  */
 import { TugError } from '../errors/index.ts';
 import { formatPlatform, parsePlatformList } from '../oci/platform.ts';
-import { loadSyncSpec } from '../sync/config/index.ts';
 import { specFromReference } from '../sync/from-reference.ts';
 import type { SyncSpec } from '../sync/spec.ts';
 import type { SystemContext, TransportEvent } from '../transports/types.ts';
@@ -26,6 +25,8 @@ export async function loadJob(files: string[], src: SrcKind | undefined): Promis
     if (files.length !== 1) throw new TugError('USAGE', '--src docker takes one repository');
     return specFromReference(files[0]!);
   }
+  // The readers (yaml, zod) load only when a job file is read.
+  const { loadSyncSpec } = await import('../sync/config/index.ts');
   return loadSyncSpec(files, { format: src === 'yaml' ? 'skopeo' : (src as Exclude<SrcKind, 'docker' | 'yaml'> | undefined) });
 }
 

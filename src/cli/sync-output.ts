@@ -3,7 +3,6 @@
  * runs (an overall line with images done/total, bytes, rate and ETA, plus a
  * line per finished image), and the summary with every failure and its reason.
  */
-import { createLogUpdate } from 'log-update';
 import type { Estimate } from '../sync/estimate.ts';
 import type { ItemResult, SyncEvent } from '../sync/execute.ts';
 import type { Plan } from '../sync/plan.ts';
@@ -33,7 +32,7 @@ export interface SyncProgress {
   done(): void;
 }
 
-export function createSyncProgress(mode: Mode, plan: Plan): SyncProgress {
+export async function createSyncProgress(mode: Mode, plan: Plan): Promise<SyncProgress> {
   const total = plan.items.length;
   const started = Date.now();
   let done = 0;
@@ -86,6 +85,7 @@ export function createSyncProgress(mode: Mode, plan: Plan): SyncProgress {
     };
   }
   if (mode === 'tty') {
+    const { createLogUpdate } = await import('log-update');
     const live = createLogUpdate(process.stderr, { showCursor: true });
     const timer = setInterval(() => live(overall()), 200);
     timer.unref();

@@ -25,6 +25,7 @@ import type { SystemContext } from '../transports/types.ts';
 import { Authenticator, repositoryScope } from './auth.ts';
 import { type BlobResponse, ResumableBlobReader } from './blob-reader.ts';
 import { resolveCredentials } from './credentials.ts';
+import { gateFor } from './gate.ts';
 import { type RequestContext, errorFromNetwork, errorFromResponse, firstHeader, isPlainHttpSymptom } from './errors.ts';
 import { type RetryPolicy, withRetry } from './retry.ts';
 import { apiHost, initialScheme, mayFallBackToHttp } from './scheme.ts';
@@ -233,8 +234,11 @@ export class RegistryClient {
     req: RequestContext,
   ): Promise<Dispatcher.ResponseData> {
     const agent = await this.agentFor(url.origin);
+    const gate = gateFor(url.host);
+    await gate.wait(init.signal);
+    let res: Dispatcher.ResponseData;
     try {
-      return await agent.request({
+      res = await agent.request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: init.method,
@@ -245,6 +249,9 @@ export class RegistryClient {
     } catch (err) {
       throw errorFromNetwork(req, err);
     }
+    // A 429 slows every request to this host, not just this one (see gate.ts).
+    if (res.statusCode === 429) gate.onTooManyRequests(header(res.headers, 'retry-after'), this.ctx.retryMaxDelayMs ?? 30_000);
+    return res;
   }
 
   /**

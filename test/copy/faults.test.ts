@@ -129,3 +129,17 @@ test('a lying Content-Range is never spliced', async () => {
     await assert.rejects(skopeo(['inspect', '--raw', '--tls-verify=false', target]));
   }
 });
+
+test('a 429 pauses every request to that registry, not only the refused one', async () => {
+  await pushImage({ url: upstream.url, repository: 'src/other', tag: 'v2' }, await makeImage({ seed: 'faults-other' }));
+  proxy.setFaults([{ kind: 'status', status: 429, retryAfter: '1', method: 'GET', path: /\/src\/app\/manifests\/v1$/, times: 1 }]);
+  const first = copyThroughProxy();
+  while (!proxy.requests.some((r) => r.status === 429)) await new Promise((r) => setTimeout(r, 10));
+  const refused = proxy.requests.find((r) => r.status === 429)!;
+  // A second image from the same registry, started after the 429: it waits too.
+  const second = copyImage(parseImageName(`docker://${proxy.host}/src/other:v2`), parseImageName(`docker://${dest.host}/other/app:v2`), { sourceContext: { ...ctx }, destinationContext: ctx });
+  await Promise.all([first, second]);
+  const during = proxy.requests.filter((r) => r.at > refused.at + 50 && r.at < refused.at + 900);
+  assert.deepEqual(during.map((r) => `${r.method} ${r.path}`), [], 'no request reached the registry while it asked us to wait');
+  assert.ok(proxy.requests.some((r) => r.path.includes('/src/other/') && r.at >= refused.at + 900), 'the second image went ahead after the pause');
+});

@@ -50,6 +50,8 @@ export interface RequestLog {
   range: string | undefined;
   /** Whether the request carried an Authorization header (its value is never recorded). */
   hadAuthorization: boolean;
+  /** When the request arrived (epoch ms). */
+  at: number;
   /** The fault applied to this request, if any. */
   fault: FaultKind['kind'] | undefined;
 }
@@ -212,6 +214,7 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
       status: 0,
       range: req.headers.range,
       hadAuthorization: req.headers.authorization !== undefined,
+      at: Date.now(),
       fault: fault?.kind,
     };
     requests.push(entry);

@@ -37,7 +37,7 @@ export function copyCommand(globals: () => GlobalOptions): Command {
     const multiArch = (opts.all ? 'all' : (opts.multiArch as MultiArchMode | undefined)) ?? 'system';
     const platforms = opts.platform ? parsePlatformList(opts.platform as string) : undefined;
     const g = globals();
-    const progress = createProgress(progressMode({ quiet: opts.quiet as boolean, json: opts.json as boolean }));
+    const progress = await createProgress(progressMode({ quiet: opts.quiet as boolean, json: opts.json as boolean }));
     const started = Date.now();
     try {
       const result = await copyImage(source, destination, {

@@ -8,7 +8,6 @@ import { Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { Command } from 'commander';
 import { lookupCredentials, removeCredentials, storeCredentials } from '../../credentials/index.ts';
-import { checkLogin } from '../../distribution/index.ts';
 import { TugError } from '../../errors/index.ts';
 import { addRegistryFlags, contextFrom } from '../options.ts';
 import { type GlobalOptions, commandSignal } from '../runtime.ts';
@@ -71,6 +70,7 @@ export function loginCommand(globals: () => GlobalOptions): Command {
     if (!username || !password) throw new TugError('USAGE', 'user name and password must not be empty');
     const creds = { username, password };
     const ctx = { ...contextFrom(opts, ''), credentials: creds };
+    const { checkLogin } = await import('../../distribution/login.ts');
     await checkLogin(host, ctx, { signal: commandSignal(globals()) });
     const where = await storeCredentials(key, creds, { authFile });
     process.stdout.write(`Login Succeeded! (credentials stored in ${'file' in where ? where.file : `docker-credential-${where.helper}`})\n`);

@@ -47,7 +47,7 @@ export function saveCommand(globals: () => GlobalOptions): Command {
     const platforms = opts.all || opts.platform ? platformChoice(opts, spec) : spec.platforms ? platformChoice(opts, spec) : 'all';
     const observations = await discover(spec, { destination: { kind: 'registry-dir', location: dir }, scoped: opts.scoped === true, platforms, contextFor, platformOverride: override, signal });
     const plan = assemblePlan(observations);
-    const progress = createSyncProgress(mode, plan);
+    const progress = await createSyncProgress(mode, plan);
     setTransportSink((side, event) => progress.onEvent({ type: 'copy', index: -1, event: { type: 'transport', side, event } }));
     const results = await executePlan(plan, { imageConcurrency: opts.jobs as number, keepGoing: opts.keepGoing === true, contextFor, platformOverride: override, signal, onEvent: (e) => progress.onEvent(e) });
     progress.done();

@@ -62,7 +62,7 @@ export function syncCommand(globals: () => GlobalOptions): Command {
       return;
     }
 
-    const progress = createSyncProgress(mode, plan);
+    const progress = await createSyncProgress(mode, plan);
     setTransportSink((side, event) => progress.onEvent({ type: 'copy', index: -1, event: { type: 'transport', side, event } }));
     const results = await executePlan(plan, {
       imageConcurrency: opts.jobs as number,

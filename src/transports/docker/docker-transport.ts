@@ -4,14 +4,19 @@
  * src/distribution/. Files follow the transport convention: this one parses
  * and names, docker-source.ts reads, docker-destination.ts writes.
  */
-import { acquireClient } from '../../distribution/pool.ts';
+import type { ClientLease } from '../../distribution/pool.ts';
 import { TugError } from '../../errors/index.ts';
 import { digestBytes } from '../../oci/verify.ts';
 import { type Reference, parseReference } from '../../reference/reference.ts';
 import type { Digest } from '../../reference/digest.ts';
 import type { BlobOptions, Deleter, DigestResolver, ImageDestination, ImageReference, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
-import { DockerDestination } from './docker-destination.ts';
-import { DockerSource } from './docker-source.ts';
+
+// The registry client (undici and friends) is loaded on first use, not when a
+// name is parsed: `tug --help` and local-only copies start faster.
+async function acquireClient(registry: string, ctx: SystemContext): Promise<ClientLease> {
+  const pool = await import('../../distribution/pool.ts');
+  return pool.acquireClient(registry, ctx);
+}
 
 /**
  * A `docker://` reference. `ref` is the parsed, normalised image reference
@@ -38,18 +43,20 @@ export class DockerReference implements ImageReference, TagLister, Deleter, Dige
   }
 
   /** Opens a source; no request is made until the first read. Close it to release the pooled client. */
-  newSource(ctx: SystemContext): Promise<ImageSource> {
-    return Promise.resolve(new DockerSource(this, ctx));
+  async newSource(ctx: SystemContext): Promise<ImageSource> {
+    const { DockerSource } = await import('./docker-source.ts');
+    return new DockerSource(this, ctx);
   }
 
   /** Opens a destination; no request is made until the first write. Close it to release the pooled client. */
-  newDestination(ctx: SystemContext): Promise<ImageDestination> {
-    return Promise.resolve(new DockerDestination(this, ctx));
+  async newDestination(ctx: SystemContext): Promise<ImageDestination> {
+    const { DockerDestination } = await import('./docker-destination.ts');
+    return new DockerDestination(this, ctx);
   }
 
   /** Every tag of the repository (the reference's own tag and digest are ignored), following pagination. */
   async listTags(ctx: SystemContext, options: BlobOptions = {}): Promise<string[]> {
-    const lease = acquireClient(this.ref.registry, ctx);
+    const lease = await acquireClient(this.ref.registry, ctx);
     try {
       return await lease.client.listTags(this.ref.repository, { signal: options.signal });
     } finally {
@@ -64,7 +71,7 @@ export class DockerReference implements ImageReference, TagLister, Deleter, Dige
    * one request per side in `tug sync`.
    */
   async resolveDigest(ctx: SystemContext, options: BlobOptions = {}): Promise<{ digest: Digest; mediaType: string | undefined } | undefined> {
-    const lease = acquireClient(this.ref.registry, ctx);
+    const lease = await acquireClient(this.ref.registry, ctx);
     const { client } = lease;
     const repo = this.ref.repository;
     try {
@@ -85,7 +92,7 @@ export class DockerReference implements ImageReference, TagLister, Deleter, Dige
    * exist; UNSUPPORTED when the registry has deletion disabled.
    */
   async deleteImage(ctx: SystemContext, options: BlobOptions = {}): Promise<void> {
-    const lease = acquireClient(this.ref.registry, ctx);
+    const lease = await acquireClient(this.ref.registry, ctx);
     const { client } = lease;
     const repo = this.ref.repository;
     try {

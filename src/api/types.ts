@@ -1,0 +1,213 @@
+/**
+ * The resources of the image.theriseunion.io/v1alpha1 API, in Kubernetes
+ * style. `../shared/seeds/001_*.txt` is the contract for Repository's spec,
+ * annotations and the four sync states; the rest is what a user of such a
+ * console needs (registry status, per-platform manifests, sync history).
+ *
+ * These are plain data types shared by the store, the scheduler, the server
+ * and (over HTTP) the console. Validation lives in ./schema.ts.
+ */
+
+export const GROUP = 'image.theriseunion.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}` as const;
+/** Path prefix of every resource endpoint. */
+export const API_PREFIX = `/oapis/${GROUP}/${VERSION}`;
+
+export const DISPLAY_NAME_ANNOTATION = 'theriseunion.io/display-name';
+export const DESCRIPTION_ANNOTATION = 'theriseunion.io/description';
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid?: string;
+  /** Opaque; changes on every write. A write that names a stale one fails with 409. */
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface ObjectRef {
+  name: string;
+  namespace?: string;
+}
+
+// ---------------------------------------------------------------- Registry
+
+export interface RegistrySpec {
+  /** `https://harbor.example.com`, `registry.example.com:5000`, `docker.io`. */
+  url: string;
+  /** Skip TLS verification. */
+  insecure?: boolean;
+  /** Speak plain HTTP. */
+  plainHTTP?: boolean;
+  /** PEM CA bundle trusted for this registry. */
+  caBundle?: string;
+  /**
+   * Write-only: `password` / `token` are accepted on create and update,
+   * stored encrypted, and never returned (responses carry `hasPassword`).
+   */
+  credentials?: { username?: string; password?: string; token?: string; hasPassword?: boolean; hasToken?: boolean };
+}
+
+export interface RegistryStatus {
+  reachable?: boolean;
+  authenticated?: boolean;
+  lastChecked?: string;
+  message?: string;
+}
+
+export interface Registry {
+  apiVersion: typeof API_VERSION;
+  kind: 'Registry';
+  metadata: ObjectMeta;
+  spec: RegistrySpec;
+  status?: RegistryStatus;
+}
+
+// ---------------------------------------------------------------- Repository
+
+/** The seed's four states: 🟢 Success 已同步, 🔄 Syncing 同步中, 🔴 Failed 同步失败, ⚪ Pending 未同步. */
+export type SyncStatus = 'Pending' | 'Syncing' | 'Success' | 'Failed';
+
+export interface RepositorySpec {
+  /** Image path within the registry, `library/nginx`. Immutable. */
+  repository: string;
+  /** Immutable. */
+  tag: string;
+  /** Immutable. */
+  registryRef: ObjectRef;
+  /** Go duration, default `1h`. */
+  syncInterval?: string;
+  /** Go duration, default `10m`. */
+  syncTimeout?: string;
+  /** Default 3. */
+  retryCount?: number;
+  /** Copy the image into this registry on every sync (only changed layers move). */
+  mirror?: { registryRef: ObjectRef; repository?: string; tag?: string };
+}
+
+/** Sizes are strings, as the seed's status shows them (`size: "12345678"`). */
+export interface LayerInfo {
+  digest: string;
+  /** Bytes, as a decimal string. */
+  size: string;
+  mediaType?: string;
+}
+
+export interface ManifestInfo {
+  digest?: string;
+  mediaType?: string;
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  /** Human-readable total of config + layers, as the seed shows it: `142MB`. */
+  size: string;
+  /** The same total in bytes. */
+  sizeBytes: number;
+  created?: string;
+  layers: LayerInfo[];
+}
+
+export interface RepositoryStatus {
+  /** The registry's host, as the list's 镜像仓库 column shows. */
+  domain?: string;
+  syncStatus: SyncStatus;
+  lastSynced?: string;
+  /** The manifest for the default platform (the seed's shape). */
+  manifest?: ManifestInfo;
+  /** Every platform of a multi-arch image. */
+  platforms?: ManifestInfo[];
+  /** Digest of the tag's top-level manifest or index at the last sync. */
+  observedDigest?: string;
+  mediaType?: string;
+  /** Why the last sync failed, with what to do. */
+  message?: string;
+  nextSyncTime?: string;
+  lastRunName?: string;
+  health?: { pullable: boolean; checkedAt: string; message?: string };
+  mirror?: { image: string; digest?: string; lastSynced?: string };
+}
+
+export interface Repository {
+  apiVersion: typeof API_VERSION;
+  kind: 'Repository';
+  metadata: ObjectMeta;
+  spec: RepositorySpec;
+  status?: RepositoryStatus;
+}
+
+// ---------------------------------------------------------------- SyncRun
+
+export type SyncTrigger = 'create' | 'scheduled' | 'manual' | 'retry' | 'recovery';
+/** `Queued` is only ever an answer to a manual sync whose run has not started yet; stored runs start at `Running`. */
+export type RunPhase = 'Queued' | 'Running' | 'Succeeded' | 'Failed' | 'Interrupted';
+
+export interface SyncRun {
+  apiVersion: typeof API_VERSION;
+  kind: 'SyncRun';
+  metadata: ObjectMeta & { labels?: Record<string, string> };
+  spec: { repositoryName: string; trigger: SyncTrigger; attempt: number };
+  status: {
+    phase: RunPhase;
+    startTime: string;
+    completionTime?: string;
+    error?: string;
+    bytesMoved?: number;
+    digestBefore?: string;
+    digestAfter?: string;
+    layersAdded?: string[];
+    layersRemoved?: string[];
+    /** Which server replica ran it. */
+    runner?: string;
+  };
+}
+
+export interface RunLogLine {
+  time: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+// ---------------------------------------------------------------- lists, watch, status
+
+export interface List<T> {
+  apiVersion: typeof API_VERSION;
+  kind: string;
+  metadata: { resourceVersion?: string; continue?: string; totalCount: number };
+  items: T[];
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent<T> {
+  type: WatchEventType;
+  object: T;
+}
+
+/** Kubernetes `Status`, the body of every error answer. */
+export interface Status {
+  apiVersion: 'v1';
+  kind: 'Status';
+  status: 'Failure' | 'Success';
+  message: string;
+  reason: 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'RequestEntityTooLarge' | 'UnsupportedMediaType' | 'NotAcceptable' | 'TooManyRequests' | 'InternalError' | 'ServiceUnavailable' | 'MethodNotAllowed';
+  code: number;
+  details?: { name?: string; kind?: string; causes?: { reason?: string; message: string; field?: string }[] };
+}
+
+export type Role = 'viewer' | 'editor' | 'admin';
+
+export interface AuditEntry {
+  time: string;
+  /** Token name (never the token). */
+  user: string;
+  verb: 'create' | 'update' | 'patch' | 'delete' | 'sync' | 'test';
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Short description of the change (never secrets). */
+  detail?: string;
+}

@@ -1,0 +1,66 @@
+import type { Migration } from '../migrations.ts';
+
+/**
+ * PostgreSQL schema. Keep version numbers in step with sqlite-migrations.ts.
+ * Keys use the "C" collation so pages sort byte-wise, as on SQLite, and the
+ * keyset comparison agrees with the index order.
+ */
+export const postgresMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE SEQUENCE resource_version_seq;
+
+      CREATE TABLE objects (
+        kind TEXT COLLATE "C" NOT NULL,
+        namespace TEXT COLLATE "C" NOT NULL,
+        name TEXT COLLATE "C" NOT NULL,
+        uid TEXT NOT NULL,
+        resource_version BIGINT NOT NULL,
+        object JSONB NOT NULL,
+        search TEXT NOT NULL,
+        secret TEXT,
+        next_sync_at BIGINT,
+        lease_owner TEXT,
+        lease_expires_at BIGINT,
+        PRIMARY KEY (kind, namespace, name)
+      );
+      CREATE INDEX objects_due ON objects (kind, next_sync_at);
+      CREATE INDEX objects_lease ON objects (lease_owner, lease_expires_at);
+
+      CREATE TABLE runs (
+        namespace TEXT COLLATE "C" NOT NULL,
+        name TEXT COLLATE "C" NOT NULL,
+        repository_name TEXT COLLATE "C" NOT NULL,
+        seq BIGINT NOT NULL,
+        phase TEXT NOT NULL,
+        object JSONB NOT NULL,
+        PRIMARY KEY (namespace, name)
+      );
+      CREATE INDEX runs_repository ON runs (namespace, repository_name, seq);
+      CREATE INDEX runs_phase ON runs (phase);
+
+      CREATE TABLE run_logs (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        namespace TEXT COLLATE "C" NOT NULL,
+        run_name TEXT COLLATE "C" NOT NULL,
+        line JSONB NOT NULL,
+        FOREIGN KEY (namespace, run_name) REFERENCES runs (namespace, name) ON DELETE CASCADE
+      );
+      CREATE INDEX run_logs_run ON run_logs (namespace, run_name, id);
+
+      CREATE TABLE tokens (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, token JSONB NOT NULL);
+
+      CREATE TABLE audit (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, entry JSONB NOT NULL);
+
+      -- Watch events too large for a NOTIFY payload (8000 bytes): the
+      -- notification carries the resourceVersion, listeners read the object here.
+      CREATE TABLE watch_events (
+        resource_version BIGINT PRIMARY KEY,
+        object JSONB NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];

@@ -1,0 +1,101 @@
+/**
+ * What the dialect-neutral {@link SqlStore} needs from a database: a
+ * transaction that can publish watch events, a store-wide version counter and
+ * a few dialect-specific SQL fragments. SQLite and PostgreSQL each implement
+ * it in `<dialect>/<dialect>-driver.ts` (one concept per file, as Kysely's
+ * dialects do).
+ *
+ * SQL handed to a driver uses PostgreSQL's numbered placeholders (`$1`);
+ * the SQLite driver rewrites them to `?1`.
+ */
+import { EventEmitter } from 'node:events';
+import type { Registry, Repository, WatchEventType } from '../../api/types.ts';
+import type { Kind } from '../types.ts';
+
+export type Row = Record<string, unknown>;
+
+/** A committed change, as watchers receive it. */
+export interface StoreEvent {
+  kind: Kind;
+  type: WatchEventType;
+  object: Registry | Repository;
+}
+
+/** Runs statements inside one transaction. */
+export interface SqlExecutor {
+  query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Next value of the store-wide resourceVersion counter (transactional on SQLite, a sequence on PostgreSQL). */
+  nextVersion(): Promise<number>;
+  /** Queues a watch event; watchers receive it only if and after the transaction commits. */
+  publish(event: StoreEvent): Promise<void>;
+}
+
+export interface SqlDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** SQL for the value of a label (NULL when absent) whose key is bound to `placeholder`. */
+  labelValue(placeholder: string): string;
+  /** The parameter bound for {@link labelValue}'s placeholder. */
+  labelParam(key: string): string;
+  /** Appended to SELECTs that read a row the transaction will write (`FOR UPDATE` on PostgreSQL). */
+  readonly forUpdate: string;
+  /** Appended to the due-repository subquery of claimDue (`FOR UPDATE SKIP LOCKED` on PostgreSQL). */
+  readonly skipLocked: string;
+}
+
+export interface SqlDriver {
+  readonly dialect: SqlDialect;
+  /**
+   * Runs `fn` in a transaction: a write transaction (SQLite `BEGIN IMMEDIATE`)
+   * unless `readOnly` (PostgreSQL: a REPEATABLE READ snapshot, so a page and its
+   * count agree). Rolls back when `fn` throws.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: { readOnly?: boolean }): Promise<T>;
+  /** Runs one statement on its own (autocommit: atomic by itself, no BEGIN/COMMIT round trips). */
+  query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** The last resourceVersion handed out. */
+  currentVersion(tx: SqlExecutor): Promise<number>;
+  /** Applies pending migrations; safe when several processes start at once. */
+  migrate(): Promise<void>;
+  /** Receives every committed event (from every replica on PostgreSQL). */
+  subscribe(listener: (event: StoreEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** JSON columns come back as text (SQLite) or parsed (PostgreSQL JSONB). */
+export function fromJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/** Integer columns come back as number (SQLite) or string (PostgreSQL BIGINT). */
+export function toInt(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/**
+ * Fans committed events out to this process's watchers. A throwing watcher
+ * must not break the writer (or listener) that emits after commit, so its
+ * errors stop here.
+ */
+export class EventHub {
+  readonly #emitter = new EventEmitter().setMaxListeners(0);
+
+  emit(event: StoreEvent): void {
+    this.#emitter.emit('event', event);
+  }
+
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    const safe = (event: StoreEvent) => {
+      try {
+        listener(event);
+      } catch {
+        // Watchers own their errors.
+      }
+    };
+    this.#emitter.on('event', safe);
+    return () => this.#emitter.off('event', safe);
+  }
+
+  clear(): void {
+    this.#emitter.removeAllListeners();
+  }
+}

@@ -1,0 +1,55 @@
+import type { Migration } from '../migrations.ts';
+
+/** SQLite schema. Keep version numbers in step with postgres-migrations.ts. */
+export const sqliteMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT INTO counters (name, value) VALUES ('resource_version', 0);
+
+      CREATE TABLE objects (
+        kind TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        resource_version INTEGER NOT NULL,
+        object TEXT NOT NULL,
+        search TEXT NOT NULL,
+        secret TEXT,
+        next_sync_at INTEGER,
+        lease_owner TEXT,
+        lease_expires_at INTEGER,
+        PRIMARY KEY (kind, namespace, name)
+      );
+      CREATE INDEX objects_due ON objects (kind, next_sync_at);
+      CREATE INDEX objects_lease ON objects (lease_owner, lease_expires_at);
+
+      CREATE TABLE runs (
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        repository_name TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        phase TEXT NOT NULL,
+        object TEXT NOT NULL,
+        PRIMARY KEY (namespace, name)
+      );
+      CREATE INDEX runs_repository ON runs (namespace, repository_name, seq);
+      CREATE INDEX runs_phase ON runs (phase);
+
+      CREATE TABLE run_logs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        namespace TEXT NOT NULL,
+        run_name TEXT NOT NULL,
+        line TEXT NOT NULL,
+        FOREIGN KEY (namespace, run_name) REFERENCES runs (namespace, name) ON DELETE CASCADE
+      );
+      CREATE INDEX run_logs_run ON run_logs (namespace, run_name, id);
+
+      CREATE TABLE tokens (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, token TEXT NOT NULL);
+
+      CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
+    `,
+  },
+];

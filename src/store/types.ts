@@ -1,0 +1,159 @@
+/**
+ * The storage contract of `tug serve`. Two implementations: SQLite
+ * (`node:sqlite`, WAL, one file under --data; the embedded default) and
+ * PostgreSQL (`--database postgres://...`; several replicas share the work).
+ * The server and scheduler are written against this interface only.
+ *
+ * Rules every implementation keeps:
+ * - Every write bumps `metadata.resourceVersion` (a store-wide increasing
+ *   counter, as a string). `update`/`delete` with `expectedResourceVersion`
+ *   fail with {@link StoreConflict} when it is stale.
+ * - Secrets are opaque strings here: the server encrypts before calling the
+ *   store (see src/server/secrets.ts). The store never sees plaintext.
+ * - Watch events are delivered after commit, in commit order per object;
+ *   with PostgreSQL they reach every replica (LISTEN/NOTIFY).
+ */
+import type { AuditEntry, Registry, Repository, Role, RunLogLine, SyncRun, WatchEvent } from '../api/types.ts';
+
+export type Kind = 'Registry' | 'Repository';
+export type ResourceOf<K extends Kind> = K extends 'Registry' ? Registry : Repository;
+
+export interface ListOptions {
+  /** Undefined = every namespace the caller may see (see `namespaces`). */
+  namespace?: string | undefined;
+  /** Restricts to these namespaces (a scoped token); undefined = no restriction. */
+  namespaces?: readonly string[] | undefined;
+  /** Case-insensitive substring over name, display name annotation and spec.repository:tag (Repository) or spec.url (Registry). */
+  q?: string | undefined;
+  /**
+   * Kubernetes equality-based selector: `a=b,c!=d,e` (key exists); `c!=d` also
+   * matches objects without `c`. A malformed one throws TugError USAGE.
+   */
+  labelSelector?: string | undefined;
+  /** Page size (default 100, max 1000). */
+  limit?: number | undefined;
+  /** Opaque token from the previous page (keyset on namespace/name); a malformed one throws TugError USAGE. */
+  continue?: string | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Total matching the filters (all pages). */
+  totalCount: number;
+  continue?: string | undefined;
+  /** The store's resourceVersion when the page was read. */
+  resourceVersion: string;
+}
+
+/** A stale resourceVersion or a name that already exists. */
+export class StoreConflict extends Error {
+  readonly reason: 'AlreadyExists' | 'Conflict';
+  constructor(reason: 'AlreadyExists' | 'Conflict', message: string) {
+    super(message);
+    this.name = 'StoreConflict';
+    this.reason = reason;
+  }
+}
+
+export interface StoredToken {
+  id: string;
+  name: string;
+  role: Role;
+  /** Namespaces the token may act in; undefined = all. */
+  namespaces?: string[] | undefined;
+  createdAt: string;
+}
+
+export interface Lease {
+  namespace: string;
+  name: string;
+  owner: string;
+  expiresAt: string;
+}
+
+export interface Store {
+  /** Creates or upgrades the schema. Safe to run from several replicas at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Stores a new object; sets uid, creationTimestamp, generation 1 and
+   * resourceVersion. A Repository without status gets `{ syncStatus: 'Pending' }`
+   * and is due at once (nextSyncAt = now). `spec.credentials.password`/`token`
+   * are dropped if present: secrets come only through `secret`.
+   * @throws StoreConflict('AlreadyExists') when the name is taken.
+   */
+  create<K extends Kind>(kind: K, obj: ResourceOf<K>, options?: { secret?: string | undefined }): Promise<ResourceOf<K>>;
+  get<K extends Kind>(kind: K, namespace: string, name: string): Promise<ResourceOf<K> | undefined>;
+  /** The encrypted secret stored with a Registry (credentials), if any. */
+  getSecret(kind: 'Registry', namespace: string, name: string): Promise<string | undefined>;
+  list<K extends Kind>(kind: K, options?: ListOptions): Promise<Page<ResourceOf<K>>>;
+  /**
+   * Replaces spec/metadata (labels, annotations) and optionally the secret
+   * (undefined = keep, null = remove). Status, uid and creationTimestamp are
+   * kept; generation grows by one when the spec changed. The optimistic check
+   * uses `expectedResourceVersion` only (not `obj.metadata.resourceVersion`).
+   * @throws StoreConflict('Conflict') on a stale expectedResourceVersion;
+   *   TugError NOT_FOUND when the object does not exist.
+   */
+  update<K extends Kind>(kind: K, obj: ResourceOf<K>, options?: { expectedResourceVersion?: string | undefined; secret?: string | null | undefined }): Promise<ResourceOf<K>>;
+  /** Replaces `status` only (no optimistic check: the scheduler owns status). */
+  updateStatus<K extends Kind>(kind: K, namespace: string, name: string, status: NonNullable<ResourceOf<K>['status']>): Promise<ResourceOf<K> | undefined>;
+  delete<K extends Kind>(kind: K, namespace: string, name: string, options?: { expectedResourceVersion?: string | undefined }): Promise<ResourceOf<K> | undefined>;
+  /**
+   * Subscribes to changes; returns an unsubscribe function. DELETED carries
+   * the last state. `onEvent` must not throw (its errors are swallowed so a
+   * watcher cannot break a writer). On PostgreSQL events written while the
+   * listening connection was down are not replayed: re-list after a gap.
+   */
+  watch<K extends Kind>(kind: K, options: { namespace?: string | undefined; namespaces?: readonly string[] | undefined }, onEvent: (e: WatchEvent<ResourceOf<K>>) => void): () => void;
+
+  // Scheduling: repositories carry `nextSyncAt` (epoch ms) and a lease.
+  /** Sets when a repository is next due (epoch ms); `now` makes it due at once. */
+  setNextSync(namespace: string, name: string, atMs: number): Promise<void>;
+  /**
+   * Atomically claims up to `limit` repositories that are due (nextSyncAt <=
+   * nowMs) and not leased (or whose lease expired), leasing them to `owner`
+   * until nowMs + leaseMs. With PostgreSQL: `FOR UPDATE SKIP LOCKED`, so each
+   * due repository goes to exactly one replica.
+   */
+  claimDue(owner: string, nowMs: number, leaseMs: number, limit: number): Promise<Repository[]>;
+  /** Extends a lease this owner holds; false when it lost it. */
+  renewLease(namespace: string, name: string, owner: string, untilMs: number): Promise<boolean>;
+  /** Drops the lease and sets the next due time. */
+  releaseLease(namespace: string, name: string, owner: string, nextSyncAtMs: number): Promise<void>;
+  /** Leases held by `owner` (for graceful hand-back) or all expired leases (owner undefined). */
+  listLeases(owner?: string): Promise<Lease[]>;
+
+  // Sync history.
+  /** Sets uid, resourceVersion (and creationTimestamp if absent). @throws StoreConflict('AlreadyExists'). */
+  createRun(run: SyncRun): Promise<SyncRun>;
+  updateRun(namespace: string, name: string, status: SyncRun['status']): Promise<SyncRun | undefined>;
+  getRun(namespace: string, name: string): Promise<SyncRun | undefined>;
+  /** Newest first. */
+  listRuns(namespace: string, repositoryName: string, options?: { limit?: number; continue?: string }): Promise<Page<SyncRun>>;
+  /** Runs still `Running` (for recovery after a crash). */
+  listRunningRuns(): Promise<SyncRun[]>;
+  /**
+   * Appends lines; only the newest are kept (2000 per run by default, see
+   * `runLogLines` of openStore). Lines for a run that does not exist (deleted
+   * with its repository) are dropped. Runs and their logs are deleted with
+   * their repository.
+   */
+  appendRunLog(namespace: string, runName: string, lines: RunLogLine[]): Promise<void>;
+  getRunLog(namespace: string, runName: string): Promise<RunLogLine[]>;
+
+  // Security.
+  /** @throws StoreConflict('AlreadyExists') when the id is taken. */
+  createToken(token: StoredToken, hash: string): Promise<void>;
+  /** By SHA-256 hash of the bearer token. */
+  findToken(hash: string): Promise<StoredToken | undefined>;
+  countTokens(): Promise<number>;
+  /** Every token (never the hashes), oldest first. Optional: the server answers 501 without it. */
+  listTokens?(): Promise<StoredToken[]>;
+  /** Deletes a token by id; false when there was none. Optional: the server answers 501 without it. */
+  deleteToken?(id: string): Promise<boolean>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  listAudit(options?: { limit?: number; continue?: string }): Promise<Page<AuditEntry>>;
+}
