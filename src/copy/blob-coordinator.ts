@@ -13,6 +13,8 @@ export interface BlobHome {
   /** Registry host and repository the blob was written to, when the store is a registry. */
   registry?: string | undefined;
   repository?: string | undefined;
+  /** The file it was written to, when the store is a local layout. */
+  path?: string | undefined;
 }
 
 export class BlobCoordinator {

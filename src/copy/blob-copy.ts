@@ -8,7 +8,7 @@ import { CopyError, TugError } from '../errors/index.ts';
 import type { Descriptor } from '../oci/manifest.ts';
 import { verifyingStream } from '../oci/verify.ts';
 import { shortDigest } from '../reference/digest.ts';
-import { type ImageDestination, type ImageSource, isBlobMounter, isRegistryLocated } from '../transports/types.ts';
+import { type ImageDestination, type ImageSource, isBlobLinker, isBlobMounter, isRegistryLocated } from '../transports/types.ts';
 import type { BlobOutcome, CopyEvent } from './events.ts';
 import type { BlobCoordinator, BlobHome } from './blob-coordinator.ts';
 import { withRetry } from './retry.ts';
@@ -83,18 +83,23 @@ export async function copyBlob(source: ImageSource, destination: ImageDestinatio
   let outcome: BlobOutcome | undefined;
   const { shared, home } = await coordinator.once(store, desc.digest, async () => {
     outcome = await place(source, destination, desc, options, coordinator.limiter(store));
-    return homeOf(destination);
+    return homeOf(destination, desc);
   });
   if (!shared && outcome) return done(outcome);
-  // Another image moved it into this store: mount it from there, or find it present.
+  // Another image moved it into this store: mount it from there, link it, or find it present.
   if (isBlobMounter(destination) && home?.repository && home.repository !== destination.registryLocation.repository) {
     if (await destination.mountBlob(desc, home.repository, { signal: options.signal })) return done('mounted');
+  }
+  if (isBlobLinker(destination) && home?.path && home.path !== destination.localBlobPath(desc)) {
+    if (!(await destination.hasBlob(desc, { signal: options.signal })) && (await destination.linkBlob(desc, home.path, { signal: options.signal }))) return done('mounted');
   }
   return done(await place(source, destination, desc, options, coordinator.limiter(store)));
 }
 
-function homeOf(destination: ImageDestination): BlobHome | undefined {
-  return isRegistryLocated(destination) ? { ...destination.registryLocation } : undefined;
+function homeOf(destination: ImageDestination, desc: Descriptor): BlobHome | undefined {
+  if (isRegistryLocated(destination)) return { ...destination.registryLocation };
+  if (isBlobLinker(destination)) return { path: destination.localBlobPath(desc) };
+  return undefined;
 }
 
 async function place(

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -180,5 +180,31 @@ export async function openFileWithin(root: string, path: string, what: string): 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new TugError('NOT_FOUND', `${what} not found: ${path}`, { hint: 'check the path and that the layout is complete' });
     throw ioError('opening', path, err);
+  }
+}
+
+/**
+ * Gives `to` the content of the existing file `from` atomically: a hard link
+ * into a temp name, then rename; a copy when the two are on different file
+ * systems (EXDEV) or links are not allowed. The size is checked against
+ * `expectedSize` before the new name appears.
+ */
+export async function linkFileAtomic(from: string, to: string, expectedSize: number): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  const tmp = tempPathFor(to);
+  try {
+    try {
+      await link(from, tmp);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw err;
+      await copyFile(from, tmp);
+    }
+    const st = await lstat(tmp);
+    if (!st.isFile() || st.size !== expectedSize) throw new TugError('INTEGRITY', `${from} is ${st.size} bytes, expected ${expectedSize}`);
+    await rename(tmp, to);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
   }
 }

@@ -156,6 +156,22 @@ export interface BlobMounter extends RegistryLocated {
   mountBlob(desc: Descriptor, fromRepository: string, options?: BlobOptions): Promise<boolean>;
 }
 
+/**
+ * A local destination that can take a blob from a file another destination
+ * of the same job already wrote (a hard link, or a copy across file systems),
+ * so a sync into many `dir:` layouts downloads each shared layer once.
+ */
+export interface BlobLinker {
+  /** Where a stored blob lives on disk, for other destinations to link from. */
+  localBlobPath(desc: Descriptor): string;
+  /** Stores the blob from `fromPath` (already verified when it was written); true when done. */
+  linkBlob(desc: Descriptor, fromPath: string, options?: BlobOptions): Promise<boolean>;
+}
+
+export function isBlobLinker(x: unknown): x is BlobLinker {
+  return typeof x === 'object' && x !== null && typeof (x as Partial<BlobLinker>).linkBlob === 'function' && typeof (x as Partial<BlobLinker>).localBlobPath === 'function';
+}
+
 /** An {@link ImageReference} whose transport can list the tags of its repository (docker://, oci:, registry-dir:). */
 export interface TagLister {
   listTags(ctx: SystemContext, options?: BlobOptions): Promise<string[]>;

@@ -222,3 +222,20 @@ test('tug verify reports a deleted tag and a missing platform', async () => {
   assert.match(bad.stdout, /MISSING .*verify\/raven-agent:v0\.4\.1: image/);
   assert.match(bad.stdout, /MISSING .*verify\/yurthub:v1\.6\.0: platform linux\/s390x/);
 });
+
+test('sync to dir: and oci: downloads each unique blob once', async () => {
+  const file = tugboatFile('local', 'local');
+  const unique = new Set<string>();
+  for (const [name, tag] of OPENYURT) for (const d of images.get(`openyurt/${name}:${tag}`)!.blobs.keys()) unique.add(d);
+  for (const kind of ['dir', 'oci']) {
+    srcProxy.requests.length = 0;
+    const out = join(work, `local-${kind}`);
+    const run = await runTug(['sync', '--dest', kind, file, out]);
+    assert.equal(run.code, 0, run.stderr);
+    const blobGets = srcProxy.requests.filter((r) => r.method === 'GET' && r.path.includes('/blobs/'));
+    assert.equal(blobGets.length, unique.size, `${kind}: ${blobGets.length} blob downloads for ${unique.size} unique blobs`);
+  }
+  // skopeo reads what tug wrote.
+  assert.equal(sha(await rawManifest(`dir:${join(work, 'local-dir', 'yurthub:v1.6.0')}`)), images.get('openyurt/yurthub:v1.6.0')!.top.digest);
+  assert.equal(sha(await rawManifest(`oci:${join(work, 'local-oci')}:local/raven-agent:v0.4.1`)), images.get('openyurt/raven-agent:v0.4.1')!.top.digest);
+});

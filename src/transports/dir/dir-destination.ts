@@ -11,21 +11,21 @@
  * dir: layout files are never deleted.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TugError } from '../../errors/index.ts';
 import { MAX_MANIFEST_BYTES, type Descriptor } from '../../oci/manifest.ts';
 import { verifyBytes } from '../../oci/verify.ts';
 import { type Digest, parseDigest } from '../../reference/digest.ts';
-import { ioError, pathExists, readFileWithin, safeJoin, statWithin, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
-import type { BlobOptions, ImageDestination, PutManifestOptions } from '../types.ts';
+import { ioError, linkFileAtomic, pathExists, readFileWithin, safeJoin, statWithin, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
+import type { BlobLinker, BlobOptions, ImageDestination, PutManifestOptions } from '../types.ts';
 import type { DirReference } from './dir-transport.ts';
 import { DIR_MANIFEST_FILE, DIR_VERSION, DIR_VERSION_FILE, dirBlobPath, dirManifestPath } from './dir-paths.ts';
 
 /** Names of the files a dir: layout holds for an image; only these are pruned. */
 const LAYOUT_FILE_RE = /^(?:[a-f0-9]{64}|[a-f0-9]{128})(?:\.manifest\.json|\.signature-\d+)?$|^signature-\d+$/;
 
-export class DirDestination implements ImageDestination {
+export class DirDestination implements ImageDestination, BlobLinker {
   readonly reference: DirReference;
   readonly supportsIndex = true;
   private readonly root: string;
@@ -75,6 +75,32 @@ export class DirDestination implements ImageDestination {
       }
     })();
     return this.initializing;
+  }
+
+  /**
+   * dir: layouts that sit side by side (a sync into DEST/<image>) can share
+   * blobs through hard links (see {@link linkBlob}).
+   */
+  get blobStoreKey(): string {
+    return `dir:${dirname(resolve(this.root))}`;
+  }
+
+  localBlobPath(desc: Descriptor): string {
+    return dirBlobPath(this.root, desc.digest);
+  }
+
+  /** Takes a blob another dir: layout of the job already stored (hard link or copy); never downloads it again. */
+  async linkBlob(desc: Descriptor, fromPath: string): Promise<boolean> {
+    const path = dirBlobPath(this.root, desc.digest);
+    try {
+      await this.prepare();
+      await linkFileAtomic(fromPath, path, desc.size);
+    } catch (err) {
+      if (err instanceof TugError) throw err;
+      return false;
+    }
+    this.keep.add(basename(path));
+    return true;
   }
 
   /** True when `HEX` is a regular file of the descriptor's size (content trusted, as skopeo does); such a blob is kept. */

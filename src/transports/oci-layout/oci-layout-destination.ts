@@ -92,7 +92,11 @@ export class OciLayoutDestination implements ImageDestination {
 
   /** True when `blobs/ALGO/HEX` is a regular file of the descriptor's size (its content is trusted, as skopeo does). */
   async hasBlob(desc: Descriptor): Promise<boolean> {
-    if (this.pendingInit) return false;
+    if (this.pendingInit) {
+      // Another destination of the same job may have created the layout since open().
+      if (!(await pathExists(safeJoin(this.root, OCI_LAYOUT_FILE)))) return false;
+      this.pendingInit = false;
+    }
     const st = await statWithin(this.root, blobPath(this.root, desc.digest));
     return st !== undefined && st.isFile() && st.size === desc.size;
   }
