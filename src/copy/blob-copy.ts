@@ -40,21 +40,21 @@ async function transfer(source: ImageSource, destination: ImageDestination, desc
   }
   // Errors on the source side reach the destination through the verifier,
   // so the destination discards its partial write.
-  input.once('error', (err) => verifier.destroy(err));
+  let sourceError: unknown;
+  input.once('error', (err) => {
+    sourceError = err;
+    verifier.destroy(err);
+  });
   input.pipe(verifier);
   try {
     await destination.putBlob(desc, verifier, { signal: options.signal });
   } catch (err) {
-    throw wrapSide(err, verifier.destroyed && !input.destroyed ? 'destination' : sideOf(err, input), 'writing', desc);
+    throw wrapSide(err, sourceError !== undefined && err === sourceError ? 'source' : 'destination', sourceError !== undefined ? 'reading' : 'writing', desc);
   } finally {
     input.unpipe(verifier);
     input.destroy();
     verifier.destroy();
   }
-}
-
-function sideOf(err: unknown, input: Readable): 'source' | 'destination' {
-  return (input as Readable & { errored?: unknown }).errored === err ? 'source' : 'destination';
 }
 
 function wrapSide(err: unknown, side: 'source' | 'destination', op: string, desc: Descriptor): TugError {

@@ -29,7 +29,7 @@ import { gateFor } from './gate.ts';
 import { type RequestContext, errorFromNetwork, errorFromResponse, firstHeader, isPlainHttpSymptom } from './errors.ts';
 import { type RetryPolicy, withRetry } from './retry.ts';
 import { apiHost, initialScheme, mayFallBackToHttp } from './scheme.ts';
-import { type TlsSettings, loadTlsSettings } from './tls.ts';
+import { type TlsSettings, diagnoseTlsClose, loadTlsSettings } from './tls.ts';
 
 const USER_AGENT = 'tugboat/0.1.0';
 const REDIRECTS = [301, 302, 303, 307, 308];
@@ -205,12 +205,17 @@ export class RegistryClient {
     };
   }
 
+  /** The registry's TLS settings, read once per client. */
+  private tlsSettings(): Promise<TlsSettings> {
+    this.tls ??= loadTlsSettings(this.host, { certDir: this.ctx.certDir, tlsVerify: this.ctx.tlsVerify, caCertificates: this.ctx.caCertificates });
+    return this.tls;
+  }
+
   private async agentFor(origin: string): Promise<Agent> {
     if (this.closed) throw new TugError('INTERNAL', `the client for ${this.registry} is closed`);
     let agent = this.agents.get(origin);
     if (agent) return agent;
-    this.tls ??= loadTlsSettings(this.host, { certDir: this.ctx.certDir, tlsVerify: this.ctx.tlsVerify, caCertificates: this.ctx.caCertificates });
-    const tls = await this.tls;
+    const tls = await this.tlsSettings();
     agent = this.agents.get(origin);
     if (agent) return agent;
     // The registry's TLS settings also apply to its token realm and redirect
@@ -288,7 +293,7 @@ export class RegistryClient {
           message: `${this.registry} does not speak TLS; using plain HTTP because it is a loopback / insecure registry`,
         });
       } else {
-        throw err;
+        throw await this.explainClose(scheme, err);
       }
     }
     const origin = `${scheme}://${this.host}`;
@@ -300,6 +305,22 @@ export class RegistryClient {
       throw new RegistryError('REGISTRY', `${this.registry} does not serve the registry API at /v2/ (HTTP 404)`, { method: 'GET', url: req.url, status: 404 }, { hint: 'check the host name and port' });
     }
     throw errorFromResponse(req, { status: res.statusCode, headers: res.headers, body });
+  }
+
+  /**
+   * An HTTPS connection the server closed at once is most often a TLS
+   * refusal (no client certificate) that undici reports as a plain socket
+   * close: find out, and say what to do instead of retrying in vain.
+   */
+  private async explainClose(scheme: string, err: unknown): Promise<unknown> {
+    const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+    if (scheme !== 'https' || !(err instanceof RegistryError) || !/UND_ERR_SOCKET|ECONNRESET/.test(`${code} ${err.message}`)) return err;
+    const url = new URL(`https://${this.host}`);
+    const alert = await diagnoseTlsClose(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 443), await this.tlsSettings()).catch(() => undefined);
+    if (!alert) return err;
+    return new RegistryError('TLS', `${this.registry} refused the TLS connection: ${alert}`, { method: 'GET', url: `${url.origin}/v2/` }, {
+      hint: 'the registry may require a client certificate: put client.cert and client.key in the --cert-dir directory (containers-certs.d)',
+    });
   }
 
   /**

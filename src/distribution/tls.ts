@@ -89,3 +89,30 @@ export async function loadTlsSettings(host: string, options: { certDir?: string 
   if (extraCas.length > 0) settings.ca = [...rootCertificates, ...extraCas];
   return settings;
 }
+
+/**
+ * Explains a connection the server closed during or right after the TLS
+ * handshake. undici reports that only as "other side closed"; a direct TLS
+ * connection shows the alert the server sent (a missing or refused client
+ * certificate, mostly). Returns undefined when nothing TLS-specific is found.
+ * Used only on the failure path of a ping.
+ */
+export async function diagnoseTlsClose(host: string, port: number, settings: TlsSettings, timeoutMs = 5000): Promise<string | undefined> {
+  const { connect } = await import('node:tls');
+  return new Promise((resolve) => {
+    let said: string | undefined;
+    const socket = connect({ host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host, rejectUnauthorized: settings.rejectUnauthorized, ca: settings.ca, cert: settings.cert, key: settings.key }, () => {
+      // Handshake done: TLS 1.3 servers send a client-certificate alert only after it; ask for something.
+      socket.write(`GET /v2/ HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    });
+    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      if (/ALERT|SSL|TLS/i.test(err.code ?? '') || /alert/i.test(err.message)) said = err.message.split('\n')[0]?.replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '');
+    });
+    socket.once('data', () => socket.destroy());
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(said);
+    });
+  });
+}

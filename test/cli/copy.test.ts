@@ -152,3 +152,18 @@ for (const [name, message] of badNames) {
     assert.ok(!existsSync(out) || readdirSync(out).length === 0);
   });
 }
+
+test('a registry that requires a client certificate: client.cert / client.key from --cert-dir', async () => {
+  const mtls = await startRegistry({ tls: true, clientAuth: true });
+  try {
+    const to = `docker://${mtls.host}/mtls/app:v1`;
+    const ok = await runTug(['copy', `--dest-cert-dir=${mtls.certDir}`, `docker://${src.host}/test/ocisingle:v1`, to]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(sha(await rawManifest(to, ['--cert-dir', mtls.certDir!])), images.ociSingle!.top.digest);
+    const refused = await runTug(['copy', `--dest-cert-dir=${mtls.clientlessCertDir}`, `docker://${src.host}/test/ocisingle:v1`, `docker://${mtls.host}/mtls/app:v2`]);
+    assert.equal(refused.code, 5, refused.stderr);
+    assert.match(refused.stderr, /certificate|TLS/i);
+  } finally {
+    await mtls.stop();
+  }
+});

@@ -5,7 +5,7 @@
  * started here is killed when the test process exits.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,12 @@ export interface RegistryOptions {
   users?: Record<string, string>;
   /** Serve HTTPS with a certificate from a generated CA. */
   tls?: boolean;
+  /**
+   * With tls: require a client certificate signed by the test CA
+   * (`http.tls.clientcas`). certDir then also holds client.cert / client.key,
+   * and `clientlessCertDir` only ca.crt.
+   */
+  clientAuth?: boolean;
   /** Serve this storage directory instead of a fresh temp one (registry-dir tests). */
   rootDirectory?: string;
   /** storage.delete.enabled (default true); false makes manifest DELETEs answer 405. */
@@ -45,6 +51,8 @@ export interface TestRegistry {
   root: string;
   /** Directory holding ca.crt (containers-certs.d layout) when tls is on. */
   certDir?: string;
+  /** With clientAuth: a cert dir with ca.crt only (no client certificate). */
+  clientlessCertDir?: string;
   /** PEM of the CA, when tls is on. */
   caPem?: string;
   /** The access log file, when `accessLog` was given. */
@@ -79,6 +87,28 @@ export function makeTlsFiles(dir: string): { caPem: string; cert: string; key: s
   return { caPem: execFileSync('cat', [join(dir, 'ca.crt')]).toString(), cert: join(dir, 'server.crt'), key: join(dir, 'server.key'), caFile: join(dir, 'ca.crt') };
 }
 
+/** Polls GET /v2/ until the registry answers 200 or 401, it exits, or 15 s pass. */
+async function waitUntilUp(url: string, clientCertDir: string | undefined, exited: () => boolean): Promise<boolean> {
+  const clientCert = clientCertDir ? { cert: readFileSync(join(clientCertDir, 'client.cert')), key: readFileSync(join(clientCertDir, 'client.key')) } : {};
+  const dispatcher = new Agent({ connect: { rejectUnauthorized: false, ...clientCert } });
+  const deadline = Date.now() + 15_000;
+  try {
+    while (Date.now() < deadline && !exited()) {
+      try {
+        const res = await undiciFetch(`${url}/v2/`, { dispatcher });
+        await res.body?.cancel();
+        if (res.status === 200 || res.status === 401) return true;
+      } catch {
+        /* not up yet */
+      }
+      await sleep(50);
+    }
+    return false;
+  } finally {
+    await dispatcher.close();
+  }
+}
+
 export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
   const work = mkdtempSync(join(tmpdir(), 'tug-registry-'));
   const root = options.rootDirectory ?? join(work, 'storage');
@@ -105,6 +135,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       `  secret: tugboat-test-${port}`,
     ];
     let certDir: string | undefined;
+    let clientless: string | undefined;
     let caPem: string | undefined;
     if (options.tls) {
       const tlsDir = join(work, 'tls');
@@ -115,6 +146,16 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
       execFileSync('mkdir', ['-p', certDir]);
       writeFileSync(join(certDir, 'ca.crt'), files.caPem);
       lines.push('  tls:', `    certificate: ${files.cert}`, `    key: ${files.key}`);
+      if (options.clientAuth) {
+        const run = (args: string[]) => execFileSync('openssl', args, { cwd: tlsDir, stdio: 'pipe' });
+        run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(certDir, 'client.key'), '-out', 'client.csr', '-subj', '/CN=tugboat-test-client']);
+        writeFileSync(join(tlsDir, 'client.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
+        run(['x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', join(certDir, 'client.cert'), '-days', '2', '-extfile', 'client.ext']);
+        clientless = join(work, 'certs.d-clientless');
+        execFileSync('mkdir', ['-p', clientless]);
+        writeFileSync(join(clientless, 'ca.crt'), files.caPem);
+        lines.push('    clientcas:', `      - ${files.caFile}`);
+      }
     }
     if (options.users && Object.keys(options.users).length > 0) {
       const htpasswd = join(work, 'htpasswd');
@@ -147,23 +188,14 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     });
     const scheme = options.tls ? 'https' : 'http';
     const url = `${scheme}://127.0.0.1:${port}`;
-    const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
-    const deadline = Date.now() + 15_000;
     let up = false;
-    while (Date.now() < deadline && !exited) {
-      try {
-        const res = await undiciFetch(`${url}/v2/`, { dispatcher });
-        await res.body?.cancel();
-        if (res.status === 200 || res.status === 401) {
-          up = true;
-          break;
-        }
-      } catch {
-        /* not up yet */
-      }
-      await sleep(50);
+    try {
+      up = await waitUntilUp(url, options.clientAuth && certDir ? certDir : undefined, () => exited);
+    } catch (err) {
+      // Never leave a registry behind a failed start: it would keep the test process alive.
+      child.kill('SIGKILL');
+      throw err;
     }
-    await dispatcher.close();
     if (!up) {
       child.kill('SIGKILL');
       lastError = stderr;
@@ -182,6 +214,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     };
     const reg: TestRegistry = { host: `127.0.0.1:${port}`, port, url, root, stop };
     if (certDir) reg.certDir = certDir;
+    if (clientless) reg.clientlessCertDir = clientless;
     if (caPem) reg.caPem = caPem;
     if (options.accessLog !== undefined) reg.accessLog = options.accessLog;
     return reg;
