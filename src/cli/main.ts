@@ -6,13 +6,16 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, TugError, exitCodeFor, redactSecrets } from '../errors/index.ts';
+import { applyCommand } from './commands/apply.ts';
 import { copyCommand } from './commands/copy.ts';
 import { deleteCommand } from './commands/delete.ts';
+import { getCommand } from './commands/get.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { listTagsCommand } from './commands/list-tags.ts';
 import { loginCommand, logoutCommand } from './commands/login.ts';
 import { manifestDigestCommand } from './commands/manifest-digest.ts';
 import { saveCommand } from './commands/save.ts';
+import { serveCommand } from './commands/serve.ts';
 import { syncCommand } from './commands/sync.ts';
 import { verifyCommand } from './commands/verify.ts';
 import { parsePositiveInt } from './options.ts';
@@ -41,6 +44,9 @@ export function buildProgram(): Command {
     manifestDigestCommand(),
     loginCommand(globals),
     logoutCommand(),
+    serveCommand(),
+    applyCommand(),
+    getCommand(),
   ];
   for (const c of commands) program.addCommand(c.exitOverride());
   return program;

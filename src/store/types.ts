@@ -149,10 +149,10 @@ export interface Store {
   /** By SHA-256 hash of the bearer token. */
   findToken(hash: string): Promise<StoredToken | undefined>;
   countTokens(): Promise<number>;
-  /** Every token (never the hashes), oldest first. Optional: the server answers 501 without it. */
-  listTokens?(): Promise<StoredToken[]>;
-  /** Deletes a token by id; false when there was none. Optional: the server answers 501 without it. */
-  deleteToken?(id: string): Promise<boolean>;
+  /** Every token (never the hashes), by name. */
+  listTokens(): Promise<StoredToken[]>;
+  /** Deletes a token by id; false when there was none. */
+  deleteToken(id: string): Promise<boolean>;
   appendAudit(entry: AuditEntry): Promise<void>;
   /** Newest first. */
   listAudit(options?: { limit?: number; continue?: string }): Promise<Page<AuditEntry>>;

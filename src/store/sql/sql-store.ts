@@ -364,6 +364,16 @@ export class SqlStore implements Store {
     return rows[0] ? fromJson<StoredToken>(rows[0]['token']) : undefined;
   }
 
+  async listTokens(): Promise<StoredToken[]> {
+    const rows = await this.#driver.query('SELECT token FROM tokens ORDER BY id');
+    return rows.map((r) => fromJson<StoredToken>(r['token'])).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async deleteToken(id: string): Promise<boolean> {
+    const rows = await this.#driver.query('DELETE FROM tokens WHERE id = $1 RETURNING id', [id]);
+    return rows.length > 0;
+  }
+
   async countTokens(): Promise<number> {
     const rows = await this.#driver.query('SELECT count(*) AS n FROM tokens');
     return toInt(rows[0]?.['n']);

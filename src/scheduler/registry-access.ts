@@ -1,0 +1,47 @@
+/**
+ * How the server reaches a Registry resource with the engine: its host and a
+ * SystemContext built from the stored spec and the decrypted credentials.
+ * Only the stored URL is ever used (never one from a request), so an API
+ * caller cannot point stored credentials at a host of their choosing.
+ */
+import { parseRegistryUrl } from '../api/schema.ts';
+import type { Registry } from '../api/types.ts';
+import { TugError } from '../errors/index.ts';
+import type { SystemContext } from '../transports/types.ts';
+
+/** A path that can never be a file (ENOTDIR): reads as "no auth file". */
+const NO_AUTH_FILE = '/dev/null/tugboat-server-has-no-auth-file';
+
+/** A Registry's write-only credentials, decrypted. */
+export interface RegistryCredentials {
+  password?: string | undefined;
+  token?: string | undefined;
+}
+
+export interface RegistryAccess {
+  /** `harbor.example.com`, `127.0.0.1:5000`, `docker.io`: the registry part of an image reference. */
+  host: string;
+  ctx: SystemContext;
+}
+
+/**
+ * The host and SystemContext for `registry`. Authentication comes only from
+ * the Registry (never from an auth file of the server's user): `authFile` is
+ * pointed at /dev/null so that the server's own ~/.docker/config.json is not
+ * consulted.
+ */
+export function registryAccess(registry: Registry, secret: RegistryCredentials | undefined): RegistryAccess {
+  const endpoint = parseRegistryUrl(registry.spec.url);
+  if ('error' in endpoint) throw new TugError('USAGE', `registry ${registry.metadata.namespace}/${registry.metadata.name}: url ${endpoint.error}`);
+  const username = registry.spec.credentials?.username;
+  const ctx: SystemContext = {
+    authFile: NO_AUTH_FILE,
+    tlsVerify: registry.spec.insecure ? false : undefined,
+    plainHttp: endpoint.plainHTTP || registry.spec.plainHTTP === true ? true : undefined,
+    caCertificates: registry.spec.caBundle,
+    userAgent: 'tugboat-server/0.1',
+  };
+  if (secret?.token) ctx.registryToken = secret.token;
+  else if (username !== undefined && secret?.password !== undefined) ctx.credentials = { username, password: secret.password };
+  return { host: endpoint.host, ctx };
+}

@@ -1,0 +1,166 @@
+/**
+ * What one sync of a Repository does with the engine: resolve the tag at its
+ * registry, describe what it points at (every platform of an index, the
+ * default platform in the seed's `status.manifest` shape), and, with
+ * `spec.mirror`, copy the whole image into the mirror registry (the engine
+ * skips blobs the mirror already has, so only changed layers move).
+ *
+ * Silent: progress goes to `log`, the result is returned; the scheduler
+ * records it (status, SyncRun, log lines).
+ */
+import { type ResolvedImage, readConfig, readInstance, readTopLevel } from '../inspect/inspect.ts';
+import type { Descriptor } from '../oci/manifest.ts';
+import { parseImageName } from '../transports/index.ts';
+import type { ImageSource } from '../transports/types.ts';
+import type { LayerInfo, ManifestInfo, Repository, RepositoryStatus, RunLogLine } from '../api/types.ts';
+import { copyImage } from '../copy/copy.ts';
+import type { RegistryAccess } from './registry-access.ts';
+
+export interface SyncInput {
+  repository: Repository;
+  /** The source registry (spec.registryRef). */
+  source: RegistryAccess;
+  /** Where spec.mirror copies to, when set. */
+  mirror?: { access: RegistryAccess; repository: string; tag: string } | undefined;
+  /** The status before this sync (for the layer diff and to skip re-reading an unchanged tag). */
+  previous: RepositoryStatus | undefined;
+  signal: AbortSignal;
+  log: (level: RunLogLine['level'], message: string) => void;
+}
+
+export interface SyncOutput {
+  /** The status fields this sync determined (syncStatus and times are the scheduler's). */
+  status: Pick<RepositoryStatus, 'domain' | 'observedDigest' | 'mediaType' | 'manifest' | 'platforms' | 'mirror'>;
+  digestBefore: string | undefined;
+  digestAfter: string;
+  /** Bytes copied into the mirror (0 without one). */
+  bytesMoved: number;
+  layersAdded: string[];
+  layersRemoved: string[];
+}
+
+/** Docker's `units.HumanSize`: decimal units, three significant digits (`142MB`, `4.1kB`). */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${Number(v.toPrecision(3))}${units[i]}`;
+}
+
+/** The image reference (`docker://host/repo:tag`) of a Repository at its registry. */
+export function sourceImage(host: string, repository: string, tag: string): string {
+  return `docker://${host}/${repository}:${tag}`;
+}
+
+/** Index entries that are not runnable images (BuildKit attestations, unknown/unknown). */
+function isAttestation(d: Descriptor): boolean {
+  return d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || (d.platform?.os === 'unknown' && d.platform.architecture === 'unknown');
+}
+
+async function describe(source: ImageSource, image: ResolvedImage, signal: AbortSignal): Promise<ManifestInfo> {
+  const { config } = await readConfig(source, image.manifest, signal);
+  const layers: LayerInfo[] = image.manifest.layers.map((l) => ({ digest: l.digest, size: String(l.size), mediaType: l.mediaType }));
+  const sizeBytes = image.manifest.config.size + image.manifest.layers.reduce((n, l) => n + l.size, 0);
+  const variant = config.variant ?? image.platform?.variant;
+  return {
+    digest: image.digest,
+    mediaType: image.mediaType,
+    architecture: config.architecture ?? image.platform?.architecture,
+    os: config.os ?? image.platform?.os,
+    ...(variant ? { variant } : {}),
+    size: humanSize(sizeBytes),
+    sizeBytes,
+    ...(config.created ? { created: config.created } : {}),
+    layers,
+  };
+}
+
+/** linux/amd64 when the image has it (the seed's default), else the first platform. */
+export function defaultPlatform(platforms: ManifestInfo[]): ManifestInfo | undefined {
+  return platforms.find((p) => p.os === 'linux' && p.architecture === 'amd64') ?? platforms[0];
+}
+
+function layerSet(status: Pick<RepositoryStatus, 'manifest' | 'platforms'> | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const p of status?.platforms ?? (status?.manifest ? [status.manifest] : [])) for (const l of p.layers) out.add(l.digest);
+  return out;
+}
+
+/** Runs one sync. Throws the engine's TugError on failure (its describe() is the user's message). */
+export async function syncRepository(input: SyncInput): Promise<SyncOutput> {
+  const { repository, source: access, signal, log, previous } = input;
+  const image = sourceImage(access.host, repository.spec.repository, repository.spec.tag);
+  const ref = parseImageName(image);
+  log('info', `resolving ${image}`);
+  const source = await ref.newSource(access.ctx);
+  let status: SyncOutput['status'];
+  try {
+    const top = await readTopLevel(source, signal);
+    log('info', `${repository.spec.tag} is ${top.digest} (${top.parsed.mediaType})`);
+    let platforms: ManifestInfo[];
+    if (previous?.observedDigest === top.digest && previous.platforms?.length) {
+      // Same digest, same content: nothing to re-read.
+      log('info', 'unchanged since the last sync');
+      platforms = previous.platforms;
+    } else if (top.parsed.kind === 'index') {
+      const entries = top.parsed.manifest.manifests.filter((d) => !isAttestation(d));
+      platforms = [];
+      for (const d of entries) {
+        const instance = await readInstance(source, d, signal);
+        const info = await describe(source, instance, signal);
+        platforms.push(info);
+        log('info', `${info.os}/${info.architecture}${info.variant ? `/${info.variant}` : ''}: ${info.digest}, ${info.layers.length} layers, ${info.size}`);
+      }
+    } else if (top.parsed.kind === 'image') {
+      const info = await describe(source, { digest: top.digest, mediaType: top.parsed.mediaType, manifest: top.parsed.manifest, platform: undefined }, signal);
+      platforms = [info];
+      log('info', `${info.os}/${info.architecture}: ${info.layers.length} layers, ${info.size}`);
+    } else {
+      platforms = [];
+      log('warn', 'Docker schema 1 image: platforms and layers are not described');
+    }
+    status = {
+      domain: access.host,
+      observedDigest: top.digest,
+      mediaType: top.parsed.mediaType,
+      manifest: defaultPlatform(platforms),
+      platforms,
+    };
+  } finally {
+    await source.close();
+  }
+
+  let bytesMoved = 0;
+  if (input.mirror) {
+    const target = `docker://${input.mirror.access.host}/${input.mirror.repository}:${input.mirror.tag}`;
+    log('info', `mirroring to ${target}`);
+    const result = await copyImage(ref, parseImageName(target), {
+      sourceContext: access.ctx,
+      destinationContext: input.mirror.access.ctx,
+      multiArch: 'all',
+      signal,
+      onEvent: (e) => {
+        if (e.type === 'blob-done' && e.outcome !== 'skipped') log('info', `${e.outcome} ${e.digest} (${e.size} bytes)`);
+        else if (e.type === 'transport' && e.event.type === 'retry') log('warn', `retrying ${e.event.what}: ${e.event.reason}`);
+      },
+    });
+    bytesMoved = result.blobs.bytesCopied;
+    log('info', `mirror: ${result.blobs.copied} blobs copied (${bytesMoved} bytes), ${result.blobs.skipped} already there, ${result.blobs.mounted} mounted`);
+    status.mirror = { image: target.slice('docker://'.length), digest: result.digest, lastSynced: new Date().toISOString() };
+  }
+
+  const before = layerSet(previous);
+  const after = layerSet(status);
+  return {
+    status,
+    digestBefore: previous?.observedDigest,
+    digestAfter: status.observedDigest!,
+    bytesMoved,
+    layersAdded: [...after].filter((d) => !before.has(d)),
+    layersRemoved: [...before].filter((d) => !after.has(d)),
+  };
+}

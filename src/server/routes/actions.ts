@@ -1,0 +1,144 @@
+/**
+ * Endpoints beyond CRUD:
+ *
+ *     POST /namespaces/{ns}/repositories/{name}/sync                  manual sync: 202 with the run
+ *     GET  /namespaces/{ns}/repositories/{name}/syncruns              sync history, newest first
+ *     GET  /namespaces/{ns}/repositories/{name}/syncruns/{run}
+ *     GET  /namespaces/{ns}/repositories/{name}/syncruns/{run}/log    JSON lines, or text with Accept: text/plain
+ *     POST /namespaces/{ns}/registries/{name}/test                    connection check with the STORED url and credentials
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { API_VERSION, type List, type Registry, type SyncRun } from '../../api/types.ts';
+import { RegistryClient } from '../../distribution/index.ts';
+import { type RegistryCredentials, registryAccess } from '../../scheduler/registry-access.ts';
+import { errorMessage } from '../../scheduler/scheduler.ts';
+import { TugError } from '../../errors/index.ts';
+import { canSee } from '../auth.ts';
+import { badRequest, notFound } from '../errors.ts';
+import { type RouteContext, principal } from './context.ts';
+import { checkName, checkNamespace } from './resources.ts';
+
+type Params = { namespace: string; name: string };
+
+export interface RegistryCheck {
+  reachable: boolean;
+  authenticated: boolean;
+  message: string;
+}
+
+/**
+ * Pings the registry and, with credentials, authenticates the way a pull
+ * would. Without credentials, an open registry counts as authenticated.
+ */
+export async function checkRegistry(registry: Registry, credentials: RegistryCredentials | undefined, signal?: AbortSignal): Promise<RegistryCheck> {
+  const access = registryAccess(registry, credentials);
+  const client = new RegistryClient(access.host, { ...access.ctx, retryMaxAttempts: 1 });
+  try {
+    const ping = await client.ping({ signal });
+    if (ping.status === 200) return { reachable: true, authenticated: true, message: `${access.host} answers at ${ping.origin}/v2/ without authentication` };
+    if (!access.ctx.credentials && !access.ctx.registryToken) {
+      return { reachable: true, authenticated: false, message: `${access.host} requires authentication (${ping.authScheme ?? 'unknown scheme'}); add spec.credentials` };
+    }
+    try {
+      await client.checkAccess({ signal });
+      return { reachable: true, authenticated: true, message: `logged in to ${access.host} as ${registry.spec.credentials?.username ?? 'token'}` };
+    } catch (err) {
+      if (err instanceof TugError && err.code === 'AUTH') return { reachable: true, authenticated: false, message: errorMessage(err) };
+      throw err;
+    }
+  } catch (err) {
+    return { reachable: false, authenticated: false, message: errorMessage(err) };
+  } finally {
+    await client.close();
+  }
+}
+
+export function actionRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { store } = ctx;
+
+  async function repository(request: FastifyRequest<{ Params: Params }>) {
+    const { namespace: ns, name } = request.params;
+    checkNamespace(ns);
+    checkName(name);
+    const repo = canSee(principal(request), ns) ? await store.get('Repository', ns, name) : undefined;
+    if (!repo) throw notFound('repositories', name);
+    return repo;
+  }
+
+  app.post<{ Params: Params }>('/namespaces/:namespace/repositories/:name/sync', { config: { role: 'editor' } }, async (request, reply) => {
+    const repo = await repository(request);
+    const { namespace: ns, name } = request.params;
+    await ctx.audit(request, { verb: 'sync', kind: 'Repository', namespace: ns, name });
+    reply.code(202);
+    if (!ctx.scheduler) throw badRequest('this server runs without a scheduler');
+    const { run, alreadyRunning } = await ctx.scheduler.trigger(ns, name);
+    if (run) {
+      if (alreadyRunning) reply.header('x-tug-sync', 'already-running; another sync follows it');
+      return run;
+    }
+    // Not started yet (every slot busy, or another replica claimed it): say so.
+    const queued: SyncRun = {
+      apiVersion: API_VERSION,
+      kind: 'SyncRun',
+      metadata: { name: '', namespace: ns },
+      spec: { repositoryName: repo.metadata.name, trigger: 'manual', attempt: 1 },
+      status: { phase: 'Queued', startTime: new Date().toISOString() },
+    };
+    return queued;
+  });
+
+  app.get<{ Params: Params; Querystring: { limit?: string; continue?: string } }>('/namespaces/:namespace/repositories/:name/syncruns', { config: { role: 'viewer' } }, async (request) => {
+    await repository(request);
+    const limit = request.query.limit !== undefined ? Number(request.query.limit) : undefined;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw badRequest('limit must be a whole number from 1 to 1000');
+    const page = await store.listRuns(request.params.namespace, request.params.name, {
+      ...(limit !== undefined ? { limit } : {}),
+      ...(request.query.continue ? { continue: request.query.continue } : {}),
+    });
+    const body: List<SyncRun> = {
+      apiVersion: API_VERSION,
+      kind: 'SyncRunList',
+      metadata: { resourceVersion: page.resourceVersion, totalCount: page.totalCount, ...(page.continue ? { continue: page.continue } : {}) },
+      items: page.items,
+    };
+    return body;
+  });
+
+  async function run(request: FastifyRequest<{ Params: Params & { run: string } }>): Promise<SyncRun> {
+    await repository(request);
+    checkName(request.params.run);
+    const found = await store.getRun(request.params.namespace, request.params.run);
+    if (!found || found.spec.repositoryName !== request.params.name) throw notFound('syncruns', request.params.run);
+    return found;
+  }
+
+  app.get<{ Params: Params & { run: string } }>('/namespaces/:namespace/repositories/:name/syncruns/:run', { config: { role: 'viewer' } }, run);
+
+  app.get<{ Params: Params & { run: string } }>('/namespaces/:namespace/repositories/:name/syncruns/:run/log', { config: { role: 'viewer' } }, async (request, reply) => {
+    const r = await run(request);
+    const lines = await store.getRunLog(r.metadata.namespace, r.metadata.name);
+    const accept = request.headers.accept ?? '';
+    if (accept.includes('text/plain') && !accept.includes('application/json')) {
+      reply.type('text/plain; charset=utf-8');
+      return lines.map((l) => `${l.time} ${l.level.toUpperCase().padEnd(5)} ${l.message}`).join('\n') + (lines.length ? '\n' : '');
+    }
+    return { apiVersion: API_VERSION, kind: 'SyncRunLog', metadata: { name: r.metadata.name, namespace: r.metadata.namespace }, lines };
+  });
+
+  app.post<{ Params: Params }>('/namespaces/:namespace/registries/:name/test', { config: { role: 'editor' } }, async (request) => {
+    const { namespace: ns, name } = request.params;
+    checkNamespace(ns);
+    checkName(name);
+    // The body is ignored on purpose: a URL or credentials from the request
+    // would let a caller send stored secrets to a host of their choosing.
+    const registry = canSee(principal(request), ns) ? await store.get('Registry', ns, name) : undefined;
+    if (!registry) throw notFound('registries', name);
+    const credentials = await ctx.registryCredentials(ns, name);
+    const result = await checkRegistry(registry, credentials, AbortSignal.timeout(30_000));
+    const checkedAt = new Date().toISOString();
+    await store.updateStatus('Registry', ns, name, { reachable: result.reachable, authenticated: result.authenticated, lastChecked: checkedAt, message: result.message });
+    ctx.metrics.registryHealth.set({ namespace: ns, name }, result.reachable && result.authenticated ? 1 : 0);
+    await ctx.audit(request, { verb: 'test', kind: 'Registry', namespace: ns, name, detail: result.reachable && result.authenticated ? 'ok' : 'failed' });
+    return { apiVersion: API_VERSION, kind: 'RegistryTestResult', metadata: { name, namespace: ns }, ...result, checkedAt };
+  });
+}

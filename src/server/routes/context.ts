@@ -1,0 +1,45 @@
+/** What every route plugin gets from buildApp. */
+import type { FastifyRequest } from 'fastify';
+import type { AuditEntry, Role, SyncRun } from '../../api/types.ts';
+import type { Store } from '../../store/types.ts';
+import type { RegistryCredentials } from '../../scheduler/registry-access.ts';
+import type { Principal } from '../auth.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Secrets } from '../secrets.ts';
+import type { createWatchStreams } from '../watch.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+  interface FastifyContextConfig {
+    /** The least role a route needs; 'public' = no token. Every API route sets it. */
+    role?: Role | 'public';
+  }
+}
+
+/** The part of the scheduler the API drives. */
+export interface SchedulerControl {
+  /** A new or changed repository: sync it now. */
+  added(namespace: string, name: string): Promise<void>;
+  /** Manual sync. */
+  trigger(namespace: string, name: string): Promise<{ run: SyncRun | undefined; alreadyRunning: boolean }>;
+}
+
+export interface RouteContext {
+  store: Store;
+  secrets: Secrets;
+  scheduler: SchedulerControl | undefined;
+  metrics: Metrics;
+  streams: ReturnType<typeof createWatchStreams>;
+  heartbeatMs: number;
+  /** Records a change in the audit log (never with secrets). */
+  audit(request: FastifyRequest, entry: Omit<AuditEntry, 'time' | 'user'>): Promise<void>;
+  /** Decrypts a Registry's stored credentials. */
+  registryCredentials(namespace: string, name: string): Promise<RegistryCredentials | undefined>;
+}
+
+export function principal(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('route without authentication');
+  return request.principal;
+}

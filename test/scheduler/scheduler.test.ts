@@ -1,0 +1,150 @@
+/**
+ * The scheduler against the real SQLite store and a real registry:
+ * concurrency limit, one run per repository at a time, jittered next due
+ * time, graceful shutdown that interrupts and hands back.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { API_VERSION, type Registry, type Repository } from '../../src/api/types.ts';
+import { Scheduler } from '../../src/scheduler/scheduler.ts';
+import { syncRepository } from '../../src/scheduler/sync-repository.ts';
+import { openStore } from '../../src/store/index.ts';
+import type { Store } from '../../src/store/types.ts';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
+import { makeImage, pushImage } from '../support/images.ts';
+import { type TestRegistry, startRegistry } from '../support/registry.ts';
+import { waitFor } from '../server/harness.ts';
+
+let registry: TestRegistry;
+let proxy: FaultProxy;
+let dir: string;
+let store: Store;
+
+const reg = (name: string, url: string): Registry => ({ apiVersion: API_VERSION, kind: 'Registry', metadata: { name, namespace: 'default' }, spec: { url } });
+const repo = (name: string, registryName: string, extra: Partial<Repository['spec']> = {}): Repository => ({
+  apiVersion: API_VERSION,
+  kind: 'Repository',
+  metadata: { name, namespace: 'default' },
+  spec: { repository: 'library/app', tag: 'v1', registryRef: { name: registryName, namespace: 'default' }, syncInterval: '1h', syncTimeout: '10m', retryCount: 0, ...extra },
+});
+
+function scheduler(options: Partial<ConstructorParameters<typeof Scheduler>[0]> = {}): Scheduler {
+  return new Scheduler({
+    store,
+    replicaId: 'test',
+    pollMs: 50,
+    leaseMs: 3000,
+    loadRegistry: async ({ namespace, name }) => {
+      const registry = await store.get('Registry', namespace, name);
+      return registry ? { registry, credentials: undefined } : undefined;
+    },
+    ...options,
+  });
+}
+
+before(async () => {
+  registry = await startRegistry();
+  proxy = await startFaultProxy(registry.url);
+  await pushImage({ url: registry.url, repository: 'library/app', tag: 'v1' }, await makeImage({ seed: 'sched-app' }));
+  dir = mkdtempSync(join(tmpdir(), 'tug-sched-'));
+  store = await openStore({ data: dir });
+  await store.create('Registry', reg('direct', registry.url));
+  await store.create('Registry', reg('slow', proxy.url));
+});
+after(async () => {
+  await store?.close();
+  await proxy?.stop();
+  await registry?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('at most maxConcurrent syncs at once; every repository synced once; next due time jittered around the interval', async () => {
+  let active = 0;
+  let peak = 0;
+  const s = scheduler({
+    maxConcurrent: 2,
+    sync: async (input) => {
+      active++;
+      peak = Math.max(peak, active);
+      try {
+        await new Promise((r) => setTimeout(r, 150));
+        return await syncRepository(input);
+      } finally {
+        active--;
+      }
+    },
+  });
+  for (let i = 0; i < 6; i++) await store.create('Repository', repo(`c-${i}`, 'direct'));
+  await s.start();
+  try {
+    const all = await waitFor('six syncs', async () => {
+      const page = await store.list('Repository', { labelSelector: '', q: 'c-' });
+      return page.items.every((r) => r.status?.syncStatus === 'Success') && page.items;
+    });
+    assert.equal(peak, 2);
+    for (const r of all) {
+      assert.equal((await store.listRuns('default', r.metadata.name)).items.length, 1);
+      const next = Date.parse(r.status!.nextSyncTime!) - Date.parse(r.status!.lastSynced!);
+      assert.ok(next > 3_600_000 * 0.89 && next < 3_600_000 * 1.11, `next sync in ${next} ms`);
+    }
+  } finally {
+    await s.stop(1000);
+    for (let i = 0; i < 6; i++) await store.delete('Repository', 'default', `c-${i}`);
+  }
+});
+
+test('a manual sync of a running repository does not start a second run; it follows the first', async () => {
+  proxy.setFaults([{ kind: 'delay', ms: 800, path: /\/manifests\//, times: 1 }]);
+  const s = scheduler();
+  await store.create('Repository', repo('once', 'slow'));
+  await s.start();
+  try {
+    await waitFor('the first run', async () => (await store.listRuns('default', 'once')).items.length === 1);
+    const t = await s.trigger('default', 'once');
+    assert.equal(t.alreadyRunning, true);
+    assert.equal(t.run?.spec.trigger, 'create');
+    const runs = await waitFor('the follow-up run', async () => {
+      const items = (await store.listRuns('default', 'once')).items;
+      return items.length === 2 && items.every((r) => r.status.phase === 'Succeeded') && items;
+    });
+    // Never overlapping.
+    const [newer, older] = runs;
+    assert.ok(Date.parse(newer!.status.startTime) >= Date.parse(older!.status.completionTime!));
+  } finally {
+    await s.stop(1000);
+    proxy.setFaults([]);
+  }
+});
+
+test('graceful shutdown: in-flight runs past the deadline are Interrupted and handed back due now', async () => {
+  proxy.setFaults([{ kind: 'delay', ms: 30_000, path: /\/manifests\//, times: 5 }]);
+  const s = scheduler();
+  await store.create('Repository', repo('stuck', 'slow'));
+  await s.start();
+  try {
+    await waitFor('Syncing', async () => (await store.get('Repository', 'default', 'stuck'))?.status?.syncStatus === 'Syncing');
+    const started = Date.now();
+    await s.stop(300);
+    assert.ok(Date.now() - started < 5000, 'stop() waited past its deadline');
+    const [run] = (await store.listRuns('default', 'stuck')).items;
+    assert.equal(run!.status.phase, 'Interrupted');
+    const r = await store.get('Repository', 'default', 'stuck');
+    assert.equal(r!.status!.syncStatus, 'Pending');
+    assert.match(r!.status!.message!, /interrupted/);
+    assert.deepEqual(await store.listLeases('test'), []);
+    assert.ok(Date.parse(r!.status!.nextSyncTime!) <= Date.now(), 'due at once');
+  } finally {
+    proxy.setFaults([]);
+  }
+  // The next start picks it up at once.
+  const again = scheduler();
+  await again.start();
+  try {
+    await waitFor('Success after restart', async () => (await store.get('Repository', 'default', 'stuck'))?.status?.syncStatus === 'Success');
+  } finally {
+    await again.stop(1000);
+  }
+});

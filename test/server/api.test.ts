@@ -1,0 +1,356 @@
+/**
+ * The API end to end over real HTTP against the real SQLite store: every
+ * endpoint's happy path and its errors as Kubernetes Status objects.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type TestServer, registryDoc, repositoryDoc, startTestServer } from './harness.ts';
+
+const SEED_EXAMPLE_1 = `apiVersion: image.theriseunion.io/v1alpha1
+kind: Repository
+metadata:
+  name: nginx-latest
+  namespace: default
+  annotations:
+    theriseunion.io/display-name: "Nginx 最新版本"
+    theriseunion.io/description: "Nginx web 服务器最新版本"
+spec:
+  repository: "library/nginx"
+  tag: "latest"
+  registryRef:
+    name: harbor-prod
+    namespace: "default"
+  syncInterval: "1h"
+`;
+
+let s: TestServer;
+before(async () => {
+  s = await startTestServer();
+  // Registries the repositories point at; unreachable on purpose (syncs fail fast, the API is what is tested).
+  assert.equal((await s.api('POST', '/namespaces/default/registries', { body: registryDoc('harbor-prod', 'http://127.0.0.1:9') })).status, 201);
+  assert.equal((await s.api('POST', '/namespaces/team-a/registries', { body: registryDoc('harbor-prod', 'http://127.0.0.1:9', {}, 'team-a') })).status, 201);
+});
+after(async () => {
+  await s.close();
+});
+
+function assertStatus(r: { status: number; body: any }, code: number, reason: string) {
+  assert.equal(r.status, code, JSON.stringify(r.body));
+  assert.equal(r.body.kind, 'Status');
+  assert.equal(r.body.apiVersion, 'v1');
+  assert.equal(r.body.status, 'Failure');
+  assert.equal(r.body.code, code);
+  assert.equal(r.body.reason, reason);
+  assert.equal(typeof r.body.message, 'string');
+}
+
+describe('authentication and roles', () => {
+  test('no token: 401 Status with WWW-Authenticate', async () => {
+    const r = await s.api('GET', '/namespaces/default/repositories', { token: null });
+    assertStatus(r, 401, 'Unauthorized');
+    assert.match(r.headers.get('www-authenticate') ?? '', /^Bearer/);
+  });
+  test('unknown token: 401', async () => {
+    assertStatus(await s.api('GET', '/repositories', { token: 'tug_not-a-real-token' }), 401, 'Unauthorized');
+  });
+  test('viewer reads but cannot write: 403', async () => {
+    const viewer = await s.token('viewer-1', 'viewer');
+    assert.equal((await s.api('GET', '/namespaces/default/repositories', { token: viewer })).status, 200);
+    const r = await s.api('POST', '/namespaces/default/repositories', { token: viewer, body: repositoryDoc('x', { repository: 'a/b', tag: '1', registryRef: { name: 'harbor-prod' } }) });
+    assertStatus(r, 403, 'Forbidden');
+    assert.match(r.body.message, /needs role editor/);
+    assertStatus(await s.api('POST', '/namespaces/default/registries/harbor-prod/test', { token: viewer }), 403, 'Forbidden');
+  });
+  test('editor writes but cannot manage tokens or read the audit log', async () => {
+    const editor = await s.token('editor-1', 'editor');
+    assertStatus(await s.api('GET', '/tokens', { token: editor }), 403, 'Forbidden');
+    assertStatus(await s.api('GET', '/auditlogs', { token: editor }), 403, 'Forbidden');
+    assertStatus(await s.api('POST', '/tokens', { token: editor, body: { name: 'sneaky', role: 'admin' } }), 403, 'Forbidden');
+  });
+  test('health, readiness, metrics and openapi need no token', async () => {
+    assert.equal((await s.api('GET', '/healthz', { token: null })).status, 200);
+    assert.equal((await s.api('GET', '/readyz', { token: null })).status, 200);
+    const m = await s.api('GET', '/metrics', { token: null });
+    assert.equal(m.status, 200);
+    for (const name of ['tug_syncs_total', 'tug_sync_duration_seconds', 'tug_sync_bytes_moved_total', 'tug_sync_queue_depth', 'tug_registry_healthy']) assert.match(m.text, new RegExp(name));
+    const o = await s.api('GET', '/openapi.json', { token: null });
+    assert.equal(o.status, 200);
+    assert.equal(o.body.openapi, '3.1.0');
+    assert.ok(o.body.components.schemas.Repository.properties.spec.properties.syncInterval);
+    assert.ok(o.body.paths['/oapis/image.theriseunion.io/v1alpha1/namespaces/{namespace}/repositories/{name}/sync']);
+  });
+});
+
+describe('repositories CRUD', () => {
+  test('create from YAML exactly as the seed writes it; defaults filled in', async () => {
+    const r = await s.api('POST', '/namespaces/default/repositories', { raw: SEED_EXAMPLE_1, contentType: 'application/yaml' });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.body.kind, 'Repository');
+    assert.equal(r.body.metadata.annotations['theriseunion.io/display-name'], 'Nginx 最新版本');
+    assert.equal(r.body.spec.syncInterval, '1h');
+    assert.equal(r.body.spec.syncTimeout, '10m');
+    assert.equal(r.body.spec.retryCount, 3);
+    assert.equal(r.body.status.syncStatus, 'Pending');
+    assert.ok(r.body.metadata.resourceVersion);
+    assert.ok(r.body.metadata.uid);
+  });
+  test('get, 404 as Status', async () => {
+    const r = await s.api('GET', '/namespaces/default/repositories/nginx-latest');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.spec.repository, 'library/nginx');
+    const missing = await s.api('GET', '/namespaces/default/repositories/nope');
+    assertStatus(missing, 404, 'NotFound');
+    assert.equal(missing.body.message, 'repositories.image.theriseunion.io "nope" not found');
+  });
+  test('create twice: 409 AlreadyExists', async () => {
+    assertStatus(await s.api('POST', '/namespaces/default/repositories', { raw: SEED_EXAMPLE_1, contentType: 'application/yaml' }), 409, 'AlreadyExists');
+  });
+  test('validation: 422 Invalid with causes and field paths', async () => {
+    const r = await s.api('POST', '/namespaces/default/repositories', {
+      body: repositoryDoc('Bad_Name', { repository: 'Library/Nginx', registryRef: { name: 'harbor-prod' }, syncInterval: '1x', retryCount: -1, bogus: true }),
+    });
+    assertStatus(r, 422, 'Invalid');
+    const fields = r.body.details.causes.map((c: any) => c.field).sort();
+    assert.deepEqual(fields, ['metadata.name', 'spec', 'spec.repository', 'spec.retryCount', 'spec.syncInterval', 'spec.tag'].sort());
+    const byField = Object.fromEntries(r.body.details.causes.map((c: any) => [c.field, c]));
+    assert.equal(byField['spec.tag'].reason, 'FieldValueRequired');
+    assert.match(byField['spec.syncInterval'].message, /Go duration/);
+    assert.match(byField['spec'].message, /unknown field "bogus"/);
+    assert.match(r.body.message, /^Repository\.image\.theriseunion\.io "Bad_Name" is invalid: /);
+  });
+  test('durations: Go syntax accepted, nonsense refused', async () => {
+    for (const [i, d] of ['30m', '1h30m', '24h', '90s', '1.5h'].entries()) {
+      const r = await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc(`dur-${i}`, { repository: 'a/b', tag: 't', registryRef: { name: 'harbor-prod' }, syncInterval: d }) });
+      assert.equal(r.status, 201, `${d}: ${r.text}`);
+    }
+    for (const d of ['1d', '-1h', 'h', '10', '5s']) {
+      const r = await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc('dur-bad', { repository: 'a/b', tag: 't', registryRef: { name: 'harbor-prod' }, syncInterval: d }) });
+      assert.equal(r.status, 422, `${d} should be refused`);
+    }
+    assert.equal((await s.api('DELETE', '/namespaces/default/repositories?names=dur-0,dur-1,dur-2,dur-3,dur-4')).body.deleted.length, 5);
+  });
+  test('namespace in the body must match the URL: 400', async () => {
+    const r = await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc('x', { repository: 'a/b', tag: '1', registryRef: { name: 'harbor-prod' } }, 'other') });
+    assertStatus(r, 400, 'BadRequest');
+  });
+  test('malformed JSON and YAML: 400; wrong content type: 415', async () => {
+    assertStatus(await s.api('POST', '/namespaces/default/repositories', { raw: '{"apiVersion":', contentType: 'application/json' }), 400, 'BadRequest');
+    assertStatus(await s.api('POST', '/namespaces/default/repositories', { raw: 'a: [1', contentType: 'application/yaml' }), 400, 'BadRequest');
+    assertStatus(await s.api('POST', '/namespaces/default/repositories', { raw: 'x', contentType: 'text/csv' }), 415, 'UnsupportedMediaType');
+  });
+  test('body over 1 MiB: 413 Status', async () => {
+    const big = repositoryDoc('big', { repository: 'a/b', tag: '1', registryRef: { name: 'harbor-prod' } }, 'default', { annotations: { 'theriseunion.io/description': 'x'.repeat(1024 * 1024 + 10) } });
+    assertStatus(await s.api('POST', '/namespaces/default/repositories', { body: big }), 413, 'RequestEntityTooLarge');
+  });
+  test('PUT with a stale resourceVersion: 409 Conflict; with the current one: 200', async () => {
+    const cur = (await s.api('GET', '/namespaces/default/repositories/nginx-latest')).body;
+    const stale = { ...cur, metadata: { ...cur.metadata, resourceVersion: '1' }, spec: { ...cur.spec, syncInterval: '2h' } };
+    assertStatus(await s.api('PUT', '/namespaces/default/repositories/nginx-latest', { body: stale }), 409, 'Conflict');
+    const ok = await s.api('PUT', '/namespaces/default/repositories/nginx-latest', { body: { ...cur, spec: { ...cur.spec, syncInterval: '2h' } } });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.spec.syncInterval, '2h');
+    assert.notEqual(ok.body.metadata.resourceVersion, cur.metadata.resourceVersion);
+  });
+  test('PUT changing the tag: 422 "delete and re-create"', async () => {
+    const cur = (await s.api('GET', '/namespaces/default/repositories/nginx-latest')).body;
+    const r = await s.api('PUT', '/namespaces/default/repositories/nginx-latest', { body: { ...cur, spec: { ...cur.spec, tag: '1.27' } } });
+    assertStatus(r, 422, 'Invalid');
+    assert.match(r.body.message, /delete and re-create/);
+    assert.equal(r.body.details.causes[0].field, 'spec.tag');
+  });
+  test('PATCH (merge patch): display name, description, labels, interval, retryCount', async () => {
+    const r = await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', {
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { annotations: { 'theriseunion.io/display-name': 'Nginx (edited)', 'theriseunion.io/description': null }, labels: { env: 'dev' } }, spec: { syncInterval: '30m', retryCount: 5 } },
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.metadata.annotations['theriseunion.io/display-name'], 'Nginx (edited)');
+    assert.equal(r.body.metadata.annotations['theriseunion.io/description'], undefined);
+    assert.deepEqual(r.body.metadata.labels, { env: 'dev' });
+    assert.equal(r.body.spec.syncInterval, '30m');
+    assert.equal(r.body.spec.retryCount, 5);
+    assert.equal(r.body.spec.tag, 'latest');
+  });
+  test('PATCH of registry, path or tag: 422 with "delete and re-create" and the field', async () => {
+    for (const [field, spec] of [['spec.repository', { repository: 'library/httpd' }], ['spec.tag', { tag: 'v2' }], ['spec.registryRef', { registryRef: { name: 'other' } }]] as const) {
+      const r = await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', { contentType: 'application/merge-patch+json', body: { spec } });
+      assertStatus(r, 422, 'Invalid');
+      assert.match(r.body.message, /delete and re-create/);
+      assert.equal(r.body.details.causes[0].field, field);
+      assert.equal(r.body.details.causes[0].reason, 'FieldValueForbidden');
+    }
+  });
+  test('PATCH of another annotation: 422; PATCH with a stale resourceVersion: 409; wrong patch type: 415', async () => {
+    const r = await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', { contentType: 'application/merge-patch+json', body: { metadata: { annotations: { 'example.com/x': 'y' } } } });
+    assertStatus(r, 422, 'Invalid');
+    assertStatus(await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', { contentType: 'application/merge-patch+json', body: { metadata: { resourceVersion: '1' }, spec: { retryCount: 1 } } }), 409, 'Conflict');
+    assertStatus(await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', { contentType: 'application/json-patch+json', raw: '[]' }), 415, 'UnsupportedMediaType');
+  });
+  test('PATCH that makes the object invalid: 422 with the field', async () => {
+    const r = await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', { contentType: 'application/merge-patch+json', body: { spec: { syncTimeout: 'soon' } } });
+    assertStatus(r, 422, 'Invalid');
+    assert.equal(r.body.details.causes[0].field, 'spec.syncTimeout');
+  });
+});
+
+describe('lists', () => {
+  before(async () => {
+    for (let i = 0; i < 7; i++) {
+      const r = await s.api('POST', '/namespaces/default/repositories', {
+        body: repositoryDoc(`app-${i}`, { repository: `team/app${i}`, tag: 'v1', registryRef: { name: 'harbor-prod' } }, 'default', {
+          labels: { tier: i % 2 ? 'web' : 'db' },
+          annotations: { 'theriseunion.io/display-name': i === 3 ? 'The Special One' : `App ${i}` },
+        }),
+      });
+      assert.equal(r.status, 201, r.text);
+    }
+  });
+  test('limit / continue pages through everything; totalCount counts all', async () => {
+    const names: string[] = [];
+    let cont: string | undefined;
+    let pages = 0;
+    do {
+      const r = await s.api('GET', `/namespaces/default/repositories?limit=3${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.body.kind, 'RepositoryList');
+      assert.equal(r.body.metadata.totalCount, 8);
+      names.push(...r.body.items.map((x: any) => x.metadata.name));
+      cont = r.body.metadata.continue;
+      pages++;
+    } while (cont);
+    assert.equal(pages, 3);
+    assert.equal(new Set(names).size, 8);
+  });
+  test('q searches name, display name and repository:tag', async () => {
+    assert.deepEqual((await s.api('GET', '/namespaces/default/repositories?q=special')).body.items.map((x: any) => x.metadata.name), ['app-3']);
+    assert.deepEqual((await s.api('GET', '/namespaces/default/repositories?q=team/app5:v1')).body.items.map((x: any) => x.metadata.name), ['app-5']);
+  });
+  test('labelSelector', async () => {
+    const r = await s.api('GET', '/namespaces/default/repositories?labelSelector=tier%3Dweb');
+    assert.deepEqual(r.body.items.map((x: any) => x.metadata.name), ['app-1', 'app-3', 'app-5']);
+    assert.equal(r.body.metadata.totalCount, 3);
+    assertStatus(await s.api('GET', '/namespaces/default/repositories?labelSelector=%3D%3D%3D'), 400, 'BadRequest');
+  });
+  test('bad limit or continue: 400', async () => {
+    assertStatus(await s.api('GET', '/namespaces/default/repositories?limit=0'), 400, 'BadRequest');
+    assertStatus(await s.api('GET', '/namespaces/default/repositories?continue=garbage'), 400, 'BadRequest');
+  });
+  test('batch delete by names', async () => {
+    const r = await s.api('DELETE', '/namespaces/default/repositories?names=app-5,app-6,ghost');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.deleted, ['app-5', 'app-6']);
+    assert.deepEqual(r.body.notFound, ['ghost']);
+    assertStatus(await s.api('DELETE', '/namespaces/default/repositories'), 400, 'BadRequest');
+  });
+  test('delete one; then 404', async () => {
+    const r = await s.api('DELETE', '/namespaces/default/repositories/app-4');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.metadata.name, 'app-4');
+    assertStatus(await s.api('DELETE', '/namespaces/default/repositories/app-4'), 404, 'NotFound');
+  });
+});
+
+describe('namespace-scoped tokens', () => {
+  let scoped: string;
+  before(async () => {
+    const r = await s.api('POST', '/namespaces/team-a/repositories', { body: repositoryDoc('a-only', { repository: 'a/one', tag: '1', registryRef: { name: 'harbor-prod' } }, 'team-a') });
+    assert.equal(r.status, 201, r.text);
+    scoped = await s.token('team-a-editor', 'editor', ['team-a']);
+  });
+  test('sees its namespace', async () => {
+    assert.equal((await s.api('GET', '/namespaces/team-a/repositories/a-only', { token: scoped })).status, 200);
+  });
+  test('other namespaces are invisible: 404 on get, filtered from lists', async () => {
+    assertStatus(await s.api('GET', '/namespaces/default/repositories/nginx-latest', { token: scoped }), 404, 'NotFound');
+    assertStatus(await s.api('DELETE', '/namespaces/default/repositories/nginx-latest', { token: scoped }), 404, 'NotFound');
+    assertStatus(await s.api('POST', '/namespaces/default/repositories/nginx-latest/sync', { token: scoped }), 404, 'NotFound');
+    const all = await s.api('GET', '/repositories', { token: scoped });
+    assert.deepEqual(all.body.items.map((x: any) => x.metadata.namespace), ['team-a']);
+    assert.equal(all.body.metadata.totalCount, 1);
+    const other = await s.api('GET', '/namespaces/default/repositories', { token: scoped });
+    assert.equal(other.status, 200);
+    assert.equal(other.body.items.length, 0);
+  });
+  test('cannot create elsewhere or point at a registry elsewhere: 403', async () => {
+    assertStatus(await s.api('POST', '/namespaces/default/repositories', { token: scoped, body: repositoryDoc('x', { repository: 'a/b', tag: '1', registryRef: { name: 'harbor-prod' } }) }), 403, 'Forbidden');
+    assertStatus(
+      await s.api('POST', '/namespaces/team-a/repositories', { token: scoped, body: repositoryDoc('x', { repository: 'a/b', tag: '1', registryRef: { name: 'harbor-prod', namespace: 'default' } }, 'team-a') }),
+      403,
+      'Forbidden',
+    );
+  });
+});
+
+describe('registries', () => {
+  test('credentials are write-only: hasPassword, never the password', async () => {
+    const r = await s.api('POST', '/namespaces/default/registries', { body: registryDoc('with-creds', 'https://harbor.example.com', { credentials: { username: 'bob', password: 'pw-CANARY-1' } }) });
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(r.body.spec.credentials, { username: 'bob', hasPassword: true, hasToken: false });
+    const g = await s.api('GET', '/namespaces/default/registries/with-creds');
+    assert.doesNotMatch(g.text, /pw-CANARY-1/);
+    // Update without a password keeps it; an empty one removes it.
+    const cur = g.body;
+    const kept = await s.api('PUT', '/namespaces/default/registries/with-creds', { body: { ...cur, spec: { ...cur.spec, insecure: true } } });
+    assert.equal(kept.status, 200, kept.text);
+    assert.equal(kept.body.spec.credentials.hasPassword, true);
+    const removed = await s.api('PATCH', '/namespaces/default/registries/with-creds', { contentType: 'application/merge-patch+json', body: { spec: { credentials: { password: null } } } });
+    assert.equal(removed.status, 200, removed.text);
+    assert.equal(removed.body.spec.credentials.hasPassword, false);
+  });
+  test('url validation: 422 for paths, credentials, odd schemes', async () => {
+    for (const url of ['https://harbor.example.com/v2/', 'https://u:p@harbor.example.com', 'ftp://x', 'not a url', 'https://h?x=1']) {
+      const r = await s.api('POST', '/namespaces/default/registries', { body: registryDoc('bad-url', url) });
+      assertStatus(r, 422, 'Invalid');
+      assert.equal(r.body.details.causes[0].field, 'spec.url', url);
+    }
+    for (const [i, url] of ['docker.io', 'registry.example.com:5000', 'http://10.0.0.5:5000', 'https://harbor.example.com/'].entries()) {
+      assert.equal((await s.api('POST', '/namespaces/default/registries', { body: registryDoc(`ok-url-${i}`, url) })).status, 201, url);
+    }
+  });
+  test('test endpoint on an unreachable registry reports it', async () => {
+    const r = await s.api('POST', '/namespaces/default/registries/harbor-prod/test', { body: { url: 'http://evil.example.com' } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.reachable, false);
+    const reg = await s.api('GET', '/namespaces/default/registries/harbor-prod');
+    assert.equal(reg.body.status.reachable, false);
+    assert.ok(reg.body.status.lastChecked);
+  });
+});
+
+describe('tokens and audit', () => {
+  test('admin creates a token; it works once created; the list never shows it', async () => {
+    const r = await s.api('POST', '/tokens', { body: { name: 'ci', role: 'viewer', namespaces: ['team-a'] } });
+    assert.equal(r.status, 201, r.text);
+    const token = r.body.status.token as string;
+    assert.match(token, /^tug_/);
+    assert.deepEqual(r.body.spec, { role: 'viewer', namespaces: ['team-a'] });
+    assert.equal((await s.api('GET', '/namespaces/team-a/repositories', { token })).status, 200);
+    assertStatus(await s.api('POST', '/tokens', { body: { name: 'BAD NAME', role: 'boss' } }), 422, 'Invalid');
+    const list = await s.api('GET', '/tokens');
+    assert.equal(list.status, 200, list.text);
+    assert.ok(list.body.items.some((t: any) => t.metadata.name === 'ci'));
+    assert.doesNotMatch(list.text, new RegExp(token));
+    assert.equal((await s.api('DELETE', '/tokens/ci')).status, 200);
+    assertStatus(await s.api('GET', '/namespaces/team-a/repositories', { token }), 401, 'Unauthorized');
+  });
+  test('every change is in the audit log with the token name', async () => {
+    const r = await s.api('GET', '/auditlogs?limit=1000');
+    assert.equal(r.status, 200);
+    const entries = r.body.items as any[];
+    const has = (verb: string, kind: string, name: string, user = 'admin') => entries.some((e) => e.verb === verb && e.kind === kind && e.name === name && e.user === user);
+    assert.ok(has('create', 'Repository', 'nginx-latest'));
+    assert.ok(has('patch', 'Repository', 'nginx-latest'));
+    assert.ok(has('update', 'Repository', 'nginx-latest'));
+    assert.ok(has('delete', 'Repository', 'app-4'));
+    assert.ok(has('create', 'Repository', 'a-only'));
+    assert.ok(has('test', 'Registry', 'harbor-prod'));
+    assert.ok(has('create', 'Token', 'ci'));
+    assert.doesNotMatch(JSON.stringify(entries), /pw-CANARY/);
+  });
+});
+
+describe('unknown paths', () => {
+  test('unknown API path: 404 Status', async () => {
+    assertStatus(await s.api('GET', '/oapis/image.theriseunion.io/v1alpha1/widgets'), 404, 'NotFound');
+  });
+});
