@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import tarStream, { type Header } from 'tar-stream';
 import { verifyingStream } from '../../src/oci/verify.ts';
 import type { Digest } from '../../src/reference/digest.ts';
-import { extractArchive } from '../../src/transports/oci-archive/archive-extract.ts';
+import { extractAll } from '../../src/transports/archive/safe-tar-reader.ts';
 import { ociArchiveTransport } from '../../src/transports/oci-archive/oci-archive-transport.ts';
 import { makeImage, multiArch, randomBytesFrom, sha256, writeOciLayout } from '../support/images.ts';
 import { rawManifest, skopeo } from '../support/skopeo.ts';
@@ -166,8 +166,8 @@ describe('oci-archive: refuses hostile and broken input', () => {
     const archive = join(work, 'many.tar');
     writeFileSync(archive, await makeTar(Array.from({ length: 6 }, (_, i) => ({ name: `f${i}`, data: Buffer.from('x') }))));
     mkdirSync(join(work, 'out'));
-    await rejectsWithCode(extractArchive(archive, join(work, 'out'), { maxEntries: 5 }), 'UNSAFE_INPUT', /more than 5 entries/);
-    await extractArchive(archive, join(work, 'out'), { maxEntries: 6 });
+    await rejectsWithCode(extractAll(archive, join(work, 'out'), { maxEntries: 5 }), 'UNSAFE_INPUT', /more than 5 entries/);
+    await extractAll(archive, join(work, 'out'), { maxEntries: 6 });
     assert.equal(readdirSync(join(work, 'out')).length, 6);
   });
 

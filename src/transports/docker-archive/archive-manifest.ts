@@ -1,11 +1,13 @@
 /**
  * The `manifest.json` and legacy `repositories` files of a `docker save`
  * archive (moby `image/tarexport`): parsing untrusted copies, choosing an
- * image, and merging a new image into an existing list.
+ * image, and merging a new image into an existing list. Also how the tar
+ * itself is read ({@link DOCKER_SAVE_TAR}).
  */
 import { TugError } from '../../errors/index.ts';
 import { type Digest, parseDigest } from '../../reference/digest.ts';
 import { type Reference, parseReference } from '../../reference/reference.ts';
+import type { ArchiveReadOptions } from '../archive/safe-tar-reader.ts';
 
 /** One element of `manifest.json`, as docker writes it. */
 export interface ArchiveImage {
@@ -19,6 +21,13 @@ export interface ArchiveImage {
 
 /** The legacy `repositories` file: repository -> tag -> top layer ID. Read only by docker load when manifest.json is absent. */
 export type ArchiveRepositories = Record<string, Record<string, string>>;
+
+/**
+ * How docker-archive reads its tar: links are allowed while they stay inside
+ * the archive, because docker save before 1.10 and skopeo write each layer
+ * as `ID/layer.tar`, a symlink to `../HEX.tar` (followed with `resolveMember`).
+ */
+export const DOCKER_SAVE_TAR: ArchiveReadOptions = { kind: 'docker archive', links: 'within-archive' };
 
 /** Which image of an archive a reference names: by tag, by position, or (neither) the only one. */
 export interface ImageSelector {

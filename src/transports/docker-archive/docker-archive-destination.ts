@@ -16,11 +16,15 @@ import type { Descriptor } from '../../oci/manifest.ts';
 import { parseManifest } from '../../oci/manifest.ts';
 import { integrityError } from '../../oci/verify.ts';
 import { type Digest, digestHex, parseDigest } from '../../reference/digest.ts';
+import { DigestingStream } from '../archive/digesting-stream.ts';
+import { type ArchiveIndex, drain, forEachArchiveMember, resolveMember, scanArchive } from '../archive/safe-tar-reader.ts';
+import { writeTarAtomic } from '../archive/tar-writer.ts';
 import { ioError, pathExists, writeStreamAtomic } from '../fs-util.ts';
 import type { BlobOptions, ImageDestination, PutManifestOptions, SystemContext } from '../types.ts';
 import {
   type ArchiveImage,
   type ArchiveRepositories,
+  DOCKER_SAVE_TAR,
   diffIdsOf,
   formatRepoTag,
   parseArchiveManifest,
@@ -28,11 +32,8 @@ import {
   untagImages,
   untagRepositories,
 } from './archive-manifest.ts';
-import { DigestingStream } from './digesting-stream.ts';
 import type { DockerArchiveReference } from './docker-archive-transport.ts';
 import { decompressor, layerCompression } from './layer-compression.ts';
-import { type ArchiveIndex, drain, forEachArchiveMember, resolveMember, scanArchive } from './tar-reader.ts';
-import { writeTarAtomic } from './tar-writer.ts';
 
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 const EPOCH = new Date(0);
@@ -193,8 +194,8 @@ export class DockerArchiveDestination implements ImageDestination {
         await addFile(configName, image.configFile);
         for (const [i, l] of image.layers.entries()) await addFile(layerNames[i]!, l.file);
         if (existing) {
-          await forEachArchiveMember(path, async (m, body) => {
-            if (written.has(m.name) || skip.has(m.name) || m.name === '') return drain(body);
+          await forEachArchiveMember(existing.index, async (m, body) => {
+            if (written.has(m.name) || skip.has(m.name)) return drain(body);
             written.add(m.name);
             const linkname = m.type === 'symlink' ? m.linkname : m.type === 'link' ? m.target : undefined;
             await add({ name: m.name, type: m.type, size: m.size, mode: m.mode, mtime: m.mtime ?? EPOCH, ...(linkname !== undefined ? { linkname } : {}) }, body);
@@ -230,7 +231,7 @@ async function readExisting(path: string): Promise<ExistingArchive | undefined> 
   });
   if (!st.isFile()) throw new TugError('USAGE', `${path} exists and is not a file`, { hint: 'choose another archive path' });
   if (st.size === 0) return undefined;
-  const index = await scanArchive(path, ['manifest.json', 'repositories']);
+  const index = await scanArchive(path, { ...DOCKER_SAVE_TAR, keep: ['manifest.json', 'repositories'] });
   const manifest = index.kept.get('manifest.json');
   if (!manifest) {
     throw new TugError('USAGE', `${path} exists and is not a docker archive (no manifest.json)`, { hint: 'remove it or choose another path; tug will not overwrite it' });

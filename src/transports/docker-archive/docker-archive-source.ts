@@ -1,7 +1,7 @@
 /**
  * Reads one image out of a `docker save` archive. The chosen image's config
- * and layers are extracted (safely, see tar-reader.ts) to a private temp
- * directory, and the source presents them as a Docker schema2 image:
+ * and layers are extracted (safely, see archive/safe-tar-reader.ts) to a
+ * private temp directory, and the source presents them as a Docker schema2 image:
  * config `application/vnd.docker.container.image.v1+json`, layers
  * `application/vnd.docker.image.rootfs.diff.tar` whose digests are the
  * sha256 of the uncompressed layer tars, i.e. the config's diff_ids.
@@ -18,13 +18,13 @@ import { encodeManifest } from '../../oci/manifest.ts';
 import { MediaType } from '../../oci/media-types.ts';
 import { digestBytes, integrityError } from '../../oci/verify.ts';
 import type { Digest } from '../../reference/digest.ts';
+import { DigestingStream } from '../archive/digesting-stream.ts';
+import { extractMembers, resolveMember, scanArchive } from '../archive/safe-tar-reader.ts';
 import { ioError } from '../fs-util.ts';
 import type { BlobOptions, ImageSource, RawManifest, SystemContext } from '../types.ts';
-import { diffIdsOf, parseArchiveManifest, selectImage } from './archive-manifest.ts';
-import { DigestingStream } from './digesting-stream.ts';
+import { DOCKER_SAVE_TAR, diffIdsOf, parseArchiveManifest, selectImage } from './archive-manifest.ts';
 import type { DockerArchiveReference } from './docker-archive-transport.ts';
 import { decompressor, sniffFileCompression } from './layer-compression.ts';
-import { extractMembers, resolveMember, scanArchive } from './tar-reader.ts';
 
 /** Configs larger than this are refused before being read into memory. */
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -57,7 +57,7 @@ export class DockerArchiveSource implements ImageSource {
    */
   static async open(reference: DockerArchiveReference, ctx: SystemContext): Promise<DockerArchiveSource> {
     const path = reference.absolutePath;
-    const index = await scanArchive(path, ['manifest.json']);
+    const index = await scanArchive(path, { ...DOCKER_SAVE_TAR, keep: ['manifest.json'] });
     const manifestJson = index.kept.get('manifest.json');
     if (!manifestJson) {
       throw new TugError('UNSUPPORTED', `${reference.path} has no manifest.json`, { hint: 'only archives from docker save 1.10+ (or skopeo, tug) are supported' });
@@ -72,7 +72,7 @@ export class DockerArchiveSource implements ImageSource {
       // File names are ours (m0, m1...), never taken from the archive.
       const wanted = new Map<string, string>();
       for (const m of [configMember, ...layerMembers]) if (!wanted.has(m.name)) wanted.set(m.name, join(work, `m${wanted.size}`));
-      const extracted = await extractMembers(path, wanted);
+      const extracted = await extractMembers(index, wanted);
 
       const configFile = wanted.get(configMember.name)!;
       const configBytes = await readFile(configFile);

@@ -11,11 +11,11 @@
 import { resolve } from 'node:path';
 import { TugError } from '../../errors/index.ts';
 import { type Reference, parseReference } from '../../reference/reference.ts';
+import { scanArchive } from '../archive/safe-tar-reader.ts';
 import type { BlobOptions, ImageDestination, ImageReference, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
-import { formatRepoTag, parseArchiveManifest } from './archive-manifest.ts';
+import { DOCKER_SAVE_TAR, formatRepoTag, parseArchiveManifest } from './archive-manifest.ts';
 import { DockerArchiveDestination } from './docker-archive-destination.ts';
 import { DockerArchiveSource } from './docker-archive-source.ts';
-import { scanArchive } from './tar-reader.ts';
 
 const MAX_INDEX = 1_000_000;
 
@@ -73,7 +73,7 @@ export class DockerArchiveReference implements ImageReference, TagLister {
 
   /** The RepoTags of every image in the archive, in archive order (untagged images contribute nothing). */
   async listTags(_ctx: SystemContext, _options?: BlobOptions): Promise<string[]> {
-    const index = await scanArchive(this.absolutePath, ['manifest.json']);
+    const index = await scanArchive(this.absolutePath, { ...DOCKER_SAVE_TAR, keep: ['manifest.json'] });
     const bytes = index.kept.get('manifest.json');
     if (!bytes) throw new TugError('NOT_FOUND', `${this.path} is not a docker archive: it has no manifest.json`, { hint: 'create it with docker save, skopeo or tug' });
     return parseArchiveManifest(bytes, this.path).flatMap((img) => img.RepoTags);

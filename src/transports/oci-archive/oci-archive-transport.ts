@@ -6,12 +6,12 @@
  */
 import { TugError } from '../../errors/index.ts';
 import { MAX_MANIFEST_BYTES, parseManifest } from '../../oci/manifest.ts';
+import { extractAll, readMember } from '../archive/safe-tar-reader.ts';
+import { packDirectory } from '../archive/tar-writer.ts';
 import { INDEX_FILE, refNames } from '../oci-layout/layout-files.ts';
 import { LayoutReference, deleteFromLayout, parseLayoutLocation } from '../oci-layout/oci-layout-transport.ts';
 import type { BlobOptions, Deleter, ImageDestination, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
-import { extractArchive, readArchiveFile } from './archive-extract.ts';
-import { packLayout } from './archive-pack.ts';
-import { scratchDir } from './scratch-dir.ts';
+import { OCI_ARCHIVE_TAR, scratchDir } from './scratch-dir.ts';
 import { OciArchiveDestination } from './oci-archive-destination.ts';
 import { OciArchiveSource } from './oci-archive-source.ts';
 
@@ -31,7 +31,7 @@ export class OciArchiveReference extends LayoutReference implements TagLister, D
 
   /** The ref names in the archive's index.json, read without extracting the blobs. */
   async listTags(_ctx: SystemContext, options: BlobOptions = {}): Promise<string[]> {
-    const bytes = await readArchiveFile(this.path, INDEX_FILE, MAX_MANIFEST_BYTES, options);
+    const bytes = await readMember(this.path, INDEX_FILE, MAX_MANIFEST_BYTES, { ...OCI_ARCHIVE_TAR, signal: options.signal });
     if (!bytes) throw new TugError('USAGE', `${this.path} is not an OCI archive: it has no ${INDEX_FILE}`, { hint: 'oci-archive: expects a tar of an OCI layout' });
     const parsed = parseManifest(bytes, undefined, `${INDEX_FILE} in ${this.path}`);
     if (parsed.kind !== 'index') throw new TugError('UNSAFE_INPUT', `${INDEX_FILE} in ${this.path} is not an image index`);
@@ -45,9 +45,9 @@ export class OciArchiveReference extends LayoutReference implements TagLister, D
   async deleteImage(ctx: SystemContext, options: BlobOptions = {}): Promise<void> {
     const scratch = await scratchDir(ctx);
     try {
-      await extractArchive(this.path, scratch.dir, options);
+      await extractAll(this.path, scratch.dir, { ...OCI_ARCHIVE_TAR, signal: options.signal });
       await deleteFromLayout(scratch.dir, this.ref, `oci-archive:${this.path}`);
-      await packLayout(scratch.dir, this.path, options);
+      await packDirectory(scratch.dir, this.path, options);
     } finally {
       await scratch.remove();
     }

@@ -1,9 +1,16 @@
-/** Private scratch directories for oci-archive extraction and packing. */
+/** Private scratch directories for oci-archive extraction and packing, and how the tar is read. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ArchiveReadOptions } from '../archive/safe-tar-reader.ts';
 import { ioError } from '../fs-util.ts';
 import type { SystemContext } from '../types.ts';
+
+/**
+ * How oci-archive reads its tar: an OCI layout has only files and
+ * directories, so any link refuses the archive (the reader's default).
+ */
+export const OCI_ARCHIVE_TAR: ArchiveReadOptions = { kind: 'OCI archive' };
 
 /**
  * Creates a private scratch directory under `ctx.tmpDir ?? os.tmpdir()`

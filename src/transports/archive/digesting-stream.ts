@@ -1,6 +1,6 @@
 /**
- * A pass-through that measures what flows through it. The docker-archive
- * transport needs the sha256 and size of bytes it produces itself
+ * A pass-through that measures what flows through it. The archive
+ * transports need the sha256 and size of bytes they produce themselves
  * (decompressed layers, extracted archive members), where there is no
  * expected digest to verify against yet.
  */
