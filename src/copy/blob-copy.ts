@@ -80,20 +80,35 @@ export async function copyBlob(source: ImageSource, destination: ImageDestinatio
   const store = destination.blobStoreKey;
   if (!coordinator || !store) return done(await place(source, destination, desc, options, undefined));
 
+  // Two images writing one blob into one repository (two tags of it) must not
+  // race: the stock registry corrupts its link file when two uploads or
+  // mounts of one digest into one repository run at once. So placement is
+  // serialised per (store, repository, digest); whoever waited finds it there.
+  const repository = isRegistryLocated(destination) ? destination.registryLocation.repository : '';
+  let outcome: BlobOutcome = 'skipped';
+  const placed = await coordinator.once(`${store}\u0001${repository}`, desc.digest, async () => {
+    outcome = await placeShared(source, destination, desc, options, coordinator, store);
+    return undefined;
+  });
+  return done(placed.shared ? 'skipped' : outcome);
+}
+
+/** Places a blob in a store shared with other images of the job: moved once per store, then mounted, linked or found. */
+async function placeShared(source: ImageSource, destination: ImageDestination, desc: Descriptor, options: BlobCopyOptions, coordinator: BlobCoordinator, store: string): Promise<BlobOutcome> {
   let outcome: BlobOutcome | undefined;
   const { shared, home } = await coordinator.once(store, desc.digest, async () => {
     outcome = await place(source, destination, desc, options, coordinator.limiter(store));
     return homeOf(destination, desc);
   });
-  if (!shared && outcome) return done(outcome);
+  if (!shared && outcome) return outcome;
   // Another image moved it into this store: mount it from there, link it, or find it present.
   if (isBlobMounter(destination) && home?.repository && home.repository !== destination.registryLocation.repository) {
-    if (await destination.mountBlob(desc, home.repository, { signal: options.signal })) return done('mounted');
+    if (await destination.mountBlob(desc, home.repository, { signal: options.signal })) return 'mounted';
   }
   if (isBlobLinker(destination) && home?.path && home.path !== destination.localBlobPath(desc)) {
-    if (!(await destination.hasBlob(desc, { signal: options.signal })) && (await destination.linkBlob(desc, home.path, { signal: options.signal }))) return done('mounted');
+    if (!(await destination.hasBlob(desc, { signal: options.signal })) && (await destination.linkBlob(desc, home.path, { signal: options.signal }))) return 'mounted';
   }
-  return done(await place(source, destination, desc, options, coordinator.limiter(store)));
+  return place(source, destination, desc, options, coordinator.limiter(store));
 }
 
 function homeOf(destination: ImageDestination, desc: Descriptor): BlobHome | undefined {

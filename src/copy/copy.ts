@@ -17,7 +17,7 @@ import { isIndexType } from '../oci/media-types.ts';
 import { hostPlatform } from '../oci/platform.ts';
 import { digestBytes, verifyBytes } from '../oci/verify.ts';
 import { type Digest, digestAlgorithm } from '../reference/digest.ts';
-import type { ImageDestination, ImageReference, ImageSource, RawManifest, SystemContext } from '../transports/types.ts';
+import { type ImageDestination, type ImageReference, type ImageSource, type RawManifest, type SystemContext, isRegistryLocated } from '../transports/types.ts';
 import type { BlobCoordinator } from './blob-coordinator.ts';
 import { copyBlob } from './blob-copy.ts';
 import type { BlobOutcome, CopyEvent } from './events.ts';
@@ -245,7 +245,18 @@ async function runCopy(
   // Instances before the index that names them; the top-level document last.
   if (instanceDescs.length > 0 || isIndexType(topToWrite.mediaType)) {
     for (const image of images) {
-      await destination.putManifest({ bytes: image.bytes, mediaType: image.parsed.mediaType, digest: image.digest }, { instance: true, signal });
+      const put = () => destination.putManifest({ bytes: image.bytes, mediaType: image.parsed.mediaType, digest: image.digest }, { instance: true, signal });
+      // Two tags of one image synced at once push the same instances into one
+      // repository: serialise them, as for blobs (the registry races on links).
+      const { coordinator } = options;
+      const store = destination.blobStoreKey;
+      if (coordinator && store) {
+        const repository = isRegistryLocated(destination) ? destination.registryLocation.repository : '';
+        await coordinator.once(`manifest\u0001${store}\u0001${repository}`, image.digest, async () => {
+          await put();
+          return undefined;
+        });
+      } else await put();
       onEvent({ type: 'manifest-written', digest: image.digest, mediaType: image.parsed.mediaType, instance: true });
     }
   }

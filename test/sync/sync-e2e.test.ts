@@ -239,3 +239,20 @@ test('sync to dir: and oci: downloads each unique blob once', async () => {
   assert.equal(sha(await rawManifest(`dir:${join(work, 'local-dir', 'yurthub:v1.6.0')}`)), images.get('openyurt/yurthub:v1.6.0')!.top.digest);
   assert.equal(sha(await rawManifest(`oci:${join(work, 'local-oci')}:local/raven-agent:v0.4.1`)), images.get('openyurt/raven-agent:v0.4.1')!.top.digest);
 });
+
+test('tags of one image synced at once into one repository never race (the registry corrupts links on concurrent writes)', async () => {
+  // Ten repositories, each with two tags of the same multi-arch image (like `latest` and `v1`),
+  // sharing base layers: without per-repository serialisation the stock registry
+  // answers 400 MANIFEST_BLOB_UNKNOWN for some of them.
+  const lines = [`${src.host}:`, '  tls-verify: false', '  images:'];
+  for (let i = 0; i < 10; i++) {
+    const img = await multiArch(`race-${i}`, i % 2 ? 'docker' : 'oci');
+    for (const tag of ['v1', 'latest']) await pushImage({ url: src.url, repository: `race/app${i}`, tag }, img);
+    lines.push(`    race/app${i}: ["v1", "latest"]`);
+  }
+  const yaml = join(work, 'race.yaml');
+  writeFileSync(yaml, `${lines.join('\n')}\n`);
+  const run = await runTug(['sync', '--all', '--jobs', '8', yaml, `${dst.host}/race`]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /20 copied/);
+});
