@@ -18,6 +18,9 @@ for pkg in "${!need[@]}"; do
   [[ -x "${need[$pkg]}" ]] || missing+=("$pkg")
 done
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+# Fonts for the console's screenshots: Chinese text and the status emoji.
+[[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || missing+=(fonts-wqy-microhei)
+[[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]] || missing+=(fonts-noto-color-emoji)
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
   sudo_cmd=()
@@ -29,4 +32,7 @@ fi
 # use their own registries on free ports, so it is left alone.
 
 npm ci --no-audit --no-fund
+# Compile src/ to dist/ (what bin/tug.js runs) and build the console (web/dist).
+npm run -s build
+npm run -s build:web
 echo "setup: node $(npm run -s env -- node --version) ready"

@@ -5,9 +5,6 @@
  */
 import { Command, Option } from 'commander';
 import { TugError } from '../../errors/index.ts';
-import { createToken } from '../../server/auth.ts';
-import { startServer } from '../../server/serve.ts';
-import { openStore } from '../../store/index.ts';
 import { parsePositiveInt } from '../options.ts';
 
 const DEFAULT_DATA = '.tugboat';
@@ -26,6 +23,8 @@ function tokenCommand(): Command {
     .option('--namespace <ns>', 'limit the token to this namespace (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
   storeFlags(create);
   create.action(async (opts: { name: string; role: 'viewer' | 'editor' | 'admin'; namespace?: string[]; data: string; database?: string }) => {
+    const { openStore } = await import('../../store/index.ts');
+    const { createToken } = await import('../../server/auth.ts');
     const store = await openStore({ data: opts.data, database: opts.database ?? process.env.TUG_DATABASE });
     try {
       const { token } = await createToken(store, { name: opts.name, role: opts.role, namespaces: opts.namespace });
@@ -51,6 +50,8 @@ export function serveCommand(): Command {
     .addOption(new Option('--shutdown-timeout <seconds>', 'on SIGTERM, how long in-flight syncs may finish before they are interrupted').argParser(parsePositiveInt).default(20));
   cmd.addCommand(tokenCommand());
   return cmd.action(async (opts: { listen: string; data: string; database?: string; adminTokenFile?: string; secretKeyFile?: string; maxConcurrentSyncs: number; replicaId?: string; leaseDuration: number; shutdownTimeout: number }) => {
+    // The server (fastify, pino, the stores) loads only for this command.
+    const { startServer } = await import('../../server/serve.ts');
     const server = await startServer({
       listen: opts.listen,
       data: opts.data,

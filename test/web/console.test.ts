@@ -1,0 +1,419 @@
+/**
+ * The web console end to end: a real `tug serve` (child process, temp data
+ * dir, admin token file) serving web/dist, a real registry with pushed
+ * images, and Debian's Chromium driven by playwright-core. Walks what a user
+ * does: sign in, add and test a registry, add images and watch them sync
+ * live, a failing one with its reason, details (history, log, manifest,
+ * dependencies, sync now), search, namespace filter, infinite scroll over
+ * 300 repositories, edit, delete, batch delete, language switch, sign-out
+ * and a revoked token. Saves screenshots to docs/screenshots/.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { API_PREFIX } from '../../src/api/types.ts';
+import { makeImage, pushImage } from '../support/images.ts';
+import { freePort, startRegistry, type TestRegistry } from '../support/registry.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(ROOT, 'docs/screenshots');
+const BULK = 300;
+
+const haveChromium = existsSync(CHROMIUM);
+
+let registry: TestRegistry;
+let server: ChildProcess | undefined;
+let serverLog = '';
+let baseUrl = '';
+let token = '';
+let dataDir = '';
+let profileDir = '';
+let context: BrowserContext | undefined;
+let page: Page;
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${baseUrl}${API_PREFIX}/${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+function repoBody(ns: string, name: string, repository: string, tag: string, extra: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'image.theriseunion.io/v1alpha1',
+    kind: 'Repository',
+    metadata: { name, namespace: ns },
+    spec: { repository, tag, registryRef: { name: 'local', namespace: 'default' }, syncInterval: '24h', retryCount: 0, ...extra },
+  };
+}
+
+async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await fn()) return;
+    if (Date.now() > deadline) {
+      await page?.screenshot({ path: join(tmpdir(), 'tug-web-failure.png') }).catch(() => {});
+      throw new Error(`timed out waiting for ${what} (screenshot: ${join(tmpdir(), 'tug-web-failure.png')})`);
+    }
+    await sleep(100);
+  }
+}
+
+const row = (key: string): Locator => page.locator(`tr[data-row-key="${key}"]`);
+
+async function shot(name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.waitForTimeout(250); // let drawers and tooltips finish animating
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), style: '.ant-message { display: none !important; }', animations: 'disabled' });
+}
+
+/** Picks an option in an antd Select found by its accessible name. */
+async function pickOption(label: string, optionText: string | RegExp): Promise<void> {
+  await page.getByRole('combobox', { name: label }).click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: optionText }).first().click();
+}
+
+// Never skipped: a machine without Chromium fails here, and scripts/setup.sh installs it.
+describe('web console', () => {
+  it('Debian\'s Chromium is installed', () => assert.ok(haveChromium, `no Chromium at ${CHROMIUM}: run scripts/setup.sh (apt-get install chromium)`));
+  before(async () => {
+    if (!existsSync(join(ROOT, 'web/dist/index.html'))) {
+      execFileSync('npm', ['run', 'build:web'], { cwd: ROOT, stdio: 'inherit' });
+    }
+    registry = await startRegistry();
+    const push = (repository: string, tag: string, seed: string) =>
+      makeImage({ seed, baseLayers: [{ seed: 'shared-base', size: 64 * 1024 }], layerSizes: [4096, 8192] }).then((img) => pushImage({ url: registry.url, repository, tag }, img));
+    await push('library/nginx', 'latest', 'nginx');
+    await push('library/redis', '7-alpine', 'redis');
+
+    dataDir = mkdtempSync(join(tmpdir(), 'tug-web-'));
+    token = `tug_${randomBytes(24).toString('hex')}`;
+    writeFileSync(join(dataDir, 'admin-token'), `${token}\n`, { mode: 0o600 });
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    server = spawn(process.execPath, [join(ROOT, 'bin/tug.js'), 'serve', '--listen', `127.0.0.1:${port}`, '--data', join(dataDir, 'data'), '--admin-token-file', join(dataDir, 'admin-token'), '--shutdown-timeout', '2', '--max-concurrent-syncs', '8'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout!.on('data', (d) => (serverLog += String(d)));
+    server.stderr!.on('data', (d) => (serverLog += String(d)));
+    await waitFor('tug serve to be ready', async () => {
+      if (server!.exitCode !== null) throw new Error(`tug serve exited ${server!.exitCode}:\n${serverLog}`);
+      try {
+        return (await fetch(`${baseUrl}/readyz`)).ok;
+      } catch {
+        return false;
+      }
+    });
+
+    profileDir = mkdtempSync(join(tmpdir(), 'tug-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1440, height: 900 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+    });
+    context.setDefaultTimeout(15_000);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => console.error('page error:', err.message));
+  });
+
+  after(async () => {
+    await context?.close().catch(() => {});
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server!.once('exit', r));
+      server.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000).then(() => server!.kill('SIGKILL'))]);
+    }
+    await registry?.stop();
+    for (const d of [dataDir, profileDir]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('signs in with a token (a wrong one is refused)', async () => {
+    await page.goto(`${baseUrl}/`);
+    await page.waitForURL(/\/login/);
+    const input = page.getByLabel('访问令牌');
+    await input.fill('tug_wrong_token_0123456789');
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.getByTestId('login-error').waitFor();
+    await input.fill(token);
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.waitForURL(/\/repositories/);
+    await page.getByText('请先在「镜像源」中添加镜像源').first().waitFor();
+    // The token survives a reload.
+    await page.reload();
+    await page.getByRole('heading', { name: '镜像管理' }).waitFor();
+  });
+
+  it('adds an image source and tests its connection', async () => {
+    await page.getByRole('menuitem', { name: '镜像源' }).click();
+    await page.waitForURL(/\/registries/);
+    await page.getByText('还没有镜像源').waitFor();
+    await page.getByTestId('add-registry').click();
+    await page.getByLabel('名称', { exact: true }).fill('local');
+    await page.getByLabel('命名空间').fill('default');
+    await page.getByLabel('地址').fill(registry.url);
+    await page.getByTestId('registry-submit').click();
+    await page.getByText('已添加镜像源 local').waitFor();
+    await page.getByTestId('test-local').click();
+    const result = page.getByTestId('test-result');
+    await result.waitFor();
+    await result.getByText('连接成功').waitFor();
+    await result.getByText('可访问').first().waitFor();
+    await page.getByTestId('close-result').click();
+    await page.getByTestId('conn-local').getByText('可访问').waitFor();
+    // Password fields are write-only: an edit shows "unchanged" once one is set.
+    const put = await api('GET', 'namespaces/default/registries/local');
+    const withPassword = { ...put.body, spec: { ...put.body.spec, credentials: { username: 'robot', password: 's3cret' } } };
+    assert.equal((await api('PUT', 'namespaces/default/registries/local', withPassword)).status, 200);
+    await page.getByRole('button', { name: '刷新' }).click();
+    await page.getByText('robot / ••••••').waitFor();
+    await page.getByTestId('reg-actions-local').click();
+    await page.getByRole('menuitem', { name: '编辑' }).click();
+    const pw = page.getByLabel('密码', { exact: true });
+    await pw.waitFor();
+    assert.equal(await pw.inputValue(), '');
+    assert.equal(await pw.getAttribute('placeholder'), '不修改（已设置）');
+    // Remove the credentials again (the test registry is open).
+    await page.getByLabel('用户名').fill('');
+    await page.getByLabel('清除已保存的密码').check();
+    await page.getByTestId('registry-submit').click();
+    await page.getByText('已保存').first().waitFor();
+    const after = await api('GET', 'namespaces/default/registries/local');
+    assert.equal(after.body.spec.credentials, undefined);
+    await shot('registries');
+  });
+
+  it('adds a repository and watches its first sync turn 🟢 without a reload', async () => {
+    await page.getByRole('menuitem', { name: '镜像管理' }).last().click();
+    await page.waitForURL(/\/repositories/);
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
+    await page.getByTestId('add-repo').click();
+    await page.getByLabel('名称', { exact: true }).fill('Bad_Name');
+    await page.getByLabel('镜像仓库').fill('library/nginx');
+    await page.getByLabel('同步间隔').fill('soon');
+    await page.getByTestId('repo-submit').click();
+    await page.getByText('只能包含小写字母、数字').first().waitFor();
+    await page.getByText('请输入 Go 时长').first().waitFor();
+    await page.getByLabel('名称', { exact: true }).fill('nginx-latest');
+    await page.getByLabel('显示名称').fill('Nginx 最新版本');
+    await page.getByLabel('描述').fill('Nginx web 服务器');
+    await page.getByLabel('同步间隔').fill('1h');
+    await shot('add-panel');
+    await page.getByTestId('repo-submit').click();
+    await page.getByText('已添加 nginx-latest').waitFor();
+    const r = row('default/nginx-latest');
+    await r.waitFor();
+    await r.locator('[data-status="Success"]').waitFor({ timeout: 20_000 });
+    await r.getByText('Nginx 最新版本').waitFor();
+    await r.getByText(registry.host).waitFor();
+    await r.getByText('library/nginx:latest').waitFor();
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 42, 'the page was not reloaded');
+
+    // The server's answer for a name that exists is shown next to the name field.
+    await page.getByTestId('add-repo').click();
+    await page.getByLabel('名称', { exact: true }).fill('nginx-latest');
+    await page.getByLabel('镜像仓库').fill('library/nginx');
+    await page.getByTestId('repo-submit').click();
+    await page.locator('#repo_name_help').getByText('already exists').waitFor();
+    await page.keyboard.press('Escape');
+  });
+
+  it('shows a failing repository 🔴 with its reason in details', async () => {
+    await page.getByTestId('add-repo').click();
+    await page.getByLabel('名称', { exact: true }).fill('nginx-missing');
+    await page.getByLabel('镜像仓库').fill('library/nginx');
+    await page.getByLabel('镜像标签').fill('does-not-exist');
+    await page.getByText('高级设置').click();
+    await page.getByLabel('重试次数').fill('0');
+    await page.getByTestId('repo-submit').click();
+    const r = row('default/nginx-missing');
+    await r.locator('[data-status="Failed"]').waitFor({ timeout: 20_000 });
+    await r.getByRole('link', { name: 'nginx-missing' }).click();
+    await page.waitForURL(/\/repositories\/default\/nginx-missing/);
+    const reason = page.getByTestId('failure-message');
+    await reason.waitFor();
+    assert.match(await reason.innerText(), /does-not-exist|not found|unknown/i);
+    await page.getByRole('tab', { name: '同步历史' }).click();
+    await page.locator('[data-phase="Failed"]').first().click();
+    await page.getByTestId('run-log').waitFor();
+    await page.keyboard.press('Escape');
+    await page.goBack();
+  });
+
+  it('shows details: info, history with log, manifest, dependencies and 立即同步', async () => {
+    // A second image sharing the base layer, for dependencies.
+    assert.equal((await api('POST', 'namespaces/default/repositories', { ...repoBody('default', 'redis-cache', 'library/redis', '7-alpine'), metadata: { name: 'redis-cache', namespace: 'default', annotations: { 'theriseunion.io/display-name': 'Redis 缓存' } } })).status, 201);
+    await row('default/redis-cache').locator('[data-status="Success"]').waitFor({ timeout: 20_000 });
+    await shot('list');
+
+    await row('default/nginx-latest').locator('td').nth(4).click(); // any column opens details
+    await page.waitForURL(/\/repositories\/default\/nginx-latest/);
+    await page.getByTestId('basic-info').getByText('Nginx web 服务器').waitFor();
+    await page.getByRole('tab', { name: '镜像清单' }).click();
+    await page.getByText('linux/amd64').first().waitFor();
+    await page.getByText('层（3）').waitFor();
+    await page.getByRole('tab', { name: '依赖关系' }).click();
+    await page.getByRole('link', { name: 'redis-cache' }).waitFor();
+    await page.getByText('1 / 3').waitFor();
+
+    await page.getByRole('tab', { name: '同步历史' }).click();
+    await page.locator('[data-phase="Succeeded"]').first().waitFor();
+    const runsBefore = (await api('GET', 'namespaces/default/repositories/nginx-latest/syncruns')).body.items.length;
+    await page.getByTestId('sync-now').click();
+    await page.getByText('已开始同步 nginx-latest').waitFor();
+    await waitFor('the manual run to show', async () => (await page.getByText('手动').count()) > 0);
+    await page.getByText('手动').first().locator('xpath=ancestor::tr').locator('[data-phase="Succeeded"]').waitFor();
+    assert.ok((await api('GET', 'namespaces/default/repositories/nginx-latest/syncruns')).body.items.length > runsBefore);
+    await page.getByText('手动').first().click();
+    await page.getByTestId('run-log').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('tab', { name: '镜像清单' }).click();
+    await shot('details');
+    await page.getByRole('link', { name: '镜像管理' }).click();
+    await page.waitForURL(/\/repositories$/);
+  });
+
+  it('searches over name, alias and path (server-side q)', async () => {
+    const search = page.getByTestId('repo-search');
+    await search.fill('redis');
+    await page.waitForURL(/q=redis/);
+    await waitFor('search results', async () => (await page.locator('tbody tr[data-row-key]').count()) === 1);
+    await row('default/redis-cache').waitFor();
+    await search.fill('最新版本');
+    await row('default/nginx-latest').waitFor();
+    await waitFor('alias search', async () => (await page.locator('tbody tr[data-row-key]').count()) === 1);
+    await search.fill('does-not-exist');
+    await row('default/nginx-missing').waitFor();
+    await waitFor('path:tag search', async () => (await page.locator('tbody tr[data-row-key]').count()) === 1);
+    await search.fill('zzz-nothing');
+    await page.getByText('没有匹配「zzz-nothing」的镜像').waitFor();
+    await search.fill('');
+    await waitFor('all rows back', async () => (await page.locator('tbody tr[data-row-key]').count()) === 3);
+  });
+
+  it(`filters by namespace and scrolls through ${BULK} repositories`, async () => {
+    // Create them through the API, quickly; they point at the real registry.
+    const t0 = Date.now();
+    const names = Array.from({ length: BULK }, (_, i) => `app-${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < names.length; i += 25) {
+      const res = await Promise.all(names.slice(i, i + 25).map((n) => api('POST', 'namespaces/bulk/repositories', repoBody('bulk', n, 'library/redis', '7-alpine'))));
+      for (const x of res) assert.equal(x.status, 201, JSON.stringify(x.body));
+    }
+    const t1 = Date.now();
+    // Without a reload, the live list grows its total.
+    await waitFor('total to include the bulk', async () => /共 303 条/.test(await page.getByTestId('loaded-count').innerText()));
+    console.log(`created ${BULK} in ${t1 - t0} ms; the list showed them ${Date.now() - t1} ms later`);
+
+    await pickOption('命名空间', 'default');
+    await page.waitForURL(/ns=default/);
+    await waitFor('default only', async () => /已加载 3 \/ 共 3 条/.test(await page.getByTestId('loaded-count').innerText()));
+    await page.getByTestId('all-loaded').waitFor();
+
+    await pickOption('命名空间', 'bulk');
+    await page.waitForURL(/ns=bulk/);
+    await row('bulk/app-000').waitFor();
+    const first = /已加载 (\d+) \/ 共 300 条/.exec(await page.getByTestId('loaded-count').innerText());
+    assert.ok(first && Number(first[1]) < BULK, 'the first pages do not hold everything');
+    // Scroll: each time near the bottom, the next page loads.
+    await waitFor(
+      'every page to load by scrolling',
+      async () => {
+        await page.mouse.wheel(0, 4000);
+        await page.evaluate(() => {
+          const w = globalThis as unknown as { scrollTo(x: number, y: number): void; document: { body: { scrollHeight: number } } };
+          w.scrollTo(0, w.document.body.scrollHeight);
+        });
+        return (await page.getByTestId('all-loaded').count()) > 0;
+      },
+      40_000,
+    );
+    assert.match(await page.getByTestId('loaded-count').innerText(), /已加载 300 \/ 共 300 条/);
+    await row('bulk/app-299').waitFor();
+    assert.equal(await page.locator('tbody tr[data-row-key]').count(), 300);
+
+    await pickOption('命名空间', '全部项目');
+    await waitFor('all projects', async () => /共 303 条/.test(await page.getByTestId('loaded-count').innerText()));
+  });
+
+  it('edits the display name and description only', async () => {
+    await pickOption('命名空间', 'default');
+    await page.getByTestId('actions-nginx-latest').click();
+    await page.getByRole('menuitem', { name: '编辑信息' }).click();
+    await page.getByLabel('显示名称').fill('Nginx 稳定版');
+    await page.getByLabel('描述').fill('前端 Web 服务器');
+    await page.getByRole('button', { name: /保\s*存/ }).click();
+    await row('default/nginx-latest').getByText('Nginx 稳定版').waitFor();
+    const got = await api('GET', 'namespaces/default/repositories/nginx-latest');
+    assert.equal(got.body.metadata.annotations['theriseunion.io/description'], '前端 Web 服务器');
+    assert.equal(got.body.spec.tag, 'latest');
+  });
+
+  it('deletes a repository after its name is typed', async () => {
+    await page.getByTestId('actions-nginx-missing').click();
+    await page.getByRole('menuitem', { name: '删除' }).click();
+    const ok = page.getByTestId('confirm-delete');
+    assert.equal(await ok.isDisabled(), true);
+    await page.getByLabel('请输入镜像名称 nginx-missing 以确认删除').fill('nginx-missin');
+    assert.equal(await ok.isDisabled(), true);
+    await page.getByLabel('请输入镜像名称 nginx-missing 以确认删除').fill('nginx-missing');
+    await ok.click();
+    await row('default/nginx-missing').waitFor({ state: 'detached' });
+    await waitFor('total to drop', async () => /已加载 2 \/ 共 2 条/.test(await page.getByTestId('loaded-count').innerText()));
+    assert.equal((await api('GET', 'namespaces/default/repositories/nginx-missing')).status, 404);
+  });
+
+  it('batch deletes the selected rows after the count is typed', async () => {
+    await pickOption('命名空间', 'bulk');
+    await row('bulk/app-000').waitFor();
+    for (const n of ['app-000', 'app-001', 'app-002']) await row(`bulk/${n}`).locator('.ant-checkbox-input').check();
+    await page.getByText('已选择 3 项').waitFor();
+    await page.getByTestId('batch-delete').click();
+    await page.getByLabel(/请输入删除数量 3/).fill('3');
+    await page.getByTestId('confirm-delete').click();
+    await row('bulk/app-000').waitFor({ state: 'detached' });
+    await waitFor('bulk total 297', async () => /共 297 条/.test(await page.getByTestId('loaded-count').innerText()));
+    // Deleted elsewhere (the API): the row vanishes live.
+    assert.equal((await api('DELETE', 'namespaces/bulk/repositories/app-003')).status, 200);
+    await row('bulk/app-003').waitFor({ state: 'detached' });
+    await waitFor('bulk total 296', async () => /共 296 条/.test(await page.getByTestId('loaded-count').innerText()));
+  });
+
+  it('switches the language and remembers it', async () => {
+    await pickOption('命名空间', 'default');
+    await page.getByTestId('lang-switch').click();
+    await page.getByRole('heading', { name: 'Image repositories' }).waitFor();
+    await page.getByRole('button', { name: 'Add image' }).waitFor();
+    await row('default/nginx-latest').getByText('Synced').waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Image repositories' }).waitFor();
+    await shot('list-en');
+    await page.getByTestId('lang-switch').click();
+    await page.getByRole('heading', { name: '镜像管理' }).waitFor();
+  });
+
+  it('signs out, and a revoked token sends the user back to sign-in', async () => {
+    await page.getByTestId('sign-out').click();
+    await page.waitForURL(/\/login/);
+    await page.goto(`${baseUrl}/repositories`);
+    await page.waitForURL(/\/login/);
+    await page.evaluate(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('tugboat.token', 'tug_revoked_token_0123456789'));
+    await page.goto(`${baseUrl}/repositories`);
+    await page.waitForURL(/\/login/);
+    await page.getByTestId('login-reason').waitFor();
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('tugboat.token')), null);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The console's HTTP client: bearer token from localStorage, Kubernetes
+ * Status errors as {@link ApiError}, and a 401 handler that sends the user
+ * back to sign-in.
+ */
+import { API_PREFIX, type List, type Registry, type Repository, type RunLogLine, type Status, type SyncRun } from '../../../src/api/types.ts';
+
+export { API_PREFIX };
+export type { List, Registry, Repository, RunLogLine, Status, SyncRun };
+
+const TOKEN_KEY = 'tugboat.token';
+
+export function getToken(): string | null {
+  try {
+    return localStorage.getItem(TOKEN_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function setToken(token: string | null): void {
+  if (token === null) localStorage.removeItem(TOKEN_KEY);
+  else localStorage.setItem(TOKEN_KEY, token);
+}
+
+type UnauthorizedListener = (message: string) => void;
+const unauthorizedListeners = new Set<UnauthorizedListener>();
+
+/** Called when any request answers 401 (token missing, revoked or wrong). */
+export function onUnauthorized(fn: UnauthorizedListener): () => void {
+  unauthorizedListeners.add(fn);
+  return () => unauthorizedListeners.delete(fn);
+}
+
+export function notifyUnauthorized(message: string): void {
+  for (const fn of unauthorizedListeners) fn(message);
+}
+
+/** An error answer of the API (or the network failing: code 0). */
+export class ApiError extends Error {
+  readonly code: number;
+  readonly status: Status | undefined;
+  constructor(code: number, message: string, status?: Status) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+  }
+  /** `details.causes` by field (`spec.tag` -> message). */
+  get causes(): { field?: string | undefined; message: string }[] {
+    return this.status?.details?.causes ?? [];
+  }
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Token to use instead of the stored one (sign-in check). */
+  token?: string;
+  /** Do not broadcast a 401 (sign-in check). */
+  quiet401?: boolean;
+}
+
+export function authHeaders(token = getToken()): Record<string, string> {
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...authHeaders(options.token ?? getToken()) };
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    headers['Content-Type'] = options.contentType ?? 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path.startsWith('/') ? path : `${API_PREFIX}/${path}`, { method: options.method ?? 'GET', headers, body, signal: options.signal });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new ApiError(0, `network error: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!res.ok) {
+    const status = json && typeof json === 'object' && (json as Status).kind === 'Status' ? (json as Status) : undefined;
+    const message = status?.message ?? (text.slice(0, 300) || `${res.status} ${res.statusText}`);
+    if (res.status === 401 && !options.quiet401) notifyUnauthorized(message);
+    throw new ApiError(res.status, message, status);
+  }
+  return json as T;
+}
+
+export function nsPath(namespace: string | undefined, plural: string, name?: string, sub?: string): string {
+  let p = namespace ? `namespaces/${encodeURIComponent(namespace)}/${plural}` : plural;
+  if (name !== undefined) p += `/${encodeURIComponent(name)}`;
+  if (sub) p += `/${sub}`;
+  return p;
+}
+
+export function query(params: Record<string, string | number | undefined>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+export const MERGE_PATCH = 'application/merge-patch+json';
+
+export interface RegistryTestResult {
+  reachable?: boolean;
+  authenticated?: boolean;
+  message?: string;
+  [k: string]: unknown;
+}

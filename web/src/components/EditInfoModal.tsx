@@ -1,0 +1,57 @@
+import { useEffect, useState } from 'react';
+import { Alert, Form, Input, Modal } from 'antd';
+import { ApiError, MERGE_PATCH, nsPath, request, type Repository } from '../api/client.ts';
+import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, description, displayName } from '../format.ts';
+import { useI18n } from '../i18n.tsx';
+
+/** 编辑信息: display name and description only (a merge patch of the two annotations). */
+export function EditInfoModal({ repo, onClose, onSaved }: { repo: Repository | null; onClose: () => void; onSaved: (r: Repository) => void }) {
+  const { t } = useI18n();
+  const [form] = Form.useForm<{ displayName: string; description: string }>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (repo) {
+      form.resetFields();
+      form.setFieldsValue({ displayName: displayName(repo) ?? '', description: description(repo) ?? '' });
+      setError(null);
+    }
+  }, [repo, form]);
+  async function save() {
+    if (!repo) return;
+    const v = await form.validateFields();
+    setBusy(true);
+    setError(null);
+    try {
+      const patch = {
+        metadata: {
+          annotations: {
+            [DISPLAY_NAME_ANNOTATION]: v.displayName.trim() || null,
+            [DESCRIPTION_ANNOTATION]: v.description.trim() || null,
+          },
+        },
+      };
+      const saved = await request<Repository>(nsPath(repo.metadata.namespace, 'repositories', repo.metadata.name), { method: 'PATCH', body: patch, contentType: MERGE_PATCH });
+      onSaved(saved);
+      onClose();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Modal open={repo !== null} title={repo ? t('repo.editTitle', { name: repo.metadata.name }) : ''} okText={t('common.save')} cancelText={t('common.cancel')} onOk={save} onCancel={onClose} confirmLoading={busy} destroyOnHidden>
+      <Alert type="info" showIcon title={t('repo.editNote')} style={{ marginBottom: 16 }} />
+      <Form form={form} layout="vertical" name="edit">
+        <Form.Item name="displayName" label={t('form.displayName')}>
+          <Input placeholder={t('form.displayNamePlaceholder')} maxLength={253} />
+        </Form.Item>
+        <Form.Item name="description" label={t('form.description')}>
+          <Input.TextArea rows={3} placeholder={t('form.descriptionPlaceholder')} maxLength={2000} />
+        </Form.Item>
+      </Form>
+      {error && <Alert type="error" showIcon title={error} />}
+    </Modal>
+  );
+}

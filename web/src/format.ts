@@ -1,0 +1,103 @@
+/** Formatting and client-side validation shared by the pages. */
+import dayjs from 'dayjs';
+import { parseDuration } from '../../src/api/duration.ts';
+import type { Repository, SyncStatus } from '../../src/api/types.ts';
+import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION } from '../../src/api/types.ts';
+
+export { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, parseDuration };
+
+/** Times in the browser's zone. */
+export function formatTime(iso: string | undefined): string {
+  if (!iso) return '—';
+  const d = dayjs(iso);
+  return d.isValid() ? d.format('YYYY-MM-DD HH:mm:ss') : iso;
+}
+
+export function fromNow(iso: string | undefined): string {
+  if (!iso) return '';
+  const d = dayjs(iso);
+  return d.isValid() ? d.fromNow() : '';
+}
+
+export function formatBytes(n: number | string | undefined): string {
+  if (n === undefined || n === '') return '—';
+  const v = typeof n === 'string' ? Number(n) : n;
+  if (!Number.isFinite(v)) return String(n);
+  if (v < 1024) return `${v} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let x = v / 1024;
+  let i = 0;
+  while (x >= 1024 && i < units.length - 1) {
+    x /= 1024;
+    i++;
+  }
+  return `${x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2)} ${units[i]}`;
+}
+
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
+  const m = Math.floor(s / 60);
+  const rest = Math.round(s - m * 60);
+  if (m < 60) return `${m}m${rest ? `${rest}s` : ''}`;
+  return `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}`;
+}
+
+export function shortDigest(d: string | undefined): string {
+  if (!d) return '—';
+  const [alg, hex] = d.includes(':') ? d.split(':', 2) : ['', d];
+  return `${alg ? `${alg}:` : ''}${(hex ?? '').slice(0, 12)}`;
+}
+
+export function displayName(r: { metadata: { annotations?: Record<string, string> } }): string | undefined {
+  const v = r.metadata.annotations?.[DISPLAY_NAME_ANNOTATION];
+  return v ? v : undefined;
+}
+
+export function description(r: { metadata: { annotations?: Record<string, string> } }): string | undefined {
+  const v = r.metadata.annotations?.[DESCRIPTION_ANNOTATION];
+  return v ? v : undefined;
+}
+
+export function syncStatus(r: Repository): SyncStatus {
+  return r.status?.syncStatus ?? 'Pending';
+}
+
+/** The host a Registry URL names (`https://h:5000` -> `h:5000`). */
+export function registryHost(url: string): string {
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`).host;
+  } catch {
+    return url;
+  }
+}
+
+/** The same text the server's `q` searches, for live events. */
+export function matchesSearch(r: Repository, q: string): boolean {
+  if (!q) return true;
+  const needle = q.toLowerCase();
+  return [r.metadata.name, displayName(r) ?? '', `${r.spec.repository}:${r.spec.tag}`].some((p) => p.toLowerCase().includes(needle));
+}
+
+export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const REPOSITORY_PATH = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
+export const TAG = /^[\w][\w.-]{0,127}$/;
+
+export const isName = (s: string) => s.length <= 253 && DNS1123_SUBDOMAIN.test(s);
+export const isNamespace = (s: string) => s.length <= 63 && DNS1123_LABEL.test(s);
+export const isDuration = (s: string, minMs: number) => {
+  const ms = parseDuration(s);
+  return ms !== undefined && ms >= minMs;
+};
+
+/** Sort key of the server's lists: namespace, then name. */
+export function compareKey(a: { metadata: { namespace: string; name: string } }, b: { metadata: { namespace: string; name: string } }): number {
+  if (a.metadata.namespace !== b.metadata.namespace) return a.metadata.namespace < b.metadata.namespace ? -1 : 1;
+  if (a.metadata.name === b.metadata.name) return 0;
+  return a.metadata.name < b.metadata.name ? -1 : 1;
+}
+
+export const objKey = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
