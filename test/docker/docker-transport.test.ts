@@ -11,6 +11,7 @@ import { RegistryError, type TugError } from '../../src/errors/index.ts';
 import type { Descriptor } from '../../src/oci/manifest.ts';
 import { MediaType } from '../../src/oci/media-types.ts';
 import type { Digest } from '../../src/reference/digest.ts';
+import { IDLE_CLOSE_MS } from '../../src/distribution/pool.ts';
 import { DockerReference, dockerTransport } from '../../src/transports/docker/docker-transport.ts';
 import { isBlobMounter, isDeleter, isRegistryLocated, isTagLister, type SystemContext } from '../../src/transports/types.ts';
 import { type GeneratedImage, makeImage, multiArch, pushImage, randomBytesFrom, sha256 } from '../support/images.ts';
@@ -194,7 +195,7 @@ test('deleteImage on a registry with deletion disabled: UNSUPPORTED naming stora
   }
 });
 
-test('sources and destinations on one context share a client; it closes with the last one', async () => {
+test('sources and destinations on one context share a client; it closes a grace period after the last one', async () => {
   const shared: SystemContext = { plainHttp: true };
   const a = await dockerTransport.parse(`${reg.host}/src/multi:v1`).newSource(shared);
   const b = await dockerTransport.parse(`${reg.host}/dst/other:v1`).newDestination(shared);
@@ -204,11 +205,20 @@ test('sources and destinations on one context share a client; it closes with the
   // The destination still works after the source released its lease.
   assert.equal(await b.hasBlob(desc(multi.manifests[0]!.config)), false);
   await b.close();
+  // Within the grace period the next image of a job reuses the client (no new ping, token, connections).
   const c = await dockerTransport.parse(`${reg.host}/src/multi:v1`).newSource(shared);
   try {
-    assert.notEqual(clientOf(c), clientOf(a));
+    assert.equal(clientOf(c), clientOf(a));
     assert.equal((await c.getManifest()).claimedDigest, multi.top.digest);
   } finally {
     await c.close();
+  }
+  await new Promise((r) => setTimeout(r, IDLE_CLOSE_MS + 200));
+  const d = await dockerTransport.parse(`${reg.host}/src/multi:v1`).newSource(shared);
+  try {
+    assert.notEqual(clientOf(d), clientOf(a), 'a new client after the grace period');
+    assert.equal((await d.getManifest()).claimedDigest, multi.top.digest);
+  } finally {
+    await d.close();
   }
 });
