@@ -84,9 +84,11 @@ export async function copyBlob(source: ImageSource, destination: ImageDestinatio
   // race: the stock registry corrupts its link file when two uploads or
   // mounts of one digest into one repository run at once. So placement is
   // serialised per (store, repository, digest); whoever waited finds it there.
-  const repository = isRegistryLocated(destination) ? destination.registryLocation.repository : '';
+  // Local destinations have no such race (atomic renames) and may differ per
+  // image (one dir: layout each): their key is the destination itself.
+  const placement = isRegistryLocated(destination) ? destination.registryLocation.repository : destination.reference.toString();
   let outcome: BlobOutcome = 'skipped';
-  const placed = await coordinator.once(`${store}\u0001${repository}`, desc.digest, async () => {
+  const placed = await coordinator.once(`${store}\u0001${placement}`, desc.digest, async () => {
     outcome = await placeShared(source, destination, desc, options, coordinator, store);
     return undefined;
   });

@@ -251,8 +251,8 @@ async function runCopy(
       const { coordinator } = options;
       const store = destination.blobStoreKey;
       if (coordinator && store) {
-        const repository = isRegistryLocated(destination) ? destination.registryLocation.repository : '';
-        await coordinator.once(`manifest\u0001${store}\u0001${repository}`, image.digest, async () => {
+        const placement = isRegistryLocated(destination) ? destination.registryLocation.repository : to.toString();
+        await coordinator.once(`manifest\u0001${store}\u0001${placement}`, image.digest, async () => {
           await put();
           return undefined;
         });

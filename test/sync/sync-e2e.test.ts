@@ -235,8 +235,14 @@ test('sync to dir: and oci: downloads each unique blob once', async () => {
     const blobGets = srcProxy.requests.filter((r) => r.method === 'GET' && r.path.includes('/blobs/'));
     assert.equal(blobGets.length, unique.size, `${kind}: ${blobGets.length} blob downloads for ${unique.size} unique blobs`);
   }
-  // skopeo reads what tug wrote.
-  assert.equal(sha(await rawManifest(`dir:${join(work, 'local-dir', 'yurthub:v1.6.0')}`)), images.get('openyurt/yurthub:v1.6.0')!.top.digest);
+  // skopeo reads what tug wrote, every blob of every image (a copy reads them all).
+  for (const [name, tag] of OPENYURT) {
+    for (const t of [tag, 'latest']) {
+      const dir = `dir:${join(work, 'local-dir', `${name}:${t}`)}`;
+      assert.equal(sha(await rawManifest(dir)), images.get(`openyurt/${name}:${tag}`)!.top.digest, dir);
+      await skopeo(['copy', '--all', dir, `oci:${join(work, 'local-dir-check')}:${name}-${t}`]);
+    }
+  }
   assert.equal(sha(await rawManifest(`oci:${join(work, 'local-oci')}:local/raven-agent:v0.4.1`)), images.get('openyurt/raven-agent:v0.4.1')!.top.digest);
 });
 
