@@ -1,8 +1,19 @@
 /** Runs the real `tug` CLI (bin/tug.js) as a child process, as a user would. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const TUG_BIN = fileURLToPath(new URL('../../bin/tug.js', import.meta.url));
+
+/**
+ * The Node flags of bin/tug.js's shebang (`#!/usr/bin/env -S node FLAGS`), so
+ * tests and the benchmark run `node FLAGS bin/tug.js` exactly as a user's
+ * `npx tug` does.
+ */
+export const TUG_NODE_FLAGS: string[] = (readFileSync(TUG_BIN, 'utf8').split('\n')[0]!.match(/node\s+(.*)$/)?.[1] ?? '').split(/\s+/).filter(Boolean);
+
+/** argv to run the CLI: the pinned Node, the shebang's flags, bin/tug.js. */
+export const TUG_ARGV: string[] = [process.execPath, ...TUG_NODE_FLAGS, TUG_BIN];
 
 export interface TugRun {
   code: number;
@@ -12,7 +23,7 @@ export interface TugRun {
 
 export function runTug(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<TugRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TUG_BIN, ...args], {
+    const child = spawn(TUG_ARGV[0]!, [...TUG_ARGV.slice(1), ...args], {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

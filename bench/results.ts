@@ -1,0 +1,179 @@
+/**
+ * The shape of a benchmark run's results (what bench/results/latest.json
+ * holds) and the issue's targets, judged from measured figures only.
+ */
+import type { RequestSummary } from './access-log.ts';
+import type { Measurement } from './measure.ts';
+import type { Verdict } from './verify.ts';
+
+export type ScenarioId = 'a' | 'b' | 'c' | 'd';
+
+export const SCENARIO_TITLES: Record<ScenarioId, string> = {
+  a: 'cold registry -> registry sync',
+  b: 'no-op re-sync (unchanged set, synced destination)',
+  c: 'registry -> local directory',
+  d: 'peak memory: one image with a single big layer, registry -> registry',
+};
+
+export interface RunResult {
+  /** e.g. `a/tug-sync` */
+  id: string;
+  scenario: ScenarioId;
+  tool: string;
+  /** The skopeo run this one is compared with (ratios); itself for the baseline. */
+  compareTo: string;
+  /** The command, with hosts and paths replaced by placeholders (SRC, DST, $WORK). */
+  command: string;
+  measurement: Measurement;
+  /** Tags the run handled (for requests per tag). */
+  tags: number;
+  /** Unique blobs those tags reference (what "each unique blob once" counts against). */
+  uniqueBlobs: number;
+  requests: { source: RequestSummary; destination: RequestSummary | null; total: number; perTag: number };
+  /** Unique blob bytes the run had to move (0 for a no-op); MiB/s is this over wall time. */
+  bytesMoved: number;
+  mibPerSecond: number | null;
+  /** `du -sb` of what the run wrote (destination registry storage or output directory). */
+  diskBytes: number | null;
+  verdict: Verdict;
+  /** Anything a reader must know to interpret this run (e.g. a repair pass before it). */
+  notes: string[];
+  /** When the command ran several times: each run's figures (the fields above are the median-wall run's). */
+  repeats?: { wallSeconds: number; cpuSeconds: number; peakRssKiB: number; requests: number; ok: boolean }[];
+  /** For tug runs: what bin/tug.js ran, compiled dist/ or src/ through type stripping (its rule: dist/ when not older than src/). */
+  tugFrom?: 'dist' | 'src';
+}
+
+export interface TargetResult {
+  /** The target, verbatim from the issue. */
+  target: string;
+  /** What was measured, with the numbers. */
+  measured: string;
+  /** null: could not be judged (a run failed or was skipped). */
+  met: boolean | null;
+}
+
+export interface BenchResults {
+  date: string;
+  command: string;
+  env: Record<string, string>;
+  machine: { cpu: string; cores: number; memoryGiB: number; kernel: string };
+  versions: {
+    node: string;
+    skopeo: string;
+    registry: string;
+    tugCommit: string;
+    tugDirty: boolean;
+    tug: string;
+    /** How tug was started (Node flags from bin/tug.js's shebang included), paths shortened. */
+    tugInvocation: string;
+    /** Hash of src/, bin/ and package.json when the bench started and ended; they differ when the code changed mid-run (shared checkout). */
+    tugTreeAtStart: string;
+    tugTreeAtEnd: string;
+  };
+  dataSet: {
+    key: string;
+    scale: number;
+    repositories: number;
+    tags: number;
+    platforms: string[];
+    instances: number;
+    uniqueBlobs: number;
+    uniqueLayers: number;
+    uniqueBlobBytes: number;
+    manifests: number;
+    mediaTypes: { oci: number; docker: number };
+    big: { repo: string; tag: string; layerBytes: number };
+  };
+  /** Runs of each sync in scenarios a and b (the median wall time is reported). */
+  repeat: number;
+  runs: RunResult[];
+  targets: TargetResult[];
+  totalSeconds: number;
+}
+
+/** 150 MB, as the issue writes it: decimal megabytes. */
+export const RSS_LIMIT_BYTES = 150 * 1000 * 1000;
+
+export const TARGETS = {
+  cold: "cold registry->registry sync at most half of `skopeo sync`'s wall time",
+  noop: "no-op re-sync at most a fifth of skopeo sync's and at most two requests per unchanged tag",
+  local: 'registry->dir/oci moves each unique blob once',
+  rss: 'peak RSS under 150 MB whatever the layer size',
+};
+
+const clean = (r: RunResult) => r.measurement.exitCode === 0 && r.verdict.ok;
+const ok = (r: RunResult | undefined): r is RunResult => r !== undefined && clean(r);
+const s = (n: number) => `${n.toFixed(1)} s`;
+
+/**
+ * When a target cannot be judged from clean runs: a failed or incomplete tug
+ * run does not meet it (with its figures shown); a failed skopeo baseline or
+ * a skipped run leaves it unjudged.
+ */
+function unjudged(target: string, baselines: (RunResult | undefined)[], tugs: (RunResult | undefined)[]): TargetResult {
+  const badTug = tugs.find((r): r is RunResult => r !== undefined && !clean(r));
+  if (badTug) {
+    const why = badTug.measurement.exitCode !== 0 ? `exited ${badTug.measurement.exitCode}` : `output incomplete (${badTug.verdict.detail})`;
+    return { target, measured: `${badTug.id} ${why} after ${s(badTug.measurement.wallSeconds)}`, met: false };
+  }
+  const badBase = baselines.find((r): r is RunResult => r !== undefined && !clean(r));
+  if (badBase) return { target, measured: `baseline ${badBase.id} failed (exit ${badBase.measurement.exitCode}): cannot compare`, met: null };
+  return { target, measured: 'not measured: run skipped (BENCH_ONLY)', met: null };
+}
+
+/** Judges each target from the runs; a target whose runs failed or are missing is `met: null`. */
+export function judgeTargets(runs: RunResult[]): TargetResult[] {
+  const get = (id: string) => runs.find((r) => r.id === id);
+  const out: TargetResult[] = [];
+
+  const [sa, ta] = [get('a/skopeo-sync'), get('a/tug-sync')];
+  if (ok(sa) && ok(ta)) {
+    const ratio = ta.measurement.wallSeconds / sa.measurement.wallSeconds;
+    out.push({ target: TARGETS.cold, measured: `tug ${s(ta.measurement.wallSeconds)} vs skopeo sync ${s(sa.measurement.wallSeconds)} = ${ratio.toFixed(2)}x (limit 0.50x)`, met: ratio <= 0.5 });
+  } else {
+    out.push(unjudged(TARGETS.cold, [sa], [ta]));
+  }
+
+  const [sb, tb] = [get('b/skopeo-sync'), get('b/tug-sync')];
+  const notNoop = [sb, tb].find((r) => r?.notes.some((n) => n.includes('not a no-op')));
+  if (notNoop) {
+    out.push({ target: TARGETS.noop, measured: `${notNoop.id}: the destination could not be completed before the no-op run`, met: notNoop === tb ? false : null });
+  } else if (ok(sb) && ok(tb)) {
+    const ratio = tb.measurement.wallSeconds / sb.measurement.wallSeconds;
+    const perTag = tb.requests.perTag;
+    const pings = (tb.requests.source.byKind['GET ping'] ?? 0) + (tb.requests.destination?.byKind['GET ping'] ?? 0);
+    out.push({
+      target: TARGETS.noop,
+      measured: `tug ${s(tb.measurement.wallSeconds)} vs skopeo sync ${s(sb.measurement.wallSeconds)} = ${ratio.toFixed(2)}x (limit 0.20x); ${tb.requests.total} requests for ${tb.tags} tags = ${perTag.toFixed(2)} per tag (limit 2; skopeo: ${sb.requests.perTag.toFixed(2)}); ${pings} of the requests are \`GET /v2/\` pings (${((tb.requests.total - pings) / tb.tags).toFixed(2)} per tag without them)`,
+      met: ratio <= 0.2 && perTag <= 2,
+    });
+  } else {
+    out.push(unjudged(TARGETS.noop, [sb], [tb]));
+  }
+
+  const locals = [get('c/tug-dir'), get('c/tug-oci')];
+  if (locals.every(ok)) {
+    const parts = (locals as RunResult[]).map((r) => {
+      const src = r.requests.source;
+      return `${r.tool}: ${src.blobGets} blob GETs for ${r.uniqueBlobs} unique blobs (${src.blobGetDistinct} distinct, ${src.blobGetRepeats} repeated)`;
+    });
+    const met = (locals as RunResult[]).every((r) => r.requests.source.blobGets === r.uniqueBlobs && r.requests.source.blobGetDistinct === r.uniqueBlobs);
+    out.push({ target: TARGETS.local, measured: parts.join('; '), met });
+  } else {
+    out.push(unjudged(TARGETS.local, [], locals));
+  }
+
+  const td = get('d/tug-copy');
+  if (ok(td)) {
+    const peak = td.measurement.peakRssKiB * 1024;
+    out.push({
+      target: TARGETS.rss,
+      measured: `tug copy --all of the single-layer image: peak RSS ${(peak / 1e6).toFixed(1)} MB (${(peak / 2 ** 20).toFixed(1)} MiB); limit 150 MB`,
+      met: peak < RSS_LIMIT_BYTES,
+    });
+  } else {
+    out.push(unjudged(TARGETS.rss, [], [td]));
+  }
+  return out;
+}

@@ -1,0 +1,287 @@
+/**
+ * The four scenarios, run one command at a time: each command gets fresh
+ * destinations (except the no-op re-sync, which reuses the one its tool just
+ * filled), is measured, its requests counted from the registries' access
+ * logs, and its output checked.
+ */
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { offset, summarise, window } from './access-log.ts';
+import type { BlobInfo, DataSet, TagInfo } from './dataset.ts';
+import { measure } from './measure.ts';
+import type { RunResult, ScenarioId } from './results.ts';
+import type { Verdict } from './verify.ts';
+import { verifyDirLayouts, verifyOciLayouts, verifyRegistry } from './verify.ts';
+import type { TestRegistry } from '../test/support/registry.ts';
+
+export const SKOPEO = '/usr/bin/skopeo';
+
+export interface BenchContext {
+  ds: DataSet;
+  blobs: Map<string, BlobInfo>;
+  src: TestRegistry & { accessLog: string };
+  /** Scratch directory of this run (outputs, YAML, scripts). */
+  work: string;
+  /** Where tool output and access logs are kept (bench/.data/last-run). */
+  logs: string;
+  /** argv prefix that runs the tug CLI. */
+  tug: string[];
+  /** What bin/tug.js will run right now: compiled dist/ or src/ (type stripping). */
+  tugFrom(): 'dist' | 'src';
+  /** Starts a fresh empty registry with an access log; stopped by the caller's cleanup. */
+  startDestination(name: string): Promise<TestRegistry & { accessLog: string }>;
+  say(line: string): void;
+}
+
+/** The destination repository for a source repository: skopeo sync's default, the last path component under the prefix. */
+export const mirrorRepo = (t: { repo: string }) => `mirror/${t.repo.split('/').pop()}`;
+
+/** skopeo's sync YAML listing every repository and tag of the data set. */
+export function syncYaml(ctx: BenchContext): string {
+  const lines = [`${ctx.src.host}:`, '  tls-verify: false', '  images:'];
+  for (const repo of ctx.ds.repos) {
+    lines.push(`    ${repo.name}:`);
+    for (const tag of repo.tags) lines.push(`      - "${tag}"`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface RunSpec {
+  id: string;
+  scenario: ScenarioId;
+  tool: string;
+  compareTo: string;
+  argv: string[];
+  dest?: TestRegistry & { accessLog: string };
+  /** What the run writes, for `du`: the destination's storage or an output directory. */
+  diskPath?: string;
+  tags: TagInfo[];
+  bytesMoved: number;
+  verify: () => Promise<Verdict>;
+  notes?: string[];
+  /** Name of the output log (default: from id). */
+  logName?: string;
+}
+
+function du(path: string): number | null {
+  try {
+    return Number(execFileSync('du', ['-sb', path], { encoding: 'utf8' }).split('\t')[0]);
+  } catch {
+    return null;
+  }
+}
+
+/** Shows a command without the run's ports and paths. */
+function printable(ctx: BenchContext, argv: string[], dest?: TestRegistry): string {
+  return argv
+    .map((a) => {
+      let s = a.split(ctx.src.host).join('SRC').split(ctx.work).join('$WORK');
+      if (dest) s = s.split(dest.host).join('DST');
+      return s;
+    })
+    .map((a) => (a === process.execPath ? 'node' : a))
+    .join(' ')
+    // `node [shebang flags] .../bin/tug.js` is what `tug` runs (the flags are listed with the versions)
+    .replace(/^node (?:--\S+ )*\S*bin\/tug\.js/, 'tug');
+}
+
+async function run(ctx: BenchContext, spec: RunSpec): Promise<RunResult> {
+  // flush earlier runs' writes now, not on this run's clock
+  execFileSync('sync');
+  const srcFrom = offset(ctx.src.accessLog);
+  const dstFrom = spec.dest ? offset(spec.dest.accessLog) : 0;
+  const tugFrom = spec.argv.includes(ctx.tug[1]!) ? ctx.tugFrom() : undefined;
+  ctx.say(`  ${spec.id}: ${printable(ctx, spec.argv, spec.dest)}${tugFrom ? `   [tug from ${tugFrom}/]` : ''}`);
+  const m = await measure(spec.argv, { logFile: join(ctx.logs, `${spec.logName ?? spec.id.replace('/', '-')}.log`) });
+  // the registry writes an access log line after the response; let the last ones land
+  await sleep(500);
+  const source = summarise(window(ctx.src.accessLog, srcFrom));
+  const destination = spec.dest ? summarise(window(spec.dest.accessLog, dstFrom)) : null;
+  const total = source.total + (destination?.total ?? 0);
+  const verdict = m.exitCode === 0 ? await spec.verify() : { ok: false, detail: `exit ${m.exitCode}` };
+  const result: RunResult = {
+    id: spec.id,
+    scenario: spec.scenario,
+    tool: spec.tool,
+    compareTo: spec.compareTo,
+    command: printable(ctx, spec.argv, spec.dest),
+    measurement: m,
+    tags: spec.tags.length,
+    uniqueBlobs: new Set(spec.tags.flatMap((t) => t.blobs)).size,
+    requests: { source, destination, total, perTag: total / spec.tags.length },
+    bytesMoved: spec.bytesMoved,
+    mibPerSecond: spec.bytesMoved > 0 ? spec.bytesMoved / 2 ** 20 / m.wallSeconds : null,
+    diskBytes: spec.diskPath ? du(spec.diskPath) : null,
+    verdict,
+    notes: spec.notes ?? [],
+    ...(tugFrom ? { tugFrom } : {}),
+  };
+  const status = m.exitCode !== 0 ? `FAILED exit ${m.exitCode}: ${m.stderrTail.trim().split('\n').pop()}` : verdict.ok ? 'ok' : `INCOMPLETE: ${verdict.detail}`;
+  ctx.say(`     ${m.wallSeconds.toFixed(1)} s wall, ${m.cpuSeconds.toFixed(1)} s CPU, ${(m.peakRssKiB / 1024).toFixed(0)} MiB peak RSS, ${total} requests; ${status}`);
+  return result;
+}
+
+const skopeo = (...args: string[]) => [SKOPEO, '--insecure-policy', ...args];
+
+/**
+ * One result for repeated runs of one command: the run with the median wall
+ * time stands for them (a failed or incomplete one instead, if any), and
+ * every repeat's figures are kept in `repeats`.
+ */
+export function combine(reps: RunResult[]): RunResult {
+  const bad = reps.find((r) => r.measurement.exitCode !== 0 || !r.verdict.ok);
+  const byWall = [...reps].sort((x, y) => x.measurement.wallSeconds - y.measurement.wallSeconds);
+  const chosen = bad ?? byWall[Math.floor((byWall.length - 1) / 2)]!;
+  return {
+    ...chosen,
+    repeats: reps.map((r) => ({
+      wallSeconds: r.measurement.wallSeconds,
+      cpuSeconds: r.measurement.cpuSeconds,
+      peakRssKiB: r.measurement.peakRssKiB,
+      requests: r.requests.total,
+      ok: r.measurement.exitCode === 0 && r.verdict.ok,
+    })),
+  };
+}
+
+/** Runs every scenario in order; `only` limits them (b needs a); a and b run each sync `repeat` times. */
+export async function runScenarios(ctx: BenchContext, only: Set<ScenarioId>, repeat: number): Promise<RunResult[]> {
+  const results: RunResult[] = [];
+  const { ds } = ctx;
+  const yaml = join(ctx.work, 'sync.yaml');
+  writeFileSync(yaml, syncYaml(ctx));
+  const all = ds.tags;
+  const regVerify = (dest: TestRegistry) => () => verifyRegistry(dest.url, all, mirrorRepo);
+
+  // (a) cold registry -> registry; skopeo sync and tug sync `repeat` times, alternating who goes first
+  const synced: Partial<Record<'skopeo' | 'tug', TestRegistry & { accessLog: string }>> = {};
+  const syncArgv = {
+    skopeo: (d: TestRegistry) => skopeo('sync', '--all', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', yaml, `${d.host}/mirror`),
+    tug: (d: TestRegistry) => [...ctx.tug, 'sync', '--all', '--src', 'yaml', '--dest', 'docker', '--src-tls-verify=false', '--dest-tls-verify=false', yaml, `${d.host}/mirror`],
+  };
+  const tools = [
+    { key: 'skopeo' as const, tool: 'skopeo sync' },
+    { key: 'tug' as const, tool: 'tug sync' },
+  ];
+  if (only.has('a') || only.has('b')) {
+    ctx.say(`(a) cold registry -> registry sync, ${repeat} time(s) each`);
+    const reps: Record<'skopeo' | 'tug', RunResult[]> = { skopeo: [], tug: [] };
+    for (let rep = 1; rep <= repeat; rep++) {
+      const order = rep % 2 === 1 ? tools : [...tools].reverse();
+      for (const t of order) {
+        const dest = await ctx.startDestination(`a-${t.key}-sync-r${rep}`);
+        reps[t.key].push(
+          await run(ctx, {
+            id: `a/${t.key}-sync`, logName: `a-${t.key}-sync-r${rep}`, scenario: 'a', tool: t.tool, compareTo: 'a/skopeo-sync',
+            argv: syncArgv[t.key](dest), dest, diskPath: dest.root, tags: all, bytesMoved: ds.uniqueBlobBytes, verify: regVerify(dest),
+          }),
+        );
+        // the last repeat's destinations serve the no-op re-sync; the others go (1.3 GB each)
+        if (rep < repeat) await dest.stop();
+        else synced[t.key] = dest;
+      }
+    }
+    results.push(combine(reps.skopeo), combine(reps.tug));
+    if (only.has('a')) {
+      // the shell loop of seed 002's sync.sh: one skopeo process per image, one after the other
+      const d3 = await ctx.startDestination('a-skopeo-loop');
+      const list = join(ctx.work, 'images.txt');
+      writeFileSync(list, all.map((t) => `${ctx.src.host}/${t.repo}:${t.tag} ${d3.host}/${mirrorRepo(t)}:${t.tag}\n`).join(''));
+      const script = join(ctx.work, 'sync.sh');
+      writeFileSync(
+        script,
+        [
+          '#!/bin/bash',
+          'set -eo pipefail',
+          'while read -r src dst; do',
+          `  ${SKOPEO} --insecure-policy copy --all -q --src-tls-verify=false --dest-tls-verify=false "docker://$src" "docker://$dst"`,
+          `done < ${list}`,
+          '',
+        ].join('\n'),
+      );
+      results.push(
+        await run(ctx, {
+          id: 'a/skopeo-copy-loop', scenario: 'a', tool: 'skopeo copy loop', compareTo: 'a/skopeo-sync',
+          argv: ['/bin/bash', script], dest: d3, diskPath: d3.root, tags: all, bytesMoved: ds.uniqueBlobBytes, verify: regVerify(d3),
+        }),
+      );
+      await d3.stop();
+    }
+  }
+
+  // (b) no-op re-sync into the destination each tool filled, `repeat` times each
+  if (only.has('b') && synced.skopeo && synced.tug) {
+    ctx.say(`(b) no-op re-sync, ${repeat} time(s) each`);
+    const notes: Record<'skopeo' | 'tug', string[]> = { skopeo: [], tug: [] };
+    for (const t of tools) {
+      const dest = synced[t.key]!;
+      // A no-op needs a complete destination: when the cold run left it incomplete, the same
+      // tool repairs it first (unmeasured, at most twice); the note says so.
+      for (let pass = 1; pass <= 2 && !(await regVerify(dest)()).ok; pass++) {
+        ctx.say(`  b/${t.key}-sync: destination incomplete after the cold run; repair pass ${pass} (not measured)`);
+        const repair = await measure(syncArgv[t.key](dest), { logFile: join(ctx.logs, `b-${t.key}-sync-repair-${pass}.log`) });
+        notes[t.key].push(`the cold run left the destination incomplete; repair pass ${pass} with the same command (not measured) exited ${repair.exitCode}`);
+      }
+      if (!(await regVerify(dest)()).ok) notes[t.key].push('the destination was still incomplete before this run: it is not a no-op');
+    }
+    const reps: Record<'skopeo' | 'tug', RunResult[]> = { skopeo: [], tug: [] };
+    for (let rep = 1; rep <= repeat; rep++) {
+      for (const t of rep % 2 === 1 ? tools : [...tools].reverse()) {
+        const dest = synced[t.key]!;
+        reps[t.key].push(
+          await run(ctx, {
+            id: `b/${t.key}-sync`, logName: `b-${t.key}-sync-r${rep}`, scenario: 'b', tool: t.tool, compareTo: 'b/skopeo-sync',
+            argv: syncArgv[t.key](dest), dest, tags: all, bytesMoved: 0, verify: regVerify(dest), notes: notes[t.key],
+          }),
+        );
+      }
+    }
+    results.push(combine(reps.skopeo), combine(reps.tug));
+  }
+  await synced.skopeo?.stop();
+  await synced.tug?.stop();
+
+  // (c) registry -> local directory
+  if (only.has('c')) {
+    ctx.say('(c) registry -> local');
+    const local = [
+      { id: 'c/skopeo-sync-dir', tool: 'skopeo sync --dest dir', argv: (out: string) => skopeo('sync', '--all', '--src', 'yaml', '--dest', 'dir', yaml, out), check: verifyDirLayouts },
+      { id: 'c/tug-dir', tool: 'tug sync --dest dir', argv: (out: string) => [...ctx.tug, 'sync', '--all', '--src', 'yaml', '--dest', 'dir', '--src-tls-verify=false', yaml, out], check: verifyDirLayouts },
+      { id: 'c/tug-oci', tool: 'tug sync --dest oci', argv: (out: string) => [...ctx.tug, 'sync', '--all', '--src', 'yaml', '--dest', 'oci', '--src-tls-verify=false', yaml, out], check: verifyOciLayouts },
+    ];
+    for (const l of local) {
+      // not created beforehand: both tools create it (tug refuses an existing empty directory as an OCI layout)
+      const out = join(ctx.work, l.id.replace('/', '-'));
+      results.push(
+        await run(ctx, {
+          id: l.id, scenario: 'c', tool: l.tool, compareTo: 'c/skopeo-sync-dir', argv: l.argv(out), diskPath: out, tags: all, bytesMoved: ds.uniqueBlobBytes,
+          verify: async () => l.check(out, all, ctx.blobs),
+        }),
+      );
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+
+  // (d) peak memory on one big layer
+  if (only.has('d')) {
+    ctx.say('(d) peak memory, one big layer');
+    const big = all.filter((t) => t.repo === ds.big.repo && t.tag === ds.big.tag);
+    const tools = [
+      { id: 'd/skopeo-copy', tool: 'skopeo copy --all', argv: (dst: string) => skopeo('copy', '--all', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${ctx.src.host}/${ds.big.repo}:${ds.big.tag}`, `docker://${dst}/${ds.big.repo}:${ds.big.tag}`) },
+      { id: 'd/tug-copy', tool: 'tug copy --all', argv: (dst: string) => [...ctx.tug, 'copy', '--all', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${ctx.src.host}/${ds.big.repo}:${ds.big.tag}`, `docker://${dst}/${ds.big.repo}:${ds.big.tag}`] },
+    ];
+    for (const t of tools) {
+      const dest = await ctx.startDestination(t.id.replace('/', '-'));
+      results.push(
+        await run(ctx, {
+          id: t.id, scenario: 'd', tool: t.tool, compareTo: 'd/skopeo-copy', argv: t.argv(dest.host), dest, diskPath: dest.root, tags: big,
+          bytesMoved: ds.big.bytes, verify: () => verifyRegistry(dest.url, big, (x) => x.repo),
+        }),
+      );
+      await dest.stop();
+    }
+  }
+  return results;
+}
