@@ -144,6 +144,47 @@ function describeDataSet(ds: DataSet): BenchResults['dataSet'] {
   };
 }
 
+/**
+ * One bench at a time on a machine: two at once measure each other (and
+ * would share bench/.data/last-run). The lock holds the owner's pid; a lock
+ * whose process is gone is stale and taken over.
+ */
+const lockPath = join(dataDir, 'bench.lock');
+function takeLock(): void {
+  mkdirSync(dataDir, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number(readFileSync(lockPath, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(owner, 0);
+      alive = true;
+    } catch {
+      /* gone: stale lock */
+    }
+    if (alive) {
+      process.stderr.write(`bench: another bench is running (pid ${owner}, ${lockPath}); two at once would measure each other. Wait for it to finish.\n`);
+      process.exit(1);
+    }
+    rmSync(lockPath, { force: true });
+  }
+  throw new Error(`could not take ${lockPath}`);
+}
+function releaseLock(): void {
+  try {
+    if (Number(readFileSync(lockPath, 'utf8')) === process.pid) rmSync(lockPath, { force: true });
+  } catch {
+    /* not ours or gone */
+  }
+}
+takeLock();
+process.on('exit', releaseLock);
+
 const registries: TestRegistry[] = [];
 let work: string | undefined;
 async function cleanup(): Promise<void> {

@@ -12,6 +12,7 @@ declare -A need=(
   [apache2-utils]=/usr/bin/htpasswd
   [openssl]=/usr/bin/openssl
   [chromium]=/usr/bin/chromium
+  [time]=/usr/bin/time
 )
 missing=()
 for pkg in "${!need[@]}"; do
