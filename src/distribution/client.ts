@@ -377,24 +377,30 @@ export class RegistryClient {
     return `${this.registry}/${repository}${ref === undefined ? '' : ref.includes(':') ? `@${ref}` : `:${ref}`}`;
   }
 
+  /** A GET or HEAD of a manifest by tag or digest, with an Accept of every type we read (or `accept`). */
+  private async manifestRequest(method: 'GET' | 'HEAD', repository: string, ref: string, ok: number[], options: CallOptions & { accept?: readonly string[] }): Promise<{ res: ApiResponse; what: string }> {
+    const safeRef = checkReference(ref);
+    const what = this.name(repository, safeRef);
+    const res = await this.request({
+      method,
+      path: `/v2/${repository}/manifests/${safeRef}`,
+      headers: { accept: (options.accept ?? ACCEPTED_MANIFEST_TYPES).join(', ') },
+      repository,
+      scopes: this.pull(repository),
+      what,
+      ok,
+      signal: options.signal,
+    });
+    return { res, what };
+  }
+
   /**
    * GETs a manifest by tag or digest with an Accept of every type we read
    * (or `accept`). Refuses bodies over 4 MiB (Content-Length first, then while
    * reading) and an invalid Docker-Content-Digest with UNSAFE_INPUT.
    */
   async getManifest(repository: string, ref: string, options: CallOptions & { accept?: readonly string[] } = {}): Promise<FetchedManifest> {
-    const safeRef = checkReference(ref);
-    const what = this.name(repository, safeRef);
-    const res = await this.request({
-      method: 'GET',
-      path: `/v2/${repository}/manifests/${safeRef}`,
-      headers: { accept: (options.accept ?? ACCEPTED_MANIFEST_TYPES).join(', ') },
-      repository,
-      scopes: this.pull(repository),
-      what,
-      ok: [200],
-      signal: options.signal,
-    });
+    const { res, what } = await this.manifestRequest('GET', repository, ref, [200], options);
     const tooBig = (n: string) =>
       new TugError('UNSAFE_INPUT', `${what}: manifest is ${n} bytes; manifests over ${MAX_MANIFEST_BYTES} bytes (4 MiB) are refused`);
     const declared = Number(header(res.headers, 'content-length') ?? NaN);
@@ -424,18 +430,7 @@ export class RegistryClient {
 
   /** HEADs a manifest; undefined when it does not exist. */
   async headManifest(repository: string, ref: string, options: CallOptions & { accept?: readonly string[] } = {}): Promise<ManifestHead | undefined> {
-    const safeRef = checkReference(ref);
-    const what = this.name(repository, safeRef);
-    const res = await this.request({
-      method: 'HEAD',
-      path: `/v2/${repository}/manifests/${safeRef}`,
-      headers: { accept: (options.accept ?? ACCEPTED_MANIFEST_TYPES).join(', ') },
-      repository,
-      scopes: this.pull(repository),
-      what,
-      ok: [200, 404],
-      signal: options.signal,
-    });
+    const { res, what } = await this.manifestRequest('HEAD', repository, ref, [200, 404], options);
     await discard(res.body);
     if (res.status === 404) return undefined;
     const claimed = header(res.headers, 'docker-content-digest');
