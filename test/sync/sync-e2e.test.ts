@@ -262,3 +262,12 @@ test('tags of one image synced at once into one repository never race (the regis
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /20 copied/);
 });
+
+test('sync into an existing empty directory as an OCI layout', async () => {
+  const out = join(work, 'empty-oci');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(out);
+  const run = await runTug(['sync', '--dest', 'oci', tugboatFile('empty', 'empty'), out]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(sha(await rawManifest(`oci:${out}:empty/raven-agent:v0.4.1`)), images.get('openyurt/raven-agent:v0.4.1')!.top.digest);
+});

@@ -48,6 +48,8 @@ export async function assertLayout(root: string): Promise<void> {
   if (!st) throw new TugError('NOT_FOUND', `OCI layout ${root} does not exist`, { hint: 'check the path (oci:PATH[:REF])' });
   if (!st.isDirectory()) throw new TugError('USAGE', `${root} is not a directory, so it cannot be an OCI layout`, { hint: 'for a tar file use oci-archive:PATH' });
   if (!(await pathExists(safeJoin(root, OCI_LAYOUT_FILE)))) {
+    // An empty directory holds no image yet (a sync's destination before its first write).
+    if ((await readdir(root)).length === 0) throw new TugError('NOT_FOUND', `OCI layout ${root} is empty`, { hint: 'copy an image into it first' });
     throw new TugError('USAGE', `${root} is not an OCI image layout: it has no ${OCI_LAYOUT_FILE} file`, { hint: 'point oci: at a directory written by skopeo/tug/crane, or use dir: for a skopeo dir: layout' });
   }
   const bytes = await readFileWithin(root, safeJoin(root, OCI_LAYOUT_FILE), 64 * 1024, `${OCI_LAYOUT_FILE} file`);
