@@ -625,38 +625,24 @@ export class RegistryClient {
     try {
       ({ location } = await this.startUpload(repository, '', this.push(repository), what, options.signal));
       if (!location) throw new RegistryError('REGISTRY', `${what}: no upload location`, { method: 'POST', url: '' });
-      if (options.chunkSize && options.chunkSize > 0) {
-        location = await this.patchChunks(repository, location, stream, options.chunkSize, what, options.signal);
-        location.searchParams.set('digest', d);
-        const res = await this.request({
-          method: 'PUT',
-          url: location,
-          headers: { 'content-length': '0' },
-          repository,
-          scopes: this.push(repository),
-          what,
-          write: true,
-          ok: [201, 204],
-          signal: options.signal,
-        });
-        await discard(res.body);
-      } else {
-        const url = new URL(location);
-        url.searchParams.set('digest', d);
-        const res = await this.request({
-          method: 'PUT',
-          url,
-          headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
-          body: stream,
-          repository,
-          scopes: this.push(repository),
-          what,
-          write: true,
-          ok: [201, 204],
-          signal: options.signal,
-        });
-        await discard(res.body);
-      }
+      // Chunked: PATCH the data, then a closing PUT with no body. Monolithic: the PUT carries it all.
+      const chunked = Boolean(options.chunkSize && options.chunkSize > 0);
+      if (chunked) location = await this.patchChunks(repository, location, stream, options.chunkSize!, what, options.signal);
+      const url = new URL(location);
+      url.searchParams.set('digest', d);
+      const res = await this.request({
+        method: 'PUT',
+        url,
+        headers: chunked ? { 'content-length': '0' } : { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
+        ...(chunked ? {} : { body: stream }),
+        repository,
+        scopes: this.push(repository),
+        what,
+        write: true,
+        ok: [201, 204],
+        signal: options.signal,
+      });
+      await discard(res.body);
     } catch (err) {
       if (!stream.destroyed) stream.destroy();
       if (location) await this.cancelUpload(repository, location);
