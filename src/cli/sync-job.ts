@@ -1,33 +1,38 @@
 /**
- * What `tug sync`, `tug save` and `tug verify` share: reading the job
- * (any of the four formats, or one repository), the platform choice, and one
- * SystemContext per (registry, side) for the whole job, so registry clients
- * (connections, tokens) are shared by every image.
+ * What `tug sync`, `tug save` and `tug verify` share: reading the job (any
+ * of the four formats, one repository, or a directory of dir: images), the
+ * platform choice, and one SystemContext per (registry, side) for the whole
+ * job, so registry clients (connections, tokens) are shared by every image.
  */
 import { TugError } from '../errors/index.ts';
 import { formatPlatform, parsePlatformList } from '../oci/platform.ts';
+import { specFromDirectory } from '../sync/from-directory.ts';
 import { specFromReference } from '../sync/from-reference.ts';
 import type { SyncSpec } from '../sync/spec.ts';
 import type { SystemContext, TransportEvent } from '../transports/types.ts';
 import { contextFrom } from './options.ts';
 
-export type SrcKind = 'docker' | 'yaml' | 'skopeo' | 'image-syncer' | 'list' | 'tugboat';
-export const SRC_KINDS: SrcKind[] = ['docker', 'yaml', 'skopeo', 'image-syncer', 'list', 'tugboat'];
+export type SrcKind = 'docker' | 'dir' | 'yaml' | 'skopeo' | 'image-syncer' | 'list' | 'tugboat';
+export const SRC_KINDS: SrcKind[] = ['docker', 'dir', 'yaml', 'skopeo', 'image-syncer', 'list', 'tugboat'];
 export type OutputMode = 'tty' | 'plain' | 'json' | 'quiet';
 
 export function outputMode(opts: Record<string, unknown>): OutputMode {
   return opts.json ? 'json' : opts.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
 }
 
-/** Reads the job: a repository (`--src docker`) or one or more job files. */
+/** Reads the job: a repository (`--src docker`), a directory of dir: images (`--src dir`) or one or more job files. */
 export async function loadJob(files: string[], src: SrcKind | undefined): Promise<SyncSpec> {
   if (src === 'docker') {
     if (files.length !== 1) throw new TugError('USAGE', '--src docker takes one repository');
     return specFromReference(files[0]!);
   }
+  if (src === 'dir') {
+    if (files.length !== 1) throw new TugError('USAGE', '--src dir takes one directory', { hint: 'tug sync --src dir SOURCE_DIR DESTINATION' });
+    return specFromDirectory(files[0]!);
+  }
   // The readers (yaml, zod) load only when a job file is read.
   const { loadSyncSpec } = await import('../sync/config/index.ts');
-  return loadSyncSpec(files, { format: src === 'yaml' ? 'skopeo' : (src as Exclude<SrcKind, 'docker' | 'yaml'> | undefined) });
+  return loadSyncSpec(files, { format: src === 'yaml' ? 'skopeo' : (src as Exclude<SrcKind, 'docker' | 'dir' | 'yaml'> | undefined) });
 }
 
 /** `all`, `system`, or a normalised platform list, from --all / --platform / the job file. */

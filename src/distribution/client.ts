@@ -262,6 +262,7 @@ export class RegistryClient {
   /**
    * Checks that the registry speaks the v2 API (GET /v2/) and decides the
    * scheme once per client (see scheme.ts). Remembers the auth challenge.
+   * API calls do not need it: their first exchange decides the scheme.
    */
   ping(options: CallOptions = {}): Promise<PingResult> {
     if (!this.originPromise) {
@@ -275,28 +276,11 @@ export class RegistryClient {
   }
 
   private async pingOnce(signal: AbortSignal | undefined): Promise<PingResult> {
-    let scheme = initialScheme(this.ctx);
     const what = `pinging ${this.registry}`;
-    const attempt = (s: string) => {
-      const url = new URL(`${s}://${this.host}/v2/`);
+    const { origin, res } = await this.decideScheme((o) => {
+      const url = new URL(`${o}/v2/`);
       return this.send(url, { method: 'GET', headers: {}, signal }, { method: 'GET', url: url.toString(), registry: this.registry, what });
-    };
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await attempt(scheme);
-    } catch (err) {
-      if (scheme === 'https' && mayFallBackToHttp(this.host, this.ctx) && isPlainHttpSymptom((err as Error).cause ?? err)) {
-        scheme = 'http';
-        res = await attempt(scheme);
-        this.ctx.onEvent?.({
-          type: 'notice',
-          message: `${this.registry} does not speak TLS; using plain HTTP because it is a loopback / insecure registry`,
-        });
-      } else {
-        throw await this.explainClose(scheme, err);
-      }
-    }
-    const origin = `${scheme}://${this.host}`;
+    });
     if (res.statusCode === 401) this.auth.learn(header(res.headers, 'www-authenticate'));
     const body = await readText(res.body, MAX_ERROR_BODY);
     if (res.statusCode === 200 || res.statusCode === 401) return { origin, status: res.statusCode, authScheme: this.auth.scheme };
@@ -305,6 +289,65 @@ export class RegistryClient {
       throw new RegistryError('REGISTRY', `${this.registry} does not serve the registry API at /v2/ (HTTP 404)`, { method: 'GET', url: req.url, status: 404 }, { hint: 'check the host name and port' });
     }
     throw errorFromResponse(req, { status: res.statusCode, headers: res.headers, body });
+  }
+
+  /**
+   * One exchange that also decides the scheme: https first (or http when
+   * asked), then plain http for a loopback / insecure registry whose TLS
+   * handshake failed because it speaks plain HTTP (see scheme.ts).
+   */
+  private async decideScheme(send: (origin: string) => Promise<Dispatcher.ResponseData>): Promise<{ origin: string; res: Dispatcher.ResponseData }> {
+    let scheme = initialScheme(this.ctx);
+    try {
+      return { origin: `${scheme}://${this.host}`, res: await send(`${scheme}://${this.host}`) };
+    } catch (err) {
+      if (!(scheme === 'https' && mayFallBackToHttp(this.host, this.ctx) && isPlainHttpSymptom((err as Error).cause ?? err))) throw await this.explainClose(scheme, err);
+    }
+    scheme = 'http';
+    const res = await send(`${scheme}://${this.host}`);
+    this.ctx.onEvent?.({ type: 'notice', message: `${this.registry} does not speak TLS; using plain HTTP because it is a loopback / insecure registry` });
+    return { origin: `${scheme}://${this.host}`, res };
+  }
+
+  /**
+   * The first API call to a registry doubles as its ping (containers/image
+   * and go-containerregistry send a separate GET /v2/ first): it decides the
+   * scheme, and a 401 teaches the challenge as the ping's would. Calls made
+   * meanwhile wait for its answer. This is what lets an unchanged tag cost
+   * exactly one request per side. A 404 without the Docker-Distribution-API-
+   * Version header that every distribution-spec registry sends may mean the
+   * host is no registry at all: then the real ping says so.
+   */
+  private claimFirstContact(): (send: (origin: string) => Promise<Dispatcher.ResponseData>) => Promise<{ origin: string; res: Dispatcher.ResponseData }> {
+    let settle!: { resolve: (p: PingResult) => void; reject: (err: unknown) => void };
+    const pending = new Promise<PingResult>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    pending.catch(() => {});
+    // Claimed synchronously, so that calls made meanwhile wait instead of probing too.
+    this.originPromise = pending;
+    return async (send) => {
+      try {
+        const { origin, res } = await this.decideScheme(send);
+        if (res.statusCode === 404 && header(res.headers, 'docker-distribution-api-version') === undefined) {
+          this.originPromise = undefined;
+          try {
+            settle.resolve(await this.ping());
+          } catch (err) {
+            destroyQuietly(res.body);
+            throw err;
+          }
+        } else {
+          if (res.statusCode === 401) this.auth.learn(header(res.headers, 'www-authenticate'));
+          settle.resolve({ origin, status: res.statusCode === 401 ? 401 : 200, authScheme: this.auth.scheme });
+        }
+        return { origin, res };
+      } catch (err) {
+        if (this.originPromise === pending) this.originPromise = undefined;
+        settle.reject(err);
+        throw err;
+      }
+    };
   }
 
   /**
@@ -331,29 +374,41 @@ export class RegistryClient {
   private async request(r: ApiRequest): Promise<ApiResponse> {
     const oneShot = r.body instanceof Readable;
     const run = async (): Promise<ApiResponse> => {
-      const { origin } = await this.ping(r);
-      const url = r.url ?? new URL(r.path!, origin);
-      const own = url.origin === origin;
-      const reqCtx: RequestContext = { method: r.method, url: url.toString(), registry: this.registry, what: r.what, repository: r.repository, write: r.write };
-      const exchange = async (authorization: string | undefined) =>
-        this.send(url, { method: r.method, headers: { ...r.headers, ...(authorization ? { authorization } : {}) }, body: r.body, signal: r.signal }, reqCtx);
-      let authorization = own ? await this.auth.authorization(r.scopes, r.repository, r.signal) : undefined;
-      let res = await exchange(authorization);
+      // A path-based, repeatable request to a registry not yet contacted is its first contact.
+      const probe = oneShot || r.url !== undefined || this.originPromise !== undefined ? undefined : this.claimFirstContact();
+      const known = probe ? undefined : (await this.ping(r)).origin;
+      const own = r.url === undefined || r.url.origin === known;
+      const target = (origin: string) => r.url ?? new URL(r.path!, origin);
+      const exchange = async (url: URL, authorization: string | undefined) =>
+        this.send(url, { method: r.method, headers: { ...r.headers, ...(authorization ? { authorization } : {}) }, body: r.body, signal: r.signal }, this.requestContext(r, url));
+      let authorization: string | undefined;
+      const authorizeAndSend = async (url: URL) => {
+        authorization = own ? await this.auth.authorization(r.scopes, r.repository, r.signal) : undefined;
+        return exchange(url, authorization);
+      };
+      // Everything after the claim happens inside the probe, which settles the claim either way.
+      const first = probe ? await probe((o) => authorizeAndSend(target(o))) : undefined;
+      const url = target(first?.origin ?? known!);
+      let res = first?.res ?? (await authorizeAndSend(url));
       if (res.statusCode === 401 && own && !oneShot) {
         const challenge = header(res.headers, 'www-authenticate');
         await readText(res.body, MAX_ERROR_BODY);
         if (await this.auth.refresh(challenge, r.scopes, r.repository, authorization)) {
           authorization = await this.auth.authorization(r.scopes, r.repository, r.signal);
-          res = await exchange(authorization);
+          res = await exchange(url, authorization);
         } else {
-          throw errorFromResponse(reqCtx, { status: 401, headers: res.headers, body: '' });
+          throw errorFromResponse(this.requestContext(r, url), { status: 401, headers: res.headers, body: '' });
         }
       }
       if (r.ok.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, body: res.body, url };
       const body = await readText(res.body, MAX_ERROR_BODY);
-      throw errorFromResponse(reqCtx, { status: res.statusCode, headers: res.headers, body });
+      throw errorFromResponse(this.requestContext(r, url), { status: res.statusCode, headers: res.headers, body });
     };
     return oneShot ? run() : withRetry(r.what, run, this.retryPolicy(r.signal));
+  }
+
+  private requestContext(r: ApiRequest, url: URL): RequestContext {
+    return { method: r.method, url: url.toString(), registry: this.registry, what: r.what, repository: r.repository, write: r.write };
   }
 
   /**

@@ -14,7 +14,7 @@ import { parseReference } from '../reference/reference.ts';
 import { parseImageName } from '../transports/index.ts';
 import { type ImageReference, type SystemContext, isDigestResolver, isTagLister } from '../transports/types.ts';
 import { needsListing, selectTags } from './filter.ts';
-import type { Observation } from './plan.ts';
+import { type Observation, sourceImageName } from './plan.ts';
 import type { SyncSource, SyncSpec } from './spec.ts';
 import { destinationRepository } from './targets.ts';
 
@@ -33,9 +33,24 @@ export interface DiscoverOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Repository path inside a local store: the source path without its registry, `library/` dropped for Docker Hub images (what `docker pull HOST/nginx` asks for). */
-function localRepository(repository: string, scoped: boolean | undefined): string {
-  const ref = parseReference(repository, { defaultTag: false });
+/**
+ * Repository path inside a local store: the source path without its registry,
+ * `library/` dropped for Docker Hub images (what `docker pull HOST/nginx` asks
+ * for); with --scoped, the full name. An image of a source directory
+ * (`--src dir`) is named by its path there, read the same way, so a --scoped
+ * tree's `registry.example.com/library/busybox` lands where syncing from that
+ * registry would put it; with --scoped the path is kept as it is.
+ */
+function localRepository(source: SyncSource, scoped: boolean | undefined): string {
+  if (source.image && scoped) return source.repository;
+  let ref;
+  try {
+    ref = parseReference(source.repository, { defaultTag: false });
+  } catch (err) {
+    // A directory name that is no registry name: the destination refuses it, for this image only.
+    if (source.image) return source.repository;
+    throw err;
+  }
   if (scoped) return `${ref.registry}/${ref.repository}`;
   return ref.registry === 'docker.io' && ref.repository.startsWith('library/') ? ref.repository.slice('library/'.length) : ref.repository;
 }
@@ -55,7 +70,7 @@ export function destinationName(source: SyncSource, tag: string, spec: SyncSpec,
   }
   const hasRule = source.destination !== undefined || spec.mappings.some((m) => source.repository === m.from || (m.from.endsWith('/*') && source.repository.startsWith(m.from.slice(0, -1))));
   // A local store has no registry host: a mapping to `registry.example.com/edge/*` names `edge/...` in it.
-  const repo = hasRule ? withoutHost(destinationRepository(source, spec.mappings, {})) : localRepository(source.repository, options.scoped);
+  const repo = hasRule ? withoutHost(destinationRepository(source, spec.mappings, {})) : localRepository(source, options.scoped);
   switch (kind) {
     case 'dir':
       return `dir:${location}/${options.scoped ? repo : repo.slice(repo.lastIndexOf('/') + 1)}${sep}${tag}`;
@@ -137,7 +152,13 @@ export async function enumerate(spec: SyncSpec, options: DiscoverOptions): Promi
     }
     for (const tag of tags) {
       const sep = tag.includes(':') ? '@' : ':';
-      observations.push({ source: `${source.repository}${sep}${tag}`, destination: destinationName(source, tag, spec, options), origin, platforms: platformsFor(source) });
+      observations.push({
+        source: source.image ?? `${source.repository}${sep}${tag}`,
+        sourceName: source.image,
+        destination: destinationName(source, tag, spec, options),
+        origin,
+        platforms: platformsFor(source),
+      });
     }
     for (const [alias, target] of Object.entries(source.aliases ?? {})) {
       const sep = target.includes(':') ? '@' : ':';
@@ -169,10 +190,11 @@ export async function discover(spec: SyncSpec, options: DiscoverOptions): Promis
       limit(async () => {
         if (o.error) return;
         try {
-          let pending = sourceCache.get(o.source);
+          const name = sourceImageName(o);
+          let pending = sourceCache.get(name);
           if (!pending) {
-            pending = resolve(parseImageName(`docker://${o.source}`), options.contextFor(registryOf(`docker://${o.source}`), 'source'), signal);
-            sourceCache.set(o.source, pending);
+            pending = resolve(parseImageName(name), options.contextFor(registryOf(name), 'source'), signal);
+            sourceCache.set(name, pending);
           }
           const [src, dst] = await Promise.all([pending, resolve(parseImageName(o.destination), options.contextFor(registryOf(o.destination), 'destination'), signal)]);
           if (!src) {
@@ -201,8 +223,8 @@ export async function discover(spec: SyncSpec, options: DiscoverOptions): Promis
 async function refineExpectation(o: Observation, options: DiscoverOptions): Promise<void> {
   const signal = options.signal;
   if (o.platforms === 'system') {
-    const ref = parseImageName(`docker://${o.source}`);
-    const source = await ref.newSource(options.contextFor(registryOf(`docker://${o.source}`), 'source'));
+    const name = sourceImageName(o);
+    const source = await parseImageName(name).newSource(options.contextFor(registryOf(name), 'source'));
     try {
       const top = await readTopLevel(source, signal);
       if (top.parsed.kind === 'index') {

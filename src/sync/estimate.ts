@@ -8,7 +8,7 @@ import { copyImage } from '../copy/copy.ts';
 import { TugError } from '../errors/index.ts';
 import { parseImageName } from '../transports/index.ts';
 import type { ExecuteOptions } from './execute.ts';
-import type { Plan } from './plan.ts';
+import { type Plan, sourceImageName } from './plan.ts';
 
 export interface Estimate {
   /** Unique bytes that would move, across the plan. */
@@ -29,10 +29,11 @@ export async function estimatePlan(plan: Plan, options: Pick<ExecuteOptions, 'co
         ? Promise.resolve(undefined)
         : limit(async () => {
             const platforms = item.platforms;
+            const source = sourceImageName(item);
             try {
-              return await copyImage(parseImageName(`docker://${item.source}`), parseImageName(item.destination), {
+              return await copyImage(parseImageName(source), parseImageName(item.destination), {
                 dryRun: true,
-                sourceContext: options.contextFor(registryOf(`docker://${item.source}`), 'source'),
+                sourceContext: options.contextFor(registryOf(source), 'source'),
                 destinationContext: options.contextFor(registryOf(item.destination), 'destination'),
                 multiArch: platforms === 'all' ? 'all' : 'system',
                 platforms: platforms === 'all' || platforms === 'system' ? undefined : (await import('../oci/platform.ts')).parsePlatformList(platforms),

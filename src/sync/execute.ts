@@ -15,7 +15,7 @@ import { parsePlatformList } from '../oci/platform.ts';
 import { parseReference } from '../reference/reference.ts';
 import { parseImageName } from '../transports/index.ts';
 import type { SystemContext } from '../transports/types.ts';
-import type { Plan, PlanItem } from './plan.ts';
+import { type Plan, type PlanItem, sourceImageName } from './plan.ts';
 
 export type ItemStatus = 'copied' | 'skipped' | 'retagged' | 'failed' | 'not-run';
 
@@ -112,7 +112,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       onEvent({ type: 'item-start', index, item });
       const started = Date.now();
       // A retag copies what the aliased destination now holds, exactly (every platform it has).
-      const fromName = item.action === 'retag' && item.after !== undefined ? plan.items[item.after]!.destination : `docker://${item.source}`;
+      const fromName = item.action === 'retag' && item.after !== undefined ? plan.items[item.after]!.destination : sourceImageName(item);
       const mode = item.action === 'retag' ? { multiArch: 'all' as const } : copyMode(item.platforms);
       try {
         const copied = await copyImage(parseImageName(fromName), parseImageName(item.destination), {

@@ -8,8 +8,17 @@ import type { Digest } from '../reference/digest.ts';
 
 /** One image discovery resolved at the source, and what the destination holds under its name. */
 export interface Observation {
-  /** Full source reference with tag, `docker.io/openyurt/yurthub:v1.6.0`. */
+  /**
+   * The source as reports show it: a registry reference with tag and no
+   * transport, `docker.io/openyurt/yurthub:v1.6.0`, or {@link sourceName}.
+   */
   source: string;
+  /**
+   * The source image name with transport when it is not in a registry
+   * (`dir:mirror/busybox:latest` for `tug sync --src dir`). Undefined =
+   * `docker://` + `source`; read it through {@link sourceImageName}.
+   */
+  sourceName?: string | undefined;
   /** Destination image name with transport, `docker://registry.example.com/edge/yurthub:v1.6.0`. */
   destination: string;
   /** Digest of the source's top-level manifest; undefined when it could not be resolved (see `error`). */
@@ -32,6 +41,11 @@ export interface Observation {
   /** Where in the job file it came from. */
   origin?: string | undefined;
   platforms: string;
+}
+
+/** The name to open an observation's source with: {@link Observation.sourceName}, else `docker://` + `source`. */
+export function sourceImageName(o: Pick<Observation, 'source' | 'sourceName'>): string {
+  return o.sourceName ?? `docker://${o.source}`;
 }
 
 export type Action = 'copy' | 'skip' | 'retag' | 'fail';

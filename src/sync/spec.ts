@@ -39,8 +39,21 @@ export interface TagFilter {
 }
 
 export interface SyncSource {
-  /** Fully qualified source repository, e.g. `docker.io/openyurt/yurthub`. */
+  /**
+   * Fully qualified source repository, e.g. `docker.io/openyurt/yurthub`; for
+   * an {@link image} source, the image directory's path below the source
+   * directory without its tag (`registry.example.com/library/busybox`).
+   */
   repository: string;
+  /**
+   * Set when the source is one local image instead of a registry repository
+   * (`tug sync --src dir`): its image name with transport,
+   * `dir:mirror/busybox:latest`. `filter.tags` then holds its one tag (or
+   * digest), and `repository` stands in for the registry repository when the
+   * destination name is formed (skopeo's rule: its last component, or all of
+   * it with --scoped).
+   */
+  image?: string | undefined;
   filter: TagFilter;
   /**
    * Explicit destination repository (image-syncer maps, Tugboat `to:`), fully
@@ -68,7 +81,7 @@ export interface SyncSpec {
   /** The file(s) this spec was read from. */
   files: string[];
   /** Which reader produced it. */
-  format: 'skopeo' | 'image-syncer' | 'list' | 'tugboat';
+  format: 'skopeo' | 'image-syncer' | 'list' | 'tugboat' | 'dir';
   sources: SyncSource[];
   mappings: MappingRule[];
   /**

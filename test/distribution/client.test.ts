@@ -98,6 +98,52 @@ for (const kind of ['docker', 'dockerList', 'oci', 'ociIndex']) {
   });
 }
 
+test('first contact: the first API call doubles as the ping, also with credentials, and concurrent calls wait for it', async () => {
+  const authed = await startRegistry({ users: { alice: 'wonderland' } });
+  try {
+    await pushImage({ url: authed.url, repository: 'fc/app', tag: 'v1', username: 'alice', password: 'wonderland' }, images.docker!);
+    for (const target of [reg.url, authed.url]) {
+      const proxy = await startProxy(target);
+      const notices: TransportEvent[] = [];
+      const c = new RegistryClient(proxy.host, { credentials: { username: 'alice', password: 'wonderland' }, onEvent: (e) => notices.push(e) }, { retryBaseDelayMs: 10 });
+      try {
+        const repo = target === reg.url ? 'kinds/docker' : 'fc/app';
+        const heads = await Promise.all(['v1', 'v1', 'nope'].map((tag) => c.headManifest(repo, tag)));
+        assert.equal(heads[0]?.digest, images.docker!.top.digest);
+        assert.equal(heads[2], undefined);
+        assert.deepEqual(proxy.seen.filter((r) => r.url === '/v2/'), [], 'no GET /v2/');
+        // Anonymous registry: one HEAD each. Basic auth: the first HEAD's 401 teaches the challenge, once.
+        const expected = target === reg.url ? 3 : 4;
+        assert.equal(proxy.seen.length, expected, proxy.seen.map((r) => `${r.method} ${r.url} ${r.headers.authorization ? 'auth' : 'anon'}`).join(', '));
+        assert.equal(notices.filter((e) => e.type === 'notice').length, 1, JSON.stringify(notices));
+      } finally {
+        await c.close();
+        await proxy.stop();
+      }
+    }
+  } finally {
+    await authed.stop();
+  }
+});
+
+test('first contact with a host that is not a registry: the 404 is explained by a real ping', async () => {
+  const { createServer } = await import('node:http');
+  const server = createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/html' });
+    res.end('<h1>Not Found</h1>');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  const c = new RegistryClient(`127.0.0.1:${port}`, { plainHttp: true }, { retryBaseDelayMs: 5 });
+  try {
+    await assert.rejects(c.headManifest('a/b', 'v1'), (err: RegistryError) => err.code === 'REGISTRY' && /does not serve the registry API at \/v2\//.test(err.message));
+  } finally {
+    await c.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
 test('getManifest of an index instance by digest', async () => {
   const instance = images.ociIndex!.manifests[1]!;
   const m = await client.getManifest('kinds/ociindex', instance.digest);

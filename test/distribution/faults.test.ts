@@ -45,6 +45,8 @@ async function proxied(hooks: ProxyHooks, events?: TransportEvent[]): Promise<{ 
     await client.close();
     await proxy.stop();
   });
+  // The hooks expect requests that carry credentials: let the ping learn the challenge first.
+  await client.ping();
   return { proxy, client };
 }
 

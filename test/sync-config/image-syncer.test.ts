@@ -68,7 +68,7 @@ test('image-syncer: the older single config file, YAML, with renames, lists, emp
     spec.sources.map((s) => [s.repository, s.filter, s.destination, s.aliases, s.origin.line]),
     [
       ['quay.io/coreos/kube-rbac-proxy', {}, 'quay.io/ruohe/kube-rbac-proxy', undefined, 10],
-      ['quay.io/coreos/kube-rbac-proxy', { tags: ['v1.0'] }, 'quay.io/ruohe/kube-rbac-proxy', { 'v1.0-mirror': 'v1.0' }, 11],
+      ['quay.io/coreos/kube-rbac-proxy', { tags: [] }, 'quay.io/ruohe/kube-rbac-proxy', { 'v1.0-mirror': 'v1.0' }, 11],
       ['quay.io/coreos/kube-rbac-proxy', { tags: ['v1.1'] }, 'quay.io/ruohe/kube-rbac-proxy1', undefined, 12],
       ['quay.io/coreos/kube-rbac-proxy', { tags: ['v1.1'] }, 'quay.io/ruohe/kube-rbac-proxy2', undefined, 12],
       ['docker.io/library/nginx', { tags: ['1.27'] }, undefined, undefined, 15],

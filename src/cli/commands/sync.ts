@@ -1,6 +1,7 @@
 /**
  * `tug sync`: mirror image lists. Reads the job (skopeo sync YAML,
- * image-syncer config, image list, Tugboat sync file, or one repository),
+ * image-syncer config, image list, Tugboat sync file, one repository, or a
+ * directory of dir: images),
  * discovers, plans, then executes; `--dry-run` stops after the plan.
  */
 import { writeFile } from 'node:fs/promises';
@@ -17,10 +18,10 @@ import { createSyncProgress, printPlan, printSummary } from '../sync-output.ts';
 
 export function syncCommand(globals: () => GlobalOptions): Command {
   const cmd = new Command('sync')
-    .description('Synchronize many images: from a sync file, an image list, or a whole repository')
-    .argument('<source>', 'a sync file (skopeo YAML, image-syncer JSON/YAML, image list, Tugboat sync file) or, with --src docker, a repository')
+    .description('Synchronize many images: from a sync file, an image list, a whole repository, or a directory of dir: images')
+    .argument('<source>', 'a sync file (skopeo YAML, image-syncer JSON/YAML, image list, Tugboat sync file); with --src docker, a repository; with --src dir, a directory of dir: images (as --dest dir writes them)')
     .argument('[destination]', 'registry prefix (--dest docker) or directory; optional when the file maps destinations')
-    .addOption(new Option('--src <kind>', 'what SOURCE is (default: detected)').choices(SRC_KINDS))
+    .addOption(new Option('--src <kind>', 'what SOURCE is (default: a file, its format detected)').choices(SRC_KINDS))
     .addOption(new Option('--dest <kind>', 'where images go').choices(['docker', 'dir', 'oci', 'registry-dir']).default('docker'))
     .option('--image-syncer-auth <file>', 'image-syncer auth file to read with the images file')
     .option('--scoped', 'keep the full source name under the destination (skopeo --scoped)')

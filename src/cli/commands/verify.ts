@@ -18,7 +18,7 @@ export function verifyCommand(globals: () => GlobalOptions): Command {
     .requiredOption('-f, --file <list>', 'image list, skopeo sync YAML, image-syncer config or Tugboat sync file')
     .option('--dest <destination>', 'registry prefix (or directory with --dest-kind); default: the file\'s destination / mappings')
     .addOption(new Option('--dest-kind <kind>', 'what the destination is').choices(['docker', 'dir', 'oci', 'registry-dir']).default('docker'))
-    .addOption(new Option('--src <kind>', 'format of the file (default: detected)').choices(SRC_KINDS.filter((k) => k !== 'docker')))
+    .addOption(new Option('--src <kind>', 'format of the file (default: detected)').choices(SRC_KINDS.filter((k) => k !== 'docker' && k !== 'dir')))
     .option('--platform <list>', 'platforms every image must have, e.g. linux/amd64,linux/arm64')
     .option('--blobs', 'also check that every blob is present (one HEAD each)')
     .option('--scoped', 'the mirror keeps full source names (sync --scoped)')

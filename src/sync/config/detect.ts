@@ -19,8 +19,8 @@ import { imageSyncerRole, type ImageSyncerRole } from './image-syncer.ts';
 import { SKOPEO_IMAGE_KEYS } from './skopeo-yaml.ts';
 import { isTugboatDocument } from './tugboat-file.ts';
 
-/** The input formats `tug sync` reads (`--src`). */
-export type SyncFormat = SyncSpec['format'];
+/** The file formats `tug sync` reads (`--src`); `dir` is a directory of images, not a file. */
+export type SyncFormat = Exclude<SyncSpec['format'], 'dir'>;
 
 /** Every format, in detection order. */
 export const SYNC_FORMATS: readonly SyncFormat[] = ['tugboat', 'skopeo', 'image-syncer', 'list'];

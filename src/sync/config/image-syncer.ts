@@ -299,26 +299,34 @@ function readDestinations(yaml: YamlFile, pair: Pair): Destination[] | undefined
  */
 function buildSources(yaml: YamlFile, pair: Pair, src: SourceKey, dests: Destination[]): SyncSource[] {
   const origin = { file: yaml.file, line: yaml.lineOf(pair) };
-  const byRepository = new Map<string | undefined, Record<string, string>>();
+  // Per destination repository: the renames it gets, and whether it also gets
+  // the source's own tags (a destination without a tag, or with the same tag).
+  // `"a:v1": "b:v2"` writes only b:v2, as image-syncer does.
+  const byRepository = new Map<string | undefined, { aliases: Record<string, string>; ownTags: boolean }>();
   for (const d of dests) {
-    const aliases = byRepository.get(d.repository) ?? {};
-    byRepository.set(d.repository, aliases);
-    if (d.tag === undefined) continue;
+    const entry = byRepository.get(d.repository) ?? { aliases: {}, ownTags: false };
+    byRepository.set(d.repository, entry);
+    if (d.tag === undefined) {
+      entry.ownTags = true;
+      continue;
+    }
     const only = src.tags.length === 1 && src.regexes.length === 0 ? src.tags[0] : undefined;
     if (only === undefined) {
       yaml.report(pair, `destination "${d.repository}:${d.tag}" has a tag, so the source must name exactly one tag or digest (expected "REPO:TAG": "DEST:NEWTAG", or a destination without a tag)`);
       return [];
     }
-    if (d.tag !== only) aliases[d.tag] = only;
+    if (d.tag === only) entry.ownTags = true;
+    else entry.aliases[d.tag] = only;
   }
   const filters: TagFilter[] = [];
   if (src.tags.length > 0) filters.push({ tags: src.tags });
   for (const regex of src.regexes) filters.push({ regex });
   if (filters.length === 0) filters.push({});
   const out: SyncSource[] = [];
-  for (const [destination, aliases] of byRepository) {
+  for (const [destination, { aliases, ownTags }] of byRepository) {
     for (const filter of filters) {
-      const source: SyncSource = { repository: src.repository, filter: { ...filter }, origin };
+      // Renames only: no tag of its own, just the aliases (explicit tags are never listed).
+      const source: SyncSource = { repository: src.repository, filter: ownTags ? { ...filter } : { tags: [] }, origin };
       if (destination !== undefined) source.destination = destination;
       if (Object.keys(aliases).length > 0 && filter.tags) source.aliases = aliases;
       out.push(source);

@@ -74,7 +74,10 @@ async function readConfigText(file: string): Promise<string> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-    throw new TugError(code === 'ENOENT' || code === 'EISDIR' ? 'USAGE' : 'IO', `cannot read sync file "${file}": ${why}`, { cause: err });
+    throw new TugError(code === 'ENOENT' || code === 'EISDIR' ? 'USAGE' : 'IO', `cannot read sync file "${file}": ${why}`, {
+      cause: err,
+      ...(code === 'EISDIR' ? { hint: 'to sync the dir: images in a directory, add --src dir' } : {}),
+    });
   }
 }
 
