@@ -44,6 +44,13 @@ export interface CopyOptions {
   onEvent?: (e: CopyEvent) => void;
   /** Shares blob transfers with the other images of a job (sync, save). */
   coordinator?: BlobCoordinator | undefined;
+  /**
+   * The top-level digest a plan resolved for the source (sync's discovery).
+   * A registry source is then read by this digest, so the copy is exactly
+   * what was planned and its manifests can come from the client's
+   * content-addressed cache; other sources are read by name as usual.
+   */
+  sourceDigest?: Digest | undefined;
 }
 
 export interface CopyResult {
@@ -72,8 +79,11 @@ interface ResolvedManifest {
   parsed: ParsedManifest;
 }
 
+/** A manifest asked for by digest; size and media type are checked when known (an index's descriptor), not for a pinned top-level one. */
+type ManifestWant = Pick<Descriptor, 'digest'> & Partial<Pick<Descriptor, 'size' | 'mediaType'>>;
+
 /** Fetches a manifest and checks it against the digest it was asked by (or claims). */
-async function fetchManifest(source: ImageSource, desc: Descriptor | undefined, signal: AbortSignal | undefined): Promise<ResolvedManifest> {
+async function fetchManifest(source: ImageSource, desc: ManifestWant | undefined, signal: AbortSignal | undefined): Promise<ResolvedManifest> {
   let raw: RawManifest;
   try {
     raw = await source.getManifest(desc?.digest, { signal });
@@ -90,7 +100,7 @@ async function fetchManifest(source: ImageSource, desc: Descriptor | undefined, 
     if (raw.claimedDigest) verifyBytes(raw.bytes, raw.claimedDigest, what);
   }
   const parsed = parseManifest(raw.bytes, raw.mediaType ?? desc?.mediaType, what);
-  if (desc && parsed.mediaType !== desc.mediaType && !(desc.mediaType === undefined)) {
+  if (desc?.mediaType !== undefined && parsed.mediaType !== desc.mediaType) {
     throw new TugError('UNSAFE_INPUT', `${what}: the index says ${desc.mediaType} but the document is ${parsed.mediaType}`);
   }
   return { bytes: raw.bytes, digest, parsed };
@@ -137,16 +147,22 @@ export async function copyImage(from: ImageReference, to: ImageReference, option
   }
 }
 
-async function runCopy(
-  source: ImageSource,
-  destination: ImageDestination,
-  from: ImageReference,
-  to: ImageReference,
-  options: CopyOptions,
-  onEvent: (e: CopyEvent) => void,
-): Promise<CopyResult> {
+/** What a copy will write, decided from the source's manifests before any blob moves. */
+interface Resolution {
+  top: ResolvedManifest;
+  /** The image manifests whose blobs are copied (one, or every selected instance). */
+  images: ResolvedManifest[];
+  topToWrite: { bytes: Uint8Array; digest: Digest; mediaType: string };
+  instanceDescs: Descriptor[];
+  picked: Descriptor | undefined;
+  rewrittenFrom: Digest | undefined;
+  /** Every blob, once, even when several instances share it. */
+  blobs: Map<string, Descriptor>;
+}
+
+async function resolveCopy(source: ImageSource, destination: ImageDestination, from: ImageReference, options: CopyOptions, onEvent: (e: CopyEvent) => void): Promise<Resolution> {
   const signal = options.signal;
-  const top = await fetchManifest(source, undefined, signal);
+  const top = await fetchManifest(source, options.sourceDigest && isRegistryLocated(source) ? { digest: options.sourceDigest } : undefined, signal);
   if (top.parsed.kind === 'schema1') {
     throw new TugError('UNSUPPORTED', `${from.toString()} is a Docker schema 1 image, which Tugboat reads but does not write`, {
       hint: 'rebuild or re-push the image with a current Docker or buildah (schema 2 / OCI)',
@@ -185,6 +201,46 @@ async function runCopy(
     images = [top];
     topToWrite = { bytes: top.bytes, digest: top.digest, mediaType: top.parsed.mediaType };
   }
+  const blobs = new Map<string, Descriptor>();
+  for (const image of images) {
+    if (image.parsed.kind === 'image') for (const d of blobsOf(image.parsed.manifest)) blobs.set(d.digest, d);
+    // An instance that is itself an index (nested) is copied as a manifest; its children are not followed.
+  }
+  return { top, images, topToWrite, instanceDescs, picked, rewrittenFrom, blobs };
+}
+
+/**
+ * The bytes of every blob a copy of `from` would read (each blob once), from
+ * its manifests alone: what a scheduler needs to start the biggest images
+ * first. Reads only manifests; writes nothing.
+ */
+export async function weighImage(from: ImageReference, to: ImageReference, options: Omit<CopyOptions, 'dryRun' | 'onEvent' | 'coordinator'> = {}): Promise<number> {
+  const source = await from.newSource(options.sourceContext ?? {});
+  try {
+    const destination = await to.newDestination(options.destinationContext ?? {});
+    try {
+      const { blobs } = await resolveCopy(source, destination, from, options, () => {});
+      let bytes = 0;
+      for (const d of blobs.values()) bytes += d.size;
+      return bytes;
+    } finally {
+      await destination.close();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+async function runCopy(
+  source: ImageSource,
+  destination: ImageDestination,
+  from: ImageReference,
+  to: ImageReference,
+  options: CopyOptions,
+  onEvent: (e: CopyEvent) => void,
+): Promise<CopyResult> {
+  const signal = options.signal;
+  const { top, images, topToWrite, instanceDescs, picked, rewrittenFrom, blobs } = await resolveCopy(source, destination, from, options, onEvent);
   onEvent({
     type: 'resolved',
     image: from.toString(),
@@ -193,12 +249,6 @@ async function runCopy(
     platforms: instanceDescs.flatMap((d) => (d.platform ? [d.platform] : [])),
   });
 
-  // Every blob, once, even when several instances share it.
-  const blobs = new Map<string, Descriptor>();
-  for (const image of images) {
-    if (image.parsed.kind === 'image') for (const d of blobsOf(image.parsed.manifest)) blobs.set(d.digest, d);
-    // An instance that is itself an index (nested) is copied as a manifest; its children are not followed.
-  }
   const stats = emptyStats();
   stats.total = blobs.size;
   for (const d of blobs.values()) stats.bytesTotal += d.size;

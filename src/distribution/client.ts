@@ -19,13 +19,14 @@ import { type HttpMethod, RegistryError, TugError } from '../errors/index.ts';
 import { type Descriptor, MAX_MANIFEST_BYTES } from '../oci/manifest.ts';
 import { ACCEPTED_MANIFEST_TYPES, normalizeMediaType } from '../oci/media-types.ts';
 import { digestBytes } from '../oci/verify.ts';
-import { type Digest, isDigest, parseDigest } from '../reference/digest.ts';
+import { type Digest, digestAlgorithm, isDigest, parseDigest } from '../reference/digest.ts';
 import { isValidTag } from '../reference/reference.ts';
 import type { SystemContext } from '../transports/types.ts';
 import { Authenticator, repositoryScope } from './auth.ts';
 import { type BlobResponse, ResumableBlobReader } from './blob-reader.ts';
 import { resolveCredentials } from './credentials.ts';
 import { gateFor } from './gate.ts';
+import { ManifestCache } from './manifest-cache.ts';
 import { type RequestContext, errorFromNetwork, errorFromResponse, firstHeader, isPlainHttpSymptom } from './errors.ts';
 import { type RetryPolicy, withRetry } from './retry.ts';
 import { apiHost, initialScheme, mayFallBackToHttp } from './scheme.ts';
@@ -169,6 +170,7 @@ export class RegistryClient {
   private readonly agents = new Map<string, Agent>();
   private tls: Promise<TlsSettings> | undefined;
   private originPromise: Promise<PingResult> | undefined;
+  private readonly manifests = new ManifestCache();
   private closed = false;
 
   constructor(registry: string, ctx: SystemContext = {}, tuning: ClientTuning = {}) {
@@ -250,6 +252,11 @@ export class RegistryClient {
         headers: { 'user-agent': this.ctx.userAgent ?? USER_AGENT, ...init.headers },
         body: init.body ?? null,
         signal: init.signal,
+        // undici closes the connection after every HEAD unless told otherwise
+        // (its issue #258: servers that send a body anyway). Registries do
+        // not, and a sync is mostly HEADs: one TCP (and TLS) handshake each
+        // cost more than the requests themselves.
+        reset: false,
       });
     } catch (err) {
       throw errorFromNetwork(req, err);
@@ -455,6 +462,16 @@ export class RegistryClient {
    * reading) and an invalid Docker-Content-Digest with UNSAFE_INPUT.
    */
   async getManifest(repository: string, ref: string, options: CallOptions & { accept?: readonly string[] } = {}): Promise<FetchedManifest> {
+    const byDigest = ref.includes(':');
+    const cached = byDigest ? this.manifests.get(repository, ref) : undefined;
+    if (cached) return cached;
+    const fetched = await this.fetchManifest(repository, ref, options);
+    // Kept only when the bytes are what the digest names (the engine checks again).
+    if (byDigest && isDigest(ref) && digestBytes(fetched.bytes, digestAlgorithm(ref)) === ref) this.manifests.set(repository, ref, fetched);
+    return fetched;
+  }
+
+  private async fetchManifest(repository: string, ref: string, options: CallOptions & { accept?: readonly string[] }): Promise<FetchedManifest> {
     const { res, what } = await this.manifestRequest('GET', repository, ref, [200], options);
     const tooBig = (n: string) =>
       new TugError('UNSAFE_INPUT', `${what}: manifest is ${n} bytes; manifests over ${MAX_MANIFEST_BYTES} bytes (4 MiB) are refused`);

@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { BlobCoordinator } from '../copy/blob-coordinator.ts';
-import { type CopyResult, copyImage } from '../copy/copy.ts';
+import { type CopyResult, copyImage, weighImage } from '../copy/copy.ts';
 import type { CopyEvent } from '../copy/events.ts';
 import type { MultiArchMode } from '../copy/select.ts';
 import { TugError } from '../errors/index.ts';
@@ -120,6 +120,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
           destinationContext: options.contextFor(registryOf(item.destination), 'destination'),
           ...mode,
           platformOverride: options.platformOverride,
+          sourceDigest: item.action === 'retag' ? undefined : item.sourceDigest,
           concurrency: options.blobConcurrency ?? 6,
           coordinator,
           signal: options.signal,
@@ -143,8 +144,52 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     });
   };
 
-  // Items that others wait for are started first so their promises exist.
-  for (const [index] of plan.items.entries()) finished.set(index, Promise.resolve().then(() => runItem(index)));
+  // Biggest images first, so the largest transfer is not the lone tail of
+  // the run (longest-processing-time-first scheduling). Every promise is
+  // created before any item runs, so a retag can wait for its target.
+  const order = await largestFirst(plan, options);
+  for (const index of order) finished.set(index, Promise.resolve().then(() => runItem(index)));
   await Promise.all(finished.values());
   return results;
+}
+
+/**
+ * Item indexes, the images to copy ordered by the bytes their manifests name
+ * (largest first). Weighing reads only
+ * manifests, which the registry client keeps by digest for the copy itself,
+ * so no request is made twice. Plan order when ordering cannot matter (no
+ * more images than run at once) or an image cannot be weighed.
+ */
+async function largestFirst(plan: Plan, options: ExecuteOptions): Promise<number[]> {
+  const indexes = plan.items.map((_, i) => i);
+  const copies = indexes.filter((i) => plan.items[i]!.action === 'copy');
+  if (copies.length <= (options.imageConcurrency ?? 4)) return indexes;
+  const limit = pLimit(16);
+  const weights = new Map<number, number>();
+  await Promise.all(
+    copies.map((index) =>
+      limit(async () => {
+        if (options.signal?.aborted) return;
+        const item = plan.items[index]!;
+        const from = sourceImageName(item);
+        try {
+          const bytes = await weighImage(parseImageName(from), parseImageName(item.destination), {
+            sourceContext: options.contextFor(registryOf(from), 'source'),
+            destinationContext: options.contextFor(registryOf(item.destination), 'destination'),
+            ...copyMode(item.platforms),
+            platformOverride: options.platformOverride,
+            sourceDigest: item.sourceDigest,
+            signal: options.signal,
+          });
+          weights.set(index, bytes);
+        } catch {
+          // The copy itself reports what is wrong with this image.
+        }
+      }),
+    ),
+  );
+  const weight = (i: number) => weights.get(i) ?? -1;
+  // Skips and failures first (a failure stops a run without --keep-going before it copies), retags last.
+  const of = (action: string) => indexes.filter((i) => plan.items[i]!.action === action);
+  return [...of('fail'), ...of('skip'), ...copies.sort((a, b) => weight(b) - weight(a) || a - b), ...of('retag')];
 }

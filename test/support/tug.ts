@@ -5,15 +5,19 @@ import { fileURLToPath } from 'node:url';
 
 export const TUG_BIN = fileURLToPath(new URL('../../bin/tug.js', import.meta.url));
 
-/**
- * The Node flags of bin/tug.js's shebang (`#!/usr/bin/env -S node FLAGS`), so
- * tests and the benchmark run `node FLAGS bin/tug.js` exactly as a user's
- * `npx tug` does.
- */
-export const TUG_NODE_FLAGS: string[] = (readFileSync(TUG_BIN, 'utf8').split('\n')[0]!.match(/node\s+(.*)$/)?.[1] ?? '').split(/\s+/).filter(Boolean);
+const SHEBANG = readFileSync(TUG_BIN, 'utf8').split('\n')[0]!.replace(/^#!\/usr\/bin\/env\s+-S\s+/, '').split(/\s+/).filter(Boolean);
+const NODE_AT = SHEBANG.indexOf('node');
 
-/** argv to run the CLI: the pinned Node, the shebang's flags, bin/tug.js. */
-export const TUG_ARGV: string[] = [process.execPath, ...TUG_NODE_FLAGS, TUG_BIN];
+/**
+ * The environment and Node flags of bin/tug.js's shebang
+ * (`#!/usr/bin/env -S VAR=VALUE node FLAGS`), so tests and the benchmark run
+ * `env VAR=VALUE node FLAGS bin/tug.js` exactly as a user's `npx tug` does.
+ */
+export const TUG_ENV: string[] = SHEBANG.slice(0, NODE_AT);
+export const TUG_NODE_FLAGS: string[] = SHEBANG.slice(NODE_AT + 1);
+
+/** argv to run the CLI: `env` with the shebang's variables, the pinned Node, the shebang's flags, bin/tug.js. */
+export const TUG_ARGV: string[] = [...(TUG_ENV.length > 0 ? ['/usr/bin/env', ...TUG_ENV] : []), process.execPath, ...TUG_NODE_FLAGS, TUG_BIN];
 
 export interface TugRun {
   code: number;

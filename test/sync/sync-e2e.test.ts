@@ -160,6 +160,31 @@ test('skopeo sync YAML with a semver filter, image-syncer config and a plain ima
   assert.equal(await digestAt(`${dst.host}/from-list/raven-agent:v0.4.1`), images.get('openyurt/raven-agent:v0.4.1')!.top.digest);
 });
 
+test('more images than run at once: the biggest starts first, and no manifest is read twice at the source', async () => {
+  const sizes: Record<string, number> = { small: 20_000, huge: 1_200_000, medium: 300_000, tiny: 5_000 };
+  for (const [name, size] of Object.entries(sizes)) {
+    const img = await makeImage({
+      seed: `order-${name}`,
+      platforms: [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      ],
+      layerSizes: [size],
+    });
+    await pushImage({ url: src.url, repository: `order/${name}`, tag: 'v1' }, img);
+  }
+  const list = join(work, 'order.txt');
+  writeFileSync(list, `${Object.keys(sizes).map((n) => `${srcProxy.host}/order/${n}:v1`).join('\n')}\n`);
+  srcProxy.requests.length = 0;
+  const run = await runTug(['sync', '--all', '--jobs', '1', '--json', list, `${dst.host}/ordered`]);
+  assert.equal(run.code, 0, run.stderr);
+  const started = run.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'item-start').map((e) => e.item.source.split('/order/')[1]);
+  assert.deepEqual(started, ['huge:v1', 'medium:v1', 'small:v1', 'tiny:v1'], 'largest first (longest-processing-time-first)');
+  const gets = srcProxy.requests.filter((r) => r.method === 'GET' && r.path.includes('/manifests/')).map((r) => r.path);
+  assert.ok(gets.length >= 4 * 3, `an index and its instances per image: ${gets.length}`);
+  assert.deepEqual(gets.filter((p, i) => gets.indexOf(p) !== i), [], 'weighing and copying share each manifest read');
+});
+
 test('--keep-going lists every failure with its reason and exits non-zero', async () => {
   const list = join(work, 'broken.txt');
   writeFileSync(list, `${src.host}/tools/kubectl:v1.6.0\n${src.host}/tools/kubectl:does-not-exist\n${src.host}/nope/nothing:v1\n`);
