@@ -241,8 +241,9 @@ export class RegistryClient {
     req: RequestContext,
   ): Promise<Dispatcher.ResponseData> {
     const agent = await this.agentFor(url.origin);
+    // The host's request budget (see gate.ts): open, unless it said 429 lately.
     const gate = gateFor(url.host);
-    await gate.wait(init.signal);
+    const release = await gate.admit(init.signal);
     let res: Dispatcher.ResponseData;
     try {
       res = await agent.request({
@@ -259,10 +260,12 @@ export class RegistryClient {
         reset: false,
       });
     } catch (err) {
+      release('failed');
       throw errorFromNetwork(req, err);
     }
-    // A 429 slows every request to this host, not just this one (see gate.ts).
+    // A 429 slows every request to this host, not just this one.
     if (res.statusCode === 429) gate.onTooManyRequests(header(res.headers, 'retry-after'), this.ctx.retryMaxDelayMs ?? 30_000);
+    release(res.statusCode === 429 ? 'limited' : 'ok');
     return res;
   }
 

@@ -143,3 +143,28 @@ test('a 429 pauses every request to that registry, not only the refused one', as
   assert.deepEqual(during.map((r) => `${r.method} ${r.path}`), [], 'no request reached the registry while it asked us to wait');
   assert.ok(proxy.requests.some((r) => r.path.includes('/src/other/') && r.at >= refused.at + 900), 'the second image went ahead after the pause');
 });
+
+test('after a 429 the registry gets fewer requests at once: nothing new is sent while the halved window is full', async () => {
+  const wide = await makeImage({ seed: 'faults-wide', layerSizes: Array.from({ length: 16 }, (_, i) => 2048 + i) });
+  await pushImage({ url: upstream.url, repository: 'src/wide', tag: 'v1' }, wide);
+  const blobs = /\/src\/wide\/blobs\//;
+  // Five slow blob reads stay in flight; the sixth is refused (Retry-After 0: no pause, only the cut).
+  proxy.setFaults([
+    { kind: 'delay', ms: 600, method: 'GET', path: blobs, times: 5 },
+    { kind: 'status', status: 429, retryAfter: '0', method: 'GET', path: blobs, times: 1 },
+  ]);
+  const result = await copyImage(parseImageName(`docker://${proxy.host}/src/wide:v1`), parseImageName(`docker://${dest.host}/wide/app:v1`), {
+    sourceContext: {},
+    destinationContext: {},
+    concurrency: 8,
+  });
+  assert.equal(result.digest, wide.top.digest);
+  const reads = proxy.requests.filter((r) => blobs.test(r.path));
+  const refused = reads.find((r) => r.status === 429)!;
+  const slow = reads.filter((r) => r.fault === 'delay');
+  assert.equal(slow.length, 5);
+  // At most 8 were in flight at the 429, so the window is at most 4: with five slow reads still out, nothing new may go.
+  const firstAfter = reads.find((r) => r.at > refused.at && r.fault === undefined && !reads.slice(0, reads.indexOf(refused)).includes(r))!;
+  const firstSlowDone = Math.min(...slow.map((r) => r.doneAt ?? Infinity));
+  assert.ok(firstAfter.at >= firstSlowDone - 5, `the next read waited for a slot: sent ${firstAfter.at - refused.at} ms after the 429, the first slow read ended ${firstSlowDone - refused.at} ms after it`);
+});

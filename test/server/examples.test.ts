@@ -30,7 +30,7 @@ test('the example registries and the seed\'s three repositories are accepted as 
     const { token } = await createToken(store, { name: 'admin', role: 'admin' });
     const names: string[] = [];
     for (const file of ['registries.yaml', 'repositories.yaml', 'mirror.yaml']) {
-      for (const doc of parseDocuments(readFileSync(join(examples, file), 'utf8'), file)) {
+      for (const doc of await parseDocuments(readFileSync(join(examples, file), 'utf8'), file)) {
         const plural = doc.kind === 'Registry' ? 'registries' : 'repositories';
         const ns = (doc.metadata?.namespace as string | undefined) ?? 'default';
         const res = await app.inject({ method: 'POST', url: `${API_PREFIX}/namespaces/${ns}/${plural}`, headers: { authorization: `Bearer ${token}` }, payload: doc });

@@ -52,6 +52,8 @@ export interface RequestLog {
   hadAuthorization: boolean;
   /** When the request arrived (epoch ms). */
   at: number;
+  /** When its response ended or its connection closed (epoch ms); undefined while in flight. */
+  doneAt?: number | undefined;
   /** The fault applied to this request, if any. */
   fault: FaultKind['kind'] | undefined;
 }
@@ -218,6 +220,9 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
       fault: fault?.kind,
     };
     requests.push(entry);
+    res.once('close', () => {
+      entry.doneAt = Date.now();
+    });
     if (fault?.kind === 'status') {
       const headers: OutgoingHttpHeaders = { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' };
       if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;

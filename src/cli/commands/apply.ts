@@ -7,7 +7,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import YAML from 'yaml';
 import { API_VERSION, type Registry, type Repository } from '../../api/types.ts';
 import { TugError } from '../../errors/index.ts';
 import { addServerFlags, pluralOf, serverClient } from '../server-client.ts';
@@ -28,7 +27,9 @@ async function readInput(file: string): Promise<string> {
 }
 
 /** Parses every document of a YAML stream (JSON is YAML); line numbers in errors. */
-export function parseDocuments(text: string, file: string): Doc[] {
+export async function parseDocuments(text: string, file: string): Promise<Doc[]> {
+  // Loaded here, not at start: only apply and get -o yaml need it.
+  const { default: YAML } = await import('yaml');
   const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const out: Doc[] = [];
@@ -59,7 +60,7 @@ export function applyCommand(): Command {
     .addOption(new Option('-n, --namespace <ns>', 'namespace for documents that name none').default('default'));
   addServerFlags(cmd);
   return cmd.action(async (opts: { filename: string; namespace: string; server?: string; tokenFile?: string }) => {
-    const docs = parseDocuments(await readInput(opts.filename), opts.filename);
+    const docs = await parseDocuments(await readInput(opts.filename), opts.filename);
     if (docs.length === 0) throw new TugError('USAGE', `${opts.filename}: no documents`);
     const client = await serverClient(opts);
     let failed = 0;

@@ -4,7 +4,6 @@
  * NAME is the repository whose history to show.
  */
 import { Command, Option } from 'commander';
-import YAML from 'yaml';
 import { API_VERSION, DISPLAY_NAME_ANNOTATION, type List, type Registry, type Repository, type SyncRun } from '../../api/types.ts';
 import { TugError } from '../../errors/index.ts';
 import { addServerFlags, pluralOf, serverClient } from '../server-client.ts';
@@ -137,7 +136,7 @@ export function getCommand(): Command {
       value = { apiVersion: API_VERSION, kind: plural === 'repositories' ? 'RepositoryList' : 'RegistryList', metadata: { totalCount: items.length }, items };
     }
     if (output === 'json') return void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-    if (output === 'yaml') return void process.stdout.write(YAML.stringify(value));
+    if (output === 'yaml') return void process.stdout.write((await import('yaml')).default.stringify(value));
     if (items.length === 0) {
       process.stderr.write(all ? `No ${plural} found.\n` : `No ${plural} found in ${opts.namespace} namespace.\n`);
       return;

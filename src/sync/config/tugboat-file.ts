@@ -29,7 +29,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { visit, isPair, isScalar as isYamlScalar } from 'yaml';
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type * as Z from 'zod';
 import { parseReference } from '../../reference/index.ts';
 import type { MappingRule, RegistryAccess, SyncSource, SyncSpec } from '../spec.ts';
 import { errorText, kindOf, unknownKeyMessage, YamlFile, type ConfigText } from './config-file.ts';
@@ -54,99 +55,117 @@ const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Adds a zod issue for a failed {@link Checked}. */
 function refineWith<T>(check: (v: T) => Checked<unknown>) {
-  return (value: T, ctx: z.RefinementCtx) => {
+  return (value: T, ctx: Z.RefinementCtx) => {
     const r = check(value);
     if (!r.ok) ctx.addIssue({ code: 'custom', message: r.problem });
   };
 }
 
-const nonEmpty = z.string().min(1);
+// zod is loaded, and the schemas built, only when a Tugboat file is read:
+// detecting the format of a skopeo or image-syncer file must not pay for it.
+const requireLazily = createRequire(import.meta.url);
 
-const platformsSchema = z.union([z.literal('all'), z.array(nonEmpty.superRefine(refineWith(checkPlatform))).min(1)], {
-  error: 'expected "all" or a list of platforms such as [linux/amd64, linux/arm64]',
-});
+function buildSchemas() {
+  const { z } = requireLazily('zod') as typeof Z;
+  const nonEmpty = z.string().min(1);
 
-const credentialsSchema = z
-  .strictObject({
-    username: nonEmpty,
-    passwordEnv: nonEmpty.regex(ENV_NAME_RE, { error: 'not an environment variable name (expected letters, digits and _, not starting with a digit)' }).optional(),
-    passwordFile: nonEmpty.optional(),
-  })
-  .superRefine((c, ctx) => {
-    if ((c.passwordEnv === undefined) === (c.passwordFile === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'credentials need exactly one of passwordEnv or passwordFile' });
-    }
+  const platformsSchema = z.union([z.literal('all'), z.array(nonEmpty.superRefine(refineWith(checkPlatform))).min(1)], {
+    error: 'expected "all" or a list of platforms such as [linux/amd64, linux/arm64]',
   });
 
-const registrySchema = z.strictObject({
-  credentials: credentialsSchema.optional(),
-  'tls-verify': z.boolean().optional(),
-  'cert-dir': nonEmpty.optional(),
-  'plain-http': z.boolean().optional(),
-});
-
-const mappingSchema = z.strictObject({ from: nonEmpty, to: nonEmpty });
-
-const newestSchema = z.union(
-  [
-    z.number().int().positive(),
-    z.strictObject({ count: z.number().int().positive(), by: z.enum(['semver', 'created']).default('semver') }),
-  ],
-  { error: 'expected a positive number or {count: N, by: semver|created}' },
-);
-
-const imageSchema = z.strictObject({
-  source: nonEmpty.superRefine(refineWith((s: string) => checkSourceRef(s))),
-  tags: z.array(nonEmpty.superRefine(refineWith(checkTagOrDigest))).min(1).optional(),
-  regex: nonEmpty.superRefine(refineWith((s: string) => checkRegex(s, 'js'))).optional(),
-  semver: nonEmpty.superRefine(refineWith((s: string) => checkSemverRange(s, 'node'))).optional(),
-  exclude: z.array(nonEmpty.superRefine(refineWith((s: string) => checkRegex(s, 'js')))).min(1).optional(),
-  newest: newestSchema.optional(),
-  aliases: z
-    .record(z.string(), nonEmpty)
-    .superRefine((aliases, ctx) => {
-      for (const [alias, target] of Object.entries(aliases)) {
-        const a = checkTag(alias);
-        if (!a.ok) ctx.addIssue({ code: 'custom', path: [alias], message: `alias ${a.problem}` });
-        const t = checkTagOrDigest(target);
-        if (!t.ok) ctx.addIssue({ code: 'custom', path: [alias], message: t.problem });
-      }
+  const credentialsSchema = z
+    .strictObject({
+      username: nonEmpty,
+      passwordEnv: nonEmpty.regex(ENV_NAME_RE, { error: 'not an environment variable name (expected letters, digits and _, not starting with a digit)' }).optional(),
+      passwordFile: nonEmpty.optional(),
     })
-    .optional(),
-  platforms: platformsSchema.optional(),
-  to: nonEmpty.superRefine(refineWith(checkRepository)).optional(),
-});
-
-const fileSchema = z.strictObject({
-  apiVersion: z.literal(TUGBOAT_API_VERSION),
-  kind: z.literal(TUGBOAT_KIND),
-  registries: z
-    .record(z.string(), registrySchema)
-    .superRefine((regs, ctx) => {
-      for (const host of Object.keys(regs)) {
-        const r = checkRegistryKey(host);
-        if (!r.ok) ctx.addIssue({ code: 'custom', path: [host], message: r.problem });
+    .superRefine((c, ctx) => {
+      if ((c.passwordEnv === undefined) === (c.passwordFile === undefined)) {
+        ctx.addIssue({ code: 'custom', message: 'credentials need exactly one of passwordEnv or passwordFile' });
       }
-    })
-    .optional(),
-  destination: nonEmpty.superRefine(refineWith(checkPrefix)).optional(),
-  platforms: platformsSchema.optional(),
-  mappings: z.array(mappingSchema).optional(),
-  images: z.array(imageSchema).min(1),
-});
+    });
 
-type FileData = z.output<typeof fileSchema>;
+  const registrySchema = z.strictObject({
+    credentials: credentialsSchema.optional(),
+    'tls-verify': z.boolean().optional(),
+    'cert-dir': nonEmpty.optional(),
+    'plain-http': z.boolean().optional(),
+  });
+
+  const mappingSchema = z.strictObject({ from: nonEmpty, to: nonEmpty });
+
+  const newestSchema = z.union(
+    [
+      z.number().int().positive(),
+      z.strictObject({ count: z.number().int().positive(), by: z.enum(['semver', 'created']).default('semver') }),
+    ],
+    { error: 'expected a positive number or {count: N, by: semver|created}' },
+  );
+
+  const imageSchema = z.strictObject({
+    source: nonEmpty.superRefine(refineWith((s: string) => checkSourceRef(s))),
+    tags: z.array(nonEmpty.superRefine(refineWith(checkTagOrDigest))).min(1).optional(),
+    regex: nonEmpty.superRefine(refineWith((s: string) => checkRegex(s, 'js'))).optional(),
+    semver: nonEmpty.superRefine(refineWith((s: string) => checkSemverRange(s, 'node'))).optional(),
+    exclude: z.array(nonEmpty.superRefine(refineWith((s: string) => checkRegex(s, 'js')))).min(1).optional(),
+    newest: newestSchema.optional(),
+    aliases: z
+      .record(z.string(), nonEmpty)
+      .superRefine((aliases, ctx) => {
+        for (const [alias, target] of Object.entries(aliases)) {
+          const a = checkTag(alias);
+          if (!a.ok) ctx.addIssue({ code: 'custom', path: [alias], message: `alias ${a.problem}` });
+          const t = checkTagOrDigest(target);
+          if (!t.ok) ctx.addIssue({ code: 'custom', path: [alias], message: t.problem });
+        }
+      })
+      .optional(),
+    platforms: platformsSchema.optional(),
+    to: nonEmpty.superRefine(refineWith(checkRepository)).optional(),
+  });
+
+  const fileSchema = z.strictObject({
+    apiVersion: z.literal(TUGBOAT_API_VERSION),
+    kind: z.literal(TUGBOAT_KIND),
+    registries: z
+      .record(z.string(), registrySchema)
+      .superRefine((regs, ctx) => {
+        for (const host of Object.keys(regs)) {
+          const r = checkRegistryKey(host);
+          if (!r.ok) ctx.addIssue({ code: 'custom', path: [host], message: r.problem });
+        }
+      })
+      .optional(),
+    destination: nonEmpty.superRefine(refineWith(checkPrefix)).optional(),
+    platforms: platformsSchema.optional(),
+    mappings: z.array(mappingSchema).optional(),
+    images: z.array(imageSchema).min(1),
+  });
+  return { file: fileSchema, registry: registrySchema, mapping: mappingSchema, image: imageSchema };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+let built: Schemas | undefined;
+const schemas = (): Schemas => (built ??= buildSchemas());
+
+type FileData = Z.output<Schemas['file']>;
 type ImageData = FileData['images'][number];
 
+type ObjectKind = '' | 'registry' | 'credentials' | 'mapping' | 'image' | 'newest';
+
 /** The keys each object of the file may have, for "did you mean" suggestions. */
-const KEYS_AT: Record<string, readonly string[]> = {
-  '': Object.keys(fileSchema.shape),
-  registry: Object.keys(registrySchema.shape),
-  credentials: ['username', 'passwordEnv', 'passwordFile'],
-  mapping: Object.keys(mappingSchema.shape),
-  image: Object.keys(imageSchema.shape),
-  newest: ['count', 'by'],
-};
+function keysAt(kind: ObjectKind): readonly string[] {
+  const { file, registry, mapping, image } = schemas();
+  const keys: Record<ObjectKind, readonly string[]> = {
+    '': Object.keys(file.shape),
+    registry: Object.keys(registry.shape),
+    credentials: ['username', 'passwordEnv', 'passwordFile'],
+    mapping: Object.keys(mapping.shape),
+    image: Object.keys(image.shape),
+    newest: ['count', 'by'],
+  };
+  return keys[kind];
+}
 
 function checkSourceRef(s: string): Checked<string> {
   try {
@@ -180,7 +199,7 @@ export function isTugboatDocument(yaml: YamlFile): boolean {
 export function readTugboatFile(input: ConfigText, options: TugboatFileOptions = {}): SyncSpec {
   const yaml = YamlFile.parse(input);
   keepScalarsAsWritten(yaml);
-  const parsed = fileSchema.safeParse(yaml.doc.toJS());
+  const parsed = schemas().file.safeParse(yaml.doc.toJS());
   if (!parsed.success) {
     for (const issue of parsed.error.issues) reportIssue(yaml, issue);
     yaml.problems.throwIfAny();
@@ -219,7 +238,7 @@ function pathText(path: readonly PropertyKey[]): string {
 }
 
 /** Which object of the file a path points at, for the list of allowed keys. */
-function objectKind(path: readonly PropertyKey[]): keyof typeof KEYS_AT | undefined {
+function objectKind(path: readonly PropertyKey[]): ObjectKind | undefined {
   const [first, , third] = path;
   if (path.length === 0) return '';
   if (first === 'registries' && path.length === 2) return 'registry';
@@ -239,14 +258,14 @@ const EXPECTED_KIND: Record<string, string> = {
   record: 'a mapping',
 };
 
-function reportIssue(yaml: YamlFile, issue: z.core.$ZodIssue): void {
+function reportIssue(yaml: YamlFile, issue: Z.core.$ZodIssue): void {
   const path = issue.path as PropertyKey[];
   const where = pathText(path);
   const prefix = where === '' ? '' : `${where}: `;
   switch (issue.code) {
     case 'unrecognized_keys': {
       const kind = objectKind(path);
-      const allowed = kind === undefined ? [] : (KEYS_AT[kind] ?? []);
+      const allowed = kind === undefined ? [] : keysAt(kind);
       for (const key of issue.keys) {
         const line = yaml.lineAt(path, key);
         // The value of a `password:` line is never shown, nor even its key's neighbours.

@@ -4,9 +4,15 @@
  * reader reports at the offending line. Names go through the reference
  * parser, so `busybox` everywhere means `docker.io/library/busybox`.
  */
-import semver from 'semver';
+import { createRequire } from 'node:module';
+import type * as Semver from 'semver';
 import { isDigest, isValidTag, parseReference, parseRepository } from '../../reference/index.ts';
 import { errorText } from './config-file.ts';
+
+// Loaded on first use (see sync/filter.ts).
+const requireLazily = createRequire(import.meta.url);
+let semverModule: typeof Semver | undefined;
+const semver = (): typeof Semver => (semverModule ??= requireLazily('semver') as typeof Semver);
 
 /** The outcome of a check: the value, or why it is not one. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
@@ -105,7 +111,7 @@ export function checkSemverRange(input: string | string[], dialect: 'masterminds
   const shown = Array.isArray(input) ? input.join('", "') : input;
   if (parts.some((p) => p === '')) return bad(`empty semver range (expected a range such as ">=1.6.0 <1.7.0")`);
   for (const p of parts) {
-    if (semver.validRange(p) === null) return bad(`invalid semver range "${shown}" (expected a range such as ">=1.6.0 <1.7.0", "~1.6" or "1.6.x")`);
+    if (semver().validRange(p) === null) return bad(`invalid semver range "${shown}" (expected a range such as ">=1.6.0 <1.7.0", "~1.6" or "1.6.x")`);
   }
   // `||` binds loosest in node-semver, so joining AND-ranges with it ORs them as wholes.
   return ok(parts.join(' || '));

@@ -9,9 +9,14 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
+import { createRequire } from 'node:module';
+import type TarStream from 'tar-stream';
 import { ioError, writeStreamAtomic } from '../fs-util.ts';
 import { type StreamxWritable, drainedOrClosed } from './streamx-bridge.ts';
+
+// Loaded on first use: only archive transports need it, and every command's start would pay for it.
+const requireLazily = createRequire(import.meta.url);
+const tarStream = (): typeof TarStream => requireLazily('tar-stream') as typeof TarStream;
 
 /** The header fields Tugboat writes; uid and gid are always 0 and the rest zeroed, for reproducible archives. */
 export interface EntryHeader {
@@ -45,7 +50,7 @@ export interface WriteTarOptions {
  * (callers name the action).
  */
 export async function writeTarAtomic(path: string, fill: (add: AddEntry) => Promise<void>, options: WriteTarOptions = {}): Promise<void> {
-  const pack = tarStream.pack();
+  const pack = tarStream().pack();
   const writing = writeStreamAtomic(path, Readable.from(pack as AsyncIterable<Uint8Array>), options);
   writing.catch(() => {}); // awaited below on both paths
   const add: AddEntry = async (header, body) => {
