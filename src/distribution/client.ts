@@ -14,7 +14,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { type HttpMethod, RegistryError, TugError } from '../errors/index.ts';
 import { type Descriptor, MAX_MANIFEST_BYTES } from '../oci/manifest.ts';
 import { ACCEPTED_MANIFEST_TYPES, normalizeMediaType } from '../oci/media-types.ts';
@@ -26,6 +26,7 @@ import { Authenticator, repositoryScope } from './auth.ts';
 import { type BlobResponse, ResumableBlobReader } from './blob-reader.ts';
 import { resolveCredentials } from './credentials.ts';
 import { gateFor } from './gate.ts';
+import { Agent, request } from './undici.ts';
 import { ManifestCache } from './manifest-cache.ts';
 import { type RequestContext, errorFromNetwork, errorFromResponse, firstHeader, isPlainHttpSymptom } from './errors.ts';
 import { type RetryPolicy, withRetry } from './retry.ts';
@@ -246,7 +247,7 @@ export class RegistryClient {
     const release = await gate.admit(init.signal);
     let res: Dispatcher.ResponseData;
     try {
-      res = await agent.request({
+      res = await request(agent, {
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: init.method,
