@@ -120,7 +120,7 @@ function machineCpu(): { busy: number; steal: number } {
 }
 
 /** utime + stime of this process's docker-registry children, in seconds. */
-function registriesCpu(): number {
+export function registriesCpu(): number {
   let total = 0;
   for (const [pid, ppid] of processTable()) {
     if (ppid !== process.pid) continue;

@@ -156,6 +156,7 @@ npm run bench                          # full data set (~1.3 GB), writes this pa
 BENCH_SCALE=0.25 npm run bench         # quick run (sizes x0.25, same repositories and tags)
 BENCH_ONLY=a,b npm run bench           # only some scenarios
 BENCH_REPEAT=1 npm run bench           # one run of each sync in a and b instead of 3 (median)
+npm run bench:registry                 # a stock registry's CPU per request kind: the floor under a sync
 \`\`\`
 
 It needs \`/usr/bin/skopeo\`, \`/usr/bin/docker-registry\` and (for exact CPU and RSS)
