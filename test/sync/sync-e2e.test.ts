@@ -299,6 +299,21 @@ test('tags of one image synced at once into one repository never race (the regis
   assert.match(run.stdout, /20 copied/);
 });
 
+test('twenty tags written at once into one OCI layout: index.json names every one', async () => {
+  // The race pushes of the test above are in the source; eight images commit to one index.json at a time.
+  const lines = [`${src.host}:`, '  tls-verify: false', '  images:'];
+  for (let i = 0; i < 10; i++) lines.push(`    race/app${i}: ["v1", "latest"]`);
+  const yaml = join(work, 'race-oci.yaml');
+  writeFileSync(yaml, `${lines.join('\n')}\n`);
+  const out = join(work, 'race-oci');
+  const run = await runTug(['sync', '--all', '--jobs', '8', '--dest', 'oci', yaml, out]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { manifests: { annotations?: Record<string, string> }[] };
+  const names = index.manifests.map((m) => m.annotations?.['org.opencontainers.image.ref.name']).sort();
+  const expected = Array.from({ length: 10 }, (_, i) => [`race/app${i}:latest`, `race/app${i}:v1`]).flat().sort();
+  assert.deepEqual(names, expected);
+});
+
 test('sync into an existing empty directory as an OCI layout', async () => {
   const out = join(work, 'empty-oci');
   const { mkdirSync } = await import('node:fs');
