@@ -5,7 +5,7 @@
  * that outlived retries, 5 authentication / TLS.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, TugError, exitCodeFor, redactSecrets } from '../errors/index.ts';
+import { ExitCode, errorText, exitCodeFor, redactSecrets } from '../errors/index.ts';
 import { applyCommand } from './commands/apply.ts';
 import { copyCommand } from './commands/copy.ts';
 import { deleteCommand } from './commands/delete.ts';
@@ -63,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
     const debug = program.opts<GlobalOptions>().debug;
-    const message = err instanceof TugError ? err.describe() : err instanceof Error ? err.message : String(err);
+    const message = errorText(err);
     process.stderr.write(`tug: error: ${redactSecrets(message)}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${redactSecrets(err.stack)}\n`);
     return exitCodeFor(err);

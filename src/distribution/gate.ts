@@ -94,13 +94,8 @@ export class RegistryGate {
   }
 
   /** Pauses the host for `ms` (extends, never shortens, a pause in force). */
-  pause(ms: number): void {
+  private pause(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
-  }
-
-  /** Milliseconds left in the current pause (0 when open). */
-  remainingMs(): number {
-    return Math.max(0, this.pausedUntil - Date.now());
   }
 
   /** Requests the host may have in flight now (Infinity when unbounded). */

@@ -130,6 +130,12 @@ export function exitCodeFor(err: unknown): number {
   }
 }
 
+/** One line for any thrown value: a TugError's {@link TugError.describe}, else its message. */
+export function errorText(err: unknown): string {
+  if (err instanceof TugError) return err.describe();
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Wraps an error with context (`copying "x": ...`) while keeping its code and data. */
 export function withContext(err: unknown, context: string): TugError {
   if (err instanceof TugError) {

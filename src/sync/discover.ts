@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { SOURCE_DIGEST_ANNOTATION } from '../copy/select.ts';
-import { TugError } from '../errors/index.ts';
+import { TugError, errorText } from '../errors/index.ts';
 import { readTopLevel } from '../inspect/inspect.ts';
 import { hostPlatform, parsePlatformList, platformMatches } from '../oci/platform.ts';
 import { isIndexType } from '../oci/media-types.ts';
@@ -14,7 +14,7 @@ import { parseReference } from '../reference/reference.ts';
 import { parseImageName } from '../transports/index.ts';
 import { type ImageReference, type SystemContext, isDigestResolver, isTagLister } from '../transports/types.ts';
 import { needsListing, selectTags } from './filter.ts';
-import { type Observation, sourceImageName } from './plan.ts';
+import { type Observation, registryOf, sourceImageName } from './plan.ts';
 import type { SyncSource, SyncSpec } from './spec.ts';
 import { destinationRepository } from './targets.ts';
 
@@ -102,14 +102,6 @@ async function resolve(ref: ImageReference, ctx: SystemContext, signal: AbortSig
   }
 }
 
-function registryOf(name: string): string {
-  return name.startsWith('docker://') ? parseReference(name.slice(9)).registry : '';
-}
-
-function describe(err: unknown): string {
-  return err instanceof TugError ? err.describe() : err instanceof Error ? err.message : String(err);
-}
-
 /**
  * Every (source, tag) and alias of the spec with its destination name, not
  * yet resolved. Talks to a source registry only where a tag filter needs its
@@ -136,7 +128,7 @@ export async function enumerate(spec: SyncSpec, options: DiscoverOptions): Promi
           if (source.filter.newest?.by === 'created') created = await creationTimes(source, listed ?? source.filter.tags ?? [], options);
           return { source, tags: selectTags(source.filter, { listed, created }) };
         } catch (err) {
-          return { source, tags: [], error: describe(err) };
+          return { source, tags: [], error: errorText(err) };
         }
       }),
     ),
@@ -206,7 +198,7 @@ export async function discover(spec: SyncSpec, options: DiscoverOptions): Promis
           o.destinationDigest = dst?.digest;
           if (dst && dst.digest !== src.digest && isIndexType(src.mediaType)) await refineExpectation(o, options);
         } catch (err) {
-          o.error = describe(err);
+          o.error = errorText(err);
         }
       }),
     ),

@@ -8,7 +8,7 @@ import { copyImage } from '../copy/copy.ts';
 import { TugError } from '../errors/index.ts';
 import { parseImageName } from '../transports/index.ts';
 import type { ExecuteOptions } from './execute.ts';
-import { type Plan, sourceImageName } from './plan.ts';
+import { type Plan, registryOf, sourceImageName } from './plan.ts';
 
 export interface Estimate {
   /** Unique bytes that would move, across the plan. */
@@ -22,7 +22,6 @@ export async function estimatePlan(plan: Plan, options: Pick<ExecuteOptions, 'co
   const limit = pLimit(options.concurrency ?? 4);
   const seen = new Set<string>();
   const estimate: Estimate = { bytes: 0, blobs: 0, perItem: new Map() };
-  const registryOf = (name: string) => (name.startsWith('docker://') ? name.slice(9).split('/')[0]! : '');
   const dry = await Promise.all(
     plan.items.map((item, index) =>
       item.action !== 'copy'

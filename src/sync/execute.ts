@@ -9,13 +9,12 @@ import { BlobCoordinator } from '../copy/blob-coordinator.ts';
 import { type CopyResult, copyImage, weighImage } from '../copy/copy.ts';
 import type { CopyEvent } from '../copy/events.ts';
 import type { MultiArchMode } from '../copy/select.ts';
-import { TugError } from '../errors/index.ts';
+import { errorText } from '../errors/index.ts';
 import type { Platform } from '../oci/manifest.ts';
 import { parsePlatformList } from '../oci/platform.ts';
-import { parseReference } from '../reference/reference.ts';
 import { parseImageName } from '../transports/index.ts';
 import type { SystemContext } from '../transports/types.ts';
-import { type Plan, type PlanItem, sourceImageName } from './plan.ts';
+import { type Plan, type PlanItem, registryOf, sourceImageName } from './plan.ts';
 
 export type ItemStatus = 'copied' | 'skipped' | 'retagged' | 'failed' | 'not-run';
 
@@ -53,18 +52,10 @@ export interface ExecuteOptions {
   onEvent?: (e: SyncEvent) => void;
 }
 
-function registryOf(name: string): string {
-  return name.startsWith('docker://') ? parseReference(name.slice(9)).registry : '';
-}
-
 function copyMode(platforms: string): { multiArch: MultiArchMode; platforms?: Platform[] | undefined } {
   if (platforms === 'all') return { multiArch: 'all' };
   if (platforms === 'system') return { multiArch: 'system' };
   return { multiArch: 'system', platforms: parsePlatformList(platforms) };
-}
-
-function describe(err: unknown): string {
-  return err instanceof TugError ? err.describe() : err instanceof Error ? err.message : String(err);
 }
 
 /** Runs the plan; never throws for one image's failure (see ItemResult.status). */
@@ -134,7 +125,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         return true;
       } catch (err) {
         result.status = 'failed';
-        result.error = describe(err);
+        result.error = errorText(err);
         if (!options.keepGoing) stop = true;
         return false;
       } finally {

@@ -3,18 +3,11 @@
  * {@link TagFilter}. Order of operations: candidates (explicit tags or all)
  * -> regex -> semver range -> exclude -> newest N.
  */
-import { createRequire } from 'node:module';
-import type * as Semver from 'semver';
-
-// semver is loaded on first use: most syncs name their tags, and loading it
-// costs every command's start ~10 ms.
-const requireLazily = createRequire(import.meta.url);
-let semverModule: typeof Semver | undefined;
-const semver = (): typeof Semver => (semverModule ??= requireLazily('semver') as typeof Semver);
+import { type SemVer, semver } from './semver.ts';
 import type { TagFilter } from './spec.ts';
 
 /** Parses a tag as semver, tolerating a leading `v` (`v1.6.0`), as image tags usually carry one. */
-export function tagVersion(tag: string): Semver.SemVer | null {
+export function tagVersion(tag: string): SemVer | null {
   return semver().parse(tag.startsWith('v') || tag.startsWith('V') ? tag.slice(1) : tag, { loose: false });
 }
 
@@ -59,7 +52,7 @@ export function selectTags(filter: TagFilter, input: FilterInput): string[] {
     if (by === 'semver') {
       tags = tags
         .map((t) => [t, tagVersion(t)] as const)
-        .filter((p): p is readonly [string, Semver.SemVer] => p[1] !== null)
+        .filter((p): p is readonly [string, SemVer] => p[1] !== null)
         .sort((a, b) => semver().rcompare(a[1], b[1]) || a[0].localeCompare(b[0]))
         .slice(0, count)
         .map(([t]) => t);

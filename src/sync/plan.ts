@@ -5,6 +5,7 @@
  * is the model).
  */
 import type { Digest } from '../reference/digest.ts';
+import { parseReference } from '../reference/reference.ts';
 
 /** One image discovery resolved at the source, and what the destination holds under its name. */
 export interface Observation {
@@ -46,6 +47,11 @@ export interface Observation {
 /** The name to open an observation's source with: {@link Observation.sourceName}, else `docker://` + `source`. */
 export function sourceImageName(o: Pick<Observation, 'source' | 'sourceName'>): string {
   return o.sourceName ?? `docker://${o.source}`;
+}
+
+/** The registry a job's image name lives in (the key of its SystemContext); '' for local transports. */
+export function registryOf(name: string): string {
+  return name.startsWith('docker://') ? parseReference(name.slice(9)).registry : '';
 }
 
 export type Action = 'copy' | 'skip' | 'retag' | 'fail';

@@ -12,7 +12,7 @@ import { blobsOf } from '../oci/manifest.ts';
 import { formatPlatform, platformMatches } from '../oci/platform.ts';
 import { parseImageName } from '../transports/index.ts';
 import type { ImageSource, SystemContext } from '../transports/types.ts';
-import type { Observation } from './plan.ts';
+import { type Observation, registryOf } from './plan.ts';
 
 export interface VerifyOptions {
   /** Platforms every image must have; undefined = whatever the image has. */
@@ -33,10 +33,6 @@ export interface VerifyResult {
   /** What is missing: the image, platforms, blobs. */
   missing: string[];
   error?: string | undefined;
-}
-
-function registryOf(name: string): string {
-  return name.startsWith('docker://') ? name.slice(9).split('/')[0]! : '';
 }
 
 async function platformsOf(source: ImageSource, top: TopLevel, signal: AbortSignal | undefined): Promise<{ platform: Platform | undefined; desc: Descriptor | undefined }[]> {

@@ -5,23 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type TestServer, registryDoc, repositoryDoc, startTestServer } from './harness.ts';
-
-const SEED_EXAMPLE_1 = `apiVersion: image.theriseunion.io/v1alpha1
-kind: Repository
-metadata:
-  name: nginx-latest
-  namespace: default
-  annotations:
-    theriseunion.io/display-name: "Nginx 最新版本"
-    theriseunion.io/description: "Nginx web 服务器最新版本"
-spec:
-  repository: "library/nginx"
-  tag: "latest"
-  registryRef:
-    name: harbor-prod
-    namespace: "default"
-  syncInterval: "1h"
-`;
+import { SEED_REPOSITORY_EXAMPLE } from './seed-examples.ts';
 
 let s: TestServer;
 before(async () => {
@@ -83,7 +67,7 @@ describe('authentication and roles', () => {
 
 describe('repositories CRUD', () => {
   test('create from YAML exactly as the seed writes it; defaults filled in', async () => {
-    const r = await s.api('POST', '/namespaces/default/repositories', { raw: SEED_EXAMPLE_1, contentType: 'application/yaml' });
+    const r = await s.api('POST', '/namespaces/default/repositories', { raw: SEED_REPOSITORY_EXAMPLE, contentType: 'application/yaml' });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.body.kind, 'Repository');
     assert.equal(r.body.metadata.annotations['theriseunion.io/display-name'], 'Nginx 最新版本');
@@ -103,7 +87,7 @@ describe('repositories CRUD', () => {
     assert.equal(missing.body.message, 'repositories.image.theriseunion.io "nope" not found');
   });
   test('create twice: 409 AlreadyExists', async () => {
-    assertStatus(await s.api('POST', '/namespaces/default/repositories', { raw: SEED_EXAMPLE_1, contentType: 'application/yaml' }), 409, 'AlreadyExists');
+    assertStatus(await s.api('POST', '/namespaces/default/repositories', { raw: SEED_REPOSITORY_EXAMPLE, contentType: 'application/yaml' }), 409, 'AlreadyExists');
   });
   test('validation: 422 Invalid with causes and field paths', async () => {
     const r = await s.api('POST', '/namespaces/default/repositories', {

@@ -14,6 +14,7 @@ import { API_PREFIX } from '../../src/api/types.ts';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { makeImage, pushImage } from '../support/images.ts';
 import { type TestRegistry, freePort, startRegistry } from '../support/registry.ts';
+import { SEED_REPOSITORY_EXAMPLE } from './seed-examples.ts';
 import { TUG_BIN, runTug } from '../support/tug.ts';
 import { waitFor } from './harness.ts';
 
@@ -82,22 +83,7 @@ spec:
     username: ci
     password: ci-password
 ---
-apiVersion: image.theriseunion.io/v1alpha1
-kind: Repository
-metadata:
-  name: nginx-latest
-  namespace: default
-  annotations:
-    theriseunion.io/display-name: "Nginx 最新版本"
-    theriseunion.io/description: "Nginx web 服务器最新版本"
-spec:
-  repository: "library/nginx"
-  tag: "latest"
-  registryRef:
-    name: harbor-prod
-    namespace: "default"
-  syncInterval: "1h"
-`,
+${SEED_REPOSITORY_EXAMPLE}`,
   );
   const first = await runTug(['apply', '-f', file], { env: env() });
   assert.equal(first.code, 0, first.stderr);

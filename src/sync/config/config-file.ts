@@ -303,9 +303,3 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length] ?? 0;
 }
-
-/** The `describe()` text of an error, for embedding a reference parser's message in a file:line issue. */
-export function errorText(err: unknown): string {
-  if (err instanceof TugError) return err.describe();
-  return err instanceof Error ? err.message : String(err);
-}

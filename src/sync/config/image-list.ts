@@ -17,7 +17,8 @@
  */
 import { parseReference } from '../../reference/index.ts';
 import type { SyncSource, SyncSpec } from '../spec.ts';
-import { errorText, Problems, stripBom, type ConfigIssue, type ConfigText } from './config-file.ts';
+import { errorText } from '../../errors/index.ts';
+import { Problems, stripBom, type ConfigIssue, type ConfigText } from './config-file.ts';
 
 /** One line of a list, classified. */
 type ListLine =

@@ -19,9 +19,9 @@ import type { Pair } from 'yaml';
 import { parseReference } from '../../reference/index.ts';
 import type { Credentials } from '../../transports/types.ts';
 import type { RegistryAccess, SyncSource, SyncSpec, TagFilter } from '../spec.ts';
+import { errorText } from '../../errors/index.ts';
 import {
   checkKeys,
-  errorText,
   isEmptyValue,
   isMap,
   isScalar,

@@ -33,7 +33,8 @@ import { createRequire } from 'node:module';
 import type * as Z from 'zod';
 import { parseReference } from '../../reference/index.ts';
 import type { MappingRule, RegistryAccess, SyncSource, SyncSpec } from '../spec.ts';
-import { errorText, kindOf, unknownKeyMessage, YamlFile, type ConfigText } from './config-file.ts';
+import { errorText } from '../../errors/index.ts';
+import { kindOf, unknownKeyMessage, YamlFile, type ConfigText } from './config-file.ts';
 import {
   checkPlatform,
   checkPrefix,

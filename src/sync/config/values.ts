@@ -4,15 +4,9 @@
  * reader reports at the offending line. Names go through the reference
  * parser, so `busybox` everywhere means `docker.io/library/busybox`.
  */
-import { createRequire } from 'node:module';
-import type * as Semver from 'semver';
 import { isDigest, isValidTag, parseReference, parseRepository } from '../../reference/index.ts';
-import { errorText } from './config-file.ts';
-
-// Loaded on first use (see sync/filter.ts).
-const requireLazily = createRequire(import.meta.url);
-let semverModule: typeof Semver | undefined;
-const semver = (): typeof Semver => (semverModule ??= requireLazily('semver') as typeof Semver);
+import { errorText } from '../../errors/index.ts';
+import { semver } from '../semver.ts';
 
 /** The outcome of a check: the value, or why it is not one. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };

@@ -22,18 +22,13 @@ import { dirname, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { createRequire } from 'node:module';
-import type TarStream from 'tar-stream';
 import { TugError } from '../../errors/index.ts';
 import { MAX_MANIFEST_BYTES } from '../../oci/manifest.ts';
 import type { Digest } from '../../reference/digest.ts';
 import { ioError, safeJoin } from '../fs-util.ts';
 import { DigestingStream } from './digesting-stream.ts';
 import { type StreamxWritable, drainedOrClosed } from './streamx-bridge.ts';
-
-// Loaded on first use: only archive transports need it, and every command's start would pay for it.
-const requireLazily = createRequire(import.meta.url);
-const tarStream = (): typeof TarStream => requireLazily('tar-stream') as typeof TarStream;
+import { tarStream } from './tar-stream.ts';
 
 /** Default cap on entries: far above any real image archive (a handful per layer), far below what exhausts inodes. */
 export const MAX_ARCHIVE_ENTRIES = 100_000;

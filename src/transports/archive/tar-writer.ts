@@ -9,14 +9,9 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createRequire } from 'node:module';
-import type TarStream from 'tar-stream';
 import { ioError, writeStreamAtomic } from '../fs-util.ts';
 import { type StreamxWritable, drainedOrClosed } from './streamx-bridge.ts';
-
-// Loaded on first use: only archive transports need it, and every command's start would pay for it.
-const requireLazily = createRequire(import.meta.url);
-const tarStream = (): typeof TarStream => requireLazily('tar-stream') as typeof TarStream;
+import { tarStream } from './tar-stream.ts';
 
 /** The header fields Tugboat writes; uid and gid are always 0 and the rest zeroed, for reproducible archives. */
 export interface EntryHeader {
