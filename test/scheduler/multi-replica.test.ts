@@ -87,10 +87,15 @@ test('3 replicas, 200 repositories, one killed: each synced, never twice at once
     );
   }
 
-  // Kill r2 while it is running syncs.
+  // Kill r2 while it is running syncs. It is frozen first, so that none of
+  // the runs listed below can finish between the listing and the kill; the
+  // pause lets statements it sent before it stopped reach the database.
   await waitFor('r2 to be running syncs', async () => (await store.listRunningRuns()).some((r) => r.status.runner === 'r2'), 30_000);
+  const r2 = replicas.get('r2')!.child;
+  r2.kill('SIGSTOP');
+  await new Promise((resolve) => setTimeout(resolve, 300));
   const killedRuns = (await store.listRunningRuns()).filter((r) => r.status.runner === 'r2').map((r) => r.metadata.name);
-  replicas.get('r2')!.child.kill('SIGKILL');
+  r2.kill('SIGKILL');
 
   const all = await waitFor('every repository to be synced', async () => {
     const page = await store.list('Repository', { limit: 1000 });
