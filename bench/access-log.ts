@@ -16,7 +16,7 @@ export interface Request {
 }
 
 /** What kind of registry API call a request is (OCI distribution spec endpoints). */
-export type RequestKind = 'ping' | 'manifest' | 'blob' | 'upload-start' | 'mount' | 'upload-chunk' | 'upload-finish' | 'upload-status' | 'tags' | 'catalog' | 'referrers' | 'other';
+export type RequestKind = 'ping' | 'manifest' | 'blob' | 'upload-start' | 'mount' | 'probe' | 'upload-chunk' | 'upload-finish' | 'upload-status' | 'tags' | 'catalog' | 'referrers' | 'other';
 
 export interface RequestSummary {
   total: number;
@@ -37,6 +37,8 @@ export interface RequestSummary {
   /** Cross-repository mount attempts, and those the registry honoured (201). */
   mountAttempts: number;
   mountsDone: number;
+  /** Mounts from the repository itself: tug's check before a write (201 present, 202 opens the upload). */
+  blobProbes: number;
   /**
    * Successful uploads or mounts of a digest into a repository that had
    * already received it in this window: pure waste, and concurrent rewrites
@@ -64,7 +66,11 @@ export function kindOf(r: Request): RequestKind {
   if (/\/manifests\/[^/]+$/.test(p)) return 'manifest';
   if (/\/tags\/list$/.test(p)) return 'tags';
   if (/\/referrers\/[^/]+$/.test(p)) return 'referrers';
-  if (/\/blobs\/uploads\/?$/.test(p)) return new URLSearchParams(r.query).has('mount') ? 'mount' : 'upload-start';
+  if (/\/blobs\/uploads\/?$/.test(p)) {
+    const q = new URLSearchParams(r.query);
+    if (!q.has('mount')) return 'upload-start';
+    return q.get('from') === p.slice('/v2/'.length, p.indexOf('/blobs/')) ? 'probe' : 'mount';
+  }
   if (/\/blobs\/uploads\/[^/]+$/.test(p)) {
     if (r.method === 'PUT') return 'upload-finish';
     if (r.method === 'PATCH') return 'upload-chunk';
@@ -112,6 +118,7 @@ export function summarise(requests: Request[]): RequestSummary {
     uploadRepeats: 0,
     mountAttempts: 0,
     mountsDone: 0,
+    blobProbes: 0,
     sameRepoRepeats: 0,
     manifestPuts: 0,
   };
@@ -150,6 +157,7 @@ export function summarise(requests: Request[]): RequestSummary {
         received(repoOf(r.path), new URLSearchParams(r.query).get('mount') ?? '');
       }
     }
+    if (kind === 'probe') s.blobProbes++;
     if (kind === 'manifest' && r.method === 'PUT') s.manifestPuts++;
   }
   s.blobGetDistinct = got.size;

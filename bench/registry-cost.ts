@@ -46,7 +46,17 @@ try {
     url.searchParams.set('digest', blobs[i]!.digest);
     await send('PUT', url.toString(), blobs[i]!.bytes);
   });
+  // tug's check before a write, once the registry has honoured a mount: one
+  // POST that answers 201 (present) or opens the upload (202), instead of a HEAD and then a POST.
+  await kind(`upload after a probe (POST ?mount=&from=itself answered 202, + PUT), ${size} B`, async (i) => {
+    const started = await send('POST', `/v2/cost/p/blobs/uploads/?mount=${blobs[i]!.digest}&from=cost/p`);
+    if (started.statusCode !== 202) throw new Error(`probe of an absent blob: HTTP ${started.statusCode}, expected 202`);
+    const url = new URL(String(started.headers.location), reg.url);
+    url.searchParams.set('digest', blobs[i]!.digest);
+    await send('PUT', url.toString(), blobs[i]!.bytes);
+  });
   await kind('blob HEAD, present', (i) => send('HEAD', `/v2/cost/a/blobs/${blobs[i]!.digest}`));
+  await kind('blob probe (POST ?mount=&from=itself), present', (i) => send('POST', `/v2/cost/p/blobs/uploads/?mount=${blobs[i]!.digest}&from=cost/p`));
   await kind('blob HEAD, absent', (i) => send('HEAD', `/v2/cost/b/blobs/${blobs[i]!.digest}`));
   await kind('cross-repository mount', (i) => send('POST', `/v2/cost/c/blobs/uploads/?mount=${blobs[i]!.digest}&from=cost/a`));
   await kind(`blob GET, ${size} B`, (i) => send('GET', `/v2/cost/a/blobs/${blobs[i]!.digest}`));

@@ -60,13 +60,13 @@ export function trafficTable(results: BenchResults): string {
       d ? String(d.uploadRepeats) : '-',
       d ? `${d.mountsDone}/${d.mountAttempts}` : '-',
       d ? String(d.sameRepoRepeats) : '-',
-      String(s.blobHeads + (d?.blobHeads ?? 0)),
+      `${s.blobHeads + (d?.blobHeads ?? 0)} / ${d?.blobProbes ?? 0}`,
       d ? String(d.manifestPuts) : '-',
       r.diskBytes === null ? '-' : mib(r.diskBytes),
     ];
   });
   return markdownTable(
-    ['Run', 'Source blob GETs', 'MiB served by source', 'Uploads', 'Uploads of a digest already uploaded', 'Mounts done/tried', 'Same blob into same repo again', 'Blob HEADs', 'Manifest PUTs', 'Written MiB (du)'],
+    ['Run', 'Source blob GETs', 'MiB served by source', 'Uploads', 'Uploads of a digest already uploaded', 'Mounts done/tried', 'Same blob into same repo again', 'Blob checks: HEAD / probe', 'Manifest PUTs', 'Written MiB (du)'],
     rows,
     1,
   );
@@ -93,10 +93,12 @@ export function repeatsTable(results: BenchResults): string {
         f1(r.measurement.wallSeconds),
         `${f1(Math.min(...walls))} - ${f1(Math.max(...walls))}`,
         r.repeats!.map((x) => f1(x.cpuSeconds)).join(', '),
+        r.repeats!.map((x) => (x.registryCpuSeconds === undefined ? '-' : f1(x.registryCpuSeconds))).join(', '),
+        r.repeats!.map((x) => (x.stealSeconds === undefined ? '-' : f1(x.stealSeconds))).join(', '),
         r.repeats!.map((x) => String(x.requests)).join(', '),
       ];
     });
-  return markdownTable(['Run', 'Wall s, each run in order', 'Median', 'Range', 'CPU s, each', 'Requests, each'], rows, 1);
+  return markdownTable(['Run', 'Wall s, each run in order', 'Median', 'Range', 'CPU s, each', 'Registries CPU s, each', 'Steal s, each', 'Requests, each'], rows, 1);
 }
 
 /** Plain-text table for the terminal (same figures). */

@@ -39,7 +39,7 @@ export interface RunResult {
   /** Anything a reader must know to interpret this run (e.g. a repair pass before it). */
   notes: string[];
   /** When the command ran several times: each run's figures (the fields above are the median-wall run's). */
-  repeats?: { wallSeconds: number; cpuSeconds: number; peakRssKiB: number; requests: number; ok: boolean }[];
+  repeats?: { wallSeconds: number; cpuSeconds: number; peakRssKiB: number; requests: number; ok: boolean; registryCpuSeconds?: number; stealSeconds?: number }[];
   /** For tug runs: what bin/tug.js ran, compiled dist/ or src/ through type stripping (its rule: dist/ when not older than src/). */
   tugFrom?: 'dist' | 'src';
 }

@@ -142,6 +142,8 @@ export function combine(reps: RunResult[]): RunResult {
       peakRssKiB: r.measurement.peakRssKiB,
       requests: r.requests.total,
       ok: r.measurement.exitCode === 0 && r.verdict.ok,
+      registryCpuSeconds: r.measurement.background.registryCpuSeconds,
+      stealSeconds: r.measurement.background.stealSeconds,
     })),
   };
 }

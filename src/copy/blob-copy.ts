@@ -8,7 +8,7 @@ import { CopyError, TugError } from '../errors/index.ts';
 import type { Descriptor } from '../oci/manifest.ts';
 import { verifyingStream } from '../oci/verify.ts';
 import { shortDigest } from '../reference/digest.ts';
-import { type ImageDestination, type ImageSource, isBlobLinker, isBlobMounter, isRegistryLocated } from '../transports/types.ts';
+import { type BlobMounter, type ImageDestination, type ImageSource, isBlobLinker, isBlobMounter, isRegistryLocated } from '../transports/types.ts';
 import type { BlobOutcome, CopyEvent } from './events.ts';
 import type { BlobCoordinator, BlobHome } from './blob-coordinator.ts';
 import { withRetry } from './retry.ts';
@@ -119,6 +119,14 @@ function homeOf(destination: ImageDestination, desc: Descriptor): BlobHome | und
   return undefined;
 }
 
+/** Where `destination` can mount `source`'s blobs from: another repository of the same registry. */
+function mountSource(source: ImageSource, destination: ImageDestination): { into: ImageDestination & BlobMounter; from: string } | undefined {
+  if (!isBlobMounter(destination) || !isRegistryLocated(source)) return undefined;
+  const from = source.registryLocation;
+  const to = destination.registryLocation;
+  return from.registry === to.registry && from.repository !== to.repository ? { into: destination, from: from.repository } : undefined;
+}
+
 async function place(
   source: ImageSource,
   destination: ImageDestination,
@@ -126,15 +134,11 @@ async function place(
   options: BlobCopyOptions,
   limit: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined,
 ): Promise<BlobOutcome> {
-  if (await destination.hasBlob(desc, { signal: options.signal })) return 'skipped';
-
-  if (isBlobMounter(destination) && isRegistryLocated(source)) {
-    const from = source.registryLocation;
-    const to = destination.registryLocation;
-    if (from.registry === to.registry && from.repository !== to.repository) {
-      if (await destination.mountBlob(desc, from.repository, { signal: options.signal })) return 'mounted';
-    }
-  }
+  // From another repository of the same registry, an absent blob is mounted.
+  // Otherwise the check may open the upload session the transfer then uses.
+  const mount = mountSource(source, destination);
+  if (await destination.hasBlob(desc, { signal: options.signal, beforeWrite: !mount })) return 'skipped';
+  if (mount && (await mount.into.mountBlob(desc, mount.from, { signal: options.signal }))) return 'mounted';
 
   const run = () => {
     options.onEvent({ type: 'blob-start', digest: desc.digest, size: desc.size, mediaType: desc.mediaType });

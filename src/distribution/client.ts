@@ -69,6 +69,8 @@ export interface ManifestHead {
 export interface UploadOptions extends CallOptions {
   /** Upload in PATCH chunks of this many bytes (then PUT); default: one monolithic PUT streaming the body. */
   chunkSize?: number | undefined;
+  /** An upload session {@link RegistryClient.probeBlob} opened: used instead of a new POST. */
+  session?: URL | undefined;
 }
 
 /** The result of {@link RegistryClient.ping}. */
@@ -172,6 +174,7 @@ export class RegistryClient {
   private tls: Promise<TlsSettings> | undefined;
   private originPromise: Promise<PingResult> | undefined;
   private readonly manifests = new ManifestCache();
+  private mountsHonoured = false;
   private closed = false;
 
   constructor(registry: string, ctx: SystemContext = {}, tuning: ClientTuning = {}) {
@@ -697,9 +700,9 @@ export class RegistryClient {
       streamError ??= err;
     };
     stream.on('error', onStreamError);
-    let location: URL | undefined;
+    let location = options.session;
     try {
-      ({ location } = await this.startUpload(repository, '', this.push(repository), what, options.signal));
+      location ??= (await this.startUpload(repository, '', this.push(repository), what, options.signal)).location;
       if (!location) throw new RegistryError('REGISTRY', `${what}: no upload location`, { method: 'POST', url: '' });
       // Chunked: PATCH the data, then a closing PUT with no body. Monolithic: the PUT carries it all.
       const chunked = Boolean(options.chunkSize && options.chunkSize > 0);
@@ -722,7 +725,7 @@ export class RegistryClient {
     } catch (err) {
       if (!stream.destroyed) stream.destroy();
       if (location) await this.cancelUpload(repository, location);
-      throw streamError ?? err;
+      throw streamError ?? (options.session ? sessionExpired(err, what) : err);
     } finally {
       stream.off('error', onStreamError);
     }
@@ -786,9 +789,34 @@ export class RegistryClient {
     const query = `?mount=${encodeURIComponent(d)}&from=${encodeURIComponent(fromRepository)}`;
     const scopes = [...this.push(repository), repositoryScope(fromRepository, ['pull'])];
     const { status, location } = await this.startUpload(repository, query, scopes, what, options.signal);
-    if (status === 201) return true;
+    if (status === 201) {
+      this.mountsHonoured = true;
+      return true;
+    }
     if (location) await this.cancelUpload(repository, location);
     return false;
+  }
+
+  /** True once this registry has answered a mount with 201: it links blobs it holds into other repositories on request. */
+  get honoursMounts(): boolean {
+    return this.mountsHonoured;
+  }
+
+  /**
+   * Asks whether `repository` has a blob and opens its upload in one request:
+   * POST ?mount=D&from=<the same repository>. A registry that honours mounts
+   * answers 201 when the repository already links the blob (returns
+   * undefined), else opens an upload session (202) whose Location is returned
+   * for {@link upload}'s `session`. One request where HEAD then POST takes two;
+   * meaningful only when {@link honoursMounts}, since a registry that ignores
+   * mounts opens a session even for a blob it has.
+   */
+  async probeBlob(repository: string, digest: string, options: CallOptions = {}): Promise<URL | undefined> {
+    const d = parseDigest(digest, 'blob digest');
+    const what = `blob ${d} in ${this.name(repository)}`;
+    const query = `?mount=${encodeURIComponent(d)}&from=${encodeURIComponent(repository)}`;
+    const { status, location } = await this.startUpload(repository, query, this.push(repository), what, options.signal);
+    return status === 201 ? undefined : location;
   }
 
   /** Lists a repository's tags, following `Link: <...>; rel="next"` pages (same origin only). */
@@ -838,4 +866,14 @@ export class RegistryClient {
     this.agents.clear();
     await Promise.all(agents.map((a) => a.close().catch(() => a.destroy())));
   }
+}
+
+/**
+ * A PUT into a session opened earlier that the registry no longer knows
+ * (404: it expired while the blob waited for a transfer slot) is worth a
+ * retry with a new session, unlike a 404 to a fresh one.
+ */
+function sessionExpired(err: unknown, what: string): unknown {
+  if (!(err instanceof RegistryError) || err.status !== 404) return err;
+  return new RegistryError('TRANSIENT', `${what}: the registry no longer knows the upload session opened for it`, { method: err.method, url: err.url, status: 404, temporary: true }, { cause: err, hint: 'run it again: each attempt opens a new session' });
 }

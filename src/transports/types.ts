@@ -93,6 +93,12 @@ export interface RawManifest {
 
 export interface BlobOptions {
   signal?: AbortSignal | undefined;
+  /**
+   * For `hasBlob`: the caller writes the blob next if it is absent, so a
+   * destination may prepare that write in the same request (a registry opens
+   * the upload session). Checks that only look (dry runs, verify) leave it unset.
+   */
+  beforeWrite?: boolean | undefined;
 }
 
 export interface ImageSource {

@@ -16,8 +16,14 @@ import type { AddressInfo, Socket } from 'node:net';
 
 /** What a fault does to a matching request. */
 export type FaultKind =
-  /** Answer `status` without asking upstream, with `Retry-After` when given (seconds or an HTTP-date). */
-  | { kind: 'status'; status: 408 | 429 | 500 | 503; retryAfter?: string }
+  /**
+   * Answer `status` without asking upstream, with `Retry-After` when given
+   * (seconds or an HTTP-date). A 404 says BLOB_UPLOAD_UNKNOWN: an upload
+   * session the registry has forgotten.
+   */
+  | { kind: 'status'; status: 404 | 408 | 429 | 500 | 503; retryAfter?: string }
+  /** Forward without the query string: a registry that ignores parameters it does not implement (`mount`, `from`). */
+  | { kind: 'drop-query' }
   /** Forward the response headers and the first `bytes` body bytes, then destroy the socket. */
   | { kind: 'drop-after'; bytes: number }
   /** Flip (XOR 0xff) the body byte at `offset` (default: the middle of the body), keeping the length. */
@@ -131,7 +137,8 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
       lieStart = fault.start ?? (asked === 0 ? 1 : 0);
       headers.range = `bytes=${lieStart}-`;
     }
-    const up = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent });
+    const path = fault?.kind === 'drop-query' ? (req.url ?? '').split('?')[0] : req.url;
+    const up = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers, agent });
     up.on('error', () => {
       if (!res.headersSent) {
         entry.status = 502;
@@ -226,7 +233,7 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
     if (fault?.kind === 'status') {
       const headers: OutgoingHttpHeaders = { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' };
       if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
-      const code = fault.status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE';
+      const code = fault.status === 429 ? 'TOOMANYREQUESTS' : fault.status === 404 ? 'BLOB_UPLOAD_UNKNOWN' : 'UNAVAILABLE';
       const body = JSON.stringify({ errors: [{ code, message: `fault proxy: injected ${fault.status}` }] });
       // Answer once the request body is in, so the client is not cut off mid-upload.
       req.resume();

@@ -200,11 +200,26 @@ export interface PushTarget {
  * independent of Tugboat's client.
  */
 export async function pushImage(target: PushTarget, image: GeneratedImage): Promise<void> {
+  const { fetch, headers, base, opts } = await pushSession(target);
+  await pushBlobs(target, image);
+  for (const m of image.manifests) {
+    const res = await fetch(`${base}/manifests/${m.digest}`, { method: 'PUT', headers: { ...headers, 'content-type': m.mediaType }, body: m.bytes, ...opts });
+    if (res.status !== 201) throw new Error(`push ${target.repository}: put manifest: ${res.status} ${await res.text()}`);
+  }
+  const res = await fetch(`${base}/manifests/${target.tag}`, { method: 'PUT', headers: { ...headers, 'content-type': image.top.mediaType }, body: image.top.bytes, ...opts });
+  if (res.status !== 201) throw new Error(`push ${target.repository}:${target.tag}: ${res.status} ${await res.text()}`);
+}
+
+async function pushSession(target: Omit<PushTarget, 'tag'>) {
   const { fetch } = await import('undici');
   const headers: Record<string, string> = {};
   if (target.username) headers.authorization = `Basic ${Buffer.from(`${target.username}:${target.password ?? ''}`).toString('base64')}`;
-  const base = `${target.url}/v2/${target.repository}`;
-  const opts = target.dispatcher ? { dispatcher: target.dispatcher } : {};
+  return { fetch, headers, base: `${target.url}/v2/${target.repository}`, opts: target.dispatcher ? { dispatcher: target.dispatcher } : {} };
+}
+
+/** Pushes only the image's blobs (what a push killed before its manifests leaves behind). */
+export async function pushBlobs(target: Omit<PushTarget, 'tag'>, image: GeneratedImage): Promise<void> {
+  const { fetch, headers, base, opts } = await pushSession(target);
   for (const blob of image.blobs.values()) {
     const head = await fetch(`${base}/blobs/${blob.digest}`, { method: 'HEAD', headers, ...opts });
     if (head.status === 200) continue;
@@ -215,12 +230,6 @@ export async function pushImage(target: PushTarget, image: GeneratedImage): Prom
     const put = await fetch(loc, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: blob.bytes, ...opts });
     if (put.status !== 201) throw new Error(`push ${target.repository}: put blob: ${put.status} ${await put.text()}`);
   }
-  for (const m of image.manifests) {
-    const res = await fetch(`${base}/manifests/${m.digest}`, { method: 'PUT', headers: { ...headers, 'content-type': m.mediaType }, body: m.bytes, ...opts });
-    if (res.status !== 201) throw new Error(`push ${target.repository}: put manifest: ${res.status} ${await res.text()}`);
-  }
-  const res = await fetch(`${base}/manifests/${target.tag}`, { method: 'PUT', headers: { ...headers, 'content-type': image.top.mediaType }, body: image.top.bytes, ...opts });
-  if (res.status !== 201) throw new Error(`push ${target.repository}:${target.tag}: ${res.status} ${await res.text()}`);
 }
 
 /** A typical two-platform OCI image with a shared base layer. */

@@ -27,6 +27,10 @@ export class DockerDestination implements ImageDestination, BlobMounter {
   private readonly lease: ClientLease;
   private readonly inflight = new Map<Digest, Promise<void>>();
   private readonly uploaded = new Set<Digest>();
+  /** Upload sessions opened by a `beforeWrite` check, waiting for their putBlob. */
+  private readonly sessions = new Map<Digest, URL>();
+  /** Cancellations of sessions no putBlob used; close() waits for them. */
+  private readonly cancelling: Promise<void>[] = [];
 
   constructor(reference: DockerReference, ctx: SystemContext) {
     this.reference = reference;
@@ -46,10 +50,34 @@ export class DockerDestination implements ImageDestination, BlobMounter {
     return this.reference.ref.repository;
   }
 
-  /** True when the repository has the blob with the descriptor's size (HEAD). */
+  /**
+   * True when the repository has the blob with the descriptor's size (HEAD).
+   * Before a write, against a registry that has shown it honours mounts, one
+   * POST ?mount=&from=<this repository> instead: 201 means present, 202 opens
+   * the session the following putBlob streams into, saving a round trip per
+   * new blob. A registry that ignores mounts would answer 202 for blobs it
+   * has, and an interrupted sync would re-send them, hence the HEAD until then.
+   */
   async hasBlob(desc: Descriptor, options: BlobOptions = {}): Promise<boolean> {
-    const size = await this.lease.client.headBlob(this.repository, desc.digest, { signal: options.signal });
+    const { client } = this.lease;
+    if (options.beforeWrite && client.honoursMounts) {
+      const digest = parseDigest(desc.digest, 'blob digest');
+      const session = await client.probeBlob(this.repository, digest, { signal: options.signal });
+      if (!session) return true;
+      this.dropSession(digest);
+      this.sessions.set(digest, session);
+      return false;
+    }
+    const size = await client.headBlob(this.repository, desc.digest, { signal: options.signal });
     return size !== undefined && size === desc.size;
+  }
+
+  /** Cancels a prepared session that no putBlob will use. */
+  private dropSession(digest: Digest): void {
+    const session = this.sessions.get(digest);
+    if (!session) return;
+    this.sessions.delete(digest);
+    this.cancelling.push(this.lease.client.cancelUpload(this.repository, session));
   }
 
   /**
@@ -64,9 +92,12 @@ export class DockerDestination implements ImageDestination, BlobMounter {
     if (running) await running.catch(() => {});
     if (this.uploaded.has(digest)) {
       stream.destroy();
+      this.dropSession(digest);
       return;
     }
-    const p = this.lease.client.upload(this.repository, desc, stream, { signal: options.signal });
+    const session = this.sessions.get(digest);
+    this.sessions.delete(digest);
+    const p = this.lease.client.upload(this.repository, desc, stream, { signal: options.signal, session });
     this.inflight.set(digest, p);
     try {
       await p;
@@ -80,7 +111,10 @@ export class DockerDestination implements ImageDestination, BlobMounter {
   async mountBlob(desc: Descriptor, fromRepository: string, options: BlobOptions = {}): Promise<boolean> {
     if (fromRepository === this.repository) return this.hasBlob(desc, options);
     const mounted = await this.lease.client.mountBlob(this.repository, desc.digest, fromRepository, { signal: options.signal });
-    if (mounted) this.uploaded.add(desc.digest);
+    if (mounted) {
+      this.uploaded.add(desc.digest);
+      this.dropSession(desc.digest);
+    }
     return mounted;
   }
 
@@ -125,7 +159,10 @@ export class DockerDestination implements ImageDestination, BlobMounter {
     return Promise.resolve();
   }
 
-  close(): Promise<void> {
-    return this.lease.release();
+  async close(): Promise<void> {
+    // Sessions left by a copy that failed or stopped before its putBlob.
+    for (const digest of [...this.sessions.keys()]) this.dropSession(digest);
+    await Promise.all(this.cancelling.splice(0));
+    await this.lease.release();
   }
 }
