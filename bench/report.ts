@@ -199,6 +199,12 @@ straight into the source registry's storage tree (push time is not measured).
 
 ${scenarios.join('\n')}
 
+Scenario a also runs \`a/floor\` (bench/floor-sync.ts), not a tool but a yardstick:
+every unique blob read once and uploaded once, every other placement a mount,
+every manifest written once, with no checks, no hashing and no retries. Its time
+is what the two registries' own work costs on this machine at that moment, the
+floor under any client; the other runs are best read against it.
+
 Each scenario writes into fresh destination registries (no run helps another);
 scenario b re-runs each tool against the destination its own cold run filled.
 Ratios compare with the skopeo run of the same scenario (\`skopeo sync\` for a, b

@@ -6,7 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { offset, summarise, window } from './access-log.ts';
 import type { BlobInfo, DataSet, TagInfo } from './dataset.ts';
@@ -170,8 +171,22 @@ export async function runScenarios(ctx: BenchContext, only: Set<ScenarioId>, rep
   if (only.has('a') || only.has('b')) {
     ctx.say(`(a) cold registry -> registry sync, ${repeat} time(s) each`);
     const reps: Record<'skopeo' | 'tug', RunResult[]> = { skopeo: [], tug: [] };
+    const floors: RunResult[] = [];
+    // The yardstick (bench/floor-sync.ts): what the registries cost with no client overhead at all.
+    const floor = async (rep: number) => {
+      const dest = await ctx.startDestination(`a-floor-r${rep}`);
+      floors.push(
+        await run(ctx, {
+          id: 'a/floor', logName: `a-floor-r${rep}`, scenario: 'a', tool: 'floor (no checks, no hashing)', compareTo: 'a/skopeo-sync',
+          argv: [process.execPath, fileURLToPath(new URL('floor-sync.ts', import.meta.url)), join(dirname(ds.root), 'dataset.json'), ctx.src.host, dest.host],
+          dest, diskPath: dest.root, tags: all, bytesMoved: ds.uniqueBlobBytes, verify: regVerify(dest),
+        }),
+      );
+      await dest.stop();
+    };
     for (let rep = 1; rep <= repeat; rep++) {
       const order = rep % 2 === 1 ? tools : [...tools].reverse();
+      if (rep % 2 === 1) await floor(rep);
       for (const t of order) {
         const dest = await ctx.startDestination(`a-${t.key}-sync-r${rep}`);
         reps[t.key].push(
@@ -184,8 +199,9 @@ export async function runScenarios(ctx: BenchContext, only: Set<ScenarioId>, rep
         if (rep < repeat) await dest.stop();
         else synced[t.key] = dest;
       }
+      if (rep % 2 === 0) await floor(rep);
     }
-    results.push(combine(reps.skopeo), combine(reps.tug));
+    results.push(combine(reps.skopeo), combine(reps.tug), combine(floors));
     if (only.has('a')) {
       // the shell loop of seed 002's sync.sh: one skopeo process per image, one after the other
       const d3 = await ctx.startDestination('a-skopeo-loop');

@@ -1,0 +1,118 @@
+/**
+ * The floor under a cold registry-to-registry sync of the data set: the work
+ * no client can spare the two registries. Each unique blob is read once and
+ * uploaded once (POST + streaming PUT) into the first repository that needs
+ * it and mounted into every other; each manifest is read once and written
+ * once per repository, instances by digest, the top level by tag. Nothing is
+ * asked first (no HEAD, no tag check), nothing is hashed or verified, no
+ * retries. Not a tool: a yardstick, run in the same benchmark so that tug's
+ * and skopeo's times can be read against what the registries themselves cost
+ * on this machine at that moment (a stock registry spends ~7 ms of CPU per
+ * MiB it receives, see `npm run bench:registry`).
+ *
+ *   node bench/floor-sync.ts DATASET_JSON SRC_HOST DST_HOST
+ *
+ * Same shape as tug's defaults: 4 images at once, 6 blobs per image, 8
+ * uploads into the destination at once (FLOOR_IMAGES and FLOOR_UPLOADS try
+ * others). Destination repositories follow skopeo sync's naming
+ * (`mirror/<last path component>`).
+ */
+import { readFileSync } from 'node:fs';
+import pLimit from 'p-limit';
+import { Agent, request } from 'undici';
+import type { DataSet, TagInfo } from './dataset.ts';
+
+const [dataSetFile, srcHost, dstHost] = process.argv.slice(2);
+if (!dataSetFile || !srcHost || !dstHost) {
+  process.stderr.write('usage: node bench/floor-sync.ts DATASET_JSON SRC_HOST DST_HOST\n');
+  process.exit(2);
+}
+const ds = JSON.parse(readFileSync(dataSetFile, 'utf8')) as DataSet;
+const agent = new Agent({ connections: 32 });
+const src = `http://${srcHost}`;
+const dst = `http://${dstHost}`;
+const ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+
+async function call(method: 'GET' | 'POST' | 'PUT', url: string, ok: number[], init: { body?: Buffer | NodeJS.ReadableStream; headers?: Record<string, string> } = {}) {
+  const res = await request(url, { method, dispatcher: agent, reset: false, headers: init.headers, body: init.body as Buffer });
+  if (!ok.includes(res.statusCode)) throw new Error(`${method} ${url}: HTTP ${res.statusCode} ${await res.body.text()}`);
+  return res;
+}
+
+const mirror = (repo: string) => `mirror/${repo.split('/').pop()}`;
+const uploads = pLimit(Number(process.env.FLOOR_UPLOADS ?? 8));
+/** digest -> the destination repository it was uploaded into (settles when the upload is done). */
+const homes = new Map<string, Promise<string>>();
+/** `repo@digest` placements already made or under way (one per repository). */
+const placed = new Map<string, Promise<void>>();
+const manifests = new Map<string, Promise<{ bytes: Buffer; mediaType: string }>>();
+
+async function upload(digest: string, from: string, to: string): Promise<void> {
+  const got = await call('GET', `${src}/v2/${from}/blobs/${digest}`, [200]);
+  const start = await call('POST', `${dst}/v2/${to}/blobs/uploads/`, [202]);
+  await start.body.dump();
+  const url = new URL(String(start.headers.location), dst);
+  url.searchParams.set('digest', digest);
+  const put = await call('PUT', url.toString(), [201], { body: got.body, headers: { 'content-type': 'application/octet-stream', 'content-length': String(got.headers['content-length']) } });
+  await put.body.dump();
+}
+
+function placeBlob(digest: string, from: string, to: string): Promise<void> {
+  const key = `${to}@${digest}`;
+  let p = placed.get(key);
+  if (p) return p;
+  const home = homes.get(digest);
+  if (!home) {
+    const uploaded = uploads(() => upload(digest, from, to)).then(() => to);
+    homes.set(digest, uploaded);
+    p = uploaded.then(() => undefined);
+  } else {
+    p = home.then(async (h) => {
+      const res = await call('POST', `${dst}/v2/${to}/blobs/uploads/?mount=${digest}&from=${h}`, [201]);
+      await res.body.dump();
+    });
+  }
+  placed.set(key, p);
+  return p;
+}
+
+function manifest(repo: string, digest: string) {
+  let m = manifests.get(digest);
+  if (!m) {
+    m = call('GET', `${src}/v2/${repo}/manifests/${digest}`, [200], { headers: { accept: ACCEPT } }).then(async (res) => ({
+      bytes: Buffer.from(await res.body.arrayBuffer()),
+      mediaType: String(res.headers['content-type']).split(';')[0]!,
+    }));
+    manifests.set(digest, m);
+  }
+  return m;
+}
+
+async function putManifest(repo: string, ref: string, m: { bytes: Buffer; mediaType: string }): Promise<void> {
+  const res = await call('PUT', `${dst}/v2/${repo}/manifests/${ref}`, [201], { body: m.bytes, headers: { 'content-type': m.mediaType } });
+  await res.body.dump();
+}
+
+async function syncTag(t: TagInfo): Promise<void> {
+  const to = mirror(t.repo);
+  const blobs = pLimit(6);
+  await Promise.all(t.blobs.map((d) => blobs(() => placeBlob(d, t.repo, to))));
+  const [top, ...instances] = t.manifests;
+  await Promise.all(instances.map(async (d) => putManifest(to, d, await manifest(t.repo, d))));
+  await putManifest(to, t.tag, await manifest(t.repo, top!));
+}
+
+// Largest first, as tug schedules, so the big image is not a lone tail.
+const size = new Map(ds.blobs.map((b) => [b.digest, b.size]));
+const weight = (t: TagInfo) => t.blobs.reduce((n, d) => n + (size.get(d) ?? 0), 0);
+const images = pLimit(Number(process.env.FLOOR_IMAGES ?? 4));
+try {
+  await Promise.all([...ds.tags].sort((a, b) => weight(b) - weight(a)).map((t) => images(() => syncTag(t))));
+} finally {
+  await agent.close();
+}
