@@ -93,9 +93,25 @@ function manifest(repo: string, digest: string) {
   return m;
 }
 
-async function putManifest(repo: string, ref: string, m: { bytes: Buffer; mediaType: string }): Promise<void> {
-  const res = await call('PUT', `${dst}/v2/${repo}/manifests/${ref}`, [201], { body: m.bytes, headers: { 'content-type': m.mediaType } });
-  await res.body.dump();
+/** `repo@digest` -> the last manifest write of that digest into that repository. */
+const manifestWrites = new Map<string, Promise<void>>();
+
+/**
+ * Writes a manifest; an instance by digest once per repository. Writes of one
+ * digest into one repository (an alias tag and its target share every
+ * manifest) go one after another: the stock registry corrupts its link file
+ * when two run at once, as it does for blobs.
+ */
+function putManifest(repo: string, ref: string, m: { bytes: Buffer; mediaType: string }, digest: string): Promise<void> {
+  const key = `${repo}@${digest}`;
+  const before = manifestWrites.get(key);
+  if (before && ref === digest) return before;
+  const write = (before ?? Promise.resolve()).then(async () => {
+    const res = await call('PUT', `${dst}/v2/${repo}/manifests/${ref}`, [201], { body: m.bytes, headers: { 'content-type': m.mediaType } });
+    await res.body.dump();
+  });
+  manifestWrites.set(key, write);
+  return write;
 }
 
 async function syncTag(t: TagInfo): Promise<void> {
@@ -103,8 +119,8 @@ async function syncTag(t: TagInfo): Promise<void> {
   const blobs = pLimit(6);
   await Promise.all(t.blobs.map((d) => blobs(() => placeBlob(d, t.repo, to))));
   const [top, ...instances] = t.manifests;
-  await Promise.all(instances.map(async (d) => putManifest(to, d, await manifest(t.repo, d))));
-  await putManifest(to, t.tag, await manifest(t.repo, top!));
+  await Promise.all(instances.map(async (d) => putManifest(to, d, await manifest(t.repo, d), d)));
+  await putManifest(to, t.tag, await manifest(t.repo, top!), top!);
 }
 
 // Largest first, as tug schedules, so the big image is not a lone tail.
