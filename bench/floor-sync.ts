@@ -21,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { Agent, request } from 'undici';
 import type { DataSet, TagInfo } from './dataset.ts';
+import { MANIFEST_ACCEPT } from './verify.ts';
 
 const [dataSetFile, srcHost, dstHost] = process.argv.slice(2);
 if (!dataSetFile || !srcHost || !dstHost) {
@@ -31,13 +32,6 @@ const ds = JSON.parse(readFileSync(dataSetFile, 'utf8')) as DataSet;
 const agent = new Agent({ connections: 32 });
 const src = `http://${srcHost}`;
 const dst = `http://${dstHost}`;
-const ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
-
 async function call(method: 'GET' | 'POST' | 'PUT', url: string, ok: number[], init: { body?: Buffer | NodeJS.ReadableStream; headers?: Record<string, string> } = {}) {
   const res = await request(url, { method, dispatcher: agent, reset: false, headers: init.headers, body: init.body as Buffer });
   if (!ok.includes(res.statusCode)) throw new Error(`${method} ${url}: HTTP ${res.statusCode} ${await res.body.text()}`);
@@ -84,7 +78,7 @@ function placeBlob(digest: string, from: string, to: string): Promise<void> {
 function manifest(repo: string, digest: string) {
   let m = manifests.get(digest);
   if (!m) {
-    m = call('GET', `${src}/v2/${repo}/manifests/${digest}`, [200], { headers: { accept: ACCEPT } }).then(async (res) => ({
+    m = call('GET', `${src}/v2/${repo}/manifests/${digest}`, [200], { headers: { accept: MANIFEST_ACCEPT } }).then(async (res) => ({
       bytes: Buffer.from(await res.body.arrayBuffer()),
       mediaType: String(res.headers['content-type']).split(';')[0]!,
     }));

@@ -15,7 +15,8 @@ export interface Verdict {
   detail: string;
 }
 
-const ACCEPT = [
+/** The manifest types the data set uses, for Accept headers. */
+export const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -39,7 +40,7 @@ export async function verifyRegistry(baseUrl: string, tags: TagInfo[], repoOf: (
   const checkedBlobs = new Set<string>();
   for (const t of tags) {
     const repo = repoOf(t);
-    const res = await fetch(`${baseUrl}/v2/${repo}/manifests/${t.tag}`, { headers: { accept: ACCEPT } });
+    const res = await fetch(`${baseUrl}/v2/${repo}/manifests/${t.tag}`, { headers: { accept: MANIFEST_ACCEPT } });
     const body = Buffer.from(await res.arrayBuffer());
     if (res.status !== 200) {
       problems.push(`${repo}:${t.tag}: ${res.status}`);
@@ -47,7 +48,7 @@ export async function verifyRegistry(baseUrl: string, tags: TagInfo[], repoOf: (
     }
     if (sha256(body) !== t.digest) problems.push(`${repo}:${t.tag}: digest ${sha256(body)}, source ${t.digest}`);
     for (const m of t.manifests) {
-      const head = await fetch(`${baseUrl}/v2/${repo}/manifests/${m}`, { method: 'HEAD', headers: { accept: ACCEPT } });
+      const head = await fetch(`${baseUrl}/v2/${repo}/manifests/${m}`, { method: 'HEAD', headers: { accept: MANIFEST_ACCEPT } });
       if (head.status !== 200) problems.push(`${repo}@${m}: ${head.status}`);
     }
     for (const b of t.blobs) {
