@@ -9,7 +9,8 @@
  *   repository at once (the lease, and a local set for belt and braces).
  * - `syncTimeout` aborts a run (an AbortSignal handed to the engine).
  * - `retryCount` failed attempts are retried with exponential backoff; each
- *   attempt is its own SyncRun.
+ *   attempt is its own SyncRun. Failures that another attempt cannot mend
+ *   (see {@link FINAL_CODES}) are not retried.
  * - Nothing stays `Syncing`: at start, runs left `Running` by a dead process
  *   (its lease expired, or held by this replica's previous life) are marked
  *   `Interrupted` and their repositories made due; on graceful shutdown
@@ -25,6 +26,16 @@ import { TugError } from '../errors/index.ts';
 import type { Store } from '../store/types.ts';
 import { type RegistryAccess, type RegistryCredentials, registryAccess } from './registry-access.ts';
 import { type SyncInput, type SyncOutput, syncRepository } from './sync-repository.ts';
+
+/**
+ * Failures a retry minutes later cannot mend: wrong or missing credentials, a
+ * certificate that does not verify, a tag or Registry that does not exist,
+ * bad input. Retrying them only repeats the error, and repeated failed logins
+ * lock accounts on registries that count them (Harbor, Docker Hub). The next
+ * scheduled sync, or a manual one after the fix, tries again. (skopeo's
+ * --retry-times skips the same kinds.)
+ */
+const FINAL_CODES: ReadonlySet<string> = new Set(['AUTH', 'TLS', 'NOT_FOUND', 'USAGE', 'UNSAFE_INPUT', 'UNSUPPORTED']);
 
 export type SchedulerEvent =
   | { type: 'run-started'; run: SyncRun }
@@ -356,6 +367,10 @@ export class Scheduler {
           break;
         }
         if (attempt === attempts) break;
+        if (outcome.final) {
+          status = { ...status, message: `${outcome.error} (not retried: another attempt cannot mend this)` };
+          break;
+        }
         const delay = Math.min(300_000, (this.options.retryBaseMs ?? 5000) * 2 ** (attempt - 1));
         status = { ...status, syncStatus: 'Syncing', message: `attempt ${attempt} of ${attempts} failed: ${outcome.error}; retrying in ${Math.round(delay / 1000)}s` };
         await this.store.updateStatus('Repository', namespace, name, status);
@@ -393,7 +408,7 @@ export class Scheduler {
     attemptNo: number,
     timeoutMs: number,
     active: Active,
-  ): Promise<{ result: 'success' | 'failure' | 'interrupted'; status: RepositoryStatus; error?: string }> {
+  ): Promise<{ result: 'success' | 'failure' | 'interrupted'; status: RepositoryStatus; error?: string; final?: boolean }> {
     const { namespace, name } = repo.metadata;
     const started = this.now();
     const runName = `${name.slice(0, 240)}-${suffix()}`;
@@ -431,6 +446,7 @@ export class Scheduler {
     let result: 'success' | 'failure' | 'interrupted';
     let status: RepositoryStatus;
     let error: string | undefined;
+    let final = false;
     let output: SyncOutput | undefined;
     try {
       const source = await this.access(repo.spec.registryRef, namespace, 'registryRef');
@@ -468,6 +484,7 @@ export class Scheduler {
         message: error,
         ...(shutdown ? {} : { health: { pullable: false, checkedAt: at, message: error } }),
       };
+      final = !shutdown && !timeout.signal.aborted && err instanceof TugError && FINAL_CODES.has(err.code);
       if (!shutdown && err instanceof TugError && ['AUTH', 'TLS', 'TRANSIENT'].includes(err.code)) {
         this.emit({ type: 'registry-health', namespace: repo.spec.registryRef.namespace ?? namespace, name: repo.spec.registryRef.name, healthy: false });
       }
@@ -489,7 +506,7 @@ export class Scheduler {
     await flush();
     await this.store.updateRun(namespace, runName, run.status);
     this.emit({ type: 'run-finished', run, result, durationMs: ended - started, bytesMoved: output?.bytesMoved ?? 0 });
-    return { result, status, ...(error !== undefined ? { error } : {}) };
+    return { result, status, ...(error !== undefined ? { error } : {}), ...(final ? { final } : {}) };
   }
 
   private async access(ref: ObjectRef, namespace: string, field: string): Promise<RegistryAccess> {

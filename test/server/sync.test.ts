@@ -117,19 +117,32 @@ describe('sync against a real registry', () => {
     assert.deepEqual(latest.status.layersRemoved, []);
   });
 
-  test('bad credentials: Failed, the message says authentication; every attempt recorded', async () => {
-    await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc('bad-auth', { repository: 'library/nginx', tag: 'latest', registryRef: { name: 'wrong-pw' }, retryCount: 1 }) });
+  test('bad credentials: Failed, the message says authentication; not retried (failed logins lock accounts)', async () => {
+    await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc('bad-auth', { repository: 'library/nginx', tag: 'latest', registryRef: { name: 'wrong-pw' }, retryCount: 2 }) });
     const repo = await settled('bad-auth');
     assert.equal(repo.status.syncStatus, 'Failed');
-    assert.match(repo.status.message, /authenticat/i);
+    assert.match(repo.status.message, /authenticat.*not retried/i);
     assert.equal(repo.status.health.pullable, false);
-    const all = await waitFor('two attempts', async () => {
-      const list = await runs('bad-auth');
-      return list.length === 2 && list.every((x) => x.status.phase === 'Failed') && list;
-    });
-    assert.deepEqual(all.map((x: any) => x.spec.attempt).sort(), [1, 2]);
-    assert.ok(all.some((x: any) => x.spec.trigger === 'retry'));
+    // Retries would start 50 ms apart here; give them ten times that to show up.
+    await new Promise((r) => setTimeout(r, 500));
+    const all = await runs('bad-auth');
+    assert.deepEqual(all.map((x: any) => [x.spec.attempt, x.status.phase]), [[1, 'Failed']]);
     assert.match(all[0].status.error, /authenticat/i);
+  });
+
+  test('a temporary failure is retried: every attempt is its own run', async () => {
+    // Five 503s use up the first attempt's per-request retries (Retry-After: 0, no waiting); the second attempt gets through.
+    proxy.setFaults([{ kind: 'status', status: 503, retryAfter: '0', path: /\/manifests\//, times: 5 }]);
+    try {
+      await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc('flaky', { repository: 'library/nginx', tag: 'latest', registryRef: { name: 'slow' }, retryCount: 2 }) });
+      const repo = await settled('flaky');
+      assert.equal(repo.status.syncStatus, 'Success', repo.status.message);
+      const all = (await runs('flaky')).sort((a: any, b: any) => a.spec.attempt - b.spec.attempt);
+      assert.deepEqual(all.map((x: any) => [x.spec.attempt, x.spec.trigger, x.status.phase]), [[1, 'create', 'Failed'], [2, 'retry', 'Succeeded']]);
+      assert.match(all[0].status.error, /503/);
+    } finally {
+      proxy.setFaults([]);
+    }
   });
 
   test('anonymous access to a protected registry fails with an authentication message', async () => {
