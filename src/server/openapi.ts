@@ -113,6 +113,7 @@ export function openApiDocument(): Record<string, unknown> {
         parameters: [nsParam, nameParam],
         post: { summary: 'Check the stored URL and credentials (the body is ignored)', responses: { '200': { description: 'RegistryTestResult {reachable, authenticated, message}' }, ...errors } },
       },
+      [`${API_PREFIX}/whoami`]: { get: { summary: "The calling token's name, role and namespaces (any role)", responses: { '200': { description: 'SelfSubjectReview {status.userInfo: {username, role, namespaces}}' }, ...errors } } },
       [`${API_PREFIX}/tokens`]: {
         get: { summary: 'List tokens (admin)', responses: { '200': { description: 'TokenList' }, ...errors } },
         post: { summary: 'Create a token (admin); the answer holds it once', requestBody: { required: true, content: json(ref('TokenCreate')) }, responses: { '201': { description: 'Token' }, ...errors } },

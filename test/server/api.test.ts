@@ -317,6 +317,17 @@ describe('tokens and audit', () => {
     assert.equal((await s.api('DELETE', '/tokens/ci')).status, 200);
     assertStatus(await s.api('GET', '/namespaces/team-a/repositories', { token }), 401, 'Unauthorized');
   });
+  test('whoami: any token learns its own name, role and namespaces; no token: 401', async () => {
+    const admin = await s.api('GET', '/whoami');
+    assert.equal(admin.status, 200, admin.text);
+    assert.equal(admin.body.kind, 'SelfSubjectReview');
+    assert.equal(admin.body.status.userInfo.role, 'admin');
+    const viewer = await s.token('whoami-viewer', 'viewer', ['team-a', 'team-b']);
+    const r = await s.api('GET', '/whoami', { token: viewer });
+    assert.deepEqual(r.body.status.userInfo, { username: 'whoami-viewer', role: 'viewer', namespaces: ['team-a', 'team-b'] });
+    assert.doesNotMatch(r.text, new RegExp(viewer), 'the token itself is never echoed');
+    assertStatus(await s.api('GET', '/whoami', { token: null }), 401, 'Unauthorized');
+  });
   test('every change is in the audit log with the token name', async () => {
     const r = await s.api('GET', '/auditlogs?limit=1000');
     assert.equal(r.status, 200);

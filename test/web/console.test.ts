@@ -416,4 +416,32 @@ describe('web console', () => {
     await page.getByTestId('login-reason').waitFor();
     assert.equal(await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('tugboat.token')), null);
   });
+
+  it('a viewer token sees everything and no button it would get a 403 from', async () => {
+    const created = await api('POST', 'tokens', { name: 'console-viewer', role: 'viewer' });
+    assert.equal(created.status, 201);
+    await page.evaluate(() => (globalThis as unknown as { localStorage: { removeItem(k: string): void } }).localStorage.removeItem('tugboat.token'));
+    await page.goto(`${baseUrl}/login`);
+    await page.getByLabel('访问令牌').fill(created.body.status.token);
+    await page.getByRole('button', { name: /登\s*录/ }).click();
+    await page.waitForURL(/\/repositories/);
+    await page.getByTestId('read-only').waitFor();
+    await page.goto(`${baseUrl}/repositories?ns=default`);
+    await row('default/nginx-latest').waitFor();
+    assert.equal(await page.getByTestId('add-repo').count(), 0, 'no add button');
+    assert.equal(await page.locator('.ant-table-selection-column').count(), 0, 'no row selection (batch delete)');
+    await page.getByTestId('actions-nginx-latest').click();
+    const menu = page.locator('.ant-dropdown:visible .ant-dropdown-menu-item');
+    await menu.first().waitFor();
+    assert.deepEqual(await menu.allInnerTexts(), ['查看详情'], 'only "view" in the row menu');
+    await page.keyboard.press('Escape');
+    await row('default/nginx-latest').getByRole('link').click();
+    await page.waitForURL(/\/repositories\/default\/nginx-latest/);
+    await page.getByRole('tab').first().waitFor();
+    assert.equal(await page.getByTestId('sync-now').count(), 0, 'no sync button on the detail page');
+    await page.goto(`${baseUrl}/registries`);
+    await page.getByText('local').first().waitFor();
+    assert.equal(await page.getByTestId('add-registry').count(), 0);
+    assert.equal(await page.getByTestId('test-local').count(), 0, 'no test button (it writes the registry status)');
+  });
 });

@@ -1,8 +1,9 @@
-import { Button, ConfigProvider, Layout, Menu, Space, Tooltip, theme, App as AntApp } from 'antd';
+import { Button, ConfigProvider, Layout, Menu, Space, Tag, Tooltip, theme, App as AntApp } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { CloudServerOutlined, ContainerOutlined, GlobalOutlined, LogoutOutlined } from '@ant-design/icons';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { useMe } from './api/hooks.ts';
 import { AuthProvider, useAuth } from './auth.tsx';
 import { useI18n } from './i18n.tsx';
 import { LoginPage } from './pages/Login.tsx';
@@ -40,6 +41,7 @@ function RequireAuth({ children }: { children: React.ReactNode }) {
 function Shell() {
   const { t, lang, setLang } = useI18n();
   const { signOut } = useAuth();
+  const me = useMe();
   const navigate = useNavigate();
   const location = useLocation();
   const selected = location.pathname.startsWith('/registries') ? 'registries' : 'repositories';
@@ -51,6 +53,11 @@ function Shell() {
           <span>{t('app.title')}</span>
         </div>
         <Space size="small">
+          {me.data?.role === 'viewer' && (
+            <Tooltip title={t('top.readOnlyHint', { name: me.data.username })}>
+              <Tag color="default" data-testid="read-only">{t('top.readOnly')}</Tag>
+            </Tooltip>
+          )}
           <Tooltip title={t('top.language')}>
             <Button type="text" className="topbar-btn" icon={<GlobalOutlined />} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} aria-label={`${t('top.language')}: ${t('top.switchTo')}`} data-testid="lang-switch">
               {t('top.switchTo')}

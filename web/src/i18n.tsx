@@ -21,6 +21,8 @@ const dict = {
   'top.language': ['语言', 'Language'],
   'top.switchTo': ['English', '中文'],
   'top.signOut': ['退出登录', 'Sign out'],
+  'top.readOnly': ['只读', 'Read-only'],
+  'top.readOnlyHint': ['令牌「{name}」只能查看，不能修改', 'Token "{name}" can view but not change anything'],
   'top.live': ['实时更新', 'Live'],
   'top.reconnecting': ['正在重新连接…', 'Reconnecting…'],
 

@@ -1,5 +1,10 @@
 /**
- * Admin-only endpoints:
+ * Tokens and the audit log. Any token:
+ *
+ *     GET    /whoami          the calling token's name, role and namespaces
+ *                             (what a client may offer, e.g. the console's write buttons)
+ *
+ * Admin only:
  *
  *     POST   /tokens          create a token; the answer holds it once (status.token)
  *     GET    /tokens          list tokens (names, roles, scopes; never the token)
@@ -30,6 +35,15 @@ export function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
   async function allTokens(): Promise<StoredToken[]> {
     return store.listTokens();
   }
+
+  app.get('/whoami', async (request) => {
+    const p = request.principal!;
+    return {
+      apiVersion: API_VERSION,
+      kind: 'SelfSubjectReview',
+      status: { userInfo: { username: p.name, role: p.role, ...(p.namespaces ? { namespaces: p.namespaces } : {}) } },
+    };
+  });
 
   app.post('/tokens', { config: { role: 'admin' } }, async (request, reply) => {
     const parsed = tokenCreateSchema.safeParse(request.body);

@@ -13,6 +13,30 @@ export const keys = {
   allRepos: ['repositories', 'all'] as const,
 };
 
+/** The signed-in token, as `GET /whoami` describes it. */
+export interface Me {
+  username: string;
+  role: 'viewer' | 'editor' | 'admin';
+  namespaces?: string[];
+}
+
+export function useMe() {
+  return useQuery({
+    queryKey: ['whoami'],
+    queryFn: async ({ signal }) => (await request<{ status: { userInfo: Me } }>('whoami', { signal })).status.userInfo,
+    staleTime: 5 * 60_000,
+  });
+}
+
+/**
+ * Whether the token may change things (editor or admin). False until the
+ * role is known, so a viewer never sees a write button it would get a 403 from.
+ */
+export function useCanWrite(): boolean {
+  const me = useMe();
+  return me.data !== undefined && me.data.role !== 'viewer';
+}
+
 /** Every registry the token sees (up to 1000). */
 export function useRegistries() {
   return useQuery({

@@ -3,7 +3,7 @@ import { Alert, App, Button, Checkbox, Descriptions, Drawer, Dropdown, Empty, Fo
 import { ApiOutlined, CheckCircleFilled, CloseCircleFilled, DeleteOutlined, EditOutlined, MoreOutlined, PlusOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError, nsPath, request, type Registry, type RegistryTestResult } from '../api/client.ts';
-import { keys, useNamespaces, useRegistries } from '../api/hooks.ts';
+import { keys, useCanWrite, useNamespaces, useRegistries } from '../api/hooks.ts';
 import { TypedConfirm } from '../components/TypedConfirm.tsx';
 import { API_VERSION } from '../../../src/api/types.ts';
 import { formatTime, fromNow, isName, isNamespace, objKey, registryHost } from '../format.ts';
@@ -40,6 +40,7 @@ export function RegistriesPage() {
   const queryClient = useQueryClient();
   const registries = useRegistries();
   const [editing, setEditing] = useState<Registry | 'new' | null>(null);
+  const canWrite = useCanWrite();
   const [deleting, setDeleting] = useState<Registry | null>(null);
   const [testing, setTesting] = useState<string | null>(null);
   const [result, setResult] = useState<{ registry: Registry; result: RegistryTestResult } | null>(null);
@@ -68,9 +69,11 @@ export function RegistriesPage() {
           <h1>{t('reg.title')}</h1>
           <p>{t('reg.subtitle')}</p>
         </div>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')} data-testid="add-registry">
-          {t('reg.add')}
-        </Button>
+        {canWrite && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')} data-testid="add-registry">
+            {t('reg.add')}
+          </Button>
+        )}
       </div>
       <div className="toolbar">
         <Input allowClear prefix={<SearchOutlined />} placeholder={t('common.search')} aria-label={t('common.search')} value={search} onChange={(e) => setSearch(e.target.value)} style={{ width: 280 }} />
@@ -89,7 +92,7 @@ export function RegistriesPage() {
             locale={{
               emptyText: (
                 <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('reg.empty')}>
-                  <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')}>{t('reg.add')}</Button>
+                  {canWrite && <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')}>{t('reg.add')}</Button>}
                 </Empty>
               ),
             }}
@@ -110,11 +113,11 @@ export function RegistriesPage() {
               { title: t('reg.col.auth'), key: 'auth', render: (_, r) => (r.spec.credentials?.username ? `${r.spec.credentials.username}${r.spec.credentials.hasPassword ? ' / ••••••' : ''}` : r.spec.credentials?.hasToken ? 'token' : t('reg.anonymous')) },
               { title: t('reg.col.status'), key: 'status', render: (_, r) => <ConnState r={r} /> },
               { title: t('reg.col.checked'), key: 'checked', render: (_, r) => (r.status?.lastChecked ? <Tooltip title={formatTime(r.status.lastChecked)}>{fromNow(r.status.lastChecked)}</Tooltip> : '—') },
-              {
+              ...(!canWrite ? [] : [{
                 title: t('common.actions'),
                 key: 'actions',
                 width: 190,
-                render: (_, r) => (
+                render: (_: unknown, r: Registry) => (
                   <Space>
                     <Button size="small" icon={<ApiOutlined />} loading={testing === objKey(r)} onClick={() => void test(r)} data-testid={`test-${r.metadata.name}`}>
                       {t('reg.test')}
@@ -133,7 +136,7 @@ export function RegistriesPage() {
                     </Dropdown>
                   </Space>
                 ),
-              },
+              }]),
             ]}
           />
         )}

@@ -5,7 +5,7 @@ import { DeleteOutlined, EditOutlined, EyeOutlined, MoreOutlined, PlusOutlined, 
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, nsPath, query, request, type List, type Repository, type SyncRun } from '../api/client.ts';
-import { batchDeleteRepositories, deleteRepository, keys, useRegistries } from '../api/hooks.ts';
+import { batchDeleteRepositories, deleteRepository, keys, useCanWrite, useRegistries } from '../api/hooks.ts';
 import { applyEvent, syncTotals, type Pages } from '../api/liveList.ts';
 import { watch, type WatchState } from '../api/watch.ts';
 import type { WatchEvent } from '../../../src/api/types.ts';
@@ -48,6 +48,7 @@ export function RepositoriesPage() {
   const [batchDeleting, setBatchDeleting] = useState(false);
   const [live, setLive] = useState<WatchState>('connecting');
   const registries = useRegistries();
+  const canWrite = useCanWrite();
 
   // Keep ns and q in the URL (reload and back keep the view).
   useEffect(() => {
@@ -217,10 +218,14 @@ export function RepositoriesPage() {
             menu={{
               items: [
                 { key: 'view', icon: <EyeOutlined />, label: t('repo.viewDetails') },
-                { key: 'sync', icon: <SyncOutlined />, label: t('repo.syncNow') },
-                { key: 'edit', icon: <EditOutlined />, label: t('repo.editInfo') },
-                { type: 'divider' },
-                { key: 'delete', icon: <DeleteOutlined />, label: t('common.delete'), danger: true },
+                ...(canWrite
+                  ? [
+                      { key: 'sync', icon: <SyncOutlined />, label: t('repo.syncNow') },
+                      { key: 'edit', icon: <EditOutlined />, label: t('repo.editInfo') },
+                      { type: 'divider' as const },
+                      { key: 'delete', icon: <DeleteOutlined />, label: t('common.delete'), danger: true },
+                    ]
+                  : []),
               ],
               onClick: ({ key: k, domEvent }) => {
                 domEvent.stopPropagation();
@@ -236,7 +241,7 @@ export function RepositoriesPage() {
         </span>
       ),
     },
-  ] as TableColumnsType<Repository>).map((c) => ({ ...c, shouldCellUpdate: (record: Repository, prev: Repository) => record !== prev })), [t, hostOf]);
+  ] as TableColumnsType<Repository>).map((c) => ({ ...c, shouldCellUpdate: (record: Repository, prev: Repository) => record !== prev })), [t, hostOf, canWrite]);
 
   const rowSelection = useMemo(() => ({ selectedRowKeys: selected, onChange: (k: React.Key[]) => setSelected(k), preserveSelectedRowKeys: false }), [selected]);
   const rowClassName = useCallback(() => 'clickable-row', []);
@@ -273,7 +278,7 @@ export function RepositoriesPage() {
   } else {
     empty = (
       <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('repo.empty')}>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)}>{t('repo.add')}</Button>
+        {canWrite && <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)}>{t('repo.add')}</Button>}
       </Empty>
     );
   }
@@ -285,9 +290,11 @@ export function RepositoriesPage() {
           <h1>{t('repo.title')}</h1>
           <p>{t('repo.subtitle')}</p>
         </div>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="add-repo">
-          {t('repo.add')}
-        </Button>
+        {canWrite && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="add-repo">
+            {t('repo.add')}
+          </Button>
+        )}
       </div>
       <div className="toolbar">
         <NamespaceSelect
@@ -328,8 +335,8 @@ export function RepositoriesPage() {
       {list.isError && items.length > 0 && <Alert type="error" showIcon title={t('common.loadFailed', { msg: (list.error as Error).message })} />}
       <div className="panel">
         <Table<Repository>
-          // Cells re-render only when their row changes; a new language or registry list re-renders all.
-          key={`${lang}:${hostOf.size}`}
+          // Cells re-render only when their row changes; a new language, registry list or role re-renders all.
+          key={`${lang}:${hostOf.size}:${canWrite}`}
           rowKey={objKey}
           columns={columns}
           dataSource={items}
@@ -337,7 +344,7 @@ export function RepositoriesPage() {
           pagination={false}
           size="middle"
           locale={{ emptyText: list.isLoading ? ' ' : empty }}
-          rowSelection={rowSelection}
+          rowSelection={canWrite ? rowSelection : undefined}
           rowClassName={rowClassName}
           onRow={onRow}
         />

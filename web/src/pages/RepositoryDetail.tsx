@@ -4,7 +4,7 @@ import { ArrowLeftOutlined, DeleteOutlined, EditOutlined, MoreOutlined, ReloadOu
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, nsPath, query, request, type List, type Repository, type RunLogLine, type SyncRun } from '../api/client.ts';
-import { deleteRepository, keys, useAllRepositories } from '../api/hooks.ts';
+import { deleteRepository, keys, useAllRepositories, useCanWrite } from '../api/hooks.ts';
 import { watch } from '../api/watch.ts';
 import { EditInfoModal } from '../components/EditInfoModal.tsx';
 import { StatusBadge } from '../components/StatusBadge.tsx';
@@ -25,6 +25,7 @@ export function RepositoryDetailPage() {
   const [deleting, setDeleting] = useState(false);
   const [syncing, setSyncing] = useState(false);
   const [gone, setGone] = useState(false);
+  const canWrite = useCanWrite();
 
   const repoKey = keys.repo(namespace, name);
   const repo = useQuery({
@@ -104,15 +105,17 @@ export function RepositoryDetailPage() {
             </Space>
             <Typography.Text type="secondary">{displayName(r) ?? ''}{description(r) ? ` — ${description(r)}` : ''}</Typography.Text>
           </Space>
-          <Space>
-            <Button type="primary" icon={<SyncOutlined spin={st === 'Syncing'} />} loading={syncing} onClick={syncNow} data-testid="sync-now">
-              {t('repo.syncNow')}
-            </Button>
-            <Button icon={<EditOutlined />} onClick={() => setEditing(true)}>{t('repo.editInfo')}</Button>
-            <Dropdown trigger={['click']} menu={{ items: [{ key: 'delete', danger: true, icon: <DeleteOutlined />, label: t('common.delete') }], onClick: () => setDeleting(true) }}>
-              <Button icon={<MoreOutlined />} aria-label={t('common.moreActions', { name: r.metadata.name })} />
-            </Dropdown>
-          </Space>
+          {canWrite && (
+            <Space>
+              <Button type="primary" icon={<SyncOutlined spin={st === 'Syncing'} />} loading={syncing} onClick={syncNow} data-testid="sync-now">
+                {t('repo.syncNow')}
+              </Button>
+              <Button icon={<EditOutlined />} onClick={() => setEditing(true)}>{t('repo.editInfo')}</Button>
+              <Dropdown trigger={['click']} menu={{ items: [{ key: 'delete', danger: true, icon: <DeleteOutlined />, label: t('common.delete') }], onClick: () => setDeleting(true) }}>
+                <Button icon={<MoreOutlined />} aria-label={t('common.moreActions', { name: r.metadata.name })} />
+              </Dropdown>
+            </Space>
+          )}
         </Space>
       </div>
       {st === 'Failed' && r.status?.message && <Alert type="error" showIcon title={t('detail.failureTitle')} description={<span data-testid="failure-message">{r.status.message}</span>} style={{ marginBottom: 12 }} />}
