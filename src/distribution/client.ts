@@ -786,15 +786,20 @@ export class RegistryClient {
   async mountBlob(repository: string, digest: string, fromRepository: string, options: CallOptions = {}): Promise<boolean> {
     const d = parseDigest(digest, 'blob digest');
     const what = `mounting blob ${d} from ${this.name(fromRepository)} into ${this.name(repository)}`;
-    const query = `?mount=${encodeURIComponent(d)}&from=${encodeURIComponent(fromRepository)}`;
-    const scopes = [...this.push(repository), repositoryScope(fromRepository, ['pull'])];
-    const { status, location } = await this.startUpload(repository, query, scopes, what, options.signal);
+    const { status, location } = await this.startMount(repository, d, fromRepository, what, options.signal);
     if (status === 201) {
       this.mountsHonoured = true;
       return true;
     }
     if (location) await this.cancelUpload(repository, location);
     return false;
+  }
+
+  /** POST ?mount=D&from=R: 201 when the registry linked the blob, else (202) the upload session it opened instead. */
+  private startMount(repository: string, digest: Digest, fromRepository: string, what: string, signal: AbortSignal | undefined) {
+    const query = `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepository)}`;
+    const scopes = fromRepository === repository ? this.push(repository) : [...this.push(repository), repositoryScope(fromRepository, ['pull'])];
+    return this.startUpload(repository, query, scopes, what, signal);
   }
 
   /** True once this registry has answered a mount with 201: it links blobs it holds into other repositories on request. */
@@ -813,9 +818,7 @@ export class RegistryClient {
    */
   async probeBlob(repository: string, digest: string, options: CallOptions = {}): Promise<URL | undefined> {
     const d = parseDigest(digest, 'blob digest');
-    const what = `blob ${d} in ${this.name(repository)}`;
-    const query = `?mount=${encodeURIComponent(d)}&from=${encodeURIComponent(repository)}`;
-    const { status, location } = await this.startUpload(repository, query, this.push(repository), what, options.signal);
+    const { status, location } = await this.startMount(repository, d, repository, `blob ${d} in ${this.name(repository)}`, options.signal);
     return status === 201 ? undefined : location;
   }
 

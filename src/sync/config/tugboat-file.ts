@@ -66,6 +66,9 @@ function refineWith<T>(check: (v: T) => Checked<unknown>) {
 // detecting the format of a skopeo or image-syncer file must not pay for it.
 const requireLazily = createRequire(import.meta.url);
 
+/** The objects of a Tugboat file that have keys of their own. */
+type ObjectKind = '' | 'registry' | 'credentials' | 'mapping' | 'image' | 'newest';
+
 function buildSchemas() {
   const { z } = requireLazily('zod') as typeof Z;
   const nonEmpty = z.string().min(1);
@@ -142,7 +145,16 @@ function buildSchemas() {
     mappings: z.array(mappingSchema).optional(),
     images: z.array(imageSchema).min(1),
   });
-  return { file: fileSchema, registry: registrySchema, mapping: mappingSchema, image: imageSchema };
+  /** The keys each object of the file may have, for "did you mean" suggestions. */
+  const keys: Record<ObjectKind, readonly string[]> = {
+    '': Object.keys(fileSchema.shape),
+    registry: Object.keys(registrySchema.shape),
+    credentials: ['username', 'passwordEnv', 'passwordFile'],
+    mapping: Object.keys(mappingSchema.shape),
+    image: Object.keys(imageSchema.shape),
+    newest: ['count', 'by'],
+  };
+  return { file: fileSchema, keys };
 }
 
 type Schemas = ReturnType<typeof buildSchemas>;
@@ -151,22 +163,6 @@ const schemas = (): Schemas => (built ??= buildSchemas());
 
 type FileData = Z.output<Schemas['file']>;
 type ImageData = FileData['images'][number];
-
-type ObjectKind = '' | 'registry' | 'credentials' | 'mapping' | 'image' | 'newest';
-
-/** The keys each object of the file may have, for "did you mean" suggestions. */
-function keysAt(kind: ObjectKind): readonly string[] {
-  const { file, registry, mapping, image } = schemas();
-  const keys: Record<ObjectKind, readonly string[]> = {
-    '': Object.keys(file.shape),
-    registry: Object.keys(registry.shape),
-    credentials: ['username', 'passwordEnv', 'passwordFile'],
-    mapping: Object.keys(mapping.shape),
-    image: Object.keys(image.shape),
-    newest: ['count', 'by'],
-  };
-  return keys[kind];
-}
 
 function checkSourceRef(s: string): Checked<string> {
   try {
@@ -266,7 +262,7 @@ function reportIssue(yaml: YamlFile, issue: Z.core.$ZodIssue): void {
   switch (issue.code) {
     case 'unrecognized_keys': {
       const kind = objectKind(path);
-      const allowed = kind === undefined ? [] : keysAt(kind);
+      const allowed = kind === undefined ? [] : schemas().keys[kind];
       for (const key of issue.keys) {
         const line = yaml.lineAt(path, key);
         // The value of a `password:` line is never shown, nor even its key's neighbours.

@@ -113,7 +113,8 @@ export function RegistriesPage() {
               { title: t('reg.col.auth'), key: 'auth', render: (_, r) => (r.spec.credentials?.username ? `${r.spec.credentials.username}${r.spec.credentials.hasPassword ? ' / ••••••' : ''}` : r.spec.credentials?.hasToken ? 'token' : t('reg.anonymous')) },
               { title: t('reg.col.status'), key: 'status', render: (_, r) => <ConnState r={r} /> },
               { title: t('reg.col.checked'), key: 'checked', render: (_, r) => (r.status?.lastChecked ? <Tooltip title={formatTime(r.status.lastChecked)}>{fromNow(r.status.lastChecked)}</Tooltip> : '—') },
-              ...(!canWrite ? [] : [{
+              // Every action here writes (the test records the registry's status): none for a viewer.
+              ...(canWrite ? [{
                 title: t('common.actions'),
                 key: 'actions',
                 width: 190,
@@ -136,7 +137,7 @@ export function RegistriesPage() {
                     </Dropdown>
                   </Space>
                 ),
-              }]),
+              }] : []),
             ]}
           />
         )}
