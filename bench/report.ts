@@ -42,6 +42,49 @@ function markdownTable(head: string[], rows: string[][], rightFrom = 2): string 
   return [head, align, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
+/**
+ * What `--verify-existing` costs (scenario c, into an OCI layout): a cold sync
+ * with it next to the default, and a re-sync of the filled layout without
+ * and with it (then every stored blob is read and hashed). Empty when the
+ * runs are missing (an older results file).
+ */
+export function verifyExistingSection(results: BenchResults): string {
+  const ids = ['c/tug-oci', 'c/tug-oci-verify', 'c/tug-oci-resync', 'c/tug-oci-resync-verify'];
+  const runs = ids.map((id) => results.runs.find((r) => r.id === id));
+  const [cold, coldVerify, resync, resyncVerify] = runs;
+  if (!cold || !coldVerify || !resync || !resyncVerify) return '';
+  const line = (r: RunResult, base: RunResult, what: string) => [
+    `\`${r.id}\``,
+    what,
+    f1(r.measurement.wallSeconds),
+    f1(r.measurement.cpuSeconds),
+    f1(r.measurement.peakRssKiB / 1024),
+    r.mibPerSecond === null ? '-' : f1(r.mibPerSecond),
+    r === base ? '1.00x' : ratio(r.measurement.wallSeconds, base.measurement.wallSeconds),
+    f1(r.measurement.background.otherCpuSeconds),
+    failed(r) ? 'no' : 'yes',
+  ];
+  const table = markdownTable(
+    ['Run', 'What', 'Wall s', 'CPU s', 'Peak RSS MiB', 'MiB/s', 'Wall vs default', 'Other processes CPU s', 'Complete'],
+    [
+      line(cold, cold, 'cold sync, default'),
+      line(coldVerify, cold, 'cold sync, --verify-existing'),
+      line(resync, resync, 're-sync of the filled layout, default (every image up to date: nothing read)'),
+      line(resyncVerify, resync, 're-sync, --verify-existing (every stored blob hashed)'),
+    ],
+  );
+  return `### What --verify-existing costs
+
+Scenario c into an OCI layout (bench/scenarios.ts). Cold, the flag finds no
+blob to hash. On a re-sync it turns every up-to-date image into a copy that
+hashes each of the ${results.dataSet.uniqueBlobs} stored blobs (${mib(results.dataSet.uniqueBlobBytes)} MiB; MiB/s is
+bytes hashed) and rewrites none, since none is bad.
+
+${table}
+
+`;
+}
+
 /** The main figures table in Markdown. */
 export function figuresTable(results: BenchResults): string {
   return markdownTable(HEAD, results.runs.map((r) => row(r, results.runs)));
@@ -227,7 +270,7 @@ ${repeatsTable(results)}
 
 ${trafficTable(results)}
 
-### CPU used by others during each run
+${verifyExistingSection(results)}### CPU used by others during each run
 
 The registries' CPU is work the tool caused; "other processes" is everything else
 on the machine (e.g. other jobs on a shared host), which slows the run down.

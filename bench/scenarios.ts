@@ -269,7 +269,14 @@ export async function runScenarios(ctx: BenchContext, only: Set<ScenarioId>, rep
       { id: 'c/tug-dir', tool: 'tug sync --dest dir', argv: (out: string) => [...ctx.tug, 'sync', '--all', '--src', 'yaml', '--dest', 'dir', '--src-tls-verify=false', yaml, out], check: verifyDirLayouts },
       { id: 'c/tug-oci', tool: 'tug sync --dest oci', argv: (out: string) => [...ctx.tug, 'sync', '--all', '--src', 'yaml', '--dest', 'oci', '--src-tls-verify=false', yaml, out], check: verifyOciLayouts },
     ];
-    for (const l of local) {
+    // What --verify-existing costs (issue 10 item 12): a cold run with it next to the default, and a
+    // re-sync of the filled layout without and with it (the flag then hashes every stored blob).
+    const verifying = { id: 'c/tug-oci-verify', tool: 'tug sync --dest oci --verify-existing', argv: (out: string) => [...local[2]!.argv(out).slice(0, -2), '--verify-existing', yaml, out], check: verifyOciLayouts };
+    const resyncs = [
+      { id: 'c/tug-oci-resync', tool: 'tug sync --dest oci (re-sync, filled layout)', extra: [] as string[], bytes: 0 },
+      { id: 'c/tug-oci-resync-verify', tool: 'tug sync --dest oci --verify-existing (re-sync)', extra: ['--verify-existing'], bytes: ds.uniqueBlobBytes },
+    ];
+    for (const l of [...local, verifying]) {
       // not created beforehand: both tools create it (tug refuses an existing empty directory as an OCI layout)
       const out = join(ctx.work, l.id.replace('/', '-'));
       results.push(
@@ -278,6 +285,18 @@ export async function runScenarios(ctx: BenchContext, only: Set<ScenarioId>, rep
           verify: async () => l.check(out, all, ctx.blobs),
         }),
       );
+      if (l.id === 'c/tug-oci') {
+        for (const r of resyncs) {
+          const argv = [...l.argv(out).slice(0, -2), ...r.extra, yaml, out];
+          results.push(
+            await run(ctx, {
+              id: r.id, scenario: 'c', tool: r.tool, compareTo: 'c/tug-oci', argv, diskPath: out, tags: all, bytesMoved: r.bytes,
+              verify: async () => l.check(out, all, ctx.blobs),
+              notes: r.bytes ? ['MiB/s is the bytes hashed: every stored blob is read and checked'] : [],
+            }),
+          );
+        }
+      }
       rmSync(out, { recursive: true, force: true });
     }
   }

@@ -195,7 +195,8 @@ export interface Status {
   message: string;
   reason: 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'RequestEntityTooLarge' | 'UnsupportedMediaType' | 'NotAcceptable' | 'TooManyRequests' | 'InternalError' | 'ServiceUnavailable' | 'MethodNotAllowed';
   code: number;
-  details?: { name?: string; kind?: string; causes?: { reason?: string; message: string; field?: string }[] };
+  /** `retryAfterSeconds` also goes out as the Retry-After header (429, as Kubernetes does). */
+  details?: { name?: string; kind?: string; causes?: { reason?: string; message: string; field?: string }[]; retryAfterSeconds?: number };
 }
 
 export type Role = 'viewer' | 'editor' | 'admin';

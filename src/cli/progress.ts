@@ -112,7 +112,8 @@ function handleCommon(e: CopyEvent, blobs: Map<string, BlobState>, persist: (tex
     }
     case 'blob-done': {
       blobs.delete(e.digest);
-      const how = e.outcome === 'copied' ? `done ${formatBytes(e.size)} in ${formatDuration(e.ms)} (${formatRate(e.size, e.ms)})` : e.outcome === 'skipped' ? 'skipped: already exists' : 'mounted from another repository';
+      const done = `done ${formatBytes(e.size)} in ${formatDuration(e.ms)} (${formatRate(e.size, e.ms)})`;
+      const how = { copied: done, rewritten: `rewritten: the stored copy had wrong bytes; ${done}`, skipped: 'skipped: already exists', mounted: 'mounted from another repository' }[e.outcome];
       persist(`Copying blob ${shortDigest(e.digest)} ${how}`);
       break;
     }

@@ -58,7 +58,7 @@ export async function createSyncProgress(mode: Mode, plan: Plan): Promise<SyncPr
     return `Note: ${t.message}`;
   };
   const count = (e: SyncEvent) => {
-    if (e.type === 'copy' && e.event.type === 'blob-done' && e.event.outcome === 'copied') bytes += e.event.size;
+    if (e.type === 'copy' && e.event.type === 'blob-done' && (e.event.outcome === 'copied' || e.event.outcome === 'rewritten')) bytes += e.event.size;
     if (e.type === 'item-start') active.set(e.index, e.item.source);
     if (e.type === 'item-done') {
       done++;
@@ -123,6 +123,8 @@ export function printSummary(results: ItemResult[], ms: number, mode: Mode): voi
   const by = (s: ItemResult['status']) => results.filter((r) => r.status === s).length;
   const bytes = results.reduce((n, r) => n + r.bytes, 0);
   out(`Synced ${results.length} images in ${formatDuration(ms)}: ${by('copied')} copied, ${by('retagged')} retagged, ${by('skipped')} up to date, ${by('failed')} failed${by('not-run') ? `, ${by('not-run')} not run` : ''}; ${formatBytes(bytes)} moved (${formatRate(bytes, ms)}).`);
+  const rewritten = results.reduce((n, r) => n + (r.blobs?.rewritten ?? 0), 0);
+  if (rewritten > 0) out(`Rewrote ${rewritten} blob${rewritten === 1 ? '' : 's'} the destination stored with wrong bytes.`);
   const failed = results.filter((r) => r.status === 'failed');
   if (failed.length) {
     out('Failed:');

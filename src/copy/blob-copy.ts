@@ -8,7 +8,7 @@ import { CopyError, TugError } from '../errors/index.ts';
 import type { Descriptor } from '../oci/manifest.ts';
 import { verifyingStream } from '../oci/verify.ts';
 import { shortDigest } from '../reference/digest.ts';
-import { type BlobMounter, type ImageDestination, type ImageSource, isBlobLinker, isBlobMounter, isRegistryLocated } from '../transports/types.ts';
+import { type BlobMounter, type BlobOptions, type ImageDestination, type ImageSource, type StoredBlobState, isBlobContentChecker, isBlobLinker, isBlobMounter, isRegistryLocated } from '../transports/types.ts';
 import type { BlobOutcome, CopyEvent } from './events.ts';
 import type { BlobCoordinator, BlobHome } from './blob-coordinator.ts';
 import { withRetry } from './retry.ts';
@@ -19,6 +19,8 @@ export interface BlobCopyOptions {
   onEvent: (e: CopyEvent) => void;
   /** Shares transfers with other images of the same job (see {@link BlobCoordinator}). */
   coordinator?: BlobCoordinator | undefined;
+  /** Hash a blob the destination already stores before trusting it (see CopyOptions.verifyExisting). */
+  verifyExisting?: boolean | undefined;
 }
 
 /** Streams `desc` from `source` into `destination`, verifying size and digest on the way. */
@@ -108,9 +110,13 @@ async function placeShared(source: ImageSource, destination: ImageDestination, d
     if (await destination.mountBlob(desc, home.repository, { signal: options.signal })) return 'mounted';
   }
   if (isBlobLinker(destination) && home?.path && home.path !== destination.localBlobPath(desc)) {
-    if (!(await destination.hasBlob(desc, { signal: options.signal })) && (await destination.linkBlob(desc, home.path, { signal: options.signal }))) return 'mounted';
+    // This layout's own file was not checked yet; the one at `home` was, by this job.
+    const stored = await storedState(destination, desc, { signal: options.signal }, options.verifyExisting);
+    if (stored === 'valid') return 'skipped';
+    if (await destination.linkBlob(desc, home.path, { signal: options.signal })) return stored === 'corrupt' ? 'rewritten' : 'mounted';
   }
-  return place(source, destination, desc, options, coordinator.limiter(store));
+  // The same file (or registry) the other image wrote or verified in this job: not hashed twice.
+  return place(source, destination, desc, { ...options, verifyExisting: false }, coordinator.limiter(store));
 }
 
 function homeOf(destination: ImageDestination, desc: Descriptor): BlobHome | undefined {
@@ -137,7 +143,8 @@ async function place(
   // From another repository of the same registry, an absent blob is mounted.
   // Otherwise the check may open the upload session the transfer then uses.
   const mount = mountSource(source, destination);
-  if (await destination.hasBlob(desc, { signal: options.signal, beforeWrite: !mount })) return 'skipped';
+  const stored = await storedState(destination, desc, { signal: options.signal, beforeWrite: !mount }, options.verifyExisting);
+  if (stored === 'valid') return 'skipped';
   if (mount && (await mount.into.mountBlob(desc, mount.from, { signal: options.signal }))) return 'mounted';
 
   const run = () => {
@@ -152,5 +159,15 @@ async function place(
     });
   };
   await (limit ? limit(run) : run());
-  return 'copied';
+  return stored === 'corrupt' ? 'rewritten' : 'copied';
+}
+
+/**
+ * What the destination holds for `desc`: by its bytes when `verify` is set
+ * and the destination can hash what it stores (local layouts), else by
+ * `hasBlob` (name and size: a registry verified the digest on upload).
+ */
+export async function storedState(destination: ImageDestination, desc: Descriptor, options: BlobOptions, verify: boolean | undefined): Promise<StoredBlobState> {
+  if (verify && isBlobContentChecker(destination)) return destination.checkBlob(desc, { signal: options.signal });
+  return (await destination.hasBlob(desc, options)) ? 'valid' : 'absent';
 }

@@ -19,7 +19,7 @@ import { digestBytes, verifyBytes } from '../oci/verify.ts';
 import { type Digest, digestAlgorithm } from '../reference/digest.ts';
 import { type ImageDestination, type ImageReference, type ImageSource, type RawManifest, type SystemContext, isRegistryLocated } from '../transports/types.ts';
 import type { BlobCoordinator } from './blob-coordinator.ts';
-import { copyBlob } from './blob-copy.ts';
+import { copyBlob, storedState } from './blob-copy.ts';
 import type { BlobOutcome, CopyEvent } from './events.ts';
 import { type MultiArchMode, selectFromIndex } from './select.ts';
 
@@ -40,6 +40,14 @@ export interface CopyOptions {
   blobAttempts?: number;
   /** Resolve and check everything, report what would move, write nothing. */
   dryRun?: boolean;
+  /**
+   * Hash every blob a local destination (dir:, oci:, registry-dir:) already
+   * stores before trusting it, and copy over one whose bytes are wrong
+   * (reported as `rewritten`). Default false: a stored blob of the right name
+   * and size is trusted, as skopeo does. Registries verify digests on upload
+   * and are asked as usual.
+   */
+  verifyExisting?: boolean;
   signal?: AbortSignal;
   onEvent?: (e: CopyEvent) => void;
   /** Shares blob transfers with the other images of a job (sync, save). */
@@ -65,7 +73,8 @@ export interface CopyResult {
   instances: { digest: Digest; platform?: Platform | undefined }[];
   /** Set when a platform filter produced a new index (its digest differs from the source's). */
   rewrittenFrom?: Digest | undefined;
-  blobs: { total: number; copied: number; skipped: number; mounted: number; bytesCopied: number; bytesTotal: number };
+  /** `rewritten`: blobs the destination stored with wrong bytes, copied over (only with verifyExisting); their bytes count in bytesCopied. */
+  blobs: { total: number; copied: number; skipped: number; mounted: number; rewritten: number; bytesCopied: number; bytesTotal: number };
   dryRun: boolean;
   /** Dry run only: the blobs the destination lacks (what a real run would move). */
   missingBlobs?: { digest: Digest; size: number }[] | undefined;
@@ -107,7 +116,7 @@ async function fetchManifest(source: ImageSource, desc: ManifestWant | undefined
 }
 
 function emptyStats(): CopyResult['blobs'] {
-  return { total: 0, copied: 0, skipped: 0, mounted: 0, bytesCopied: 0, bytesTotal: 0 };
+  return { total: 0, copied: 0, skipped: 0, mounted: 0, rewritten: 0, bytesCopied: 0, bytesTotal: 0 };
 }
 
 /**
@@ -170,7 +179,7 @@ async function resolveCopy(source: ImageSource, destination: ImageDestination, f
   }
 
   // Decide the top-level document and the image manifests to copy.
-  let images: ResolvedManifest[] = [];
+  let images: ResolvedManifest[];
   let topToWrite: { bytes: Uint8Array; digest: Digest; mediaType: string };
   let instanceDescs: Descriptor[] = [];
   let picked: Descriptor | undefined;
@@ -269,9 +278,9 @@ async function runCopy(
     // Report what would move: blobs the destination lacks.
     const missing: { digest: Digest; size: number }[] = [];
     const limit = pLimit(Math.max(1, options.concurrency ?? 6));
-    const present = await Promise.all([...blobs.values()].map((desc) => limit(() => destination.hasBlob(desc, { signal }))));
+    const present = await Promise.all([...blobs.values()].map((desc) => limit(() => storedState(destination, desc, { signal }, options.verifyExisting))));
     for (const [i, desc] of [...blobs.values()].entries()) {
-      if (present[i]) stats.skipped += 1;
+      if (present[i] === 'valid') stats.skipped += 1;
       else {
         stats.copied += 1;
         stats.bytesCopied += desc.size;
@@ -284,12 +293,15 @@ async function runCopy(
   const limit = pLimit(Math.max(1, options.concurrency ?? 6));
   const outcomes = await Promise.all(
     [...blobs.values()].map((desc) =>
-      limit(async (): Promise<[Descriptor, BlobOutcome]> => [desc, await copyBlob(source, destination, desc, { signal, attempts: options.blobAttempts ?? 3, onEvent, coordinator: options.coordinator })]),
+      limit(async (): Promise<[Descriptor, BlobOutcome]> => [
+        desc,
+        await copyBlob(source, destination, desc, { signal, attempts: options.blobAttempts ?? 3, onEvent, coordinator: options.coordinator, verifyExisting: options.verifyExisting }),
+      ]),
     ),
   );
   for (const [desc, outcome] of outcomes) {
     stats[outcome] += 1;
-    if (outcome === 'copied') stats.bytesCopied += desc.size;
+    if (outcome === 'copied' || outcome === 'rewritten') stats.bytesCopied += desc.size;
   }
 
   // Instances before the index that names them; the top-level document last.

@@ -5,7 +5,8 @@
 import type { Platform } from '../oci/manifest.ts';
 import type { TransportEvent } from '../transports/types.ts';
 
-export type BlobOutcome = 'copied' | 'skipped' | 'mounted';
+/** `rewritten`: the destination held the blob with wrong bytes (found with `verifyExisting`) and it was copied over it. */
+export type BlobOutcome = 'copied' | 'skipped' | 'mounted' | 'rewritten';
 
 export type CopyEvent =
   | { type: 'resolved'; image: string; digest: string; mediaType: string; platforms: Platform[] }

@@ -180,6 +180,8 @@ function basic(c: Credentials): string {
 export class Authenticator {
   private readonly options: AuthenticatorOptions;
   private challenge: Challenge | undefined;
+  /** The scheme (`https:`, `http:`) of the answer that taught {@link challenge}. */
+  private challengeFrom: string | undefined;
   readonly cache: TokenCache;
   /** In-flight token requests, so parallel blob requests share one. */
   private readonly pending = new Map<string, Promise<string>>();
@@ -190,11 +192,18 @@ export class Authenticator {
     this.cache = new TokenCache(options.now);
   }
 
-  /** Remembers the registry's preferred challenge (Bearer over Basic) from a 401's WWW-Authenticate. */
-  learn(wwwAuthenticate: string | undefined): void {
+  /**
+   * Remembers the registry's preferred challenge (Bearer over Basic) from a
+   * 401's WWW-Authenticate, and `from`, the URL (or origin) that answered:
+   * a realm may not be less protected than the registry that named it.
+   */
+  learn(wwwAuthenticate: string | undefined, from: string): void {
     if (!wwwAuthenticate) return;
     const challenges = parseWwwAuthenticate(wwwAuthenticate);
-    this.challenge = challenges.find((c) => c.scheme === 'bearer' && c.params.realm) ?? challenges.find((c) => c.scheme === 'basic') ?? this.challenge;
+    const chosen = challenges.find((c) => c.scheme === 'bearer' && c.params.realm) ?? challenges.find((c) => c.scheme === 'basic');
+    if (!chosen) return;
+    this.challenge = chosen;
+    this.challengeFrom = new URL(from).protocol;
   }
 
   /** The scheme learned so far (`bearer`, `basic`) or undefined before any 401. */
@@ -251,9 +260,9 @@ export class Authenticator {
    * Returns false when a retry cannot help (a fixed registry token, or Basic
    * credentials that were already sent).
    */
-  async refresh(wwwAuthenticate: string | undefined, scopes: readonly string[], repository: string | undefined, sentAuthorization: string | undefined): Promise<boolean> {
+  async refresh(wwwAuthenticate: string | undefined, from: string, scopes: readonly string[], repository: string | undefined, sentAuthorization: string | undefined): Promise<boolean> {
     if (this.options.registryToken) return false;
-    this.learn(wwwAuthenticate);
+    this.learn(wwwAuthenticate, from);
     if (!this.challenge) return false;
     if (this.challenge.scheme === 'basic') {
       // Sending the same Basic credentials again cannot succeed; without any we must say so.
@@ -284,6 +293,17 @@ export class Authenticator {
       throw new TugError('REGISTRY', `${this.options.registry} sent an invalid token realm ${JSON.stringify(realm.slice(0, 100))}`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TugError('REGISTRY', `${this.options.registry} sent a token realm with scheme ${url.protocol}`);
+    if (url.protocol === 'http:' && this.challengeFrom === 'https:') {
+      // The Basic credentials (or identity token) would cross the network in
+      // clear, and a token from a plain-HTTP realm is only as good as the path
+      // to it. A registry that is itself plain HTTP may have a plain-HTTP realm.
+      throw new RegistryError(
+        'AUTH',
+        `${this.options.registry}: refusing the token realm ${redactUrl(url.origin + url.pathname)}: the registry speaks https but names a plain-http realm, which would send the credentials in clear`,
+        { method: 'GET', url: url.origin + url.pathname },
+        { hint: "fix the registry's token realm to https (distribution: auth.token.realm)" },
+      );
+    }
     let res: Awaited<ReturnType<TokenFetcher>>;
     if (creds?.username === IDENTITY_TOKEN_USER) {
       // An identity token is an OAuth2 refresh token: exchange it with a form POST

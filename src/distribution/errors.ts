@@ -60,9 +60,32 @@ export function loginHint(registry: string): string {
 }
 
 /**
+ * Error codes (distribution spec "Error Codes") that say the request itself
+ * is refused, whatever the HTTP status: a 5xx carrying one is not temporary.
+ * TOOMANYREQUESTS, UNKNOWN, UNAVAILABLE and codes not listed here stay
+ * temporary; BLOB_UPLOAD_* are left out because a new upload can succeed.
+ */
+const DEFINITE_REFUSALS: ReadonlySet<string> = new Set([
+  'BLOB_UNKNOWN',
+  'DIGEST_INVALID',
+  'MANIFEST_BLOB_UNKNOWN',
+  'MANIFEST_INVALID',
+  'MANIFEST_UNKNOWN',
+  'MANIFEST_UNVERIFIED',
+  'NAME_INVALID',
+  'NAME_UNKNOWN',
+  'SIZE_INVALID',
+  'TAG_INVALID',
+  'UNSUPPORTED',
+  'UNAUTHORIZED',
+  'DENIED',
+]);
+
+/**
  * Maps an HTTP answer the caller could not use to a RegistryError:
  * 401 AUTH, 403 AUTH, 404 NOT_FOUND, 405 UNSUPPORTED, 408/429/5xx TRANSIENT
- * (temporary, with Retry-After), anything else REGISTRY.
+ * (temporary, with Retry-After) unless the body names a definite refusal
+ * ({@link DEFINITE_REFUSALS}: then REGISTRY, or AUTH), anything else REGISTRY.
  */
 export function errorFromResponse(
   req: RequestContext,
@@ -109,6 +132,14 @@ export function errorFromResponse(
   }
   if (status === 405) {
     return make('UNSUPPORTED', `${req.what}: ${req.registry} does not allow ${req.method} here (HTTP 405${codes.length ? ` ${codes.join(',')}` : ''})`);
+  }
+  const refusals = [...new Set(codes.filter((c) => DEFINITE_REFUSALS.has(c)))];
+  if ((status === 408 || status === 429 || status >= 500) && refusals.length > 0) {
+    // The body names a refusal that the same request meets every time: distribution answers
+    // 500 UNKNOWN + MANIFEST_BLOB_UNKNOWN to a manifest with foreign `urls`. Not retried.
+    return make(refusals.includes('UNAUTHORIZED') ? 'AUTH' : 'REGISTRY', `${req.what}: ${req.registry} refused the request (HTTP ${status} ${[...new Set(codes)].join(',')})${detail}`, {
+      hint: 'retrying will not help: the registry rejects this content',
+    });
   }
   if (status === 408 || status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(firstHeader(res.headers, 'retry-after'));

@@ -12,6 +12,7 @@ export {
   parseNextLink,
 } from './client.ts';
 export { resolveCredentials } from './credentials.ts';
+export { DEFAULT_DENY, type EgressOptions, type EgressPolicy, type EgressPolicyWithRules, type EgressRule, createEgressPolicy, effectiveAddress, egressConnector, egressLookup, parseEgressRule } from './egress.ts';
 export { errorFromNetwork, errorFromResponse, isPlainHttpSymptom, parseErrorBody, parseRetryAfter } from './errors.ts';
 export { checkLogin } from './login.ts';
 export { type ClientLease, acquireClient } from './pool.ts';

@@ -5,7 +5,7 @@
  * what lets a sync weigh its images up front (to start the biggest first)
  * without reading any manifest twice.
  */
-import type { FetchedManifest } from './client.ts';
+import type { FetchedManifest } from './manifests.ts';
 
 /** Total bytes kept (default 8 MiB: thousands of typical manifests). Least recently used entries go first. */
 export const MANIFEST_CACHE_BYTES = 8 * 1024 * 1024;

@@ -10,6 +10,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { TugError } from '../errors/index.ts';
+import { type EgressPolicy, egressLookup, literalRefusal } from './egress.ts';
 
 /** The connect options handed to undici (a subset of tls.ConnectionOptions). */
 export interface TlsSettings {
@@ -95,13 +96,17 @@ export async function loadTlsSettings(host: string, options: { certDir?: string 
  * handshake. undici reports that only as "other side closed"; a direct TLS
  * connection shows the alert the server sent (a missing or refused client
  * certificate, mostly). Returns undefined when nothing TLS-specific is found.
- * Used only on the failure path of a ping.
+ * Used only on the failure path of a ping. With `egress`, the connection
+ * obeys the policy like every other (see egress.ts).
  */
-export async function diagnoseTlsClose(host: string, port: number, settings: TlsSettings, timeoutMs = 5000): Promise<string | undefined> {
+export async function diagnoseTlsClose(host: string, port: number, settings: TlsSettings, options: { timeoutMs?: number | undefined; egress?: EgressPolicy | undefined } = {}): Promise<string | undefined> {
   const { connect } = await import('node:tls');
+  const timeoutMs = options.timeoutMs ?? 5000;
+  if (options.egress && literalRefusal(options.egress, host)) return undefined;
+  const lookup = options.egress ? { lookup: egressLookup(options.egress) } : {};
   return new Promise((resolve) => {
     let said: string | undefined;
-    const socket = connect({ host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host, rejectUnauthorized: settings.rejectUnauthorized, ca: settings.ca, cert: settings.cert, key: settings.key }, () => {
+    const socket = connect({ host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host, rejectUnauthorized: settings.rejectUnauthorized, ca: settings.ca, cert: settings.cert, key: settings.key, ...lookup }, () => {
       // Handshake done: TLS 1.3 servers send a client-certificate alert only after it; ask for something.
       socket.write(`GET /v2/ HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
     });

@@ -1,5 +1,5 @@
 /**
- * The two pieces of undici the registry client uses, loaded from their own
+ * The pieces of undici the registry client uses, loaded from their own
  * files: undici's index also loads fetch, WebSocket, caches, mocks and more,
  * which cost every command ~70 ms of its start (measured with the compile
  * cache on: 116-125 ms for the index, 46-48 ms for these two). The index
@@ -8,13 +8,16 @@
  * pins undici; every test that talks to a registry goes through here.
  */
 import { createRequire } from 'node:module';
-import type { Agent as UndiciAgent, Dispatcher } from 'undici';
+import type { buildConnector as UndiciBuildConnector, Agent as UndiciAgent, Dispatcher } from 'undici';
 
 const load = createRequire(import.meta.url);
 
 /** undici's Agent: a pool of keep-alive connections per origin. */
 export const Agent = load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
 export type Agent = UndiciAgent;
+
+/** undici's TCP/TLS connector factory, for an Agent `connect` function that adds a DNS lookup of ours (egress.ts). */
+export const buildConnector = load('undici/lib/core/connect.js') as typeof UndiciBuildConnector;
 
 const requestApi = load('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
 

@@ -1,13 +1,15 @@
 /**
  * How the server reaches a Registry resource with the engine: its host and a
  * SystemContext built from the stored spec and the decrypted credentials.
- * Only the stored URL is ever used (never one from a request), so an API
- * caller cannot point stored credentials at a host of their choosing.
+ * Only the stored URL is ever used (never one from a request); the stored
+ * credentials are bound to that URL (server/secrets.ts), and every connection
+ * obeys the server's egress policy (distribution/egress.ts), token realms and
+ * redirects included.
  */
 import { parseRegistryUrl } from '../api/schema.ts';
 import type { Registry } from '../api/types.ts';
 import { TugError } from '../errors/index.ts';
-import type { SystemContext } from '../transports/types.ts';
+import type { EgressPolicy, SystemContext } from '../transports/types.ts';
 
 /** A path that can never be a file (ENOTDIR): reads as "no auth file". */
 const NO_AUTH_FILE = '/dev/null/tugboat-server-has-no-auth-file';
@@ -28,9 +30,9 @@ export interface RegistryAccess {
  * The host and SystemContext for `registry`. Authentication comes only from
  * the Registry (never from an auth file of the server's user): `authFile` is
  * pointed at /dev/null so that the server's own ~/.docker/config.json is not
- * consulted.
+ * consulted. `egress` is the server's policy for where connections may go.
  */
-export function registryAccess(registry: Registry, secret: RegistryCredentials | undefined): RegistryAccess {
+export function registryAccess(registry: Registry, secret: RegistryCredentials | undefined, options: { egress?: EgressPolicy | undefined } = {}): RegistryAccess {
   const endpoint = parseRegistryUrl(registry.spec.url);
   if ('error' in endpoint) throw new TugError('USAGE', `registry ${registry.metadata.namespace}/${registry.metadata.name}: url ${endpoint.error}`);
   const username = registry.spec.credentials?.username;
@@ -40,6 +42,7 @@ export function registryAccess(registry: Registry, secret: RegistryCredentials |
     plainHttp: endpoint.plainHTTP || registry.spec.plainHTTP === true ? true : undefined,
     caCertificates: registry.spec.caBundle,
     userAgent: 'tugboat-server/0.1',
+    egress: options.egress,
   };
   if (secret?.token) ctx.registryToken = secret.token;
   else if (username !== undefined && secret?.password !== undefined) ctx.credentials = { username, password: secret.password };

@@ -24,6 +24,7 @@ import { DEFAULT_RETRY_COUNT, DEFAULT_SYNC_INTERVAL, DEFAULT_SYNC_TIMEOUT } from
 import { API_VERSION, type ObjectRef, type Registry, type Repository, type RepositoryStatus, type RunLogLine, type SyncRun, type SyncTrigger } from '../api/types.ts';
 import { TugError } from '../errors/index.ts';
 import type { Store } from '../store/types.ts';
+import type { EgressPolicy } from '../transports/types.ts';
 import { type RegistryAccess, type RegistryCredentials, registryAccess } from './registry-access.ts';
 import { type SyncInput, type SyncOutput, syncRepository } from './sync-repository.ts';
 
@@ -36,6 +37,9 @@ import { type SyncInput, type SyncOutput, syncRepository } from './sync-reposito
  * --retry-times skips the same kinds.)
  */
 const FINAL_CODES: ReadonlySet<string> = new Set(['AUTH', 'TLS', 'NOT_FOUND', 'USAGE', 'UNSAFE_INPUT', 'UNSUPPORTED']);
+
+/** SyncRuns kept per repository by default (`tug serve --keep-sync-runs`). */
+export const DEFAULT_KEEP_SYNC_RUNS = 100;
 
 export type SchedulerEvent =
   | { type: 'run-started'; run: SyncRun }
@@ -50,6 +54,8 @@ export interface SchedulerOptions {
   replicaId: string;
   /** Loads a Registry and its decrypted credentials (the server owns the key). */
   loadRegistry: (ref: { namespace: string; name: string }) => Promise<{ registry: Registry; credentials: RegistryCredentials | undefined } | undefined>;
+  /** Where syncs may connect (`tug serve --egress-allow/--egress-deny`); undefined: anywhere. */
+  egress?: EgressPolicy | undefined;
   /** Syncs at once on this replica (default 4). */
   maxConcurrent?: number;
   /** Lease length; renewed every third of it (default 30 s). */
@@ -60,6 +66,12 @@ export interface SchedulerOptions {
   retryBaseMs?: number;
   /** ± fraction of syncInterval added to the next due time (default 0.1). */
   jitter?: number;
+  /**
+   * Runs kept per repository (default {@link DEFAULT_KEEP_SYNC_RUNS}): when a
+   * run finishes, older finished runs of its repository and their logs are
+   * deleted. History would otherwise grow by one row per interval forever.
+   */
+  keepSyncRuns?: number;
   /** The sync itself (default {@link syncRepository}); tests may wrap it. */
   sync?: (input: SyncInput) => Promise<SyncOutput>;
   onEvent?: (e: SchedulerEvent) => void;
@@ -505,6 +517,10 @@ export class Scheduler {
     };
     await flush();
     await this.store.updateRun(namespace, runName, run.status);
+    await this.store.pruneRuns(namespace, name, this.options.keepSyncRuns ?? DEFAULT_KEEP_SYNC_RUNS).catch((err: unknown) => {
+      // History that stays a little longer is no reason to fail the sync.
+      this.emit({ type: 'error', message: `pruning the sync runs of ${key(namespace, name)}: ${errorMessage(err)}`, error: err });
+    });
     this.emit({ type: 'run-finished', run, result, durationMs: ended - started, bytesMoved: output?.bytesMoved ?? 0 });
     return { result, status, ...(error !== undefined ? { error } : {}), ...(final ? { final } : {}) };
   }
@@ -515,7 +531,7 @@ export class Scheduler {
     if (!found) {
       throw new TugError('NOT_FOUND', `registry ${target.namespace}/${target.name} (spec.${field}) does not exist`, { hint: 'create the Registry, or fix the reference' });
     }
-    return registryAccess(found.registry, found.credentials);
+    return registryAccess(found.registry, found.credentials, { egress: this.options.egress });
   }
 }
 

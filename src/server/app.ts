@@ -2,31 +2,39 @@
  * `buildApp(deps)`: the HTTP API of `tug serve` as a fastify instance,
  * separate from listening (tests drive it with `app.inject` or over a real
  * socket). Routes live under /oapis/image.theriseunion.io/v1alpha1/ as
- * plugins; every error is a Kubernetes Status; every API route declares the
- * least role it needs (`config.role`), checked before the body is read.
+ * plugins; every error is a Kubernetes Status; every route declares the
+ * least role it needs (`config.role`), checked before the body is read
+ * (src/server/access.ts: authentication is the default, public routes are
+ * declared). Every response carries the headers of security-headers.ts.
  *
- * Also: /healthz, /readyz (the store answers), /metrics (Prometheus),
- * /openapi.json, and the console from web/dist at / (SPA fallback to
- * index.html) when that directory exists.
+ * Also: /healthz and /readyz (the store answers; public and terse),
+ * /metrics (Prometheus; a viewer token for every namespace), /openapi.json,
+ * and the console from web/dist at / (SPA fallback to index.html) when that
+ * directory exists.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import YAML from 'yaml';
 import { API_PREFIX } from '../api/types.ts';
 import type { Store } from '../store/types.ts';
-import { authenticate, hasRole } from './auth.ts';
+import { accessGate, collectRoutes, isApiPath } from './access.ts';
 import { ApiError, badRequest, toStatus } from './errors.ts';
 import { type Metrics, createMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
-import { registryHandler, repositoryHandler } from './resources.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { adminRoutes } from './routes/admin.ts';
 import type { RouteContext, SchedulerControl } from './routes/context.ts';
 import { resourceRoutes } from './routes/resources.ts';
-import { type Secrets, secretAad } from './secrets.ts';
+import type { EgressPolicy } from '../transports/types.ts';
+import { loadRegistry, registryHandler, repositoryHandler } from './resources.ts';
+import type { Secrets } from './secrets.ts';
+import { type LoginLimiter, createLoginLimiter } from './login-limiter.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
 import { createWatchStreams } from './watch.ts';
 
 export type { SchedulerControl } from './routes/context.ts';
@@ -47,8 +55,21 @@ export interface AppDeps {
   webRoot?: string | null | undefined;
   /** Request body limit in bytes (default 1 MiB). */
   bodyLimit?: number | undefined;
-  /** Watch heartbeat interval (default 15 s). */
+  /** Watch heartbeat interval (default 15 s); each heartbeat also re-checks the watcher's token. */
   heartbeatMs?: number | undefined;
+  /** Throttles failed logins per client address (default: 10 in a burst, then one per 6 s). */
+  loginLimiter?: LoginLimiter | undefined;
+  /** Serve HTTPS with this PEM certificate and key (src/server/tls.ts loads and reloads them); default plain HTTP. */
+  https?: { cert: Buffer; key: Buffer } | undefined;
+  /** Where the registry test may connect (src/distribution/egress.ts); undefined: anywhere. */
+  egress?: EgressPolicy | undefined;
+  /**
+   * Addresses or CIDRs of the reverse proxies in front (an ingress): from
+   * these, the client is the last untrusted address of X-Forwarded-For, so
+   * the failed-login limit counts each client, not the proxy. Default none:
+   * the header is ignored, since any client could send it.
+   */
+  trustProxy?: readonly string[] | undefined;
 }
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
@@ -59,11 +80,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit,
+    // null: plain HTTP (fastify creates an http server when `https` is falsy).
+    https: deps.https ? { cert: deps.https.cert, key: deps.https.key } : null,
     return503OnClosing: true,
+    trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? [...deps.trustProxy] : false,
     // Query strings like ?names=a,b stay strings; nothing else is coerced.
     routerOptions: { ignoreTrailingSlash: true },
+    // A URL the router cannot decode (`/%zz`): a Status like every other error, with the same headers.
+    frameworkErrors: (err, _request, reply) => {
+      void (reply as FastifyReply).code(400).headers(SECURITY_HEADERS).type('application/json').send(badRequest(`the request URL cannot be read: ${err.message}`).status);
+    },
   }) as unknown as FastifyInstance;
   const streams = createWatchStreams();
+  // Before any route, so every route is in the table.
+  app.decorate('routeTable', collectRoutes(app));
 
   app.decorateRequest('principal', undefined);
 
@@ -88,34 +118,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, request, reply) => {
     const status = toStatus(err, (e) => request.log.error({ err: e }, 'internal error'));
     if (status.code === 401) reply.header('www-authenticate', 'Bearer realm="tugboat"');
+    if (status.details?.retryAfterSeconds !== undefined) reply.header('retry-after', String(status.details.retryAfterSeconds));
     void reply.code(status.code).type('application/json').send(status);
   });
 
   const webRoot = deps.webRoot === null ? undefined : (deps.webRoot ?? DEFAULT_WEB_ROOT);
   const hasWeb = webRoot !== undefined && existsSync(`${webRoot}/index.html`);
-  const isApiPath = (url: string) => url.startsWith(`${API_PREFIX}/`) || url === API_PREFIX || url.startsWith('/oapis/');
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0]!;
     if (hasWeb && request.method === 'GET' && !isApiPath(path) && !['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path)) {
       // The console is a single-page app: its routes are index.html's.
-      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+      return reply.type('text/html; charset=utf-8').send(await readFile(join(webRoot!, 'index.html')));
     }
     const status = new ApiError(404, 'NotFound', `the server could not find the requested resource (${request.method} ${path})`).status;
     return reply.code(404).send(status);
   });
 
   // Authentication and roles, before bodies are parsed.
-  app.addHook('onRequest', async (request) => {
-    const role = request.routeOptions.config.role;
-    const path = request.url.split('?')[0]!;
-    if (role === 'public' || (role === undefined && !isApiPath(path))) return;
-    const p = await authenticate(deps.store, request.headers.authorization);
-    request.principal = p;
-    const needed = role ?? 'viewer';
-    if (!hasRole(p, needed)) {
-      throw new ApiError(403, 'Forbidden', `token "${p.name}" (role ${p.role}) may not ${request.method} ${path}: it needs role ${needed}`);
-    }
+  app.addHook('onRequest', accessGate({ store: deps.store, limiter: deps.loginLimiter ?? createLoginLimiter() }));
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -127,16 +151,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.get('/healthz', { config: { role: 'public' } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config: { role: 'public' } }, async (_request, reply) => {
+  app.get('/readyz', { config: { role: 'public' } }, async (request, reply) => {
     try {
       await deps.store.countTokens();
       return { status: 'ok' };
     } catch (err) {
+      // Public, so terse: the store's error may name hosts, users or paths.
+      request.log.error({ err }, 'readiness check: the store does not answer');
       reply.code(503);
-      return new ApiError(503, 'ServiceUnavailable', `the store does not answer: ${(err as Error).message}`).status;
+      return { status: 'unavailable' };
     }
   });
-  app.get('/metrics', { config: { role: 'public' } }, async (_request, reply) => {
+  // Every namespace's registry names and sync counts: an unscoped token only.
+  app.get('/metrics', { config: { role: 'viewer', allNamespaces: true } }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
@@ -150,12 +177,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     streams,
     heartbeatMs: deps.heartbeatMs ?? 15_000,
+    egress: deps.egress,
     async audit(request: FastifyRequest, entry) {
       await deps.store.appendAudit({ time: new Date().toISOString(), user: request.principal?.name ?? 'anonymous', ...entry });
     },
     async registryCredentials(namespace, name) {
-      const sealed = await deps.store.getSecret('Registry', namespace, name);
-      return sealed ? deps.secrets.open(sealed, secretAad(namespace, name)) : undefined;
+      return (await loadRegistry(deps.store, deps.secrets, namespace, name))?.credentials;
     },
   };
 
@@ -170,7 +197,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: webRoot!, prefix: '/', index: ['index.html'] });
+    await app.register(async (web) => {
+      // The console's files are public: the login page is one of them.
+      web.addHook('onRoute', (route) => {
+        route.config = { ...route.config, role: 'public' };
+      });
+      // One route per file (no wildcard): everything else reaches the
+      // not-found handler, which access.ts judges by the path.
+      await web.register(fastifyStatic, { root: webRoot!, prefix: '/', index: ['index.html'], wildcard: false });
+    });
   }
 
   return app;

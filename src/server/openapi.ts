@@ -121,8 +121,8 @@ export function openApiDocument(): Record<string, unknown> {
       [`${API_PREFIX}/tokens/{name}`]: { parameters: [nameParam], delete: { summary: 'Delete a token (admin)', responses: { '200': { description: 'Token' }, ...errors } } },
       [`${API_PREFIX}/auditlogs`]: { get: { summary: 'Audit log, newest first (admin)', responses: { '200': { description: 'AuditEntryList' }, ...errors } } },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'ok' } } } },
-      '/readyz': { get: { summary: 'Readiness: the store answers', security: [], responses: { '200': { description: 'ok' }, '503': { description: 'store unreachable' } } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', security: [], responses: { '200': { description: 'text exposition format' } } } },
+      '/readyz': { get: { summary: 'Readiness: the store answers', security: [], responses: { '200': { description: 'ok' }, '503': { description: 'store unreachable: {status: unavailable}, the reason only in the server log' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics (a viewer token for every namespace)', responses: { '200': { description: 'text exposition format' }, '401': { description: 'no or unknown token' }, '403': { description: 'a token scoped to namespaces' } } } },
     },
   };
 }

@@ -7,11 +7,11 @@ import type { z } from 'zod';
 import { DEFAULT_RETRY_COUNT, DEFAULT_SYNC_INTERVAL, DEFAULT_SYNC_TIMEOUT, registrySchema, repositorySchema } from '../api/schema.ts';
 import { API_VERSION, DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, type ObjectMeta, type Registry, type Repository } from '../api/types.ts';
 import { parseLabelSelector } from '../store/query.ts';
-import type { Kind, ResourceOf } from '../store/types.ts';
+import type { Kind, ResourceOf, Store } from '../store/types.ts';
 import { type Principal, canSee } from './auth.ts';
 import { ApiError, badRequest, forbidden, invalid, zodCauses } from './errors.ts';
 import { isPlainObject, jsonEqual } from './merge-patch.ts';
-import { type RegistrySecret, type Secrets, secretAad } from './secrets.ts';
+import { type RegistrySecret, type Secrets, openRegistrySecret, sealRegistrySecret } from './secrets.ts';
 
 type Cause = { reason?: string; message: string; field?: string };
 
@@ -152,7 +152,20 @@ export function publicCredentials(creds: Creds | undefined, secret: RegistrySecr
 }
 
 export function sealSecret(secrets: Secrets, obj: Registry, secret: RegistrySecret | undefined): string | null {
-  return secret ? secrets.seal(secret, secretAad(obj.metadata.namespace, obj.metadata.name)) : null;
+  return secret ? sealRegistrySecret(secrets, obj, secret) : null;
+}
+
+/**
+ * A Registry and its decrypted credentials, as the scheduler and the test
+ * endpoint use them. The credentials open only for the endpoint they were
+ * stored for (secrets.ts), so a Registry whose URL changed behind the API's
+ * back fails here instead of sending them to the new host.
+ */
+export async function loadRegistry(store: Store, secrets: Secrets, namespace: string, name: string): Promise<{ registry: Registry; credentials: RegistrySecret | undefined } | undefined> {
+  const registry = await store.get('Registry', namespace, name);
+  if (!registry) return undefined;
+  const sealed = await store.getSecret('Registry', namespace, name);
+  return { registry, credentials: sealed ? openRegistrySecret(secrets, registry, sealed) : undefined };
 }
 
 export const registryHandler: KindHandler<'Registry'> = {

@@ -4,11 +4,14 @@
  * server, and shuts all of it down in order on SIGTERM / SIGINT.
  */
 import { randomBytes } from 'node:crypto';
+import type { Server as HttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
+import { createEgressPolicy } from '../distribution/egress.ts';
 import { TugError } from '../errors/index.ts';
 import { Scheduler, type SchedulerEvent } from '../scheduler/scheduler.ts';
 import { isPostgresUrl, openStore } from '../store/index.ts';
@@ -17,7 +20,9 @@ import { buildApp } from './app.ts';
 import { ensureAdminToken } from './auth.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
-import { createSecrets, loadSecretKey, secretAad } from './secrets.ts';
+import { loadRegistry } from './resources.ts';
+import { createSecrets, loadPreviousKeys, loadSecretKey } from './secrets.ts';
+import { type TlsReloader, loadTls, tlsFiles, watchTls } from './tls.ts';
 
 export interface ServeOptions {
   /** `host:port` (default 127.0.0.1:8080); port 0 picks a free one. */
@@ -28,10 +33,26 @@ export interface ServeOptions {
   database?: string | undefined;
   adminTokenFile?: string | undefined;
   secretKeyFile?: string | undefined;
+  /** Keys being rotated out: they open stored credentials but never seal (see rotate-secrets.ts). */
+  previousSecretKeyFiles?: readonly string[] | undefined;
   maxConcurrentSyncs?: number | undefined;
   replicaId?: string | undefined;
   /** In-flight syncs get this long to finish on shutdown (default 20 s). */
   shutdownDeadlineMs?: number | undefined;
+  /** SyncRuns kept per repository; older finished ones are pruned (default 100). */
+  keepSyncRuns?: number | undefined;
+  /** PEM certificate (chain) and key: serve HTTPS, reloaded on change (both or neither). */
+  tlsCertFile?: string | undefined;
+  tlsKeyFile?: string | undefined;
+  /**
+   * Egress policy of every connection to registries, token realms and
+   * redirect targets (src/distribution/egress.ts): link-local and cloud
+   * metadata addresses are refused unless allowed here; a deny always wins.
+   */
+  egressAllow?: readonly string[] | undefined;
+  egressDeny?: readonly string[] | undefined;
+  /** Reverse proxies whose X-Forwarded-For names the client (see AppDeps.trustProxy). */
+  trustProxy?: readonly string[] | undefined;
   /** Where JSON logs go (default stdout). */
   logDestination?: DestinationStream | undefined;
   /** Where the human lines (listening, first admin token) go (default stderr). */
@@ -49,8 +70,10 @@ export interface RunningServer {
   store: Store;
   scheduler: Scheduler;
   logger: Logger;
-  /** `http://host:port` */
+  /** `http://host:port`, or `https://...` with TLS */
   url: string;
+  /** With TLS: reads the certificate and key again (SIGHUP); false when they did not load (the old pair stays). */
+  reloadTls?: (() => Promise<boolean>) | undefined;
   stop(): Promise<void>;
 }
 
@@ -62,10 +85,24 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
+/** proxy-addr's forms (what fastify's trustProxy takes): an address, a CIDR, or loopback / linklocal / uniquelocal. */
+function checkTrustedProxy(value: string): void {
+  const [addr = '', bits, extra] = value.split('/');
+  const family = isIP(addr);
+  const prefixOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value) || (family !== 0 && prefixOk && extra === undefined)) return;
+  throw new TugError('USAGE', `--trust-proxy ${value}: not an address, a CIDR or one of loopback, linklocal, uniquelocal`, { hint: 'name the ingress, e.g. --trust-proxy 10.42.0.0/16' });
+}
+
 export async function startServer(options: ServeOptions = {}): Promise<RunningServer> {
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const data = options.data ?? '.tugboat';
   const { host, port } = parseListen(options.listen ?? '127.0.0.1:8080');
+  // Certificate problems are found before the store is touched.
+  const tlsPaths = tlsFiles(options.tlsCertFile, options.tlsKeyFile);
+  const tls = tlsPaths ? await loadTls(tlsPaths) : undefined;
+  const egress = createEgressPolicy({ allow: options.egressAllow, deny: options.egressDeny });
+  for (const p of options.trustProxy ?? []) checkTrustedProxy(p);
   const logger = createLogger({ destination: options.logDestination });
   const postgres = isPostgresUrl(options.database);
   const store = await openStore({ data, database: options.database, onError: (err: unknown) => logger.warn({ err }, 'database connection error') });
@@ -76,7 +113,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       generatedPath: postgres ? undefined : join(data, 'secret.key'),
     });
     logger.info({ source }, 'secret key loaded');
-    const secrets = createSecrets(key);
+    logger.info({ allow: egress.allow, deny: egress.deny }, 'egress policy: link-local and cloud metadata refused unless allowed; denies win');
+    const previousKeys = await loadPreviousKeys(options.previousSecretKeyFiles);
+    if (previousKeys.length > 0) logger.info({ previousKeys: previousKeys.length }, 'previous secret keys loaded: they open credentials but never seal; run "tug serve rotate-secrets", then drop them');
+    const secrets = createSecrets(key, previousKeys);
 
     const fromFile = options.adminTokenFile ? await readFile(options.adminTokenFile, 'utf8') : undefined;
     const admin = await ensureAdminToken(store, fromFile);
@@ -101,19 +141,22 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       leaseMs: options.leaseMs,
       pollMs: options.pollMs,
       retryBaseMs: options.retryBaseMs,
+      keepSyncRuns: options.keepSyncRuns,
       onEvent,
-      loadRegistry: async ({ namespace, name }) => {
-        const registry = await store.get('Registry', namespace, name);
-        if (!registry) return undefined;
-        const sealed = await store.getSecret('Registry', namespace, name);
-        return { registry, credentials: sealed ? secrets.open(sealed, secretAad(namespace, name)) : undefined };
-      },
+      egress,
+      loadRegistry: ({ namespace, name }) => loadRegistry(store, secrets, namespace, name),
     });
-    const app = await buildApp({ store, secrets, logger, scheduler, metrics, heartbeatMs: options.heartbeatMs, webRoot: options.webRoot });
+    const app = await buildApp({ store, secrets, logger, scheduler, metrics, heartbeatMs: options.heartbeatMs, webRoot: options.webRoot, https: tls, egress, trustProxy: options.trustProxy });
     await app.listen({ host, port });
     const addr = app.server.address();
     const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+    const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+    let reloader: TlsReloader | undefined;
+    if (tlsPaths && tls) {
+      const server = app.server as unknown as HttpsServer;
+      reloader = watchTls({ files: tlsPaths, current: tls, logger, apply: (m) => server.setSecureContext({ cert: m.cert, key: m.key }) });
+      logger.info({ subject: tls.subject, fingerprint256: tls.fingerprint256, validTo: tls.validTo }, `TLS certificate loaded: ${tls.subject}, expires ${tls.validTo}`);
+    }
     await scheduler.start();
     logger.info({ url, replicaId, store: postgres ? 'postgres' : 'sqlite' }, 'listening');
     say(`tug serve: listening on ${url} (replica ${replicaId}, ${postgres ? 'PostgreSQL' : `SQLite in ${data}`})`);
@@ -122,13 +165,14 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     const stop = () => {
       stopping ??= (async () => {
         logger.info('shutting down');
+        reloader?.close();
         await scheduler.stop(options.shutdownDeadlineMs ?? 20_000);
         await app.close();
         await store.close();
       })();
       return stopping;
     };
-    return { app, store, scheduler, logger, url, stop };
+    return { app, store, scheduler, logger, url, stop, ...(reloader ? { reloadTls: () => reloader.reload('SIGHUP') } : {}) };
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

@@ -9,27 +9,52 @@
  * A comment line (`: heartbeat`) every `heartbeatMs` keeps proxies from
  * closing an idle stream. `timeoutSeconds` ends the stream cleanly, as does
  * the server shutting down; the client reconnects.
+ *
+ * A stream lives no longer than its token: revoking the token
+ * (DELETE /tokens/{name}) ends the token's streams on this replica at once,
+ * and every heartbeat re-reads the token from the store, which ends them on
+ * the other replicas within one heartbeat. A token holds at most
+ * {@link MAX_STREAMS_PER_TOKEN} streams per replica (429 beyond), and
+ * `timeoutSeconds` is clamped to {@link MAX_WATCH_SECONDS} (also the
+ * default), like the Kubernetes API server's --min-request-timeout.
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WatchEvent } from '../api/types.ts';
 import type { Kind, ResourceOf, Store } from '../store/types.ts';
+import { ApiError } from './errors.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
+
+export const MAX_STREAMS_PER_TOKEN = 10;
+export const MAX_WATCH_SECONDS = 1800;
 
 export interface WatchStreams {
   /** Ends every open stream (server shutdown). */
   closeAll(): void;
+  /** Ends the streams of one token (by store id): it was revoked. */
+  closeToken(tokenId: string): void;
   readonly size: number;
 }
 
-export function createWatchStreams(): WatchStreams & { add(end: () => void): () => void } {
-  const open = new Set<() => void>();
+export function createWatchStreams(options: { perToken?: number | undefined } = {}): WatchStreams & {
+  /** Registers a stream; returns its removal. @throws ApiError 429 when `tokenId` holds the maximum already. */
+  add(end: () => void, tokenId: string | undefined): () => void;
+} {
+  const perToken = options.perToken ?? MAX_STREAMS_PER_TOKEN;
+  const open = new Map<() => void, string | undefined>();
   return {
-    add(end) {
-      open.add(end);
+    add(end, tokenId) {
+      if (tokenId !== undefined && [...open.values()].filter((id) => id === tokenId).length >= perToken) {
+        throw new ApiError(429, 'TooManyRequests', `this token has ${perToken} watches open already; close one first`, { retryAfterSeconds: 5 });
+      }
+      open.set(end, tokenId);
       return () => open.delete(end);
     },
     closeAll() {
-      for (const end of [...open]) end();
+      for (const end of [...open.keys()]) end();
+    },
+    closeToken(tokenId) {
+      for (const [end, id] of [...open]) if (id === tokenId) end();
     },
     get size() {
       return open.size;
@@ -75,11 +100,10 @@ export async function serveWatch<K extends Kind>(request: FastifyRequest, reply:
     if (!live) buffered.push(e);
     else send(e);
   };
-  const unsubscribe = o.store.watch(o.kind, { namespace: o.namespace, namespaces: o.namespaces }, onEvent);
   let ended = false;
   let heartbeat: NodeJS.Timeout | undefined;
   let timeout: NodeJS.Timeout | undefined;
-  let remove: () => void = () => {};
+  let unsubscribe: () => void = () => {};
   const end = () => {
     if (ended) return;
     ended = true;
@@ -89,6 +113,10 @@ export async function serveWatch<K extends Kind>(request: FastifyRequest, reply:
     remove();
     if (res && !res.writableEnded) res.end();
   };
+  // Taken before anything else, so concurrent requests cannot all pass the cap.
+  const principal = request.principal;
+  const remove = o.streams.add(end, principal?.id);
+  unsubscribe = o.store.watch(o.kind, { namespace: o.namespace, namespaces: o.namespaces }, onEvent);
   try {
     const existing: ResourceOf<K>[] = [];
     let cont: string | undefined;
@@ -98,9 +126,12 @@ export async function serveWatch<K extends Kind>(request: FastifyRequest, reply:
       listedVersion = Math.max(listedVersion, Number(page.resourceVersion) || 0);
       cont = page.continue;
     } while (cont);
+    // Revoked, or the server closing, while the listing ran.
+    if (ended) throw new ApiError(503, 'ServiceUnavailable', 'the watch ended before it started (the server is shutting down or the token was revoked); retry');
     reply.hijack();
     res = reply.raw;
     res.writeHead(200, {
+      ...SECURITY_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
@@ -114,9 +145,12 @@ export async function serveWatch<K extends Kind>(request: FastifyRequest, reply:
     end();
     throw err;
   }
-  remove = o.streams.add(end);
-  heartbeat = setInterval(() => res?.write(': heartbeat\n\n'), o.heartbeatMs);
-  if (o.timeoutSeconds !== undefined) timeout = setTimeout(end, o.timeoutSeconds * 1000);
+  heartbeat = setInterval(() => {
+    res?.write(': heartbeat\n\n');
+    // A token revoked through another replica; a store that does not answer keeps the stream.
+    if (principal) void o.store.findToken(principal.hash).then((t) => t === undefined && end(), () => {});
+  }, o.heartbeatMs);
+  timeout = setTimeout(end, Math.min(o.timeoutSeconds ?? MAX_WATCH_SECONDS, MAX_WATCH_SECONDS) * 1000);
   request.raw.on('close', end);
   res.on('close', end);
   res.on('error', end);

@@ -87,6 +87,14 @@ export interface Store {
   get<K extends Kind>(kind: K, namespace: string, name: string): Promise<ResourceOf<K> | undefined>;
   /** The encrypted secret stored with a Registry (credentials), if any. */
   getSecret(kind: 'Registry', namespace: string, name: string): Promise<string | undefined>;
+  /** Every stored secret of `kind` with its object's name (for key rotation). */
+  listSecrets(kind: 'Registry'): Promise<{ namespace: string; name: string; secret: string }[]>;
+  /**
+   * Replaces a secret only while it still equals `expected` (a concurrent
+   * edit wins); the object and its resourceVersion stay as they are, since
+   * the sealed value is not part of what clients see. False when it changed.
+   */
+  replaceSecret(kind: 'Registry', namespace: string, name: string, expected: string, next: string): Promise<boolean>;
   list<K extends Kind>(kind: K, options?: ListOptions): Promise<Page<ResourceOf<K>>>;
   /**
    * Replaces spec/metadata (labels, annotations) and optionally the secret
@@ -135,6 +143,13 @@ export interface Store {
   /** Runs still `Running` (for recovery after a crash). */
   listRunningRuns(): Promise<SyncRun[]>;
   /**
+   * Keeps the newest `keep` runs of a repository (by creation order) and
+   * deletes older ones with their logs; a run still `Running` is never
+   * deleted, however old. One statement over the runs_repository index.
+   * Returns how many runs were deleted.
+   */
+  pruneRuns(namespace: string, repositoryName: string, keep: number): Promise<number>;
+  /**
    * Appends lines; only the newest are kept (2000 per run by default, see
    * `runLogLines` of openStore). Lines for a run that does not exist (deleted
    * with its repository) are dropped. Runs and their logs are deleted with
@@ -144,7 +159,7 @@ export interface Store {
   getRunLog(namespace: string, runName: string): Promise<RunLogLine[]>;
 
   // Security.
-  /** @throws StoreConflict('AlreadyExists') when the id is taken. */
+  /** @throws StoreConflict('AlreadyExists') when the id, the hash or the name is taken. */
   createToken(token: StoredToken, hash: string): Promise<void>;
   /** By SHA-256 hash of the bearer token. */
   findToken(hash: string): Promise<StoredToken | undefined>;
@@ -154,6 +169,6 @@ export interface Store {
   /** Deletes a token by id; false when there was none. */
   deleteToken(id: string): Promise<boolean>;
   appendAudit(entry: AuditEntry): Promise<void>;
-  /** Newest first. */
-  listAudit(options?: { limit?: number; continue?: string }): Promise<Page<AuditEntry>>;
+  /** Newest first; `namespaces` keeps only entries of those namespaces (a scoped admin's view). */
+  listAudit(options?: { limit?: number; continue?: string; namespaces?: readonly string[] | undefined }): Promise<Page<AuditEntry>>;
 }

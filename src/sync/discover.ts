@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { SOURCE_DIGEST_ANNOTATION } from '../copy/select.ts';
-import { TugError, errorText } from '../errors/index.ts';
+import { type ErrorCode, TugError, errorText } from '../errors/index.ts';
 import { readTopLevel } from '../inspect/inspect.ts';
 import { hostPlatform, parsePlatformList, platformMatches } from '../oci/platform.ts';
 import { isIndexType } from '../oci/media-types.ts';
@@ -116,7 +116,7 @@ export async function enumerate(spec: SyncSpec, options: DiscoverOptions): Promi
   // 1. Tags per source (listing only when a filter needs it).
   const perSource = await Promise.all(
     spec.sources.map((source) =>
-      limit(async (): Promise<{ source: SyncSource; tags: string[]; error?: string }> => {
+      limit(async (): Promise<{ source: SyncSource; tags: string[]; error?: string; errorCode?: ErrorCode | undefined }> => {
         try {
           let listed: string[] | undefined;
           if (needsListing(source.filter)) {
@@ -128,7 +128,7 @@ export async function enumerate(spec: SyncSpec, options: DiscoverOptions): Promi
           if (source.filter.newest?.by === 'created') created = await creationTimes(source, listed ?? source.filter.tags ?? [], options);
           return { source, tags: selectTags(source.filter, { listed, created }) };
         } catch (err) {
-          return { source, tags: [], error: errorText(err) };
+          return { source, tags: [], error: errorText(err), errorCode: codeOf(err) };
         }
       }),
     ),
@@ -136,10 +136,10 @@ export async function enumerate(spec: SyncSpec, options: DiscoverOptions): Promi
 
   // 2. One observation per (source, tag) and per alias.
   const observations: Observation[] = [];
-  for (const { source, tags, error } of perSource) {
+  for (const { source, tags, error, errorCode } of perSource) {
     const origin = `${source.origin.file}:${source.origin.line}`;
     if (error) {
-      observations.push({ source: source.repository, destination: `(${source.repository})`, error, origin, platforms: platformsFor(source) });
+      observations.push({ source: source.repository, destination: `(${source.repository})`, error, errorCode, origin, platforms: platformsFor(source) });
       continue;
     }
     for (const tag of tags) {
@@ -191,6 +191,7 @@ export async function discover(spec: SyncSpec, options: DiscoverOptions): Promis
           const [src, dst] = await Promise.all([pending, resolve(parseImageName(o.destination), options.contextFor(registryOf(o.destination), 'destination'), signal)]);
           if (!src) {
             o.error = `${o.source} not found at the source`;
+            o.errorCode = 'NOT_FOUND';
             return;
           }
           o.sourceDigest = src.digest;
@@ -199,6 +200,7 @@ export async function discover(spec: SyncSpec, options: DiscoverOptions): Promis
           if (dst && dst.digest !== src.digest && isIndexType(src.mediaType)) await refineExpectation(o, options);
         } catch (err) {
           o.error = errorText(err);
+          o.errorCode = codeOf(err);
         }
       }),
     ),
@@ -266,4 +268,8 @@ async function creationTimes(source: SyncSource, tags: string[], options: Discov
     ),
   );
   return out;
+}
+
+function codeOf(err: unknown): ErrorCode | undefined {
+  return err instanceof TugError ? err.code : undefined;
 }

@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { copyImage } from '../copy/copy.ts';
-import { TugError } from '../errors/index.ts';
+import { type ErrorCode, TugError } from '../errors/index.ts';
 import { parseImageName } from '../transports/index.ts';
 import type { ExecuteOptions } from './execute.ts';
 import { type Plan, registryOf, sourceImageName } from './plan.ts';
@@ -15,10 +15,10 @@ export interface Estimate {
   bytes: number;
   blobs: number;
   /** Per plan item: bytes it would move counting blobs already claimed by earlier items as moved. */
-  perItem: Map<number, { bytes: number; blobs: number; error?: string }>;
+  perItem: Map<number, { bytes: number; blobs: number; error?: string; errorCode?: ErrorCode | undefined }>;
 }
 
-export async function estimatePlan(plan: Plan, options: Pick<ExecuteOptions, 'contextFor' | 'platformOverride' | 'signal'> & { concurrency?: number }): Promise<Estimate> {
+export async function estimatePlan(plan: Plan, options: Pick<ExecuteOptions, 'contextFor' | 'platformOverride' | 'signal' | 'verifyExisting'> & { concurrency?: number }): Promise<Estimate> {
   const limit = pLimit(options.concurrency ?? 4);
   const seen = new Set<string>();
   const estimate: Estimate = { bytes: 0, blobs: 0, perItem: new Map() };
@@ -32,6 +32,7 @@ export async function estimatePlan(plan: Plan, options: Pick<ExecuteOptions, 'co
             try {
               return await copyImage(parseImageName(source), parseImageName(item.destination), {
                 dryRun: true,
+                verifyExisting: options.verifyExisting === true,
                 sourceContext: options.contextFor(registryOf(source), 'source'),
                 destinationContext: options.contextFor(registryOf(item.destination), 'destination'),
                 multiArch: platforms === 'all' ? 'all' : 'system',
@@ -40,7 +41,7 @@ export async function estimatePlan(plan: Plan, options: Pick<ExecuteOptions, 'co
                 signal: options.signal,
               });
             } catch (err) {
-              estimate.perItem.set(index, { bytes: 0, blobs: 0, error: err instanceof TugError ? err.describe() : String(err) });
+              estimate.perItem.set(index, { bytes: 0, blobs: 0, error: err instanceof TugError ? err.describe() : String(err), errorCode: err instanceof TugError ? err.code : undefined });
               return undefined;
             }
           }),

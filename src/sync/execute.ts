@@ -9,7 +9,7 @@ import { BlobCoordinator } from '../copy/blob-coordinator.ts';
 import { type CopyResult, copyImage, weighImage } from '../copy/copy.ts';
 import type { CopyEvent } from '../copy/events.ts';
 import type { MultiArchMode } from '../copy/select.ts';
-import { errorText } from '../errors/index.ts';
+import { type ErrorCode, TugError, errorText } from '../errors/index.ts';
 import type { Platform } from '../oci/manifest.ts';
 import { parsePlatformList } from '../oci/platform.ts';
 import { parseImageName } from '../transports/index.ts';
@@ -30,6 +30,8 @@ export interface ItemResult {
   blobs?: CopyResult['blobs'] | undefined;
   seconds: number;
   error?: string | undefined;
+  /** The code of that error; see syncFailure. */
+  errorCode?: ErrorCode | undefined;
 }
 
 export type SyncEvent =
@@ -46,6 +48,8 @@ export interface ExecuteOptions {
   storeConcurrency?: number;
   /** Go on after a failure (default false: stop starting new images). */
   keepGoing?: boolean;
+  /** Hash blobs local destinations already hold before trusting them (CopyOptions.verifyExisting; default false). */
+  verifyExisting?: boolean | undefined;
   contextFor: (registry: string, side: 'source' | 'destination') => SystemContext;
   platformOverride?: { os?: string | undefined; arch?: string | undefined; variant?: string | undefined } | undefined;
   signal?: AbortSignal | undefined;
@@ -74,6 +78,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     bytes: 0,
     seconds: 0,
     error: item.action === 'fail' ? item.reason : undefined,
+    errorCode: item.action === 'fail' ? item.errorCode : undefined,
   }));
   let stop = false;
   const finished = new Map<number, Promise<boolean>>();
@@ -95,6 +100,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     if (item.after !== undefined && !(await finished.get(item.after))) {
       result.status = 'failed';
       result.error = `not written: ${plan.items[item.after]!.destination} failed`;
+      result.errorCode = results[item.after]!.errorCode;
       onEvent({ type: 'item-done', index, result });
       return false;
     }
@@ -113,6 +119,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
           platformOverride: options.platformOverride,
           sourceDigest: item.action === 'retag' ? undefined : item.sourceDigest,
           concurrency: options.blobConcurrency ?? 6,
+          verifyExisting: options.verifyExisting === true,
           coordinator,
           signal: options.signal,
           onEvent: (event) => onEvent({ type: 'copy', index, event }),
@@ -126,6 +133,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       } catch (err) {
         result.status = 'failed';
         result.error = errorText(err);
+        result.errorCode = err instanceof TugError ? err.code : undefined;
         if (!options.keepGoing) stop = true;
         return false;
       } finally {

@@ -4,6 +4,7 @@
  * executes, and the rules are table-testable (changesets' assemble-release-plan
  * is the model).
  */
+import type { ErrorCode } from '../errors/index.ts';
 import type { Digest } from '../reference/digest.ts';
 import { parseReference } from '../reference/reference.ts';
 
@@ -39,6 +40,8 @@ export interface Observation {
   aliasOf?: string | undefined;
   /** Why discovery could not resolve this image. */
   error?: string | undefined;
+  /** The code of that error (TRANSIENT, AUTH...), which decides the exit code a failed run ends with. */
+  errorCode?: ErrorCode | undefined;
   /** Where in the job file it came from. */
   origin?: string | undefined;
   platforms: string;
@@ -74,6 +77,15 @@ function upToDate(o: Observation): boolean {
   return o.destinationDigest === expected || o.destinationRecordedSource === o.sourceDigest;
 }
 
+export interface PlanOptions {
+  /**
+   * `--verify-existing`: an up-to-date image at a local destination (dir:,
+   * oci:, registry-dir:) is copied again so that every blob it stores is
+   * hashed (and rewritten if bad); registry destinations are skipped as usual.
+   */
+  verifyExisting?: boolean | undefined;
+}
+
 /**
  * Decides, for each observation: `skip` when the destination already holds
  * that content, `retag` for an alias whose target is in this job (its bytes
@@ -82,7 +94,7 @@ function upToDate(o: Observation): boolean {
  * Duplicate destinations are merged: the first wins and later ones are
  * reported as failures naming the conflict.
  */
-export function assemblePlan(observations: readonly Observation[]): Plan {
+export function assemblePlan(observations: readonly Observation[], options: PlanOptions = {}): Plan {
   const items: PlanItem[] = [];
   const byDestination = new Map<string, number>();
   for (const o of observations) {
@@ -96,6 +108,8 @@ export function assemblePlan(observations: readonly Observation[]): Plan {
     byDestination.set(o.destination, items.length);
     if (o.error || !o.sourceDigest) {
       items.push({ ...o, action: 'fail', reason: o.error ?? 'source not resolved' });
+    } else if (upToDate(o) && options.verifyExisting && !o.destination.startsWith('docker://')) {
+      items.push({ ...o, action: 'copy', reason: 'destination has this digest; checking the bytes of its blobs (--verify-existing)' });
     } else if (upToDate(o)) {
       items.push({ ...o, action: 'skip', reason: 'destination already has this digest' });
     } else {

@@ -4,16 +4,105 @@
  * killed process leaves either the old file or the new one, never half of one
  * (go-containerregistry `layout/write.go` does the same).
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { copyFile, link, lstat, mkdir, open, realpath, rename, rm, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, link, lstat, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TugError } from '../errors/index.ts';
+import { type Digest, digestAlgorithm, digestHex } from '../reference/digest.ts';
+import type { StoredBlobState } from './types.ts';
 
+/** Every temp file this tool writes starts with this (tar-writer skips such files when packing a tree). */
+export const TEMP_PREFIX = '.tug-tmp-';
+/** When this process started (epoch ms): temp files not touched since before it are not being written by it. */
+const PROCESS_START = Math.floor(performance.timeOrigin);
+/** A temp file untouched this long before this process started is stale whoever wrote it (a stalled writer included). */
+export const STALE_TEMP_MARGIN_MS = 60 * 60 * 1000;
+
+/**
+ * `.tug-tmp-PID-START-RANDOM-NAME`: the writer's pid and start time (base 36)
+ * let a later run tell a killed writer's leftovers from a live one's.
+ */
 function tempPathFor(path: string): string {
-  return join(dirname(path), `.tug-tmp-${randomBytes(6).toString('hex')}-${path.slice(path.lastIndexOf(sep) + 1).slice(0, 40)}`);
+  const name = path.slice(path.lastIndexOf(sep) + 1).slice(0, 40);
+  return join(dirname(path), `${TEMP_PREFIX}${process.pid}-${PROCESS_START.toString(36)}-${randomBytes(4).toString('hex')}-${name}`);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether a temp file is a leftover nobody will rename: untouched since
+ * before this process started and written by a pid that is gone, or
+ * untouched for {@link STALE_TEMP_MARGIN_MS} before that whoever wrote it
+ * (an older name without a pid, a pid reused since). A file written now,
+ * by this or a concurrent run, has a fresh mtime and is kept; so is one a
+ * writer in another pid namespace (a container sharing the volume) is
+ * still writing.
+ */
+export function isStaleTemp(name: string, mtimeMs: number, run = { processStart: PROCESS_START, alive: pidAlive }): boolean {
+  if (!name.startsWith(TEMP_PREFIX) || mtimeMs >= run.processStart) return false;
+  if (mtimeMs < run.processStart - STALE_TEMP_MARGIN_MS) return true;
+  const writer = /^(\d+)-([0-9a-z]+)-[0-9a-f]+-/.exec(name.slice(TEMP_PREFIX.length));
+  if (!writer) return false;
+  // Our own pid in an older name: an earlier process that had this pid.
+  if (Number(writer[1]) === process.pid) return writer[2] !== run.processStart.toString(36);
+  return !run.alive(Number(writer[1]));
+}
+
+/**
+ * Removes stale temp files (see {@link isStaleTemp}) of killed runs from
+ * `dirs`, and with `recursive` from every directory below them (missing
+ * directories are skipped). Returns how many went. Never throws: a leftover
+ * that cannot be removed now is tried again next run.
+ */
+export async function removeStaleTemps(dirs: Iterable<string>, options: { recursive?: boolean } = {}): Promise<number> {
+  let removed = 0;
+  for (const dir of dirs) {
+    let found: string[];
+    try {
+      const entries = await readdir(dir, { withFileTypes: true, recursive: options.recursive === true });
+      found = entries.filter((e) => e.isFile() && e.name.startsWith(TEMP_PREFIX)).map((e) => join(e.parentPath, e.name));
+    } catch {
+      continue;
+    }
+    for (const path of found) {
+      try {
+        const st = await lstat(path);
+        if (!st.isFile() || !isStaleTemp(path.slice(path.lastIndexOf(sep) + 1), st.mtimeMs)) continue;
+        await rm(path, { force: true });
+        removed++;
+      } catch {
+        // vanished meanwhile, or not ours to remove
+      }
+    }
+  }
+  return removed;
+}
+
+const sweeps = new Map<string, Promise<number>>();
+
+/**
+ * Runs `sweep` (a {@link removeStaleTemps} over a destination's directories)
+ * once per `key` (a layout root) in this process: a sync writing many
+ * images into one layout pays for it once, on its first write.
+ */
+export function sweepOnce(key: string, sweep: () => Promise<number>): Promise<number> {
+  let p = sweeps.get(key);
+  if (!p) {
+    p = sweep().catch(() => 0);
+    sweeps.set(key, p);
+  }
+  return p;
 }
 
 /** Writes `data` to `path` atomically (temp file in the same directory, fsync, rename). */
@@ -206,5 +295,34 @@ export async function linkFileAtomic(from: string, to: string, expectedSize: num
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/** Streams the file at `path` through a hash of `algorithm` (sha256, sha512): its digest and size. Never loads it whole. */
+export async function hashFile(path: string, algorithm: string, signal?: AbortSignal): Promise<{ digest: Digest; size: number }> {
+  const hash = createHash(algorithm);
+  let size = 0;
+  for await (const chunk of createReadStream(path, signal ? { signal } : {})) {
+    size += (chunk as Buffer).length;
+    hash.update(chunk as Buffer);
+  }
+  return { digest: `${algorithm}:${hash.digest('hex')}` as Digest, size };
+}
+
+/**
+ * Judges the file a layout stores for `desc` at `path` (which must resolve
+ * inside `root`) by its bytes: `absent`, `valid`, or `corrupt` (not a
+ * regular file, wrong size, or wrong digest). The size is checked first, so
+ * a wrong-size file is never read.
+ */
+export async function checkStoredFile(root: string, path: string, desc: { digest: Digest; size: number }, signal?: AbortSignal): Promise<StoredBlobState> {
+  const st = await statWithin(root, path);
+  if (!st) return 'absent';
+  if (!st.isFile() || st.size !== desc.size) return 'corrupt';
+  try {
+    const actual = await hashFile(path, digestAlgorithm(desc.digest), signal);
+    return actual.size === desc.size && digestHex(actual.digest) === digestHex(desc.digest) ? 'valid' : 'corrupt';
+  } catch (err) {
+    throw ioError('reading', path, err);
   }
 }

@@ -9,7 +9,13 @@ import { dockerTransport } from './docker/docker-transport.ts';
 import { dockerArchiveTransport } from './docker-archive/docker-archive-transport.ts';
 import { ociArchiveTransport } from './oci-archive/oci-archive-transport.ts';
 import { ociLayoutTransport } from './oci-layout/oci-layout-transport.ts';
-import { registryDirTransport } from './registry-dir/registry-dir-transport.ts';
+import { resolve } from 'node:path';
+import { verifyDirLayout } from './dir/dir-verify.ts';
+import { parseLayoutLocation } from './oci-layout/oci-layout-transport.ts';
+import { verifyOciLayout } from './oci-layout/oci-layout-verify.ts';
+import { type RegistryDirReference, registryDirTransport } from './registry-dir/registry-dir-transport.ts';
+import { verifyRegistryTree } from './registry-dir/registry-dir-verify.ts';
+import type { StoreVerifier } from './store-check.ts';
 import type { ImageReference, Transport } from './types.ts';
 
 export const transports: readonly Transport[] = [dockerTransport, dirTransport, ociLayoutTransport, ociArchiveTransport, dockerArchiveTransport, registryDirTransport];
@@ -32,4 +38,38 @@ export function parseImageName(name: string): ImageReference {
   return transport.parse(name.slice(colon + 1));
 }
 
+/**
+ * The local stores `tug verify` checks by their bytes, by prefix; the text
+ * after the prefix is parsed as the transport parses it, except that
+ * registry-dir: takes the whole tree when REPO is left out.
+ */
+const STORES: Record<string, (rest: string, name: string) => StoreVerifier> = {
+  oci: (rest, name) => {
+    const { path, ref } = parseLayoutLocation(rest, 'oci');
+    return { verifyStore: (options) => verifyOciLayout(path, ref, name, options) };
+  },
+  dir: (rest, name) => {
+    const path = dirTransport.parse(rest).path;
+    return { verifyStore: (options) => verifyDirLayout(path, name, options) };
+  },
+  'registry-dir': (rest, name) => {
+    const colon = rest.indexOf(':');
+    const repository = colon < 0 ? undefined : (registryDirTransport.parse(rest) as RegistryDirReference).repository;
+    const path = resolve(colon < 0 ? rest : rest.slice(0, colon));
+    return { verifyStore: (options) => verifyRegistryTree(path, repository, name, options) };
+  },
+};
+
+/** `oci:PATH[:REF]`, `dir:PATH` or `registry-dir:PATH[:REPO]` as a {@link StoreVerifier}; USAGE for anything else. */
+export function parseStoreName(name: string): StoreVerifier {
+  const colon = name.indexOf(':');
+  const make = colon > 0 ? STORES[name.slice(0, colon)] : undefined;
+  const rest = name.slice(colon + 1);
+  if (!make || rest === '') {
+    throw new TugError('USAGE', `cannot verify "${name}" by its bytes`, { hint: 'name a local store: oci:PATH[:REF], dir:PATH or registry-dir:PATH[:REPO]; for a mirror in a registry use tug verify -f LIST' });
+  }
+  return make(rest, name);
+}
+
+export type { StoreProblem, StoreReport, StoreVerifier } from './store-check.ts';
 export * from './types.ts';

@@ -63,6 +63,25 @@ export interface SystemContext {
   /** User-Agent header. */
   userAgent?: string | undefined;
   onEvent?: ((e: TransportEvent) => void) | undefined;
+  /**
+   * Where the registry client may connect (token realms and redirect targets
+   * included), checked on the resolved address of every new connection.
+   * `tug serve` sets one (distribution/egress.ts); undefined: anywhere.
+   */
+  egress?: EgressPolicy | undefined;
+}
+
+/**
+ * An egress policy as the registry client consults it; built by
+ * `createEgressPolicy` (distribution/egress.ts).
+ */
+export interface EgressPolicy {
+  /**
+   * Why a connection to `host` (the name connected to, or an IP literal) at
+   * `address` (a resolved IP; undefined to judge the name alone, before DNS)
+   * is refused, as one line for a person; undefined when it is allowed.
+   */
+  refusal(host: string, address: string | undefined): string | undefined;
 }
 
 /** A parsed `transport:reference` name such as `docker://nginx:1.27` or `oci:/tmp/x:1`. */
@@ -176,6 +195,25 @@ export interface BlobLinker {
 
 export function isBlobLinker(x: unknown): x is BlobLinker {
   return typeof x === 'object' && x !== null && typeof (x as Partial<BlobLinker>).linkBlob === 'function' && typeof (x as Partial<BlobLinker>).localBlobPath === 'function';
+}
+
+/** What a destination's stored copy of a blob is, judged by its bytes (see {@link BlobContentChecker}). */
+export type StoredBlobState = 'absent' | 'valid' | 'corrupt';
+
+/**
+ * A destination that can hash the blobs it stores, not only stat them (the
+ * local layouts). `--verify-existing` trusts a stored blob only when
+ * `checkBlob` says `valid`, which has the side effects of `hasBlob`
+ * answering true (linking it into the repository, keeping it at commit).
+ * `corrupt`: a file is stored under the blob's name with the wrong size or
+ * bytes; `putBlob` replaces it (temp file, then rename over it).
+ */
+export interface BlobContentChecker {
+  checkBlob(desc: Descriptor, options?: BlobOptions): Promise<StoredBlobState>;
+}
+
+export function isBlobContentChecker(x: unknown): x is BlobContentChecker {
+  return typeof x === 'object' && x !== null && typeof (x as Partial<BlobContentChecker>).checkBlob === 'function';
 }
 
 /** An {@link ImageReference} whose transport can list the tags of its repository (docker://, oci:, registry-dir:). */

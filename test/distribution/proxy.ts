@@ -6,6 +6,7 @@
  * hook does not answer itself is forwarded unchanged.
  */
 import { type IncomingMessage, type ServerResponse, createServer, request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface Forwarded {
@@ -15,6 +16,8 @@ export interface Forwarded {
 }
 
 export interface ProxyHooks {
+  /** Serve HTTPS with this PEM certificate and key (a TLS front of a plain-HTTP registry). */
+  tls?: { cert: string; key: string };
   /** Return true when the request has been answered. `forward` fetches the registry's answer (buffered). */
   handle?: (req: IncomingMessage, res: ServerResponse, forward: (headerChanges?: Record<string, string | undefined>, path?: string) => Promise<Forwarded>) => Promise<boolean> | boolean;
 }
@@ -30,7 +33,8 @@ export interface TestProxy {
 export async function startProxy(targetUrl: string, hooks: ProxyHooks = {}): Promise<TestProxy> {
   const target = new URL(targetUrl);
   const seen: TestProxy['seen'] = [];
-  const server = createServer((req, res) => {
+  const scheme = hooks.tls ? 'https' : 'http';
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -56,7 +60,7 @@ export async function startProxy(targetUrl: string, hooks: ProxyHooks = {}): Pro
           const f = await forward();
           const headers = { ...f.headers };
           // Rewrite Locations so the client keeps talking to the proxy.
-          if (typeof headers.location === 'string') headers.location = headers.location.replace(target.origin, `http://${addr()}`);
+          if (typeof headers.location === 'string') headers.location = headers.location.replace(target.origin, `${scheme}://${addr()}`);
           res.writeHead(f.status, headers);
           res.end(req.method === 'HEAD' ? undefined : f.body);
         } catch (err) {
@@ -65,12 +69,13 @@ export async function startProxy(targetUrl: string, hooks: ProxyHooks = {}): Pro
         }
       })();
     });
-  });
+  };
+  const server = hooks.tls ? createHttpsServer({ cert: hooks.tls.cert, key: hooks.tls.key }, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = () => `127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     host: addr(),
-    url: `http://${addr()}`,
+    url: `${scheme}://${addr()}`,
     seen,
     stop: () =>
       new Promise<void>((resolve) => {

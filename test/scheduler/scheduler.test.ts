@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { API_VERSION, type Registry, type Repository } from '../../src/api/types.ts';
+import { TugError } from '../../src/errors/index.ts';
 import { Scheduler } from '../../src/scheduler/scheduler.ts';
 import { syncRepository } from '../../src/scheduler/sync-repository.ts';
 import { openStore } from '../../src/store/index.ts';
@@ -116,6 +117,40 @@ test('a manual sync of a running repository does not start a second run; it foll
   } finally {
     await s.stop(1000);
     proxy.setFaults([]);
+  }
+});
+
+test('keepSyncRuns: each finished run prunes its repository\'s history to the newest N, logs included', async () => {
+  let calls = 0;
+  const started: string[] = [];
+  const s = scheduler({
+    keepSyncRuns: 2,
+    onEvent: (e) => {
+      if (e.type === 'run-started') started.push(e.run.metadata.name);
+    },
+    retryBaseMs: 1,
+    // Three failed attempts, then a real sync: four runs in one go.
+    sync: async (input) => {
+      if (++calls <= 3) throw new TugError('TRANSIENT', `attempt ${calls} failed on purpose`);
+      return syncRepository(input);
+    },
+  });
+  await store.create('Repository', repo('pruned', 'direct', { retryCount: 3 }));
+  await s.start();
+  try {
+    await waitFor('the sync to succeed', async () => (await store.get('Repository', 'default', 'pruned'))?.status?.syncStatus === 'Success');
+    const runs = (await store.listRuns('default', 'pruned')).items;
+    assert.deepEqual(runs.map((r) => [r.spec.attempt, r.status.phase]), [[4, 'Succeeded'], [3, 'Failed']]);
+    assert.equal(calls, 4);
+    const log = await store.getRunLog('default', runs[1]!.metadata.name);
+    assert.match(log.map((l) => l.message).join('\n'), /attempt 3 failed on purpose/);
+    for (const gone of started.slice(0, 2)) {
+      assert.equal(await store.getRun('default', gone), undefined);
+      assert.deepEqual(await store.getRunLog('default', gone), []);
+    }
+  } finally {
+    await s.stop(1000);
+    await store.delete('Repository', 'default', 'pruned');
   }
 });
 

@@ -51,10 +51,12 @@ describe('authentication and roles', () => {
     assertStatus(await s.api('GET', '/auditlogs', { token: editor }), 403, 'Forbidden');
     assertStatus(await s.api('POST', '/tokens', { token: editor, body: { name: 'sneaky', role: 'admin' } }), 403, 'Forbidden');
   });
-  test('health, readiness, metrics and openapi need no token', async () => {
+  test('health, readiness and openapi need no token; metrics need one for every namespace', async () => {
     assert.equal((await s.api('GET', '/healthz', { token: null })).status, 200);
     assert.equal((await s.api('GET', '/readyz', { token: null })).status, 200);
-    const m = await s.api('GET', '/metrics', { token: null });
+    assertStatus(await s.api('GET', '/metrics', { token: null }), 401, 'Unauthorized');
+    assertStatus(await s.api('GET', '/metrics', { token: await s.token('metrics-scoped', 'viewer', ['team-a']) }), 403, 'Forbidden');
+    const m = await s.api('GET', '/metrics', { token: await s.token('prometheus', 'viewer') });
     assert.equal(m.status, 200);
     for (const name of ['tug_syncs_total', 'tug_sync_duration_seconds', 'tug_sync_bytes_moved_total', 'tug_sync_queue_depth', 'tug_registry_healthy']) assert.match(m.text, new RegExp(name));
     const o = await s.api('GET', '/openapi.json', { token: null });
@@ -272,9 +274,9 @@ describe('registries', () => {
     assert.deepEqual(r.body.spec.credentials, { username: 'bob', hasPassword: true, hasToken: false });
     const g = await s.api('GET', '/namespaces/default/registries/with-creds');
     assert.doesNotMatch(g.text, /pw-CANARY-1/);
-    // Update without a password keeps it; an empty one removes it.
+    // Update without a password keeps it (when the endpoint stays: see credential-binding.test.ts); an empty one removes it.
     const cur = g.body;
-    const kept = await s.api('PUT', '/namespaces/default/registries/with-creds', { body: { ...cur, spec: { ...cur.spec, insecure: true } } });
+    const kept = await s.api('PUT', '/namespaces/default/registries/with-creds', { body: { ...cur, metadata: { ...cur.metadata, labels: { tier: 'prod' } } } });
     assert.equal(kept.status, 200, kept.text);
     assert.equal(kept.body.spec.credentials.hasPassword, true);
     const removed = await s.api('PATCH', '/namespaces/default/registries/with-creds', { contentType: 'application/merge-patch+json', body: { spec: { credentials: { password: null } } } });

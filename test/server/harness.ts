@@ -23,7 +23,7 @@ export interface TestServer extends RunningServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { maxConcurrentSyncs?: number; retryBaseMs?: number; leaseMs?: number; heartbeatMs?: number } = {}): Promise<TestServer> {
+export async function startTestServer(options: { maxConcurrentSyncs?: number; retryBaseMs?: number; leaseMs?: number; heartbeatMs?: number; webRoot?: string; egressAllow?: string[]; egressDeny?: string[]; trustProxy?: string[] } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tug-serve-'));
   const logs: string[] = [];
   const destination = new Writable({
@@ -47,7 +47,10 @@ export async function startTestServer(options: { maxConcurrentSyncs?: number; re
     retryBaseMs: options.retryBaseMs ?? 100,
     heartbeatMs: options.heartbeatMs ?? 15_000,
     shutdownDeadlineMs: 2000,
-    webRoot: null,
+    webRoot: options.webRoot ?? null,
+    egressAllow: options.egressAllow,
+    trustProxy: options.trustProxy,
+    egressDeny: options.egressDeny,
   });
   if (!adminToken) throw new Error('no admin token was printed');
   const api: TestServer['api'] = async (method, path, o = {}) => {

@@ -48,6 +48,19 @@ async function openWatch(s: TestServer, path: string, token: string) {
   return { events, comments, done, close: () => controller.abort(), isEnded: () => ended };
 }
 
+/** Fails (instead of hanging) when `p` takes longer than `ms`. */
+async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`waited ${ms} ms for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 let s: TestServer;
 before(async () => {
   s = await startTestServer({ heartbeatMs: 200 });
@@ -89,6 +102,62 @@ test('a scoped token only sees its namespaces in a watch', async () => {
   all.close();
   other.close();
   await Promise.all([all.done, other.done]);
+});
+
+test('a revoked token loses its watches within a second (issue 10)', async () => {
+  const token = await s.token('revoked-watcher', 'viewer');
+  const watches = [await openWatch(s, '/repositories?watch=true', token), await openWatch(s, '/namespaces/default/registries?watch=true', token)];
+  const bystander = await openWatch(s, '/repositories?watch=true', s.adminToken);
+  assert.equal((await s.api('DELETE', '/tokens/revoked-watcher')).status, 200);
+  await within(1000, 'the revoked token\'s watches to end', Promise.all(watches.map((w) => w.done)));
+  // Nothing that happens later reaches it; other tokens' streams stay.
+  const before = watches[0]!.events.length;
+  await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc('after-revoke', { repository: 'a/r', tag: '1', registryRef: { name: 'r' }, retryCount: 0 }) });
+  await waitFor('the bystander sees it', async () => bystander.events.find((e) => e.data.object.metadata.name === 'after-revoke'));
+  assert.equal(watches[0]!.events.length, before);
+  assert.ok(!bystander.isEnded());
+  bystander.close();
+  await bystander.done;
+});
+
+test('a token revoked through another replica loses its watches at the next heartbeat', async () => {
+  const token = await s.token('revoked-elsewhere', 'viewer');
+  const w = await openWatch(s, '/repositories?watch=true', token);
+  // What DELETE /tokens on another replica does: the row goes, this process hears nothing.
+  const t = (await s.store.listTokens()).find((x) => x.name === 'revoked-elsewhere')!;
+  assert.ok(await s.store.deleteToken(t.id));
+  await within(1000, 'the watch to end at a heartbeat (every 200 ms)', w.done);
+});
+
+test('a token holds at most 10 watches; timeoutSeconds is clamped, not trusted', async () => {
+  const token = await s.token('greedy-watcher', 'viewer');
+  const open = [];
+  for (let i = 0; i < 10; i++) open.push(await openWatch(s, '/repositories?watch=true', token));
+  const res = await fetch(`${s.url}${API_PREFIX}/repositories?watch=true`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 429);
+  assert.equal(res.headers.get('retry-after'), '5');
+  assert.equal(((await res.json()) as { reason: string }).reason, 'TooManyRequests');
+  // Another token is not affected; a closed stream frees its slot.
+  const other = await openWatch(s, '/repositories?watch=true', s.adminToken);
+  open.pop()!.close();
+  await waitFor('a free slot', async () => (await fetch(`${s.url}${API_PREFIX}/repositories?watch=true&timeoutSeconds=1`, { headers: { authorization: `Bearer ${token}` } })).status === 200);
+  for (const w of [...open, other]) w.close();
+  await Promise.all([...open, other].map((w) => w.done));
+
+  // More milliseconds than a timer holds: unclamped, Node fires it at once and the stream ends.
+  const long = await openWatch(s, '/repositories?watch=true&timeoutSeconds=3000000', s.adminToken);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(!long.isEnded(), 'the stream ended at once');
+  long.close();
+  await long.done;
+});
+
+test('the event stream carries the security headers', async () => {
+  const res = await fetch(`${s.url}${API_PREFIX}/repositories?watch=true&timeoutSeconds=1`, { headers: { authorization: `Bearer ${s.adminToken}` } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+  await res.text();
 });
 
 test('timeoutSeconds ends the stream cleanly; so does the server shutting down', async () => {

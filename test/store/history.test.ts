@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AuditEntry, RunLogLine } from '../../src/api/types.ts';
 import { StoreConflict } from '../../src/store/index.ts';
+import { postgresMigrations } from '../../src/store/postgres/postgres-migrations.ts';
+import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.ts';
 import { backends, repository, run } from './backends.ts';
 
 const line = (i: number): RunLogLine => ({ time: new Date(1_700_000_000_000 + i).toISOString(), level: 'info', message: `line ${i}` });
@@ -57,6 +59,37 @@ for (const backend of backends) {
       assert.deepEqual(await store.getRunLog('dev', 'nginx-1'), []);
     });
 
+    test('pruneRuns keeps the newest N of one repository with their logs, never a Running run', async () => {
+      const db = await backend.database();
+      const store = await db.open();
+      const finish = (name: string) => store.updateRun('dev', name, { phase: 'Succeeded', startTime: new Date().toISOString(), completionTime: new Date().toISOString() });
+      for (let i = 1; i <= 8; i++) {
+        await store.createRun(run('dev', `nginx-${i}`, 'nginx'));
+        await store.appendRunLog('dev', `nginx-${i}`, [line(i)]);
+        // nginx-2 is a long sync still Running when newer ones finish.
+        if (i !== 2) await finish(`nginx-${i}`);
+      }
+      await store.createRun(run('dev', 'other-1', 'other'));
+      await finish('other-1');
+      await store.createRun(run('prod', 'nginx-1', 'nginx'));
+      await finish('nginx-1');
+
+      assert.equal(await store.pruneRuns('dev', 'nginx', 10), 0, 'fewer runs than N: nothing to do');
+      assert.equal(await store.pruneRuns('dev', 'nginx', 3), 4);
+      const names = (await store.listRuns('dev', 'nginx')).items.map((r) => r.metadata.name);
+      assert.deepEqual(names, ['nginx-8', 'nginx-7', 'nginx-6', 'nginx-2'], 'the newest three, and the old Running one');
+      assert.deepEqual(await store.getRunLog('dev', 'nginx-1'), [], 'a pruned run\'s log goes with it');
+      assert.deepEqual(await store.getRunLog('dev', 'nginx-6'), [line(6)]);
+      assert.deepEqual(await db.raw(`SELECT count(*) AS n FROM run_logs WHERE namespace = 'dev' AND run_name IN ('nginx-1', 'nginx-3', 'nginx-4', 'nginx-5')`).then((r) => Number(r[0]?.['n'])), 0);
+      assert.equal((await store.listRuns('dev', 'other')).totalCount, 1, 'other repositories are untouched');
+      assert.equal((await store.listRuns('prod', 'nginx')).totalCount, 1, 'the same name in another namespace is untouched');
+
+      await finish('nginx-2');
+      assert.equal(await store.pruneRuns('dev', 'nginx', 3), 1, 'once finished, it goes too');
+      assert.equal(await store.pruneRuns('dev', 'nginx', 1), 2);
+      assert.deepEqual((await store.listRuns('dev', 'nginx')).items.map((r) => r.metadata.name), ['nginx-8']);
+    });
+
     test('the default cap is 2000 lines', async () => {
       const store = await (await backend.database()).open();
       await store.createRun(run('dev', 'r-1', 'r'));
@@ -90,13 +123,50 @@ for (const backend of backends) {
       assert.deepEqual(seen, entries.map((e) => e.name).reverse());
     });
 
+    test('token names are unique; duplicates from before the rule are renamed by the migration', async () => {
+      const db = await backend.database();
+      const store = await db.open();
+      const at = new Date(1_700_000_000_000).toISOString();
+      await store.createToken({ id: 'a1', name: 'ci', role: 'viewer', createdAt: at }, 'hash-1');
+      await assert.rejects(store.createToken({ id: 'a2', name: 'ci', role: 'admin', createdAt: at }, 'hash-2'), (e) => e instanceof StoreConflict && e.reason === 'AlreadyExists');
+      assert.equal(await store.findToken('hash-2'), undefined);
+
+      // A store from before: no unique index, two tokens named "ci".
+      await db.raw("DELETE FROM schema_migrations WHERE name = 'unique token names'");
+      await db.raw('DROP INDEX tokens_name');
+      const older = JSON.stringify({ id: 'b0', name: 'ci', role: 'editor', createdAt: new Date(1_600_000_000_000).toISOString() });
+      await db.raw(`INSERT INTO tokens (id, hash, token) VALUES ('b0', 'hash-0', '${older}')`);
+      await store.close();
+      const migrated = await db.open();
+      const names = (await migrated.listTokens()).map((t) => [t.id, t.name]);
+      assert.deepEqual(names, [['b0', 'ci'], ['a1', 'ci-a1']], 'the oldest keeps the name');
+      await assert.rejects(migrated.createToken({ id: 'a3', name: 'ci-a1', role: 'viewer', createdAt: at }, 'hash-3'), StoreConflict);
+    });
+
+    test('the audit log filtered to namespaces (a scoped admin\'s view)', async () => {
+      const store = await (await backend.database()).open();
+      const entry = (namespace: string, name: string): AuditEntry => ({ time: new Date().toISOString(), user: 'u', verb: 'create', kind: 'Repository', namespace, name });
+      for (const [ns, n] of [['dev', 'a'], ['prod', 'b'], ['', 'token'], ['dev', 'c'], ['qa', 'd']] as const) await store.appendAudit(entry(ns, n));
+      const names = async (namespaces: string[] | undefined, limit?: number) => {
+        const page = await store.listAudit({ namespaces, ...(limit ? { limit } : {}) });
+        return { names: page.items.map((e) => e.name), total: page.totalCount, cont: page.continue };
+      };
+      assert.deepEqual((await names(['dev', 'qa'])).names, ['d', 'c', 'a']);
+      assert.equal((await names(['dev', 'qa'])).total, 3);
+      assert.deepEqual((await names([])).names, []);
+      assert.deepEqual((await names(undefined)).names, ['d', 'c', 'token', 'b', 'a']);
+      const first = await names(['dev'], 1);
+      assert.deepEqual(first.names, ['c']);
+      assert.deepEqual((await store.listAudit({ namespaces: ['dev'], limit: 1, continue: first.cont })).items.map((e) => e.name), ['a']);
+    });
+
     test('migrations are recorded once, idempotent and safe when three instances start at once', async () => {
       const db = await backend.database();
       const stores = await Promise.all([db.open(), db.open(), db.open()]);
       await Promise.all(stores.map((s) => s.migrate()));
       await stores[0]?.migrate();
       const rows = await db.raw('SELECT version, name FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r) => Number(r['version'])), [1]);
+      assert.deepEqual(rows.map((r) => Number(r['version'])), (backend.name === 'sqlite' ? sqliteMigrations : postgresMigrations).map((m) => m.version));
       await stores[1]?.create('Repository', repository('dev', 'after-migrate'));
       assert.ok(await stores[2]?.get('Repository', 'dev', 'after-migrate'));
     });

@@ -80,7 +80,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? String(err);
-    throw new Error(`initdb failed: ${stderr}`);
+    throw new Error(`initdb failed: ${stderr}`, { cause: err });
   }
   let lastError = '';
   for (let attempt = 0; attempt < 5; attempt++) {

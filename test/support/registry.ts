@@ -188,7 +188,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     });
     const scheme = options.tls ? 'https' : 'http';
     const url = `${scheme}://127.0.0.1:${port}`;
-    let up = false;
+    let up: boolean;
     try {
       up = await waitUntilUp(url, options.clientAuth && certDir ? certDir : undefined, () => exited);
     } catch (err) {

@@ -13,7 +13,7 @@ export async function skopeo(args: string[], options: { input?: string } = {}): 
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`skopeo ${args.join(' ')} failed: ${e.stderr ?? e.message}`);
+    throw new Error(`skopeo ${args.join(' ')} failed: ${e.stderr ?? e.message}`, { cause: err });
   }
 }
 

@@ -38,6 +38,8 @@ let dataDir = '';
 let profileDir = '';
 let context: BrowserContext | undefined;
 let page: Page;
+/** What Chromium reported against the server's Content-Security-Policy (src/server/security-headers.ts). */
+const cspViolations: string[] = [];
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${baseUrl}${API_PREFIX}/${path}`, {
@@ -129,6 +131,9 @@ describe('web console', () => {
     context.setDefaultTimeout(15_000);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => console.error('page error:', err.message));
+    page.on('console', (msg) => {
+      if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+    });
   });
 
   after(async () => {
@@ -443,5 +448,11 @@ describe('web console', () => {
     await page.getByText('local').first().waitFor();
     assert.equal(await page.getByTestId('add-registry').count(), 0);
     assert.equal(await page.getByTestId('test-local').count(), 0, 'no test button (it writes the registry status)');
+  });
+
+  it('broke no rule of the Content-Security-Policy on the way', async () => {
+    const res = await fetch(`${baseUrl}/`);
+    assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.deepEqual(cspViolations, []);
   });
 });

@@ -21,6 +21,7 @@ export function copyCommand(globals: () => GlobalOptions): Command {
     .option('--platform <list>', 'copy only these platforms of an index, e.g. linux/amd64,linux/arm64 (writes a new index: its digest differs)')
     .addOption(new Option('--concurrency <n>', 'blobs copied at once').argParser(parsePositiveInt).default(6))
     .option('--dry-run', 'resolve everything and print what would be copied; write nothing')
+    .option('--verify-existing', 'hash the blobs a dir:, oci: or registry-dir: destination already has before trusting them; rewrite bad ones')
     .option('--digestfile <path>', 'write the digest of the copied manifest to this file')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--json', 'print events and the result as JSON lines on stdout');
@@ -48,6 +49,7 @@ export function copyCommand(globals: () => GlobalOptions): Command {
         platformOverride: platformOverride(g),
         concurrency: opts.concurrency as number,
         dryRun: opts.dryRun === true,
+        verifyExisting: opts.verifyExisting === true,
         signal: commandSignal(g),
         onEvent: (e) => progress.onEvent(e),
       });
@@ -66,7 +68,7 @@ export function copyCommand(globals: () => GlobalOptions): Command {
           : [
               `Copied ${source.toString()} -> ${destination.toString()} in ${formatDuration(Date.now() - started)}`,
               `  digest ${result.digest}${result.digest === result.sourceDigest ? ' (identical to the source)' : ''}`,
-              `  blobs: ${b.copied} copied (${formatBytes(b.bytesCopied)}), ${b.skipped} skipped, ${b.mounted} mounted`,
+              `  blobs: ${b.copied} copied (${formatBytes(b.bytesCopied)}), ${b.skipped} skipped, ${b.mounted} mounted${opts.verifyExisting ? `, ${b.rewritten} rewritten (stored with wrong bytes)` : ''}`,
             ];
         if (result.rewrittenFrom) lines.push(`  note: the filtered index has a new digest; the source index was ${result.rewrittenFrom}`);
         process.stdout.write(`${lines.join('\n')}\n`);

@@ -10,6 +10,7 @@ import { TugError } from '../../errors/index.ts';
 import { type DestinationKind, discover } from '../../sync/discover.ts';
 import { estimatePlan } from '../../sync/estimate.ts';
 import { executePlan } from '../../sync/execute.ts';
+import { syncFailure } from '../../sync/outcome.ts';
 import { assemblePlan } from '../../sync/plan.ts';
 import { addCommonFlags, addRegistryFlags, parsePositiveInt } from '../options.ts';
 import { type SrcKind, SRC_KINDS, jobContexts, loadJob, outputMode, platformChoice } from '../sync-job.ts';
@@ -29,6 +30,7 @@ export function syncCommand(globals: () => GlobalOptions): Command {
     .option('--platform <list>', 'copy only these platforms, e.g. linux/amd64,linux/arm64')
     .option('--preserve-digests', 'fail rather than change a digest (always the case: tug never converts formats)')
     .option('--dry-run', 'print the plan with counts and the bytes that would move; write nothing')
+    .option('--verify-existing', 'with --dest dir, oci or registry-dir: hash every blob the destination already has (also of up-to-date images) before trusting it; rewrite bad ones')
     .option('--keep-going', 'continue after a failed image; list failures at the end')
     .option('--report <file>', 'write a JSON report of every image')
     .addOption(new Option('--jobs <n>', 'images copied at once').argParser(parsePositiveInt).default(4))
@@ -54,12 +56,19 @@ export function syncCommand(globals: () => GlobalOptions): Command {
     const { contextFor, setTransportSink } = jobContexts(spec, opts, mode);
     const override = platformOverride(g);
     const observations = await discover(spec, { destination: { kind: destKind, location }, scoped: opts.scoped === true, platforms: platformChoice(opts, spec), contextFor, platformOverride: override, signal });
-    const plan = assemblePlan(observations);
+    const verifyExisting = opts.verifyExisting === true;
+    const plan = assemblePlan(observations, { verifyExisting });
 
     if (opts.dryRun) {
-      const estimate = await estimatePlan(plan, { contextFor, platformOverride: override, signal });
+      const estimate = await estimatePlan(plan, { contextFor, platformOverride: override, verifyExisting, signal });
       printPlan(plan, estimate, mode === 'json');
       if (opts.report) await writeFile(opts.report as string, `${JSON.stringify({ dryRun: true, counts: plan.counts, bytes: estimate.bytes, items: plan.items }, null, 2)}\n`);
+      // An image that cannot be planned (or estimated) would fail the real run: exit as it would.
+      const failures = [
+        ...plan.items.filter((i) => i.action === 'fail').map((i) => ({ error: i.reason, errorCode: i.errorCode })),
+        ...[...estimate.perItem.values()].filter((e) => e.error !== undefined),
+      ];
+      if (failures.length > 0) throw syncFailure(failures, plan.items.length, 'dry run: the real run would fail for these images; see the plan above');
       return;
     }
 
@@ -70,6 +79,7 @@ export function syncCommand(globals: () => GlobalOptions): Command {
       blobConcurrency: opts.concurrency as number,
       storeConcurrency: opts.registryConcurrency as number,
       keepGoing: opts.keepGoing === true,
+      verifyExisting,
       contextFor,
       platformOverride: override,
       signal,
@@ -83,9 +93,11 @@ export function syncCommand(globals: () => GlobalOptions): Command {
     }
     printSummary(results, Date.now() - started.getTime(), mode);
     if (failed.length > 0) {
-      throw new TugError(failed.every((f) => /TRANSIENT|timed out|retr/i.test(f.error ?? '')) ? 'TRANSIENT' : 'REGISTRY', `${failed.length} of ${results.length} images failed`, {
-        hint: opts.keepGoing ? 'see the list above; re-run the same command to finish: only what is missing moves' : 'stopped at the first failure; --keep-going continues past failures',
-      });
+      throw syncFailure(
+        failed,
+        results.length,
+        opts.keepGoing ? 'see the list above; re-run the same command to finish: only what is missing moves' : 'stopped at the first failure; --keep-going continues past failures',
+      );
     }
   });
 }

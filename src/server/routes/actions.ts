@@ -12,9 +12,11 @@ import { API_VERSION, type List, type Registry, type SyncRun } from '../../api/t
 import { RegistryClient } from '../../distribution/index.ts';
 import { type RegistryCredentials, registryAccess } from '../../scheduler/registry-access.ts';
 import { errorMessage } from '../../scheduler/scheduler.ts';
-import { TugError } from '../../errors/index.ts';
+import { RegistryError, TugError } from '../../errors/index.ts';
+import type { EgressPolicy } from '../../transports/types.ts';
 import { canSee } from '../auth.ts';
 import { badRequest, notFound } from '../errors.ts';
+import { openRegistrySecret } from '../secrets.ts';
 import { type RouteContext, principal } from './context.ts';
 import { checkName, checkNamespace } from './resources.ts';
 
@@ -27,11 +29,27 @@ export interface RegistryCheck {
 }
 
 /**
+ * The check's message for a failed exchange. The URL is an editor's choice,
+ * so the answer may come from any service the server can reach: an HTTP
+ * answer is told by its status and the registry error codes it carried,
+ * never by text from its body (which errorFromResponse quotes for the CLI).
+ * Network, TLS and egress failures are our own words.
+ */
+export function failureMessage(err: unknown, host: string): string {
+  if (!(err instanceof RegistryError) || err.status === undefined) return errorMessage(err);
+  const codes = err.diagnostics.length > 0 ? ` ${err.diagnostics.join(',')}` : '';
+  if (err.code === 'AUTH') return `${host} refused the credentials (HTTP ${err.status}${codes})`;
+  if (err.status === 404 && err.diagnostics.length === 0) return `${host} is not a registry: it does not serve the registry API at /v2/ (HTTP 404)`;
+  return `${host} answered HTTP ${err.status}${codes}: not a registry, or one that is failing`;
+}
+
+/**
  * Pings the registry and, with credentials, authenticates the way a pull
  * would. Without credentials, an open registry counts as authenticated.
+ * `egress` is the server's policy for where it may connect.
  */
-export async function checkRegistry(registry: Registry, credentials: RegistryCredentials | undefined, signal?: AbortSignal): Promise<RegistryCheck> {
-  const access = registryAccess(registry, credentials);
+export async function checkRegistry(registry: Registry, credentials: RegistryCredentials | undefined, signal?: AbortSignal, egress?: EgressPolicy): Promise<RegistryCheck> {
+  const access = registryAccess(registry, credentials, { egress });
   const client = new RegistryClient(access.host, { ...access.ctx, retryMaxAttempts: 1 });
   try {
     const ping = await client.ping({ signal });
@@ -43,11 +61,11 @@ export async function checkRegistry(registry: Registry, credentials: RegistryCre
       await client.checkAccess({ signal });
       return { reachable: true, authenticated: true, message: `logged in to ${access.host} as ${registry.spec.credentials?.username ?? 'token'}` };
     } catch (err) {
-      if (err instanceof TugError && err.code === 'AUTH') return { reachable: true, authenticated: false, message: errorMessage(err) };
+      if (err instanceof TugError && err.code === 'AUTH') return { reachable: true, authenticated: false, message: failureMessage(err, access.host) };
       throw err;
     }
   } catch (err) {
-    return { reachable: false, authenticated: false, message: errorMessage(err) };
+    return { reachable: false, authenticated: false, message: failureMessage(err, access.host) };
   } finally {
     await client.close();
   }
@@ -133,8 +151,15 @@ export function actionRoutes(app: FastifyInstance, ctx: RouteContext): void {
     // would let a caller send stored secrets to a host of their choosing.
     const registry = canSee(principal(request), ns) ? await store.get('Registry', ns, name) : undefined;
     if (!registry) throw notFound('registries', name);
-    const credentials = await ctx.registryCredentials(ns, name);
-    const result = await checkRegistry(registry, credentials, AbortSignal.timeout(30_000));
+    const sealed = await store.getSecret('Registry', ns, name);
+    let result: RegistryCheck;
+    try {
+      const credentials = sealed ? openRegistrySecret(ctx.secrets, registry, sealed) : undefined;
+      result = await checkRegistry(registry, credentials, AbortSignal.timeout(30_000), ctx.egress);
+    } catch (err) {
+      // Credentials that do not open for this endpoint are never sent anywhere: say so.
+      result = { reachable: false, authenticated: false, message: errorMessage(err) };
+    }
     const checkedAt = new Date().toISOString();
     await store.updateStatus('Registry', ns, name, { reachable: result.reachable, authenticated: result.authenticated, lastChecked: checkedAt, message: result.message });
     ctx.metrics.registryHealth.set({ namespace: ns, name }, result.reachable && result.authenticated ? 1 : 0);

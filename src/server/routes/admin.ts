@@ -8,16 +8,29 @@
  *
  *     POST   /tokens          create a token; the answer holds it once (status.token)
  *     GET    /tokens          list tokens (names, roles, scopes; never the token)
- *     DELETE /tokens/{name}
+ *     DELETE /tokens/{name}   revoke; the token's open watches end at once
  *     GET    /auditlogs       who changed what, newest first (limit, continue)
+ *
+ * An admin scoped to namespaces administers those namespaces and nothing
+ * more, as a Kubernetes namespace admin (RBAC escalation check: no one
+ * grants what it does not hold) and a Harbor project admin do:
+ * - it creates only tokens within its scope: `spec.namespaces` given and a
+ *   subset of its own, role at most its own (else 403);
+ * - it lists and deletes only tokens within its scope; the others, and
+ *   every unscoped token, do not exist for it (404);
+ * - it reads only the audit entries of its namespaces (token changes,
+ *   recorded without a namespace, are not among them).
+ * An unscoped admin may do all of it for every namespace. Token names are
+ * unique (the store enforces it); "admin-file" is reserved for the
+ * --admin-token-file token.
  */
 import type { FastifyInstance } from 'fastify';
 import { tokenCreateSchema } from '../../api/schema.ts';
 import { API_VERSION } from '../../api/types.ts';
 import type { StoredToken } from '../../store/types.ts';
-import { createToken } from '../auth.ts';
-import { ApiError, badRequest, invalid, notFound, zodCauses } from '../errors.ts';
-import type { RouteContext } from './context.ts';
+import { FILE_TOKEN_NAME, type Principal, createToken, hasRole, within } from '../auth.ts';
+import { ApiError, badRequest, forbidden, invalid, notFound, zodCauses } from '../errors.ts';
+import { type RouteContext, principal } from './context.ts';
 
 function tokenResource(t: StoredToken, token?: string) {
   return {
@@ -32,12 +45,13 @@ function tokenResource(t: StoredToken, token?: string) {
 export function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { store } = ctx;
 
-  async function allTokens(): Promise<StoredToken[]> {
-    return store.listTokens();
+  /** The tokens `p` administers: all for an unscoped admin, else those within its namespaces. */
+  async function visibleTokens(p: Principal): Promise<StoredToken[]> {
+    return (await store.listTokens()).filter((t) => within(p, t.namespaces));
   }
 
-  app.get('/whoami', async (request) => {
-    const p = request.principal!;
+  app.get('/whoami', { config: { role: 'viewer' } }, async (request) => {
+    const p = principal(request);
     return {
       apiVersion: API_VERSION,
       kind: 'SelfSubjectReview',
@@ -46,35 +60,45 @@ export function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
   });
 
   app.post('/tokens', { config: { role: 'admin' } }, async (request, reply) => {
+    const p = principal(request);
     const parsed = tokenCreateSchema.safeParse(request.body);
     const name = typeof (request.body as { name?: unknown } | undefined)?.name === 'string' ? (request.body as { name: string }).name : '';
     if (!parsed.success) throw invalid('Token', name, zodCauses(parsed.error));
-    if ((await store.listTokens()).some((t) => t.name === parsed.data.name)) {
-      throw new ApiError(409, 'AlreadyExists', `tokens.image.theriseunion.io "${parsed.data.name}" already exists`);
+    const spec = parsed.data;
+    if (spec.name === FILE_TOKEN_NAME) throw invalid('Token', spec.name, [{ reason: 'FieldValueInvalid', message: `"${FILE_TOKEN_NAME}" is reserved for the --admin-token-file token`, field: 'name' }]);
+    if (!hasRole(p, spec.role)) throw forbidden(`token "${p.name}" (role ${p.role}) may not grant role ${spec.role}`);
+    if (!within(p, spec.namespaces)) {
+      throw forbidden(`token "${p.name}" is limited to namespaces ${p.namespaces!.join(', ')} and may only create tokens limited to some of them (spec.namespaces)`);
     }
-    const { token, stored } = await createToken(store, parsed.data);
+    // The store's unique name answers a race; this check answers the common case with the usual message.
+    if ((await store.listTokens()).some((t) => t.name === spec.name)) {
+      throw new ApiError(409, 'AlreadyExists', `tokens.image.theriseunion.io "${spec.name}" already exists`);
+    }
+    const { token, stored } = await createToken(store, spec);
     await ctx.audit(request, { verb: 'create', kind: 'Token', namespace: '', name: stored.name, detail: `role ${stored.role}${stored.namespaces ? ` in ${stored.namespaces.join(',')}` : ''}` });
     reply.code(201);
     return tokenResource(stored, token);
   });
 
-  app.get('/tokens', { config: { role: 'admin' } }, async () => {
-    const items = (await allTokens()).map((t) => tokenResource(t));
+  app.get('/tokens', { config: { role: 'admin' } }, async (request) => {
+    const items = (await visibleTokens(principal(request))).map((t) => tokenResource(t));
     return { apiVersion: API_VERSION, kind: 'TokenList', metadata: { totalCount: items.length }, items };
   });
 
   app.delete<{ Params: { name: string } }>('/tokens/:name', { config: { role: 'admin' } }, async (request) => {
-    const t = (await allTokens()).find((x) => x.name === request.params.name);
+    const t = (await visibleTokens(principal(request))).find((x) => x.name === request.params.name);
     if (!t) throw notFound('tokens', request.params.name);
     await store.deleteToken(t.id);
+    ctx.streams.closeToken(t.id);
     await ctx.audit(request, { verb: 'delete', kind: 'Token', namespace: '', name: t.name });
     return tokenResource(t);
   });
 
   app.get<{ Querystring: { limit?: string; continue?: string } }>('/auditlogs', { config: { role: 'admin' } }, async (request) => {
+    const p = principal(request);
     const limit = request.query.limit !== undefined ? Number(request.query.limit) : undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw badRequest('limit must be a whole number from 1 to 1000');
-    const page = await store.listAudit({ ...(limit !== undefined ? { limit } : {}), ...(request.query.continue ? { continue: request.query.continue } : {}) });
+    const page = await store.listAudit({ ...(limit !== undefined ? { limit } : {}), ...(request.query.continue ? { continue: request.query.continue } : {}), namespaces: p.namespaces });
     return {
       apiVersion: API_VERSION,
       kind: 'AuditEntryList',

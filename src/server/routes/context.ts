@@ -2,7 +2,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditEntry, Role, SyncRun } from '../../api/types.ts';
 import type { Store } from '../../store/types.ts';
+import type { EgressPolicy } from '../../transports/types.ts';
 import type { RegistryCredentials } from '../../scheduler/registry-access.ts';
+import type { RouteEntry } from '../access.ts';
 import type { Principal } from '../auth.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Secrets } from '../secrets.ts';
@@ -13,8 +15,14 @@ declare module 'fastify' {
     principal: Principal | undefined;
   }
   interface FastifyContextConfig {
-    /** The least role a route needs; 'public' = no token. Every API route sets it. */
+    /** The least role a route needs; 'public' = no token. Every route sets it (src/server/access.ts). */
     role?: Role | 'public';
+    /** A token scoped to namespaces may not use the route (it shows every namespace, e.g. /metrics). */
+    allNamespaces?: boolean;
+  }
+  interface FastifyInstance {
+    /** Every route registered so far, one entry per method (src/server/access.ts). */
+    routeTable(): RouteEntry[];
   }
 }
 
@@ -35,8 +43,10 @@ export interface RouteContext {
   heartbeatMs: number;
   /** Records a change in the audit log (never with secrets). */
   audit(request: FastifyRequest, entry: Omit<AuditEntry, 'time' | 'user'>): Promise<void>;
-  /** Decrypts a Registry's stored credentials. */
+  /** Decrypts a Registry's stored credentials (they open only for the endpoint they were stored for). */
   registryCredentials(namespace: string, name: string): Promise<RegistryCredentials | undefined>;
+  /** Where the server may connect (`--egress-allow/--egress-deny`); undefined: anywhere. */
+  egress?: EgressPolicy | undefined;
 }
 
 export function principal(request: FastifyRequest): Principal {

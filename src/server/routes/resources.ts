@@ -12,12 +12,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDns1123Label, isDns1123Subdomain } from '../../api/schema.ts';
-import { API_VERSION, type List, type Registry } from '../../api/types.ts';
+import { API_VERSION, type List, type Registry, type Repository } from '../../api/types.ts';
 import type { Kind, ResourceOf } from '../../store/types.ts';
 import { canSee } from '../auth.ts';
 import { ApiError, badRequest, forbidden, notFound } from '../errors.ts';
 import { isPlainObject, jsonEqual, mergePatch } from '../merge-patch.ts';
 import { type KindHandler, listMatcher, nextSecret, placeInNamespace, publicCredentials, sealSecret, validate } from '../resources.ts';
+import { endpointChanges, openRegistrySecret, sealVersion } from '../secrets.ts';
 import { serveWatch } from '../watch.ts';
 import { type RouteContext, principal } from './context.ts';
 
@@ -142,7 +143,7 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
   });
 
   /** PUT and PATCH: `next` is the full desired object, `patch` the merge patch (PATCH only). */
-  async function update(request: FastifyRequest<{ Params: Params }>, next: ResourceOf<K>, old: ResourceOf<K>, patch: unknown | undefined, expected: string | undefined) {
+  async function update(request: FastifyRequest<{ Params: Params }>, reply: FastifyReply, next: ResourceOf<K>, old: ResourceOf<K>, patch: unknown | undefined, expected: string | undefined) {
     const { namespace: ns, name } = request.params;
     const p = principal(request);
     placeInNamespace(next, ns);
@@ -158,13 +159,31 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
       const reg = obj as Registry;
       const incoming = patch !== undefined ? ((isPlainObject(patch) && isPlainObject(patch.spec) && isPlainObject(patch.spec.credentials) ? patch.spec.credentials : undefined) as Record<string, unknown> | undefined) : reg.spec.credentials;
       const changes = incoming !== undefined && ('password' in incoming || 'token' in incoming);
-      const had = (old as Registry).spec.credentials;
-      const oldSecret = had?.hasPassword || had?.hasToken ? await ctx.registryCredentials(ns, name) : undefined;
+      // Stored credentials belong to one endpoint (Harbor and Kubernetes
+      // Secrets ask for them again too): an edit of the URL, scheme, insecure
+      // or caBundle drops them unless it sends them again, else an editor
+      // could point them at a host of their own and press "test".
+      const moved = endpointChanges((old as Registry).spec, reg.spec);
+      const sealed = await store.getSecret('Registry', ns, name);
+      const oldSecret = sealed !== undefined && moved.length === 0 ? openRegistrySecret(ctx.secrets, old as Registry, sealed) : undefined;
       const s = nextSecret(oldSecret, incoming, reg.spec.credentials !== undefined);
-      secret = changes || !jsonEqual(oldSecret, s) ? sealSecret(ctx.secrets, reg, s) : undefined;
-      if (secret !== undefined) detail = 'credentials changed';
+      // A move re-binds what was sent; a v1 value is sealed again as v2 on any edit.
+      const rebind = sealed !== undefined && (moved.length > 0 || sealVersion(sealed) !== 'v2');
+      secret = changes || rebind || !jsonEqual(oldSecret, s) ? sealSecret(ctx.secrets, reg, s) : undefined;
+      if (moved.length > 0 && sealed !== undefined && !changes) {
+        detail = `${moved.join(', ')} changed: stored credentials dropped`;
+        reply.header('warning', `299 - "${moved.join(', ')} changed: the stored password and token were dropped; send them again in the same request to keep them"`);
+      } else if (moved.length > 0 && changes) detail = `${moved.join(', ')} changed: credentials replaced`;
+      else if (changes || (secret !== undefined && !jsonEqual(oldSecret, s))) detail = 'credentials changed';
       obj = { ...reg, spec: { ...reg.spec, credentials: publicCredentials(reg.spec.credentials, s) } } as ResourceOf<K>;
       if (!reg.spec.credentials) delete (obj as Registry).spec.credentials;
+    }
+    if (obj.kind === 'Repository') {
+      const before = (old as Repository).spec.mirror?.registryRef;
+      const after = (obj as Repository).spec.mirror?.registryRef;
+      // Where a mirror pushes is worth a line in the audit log: authorize()
+      // checked that the caller may use the new target's namespace.
+      if (!jsonEqual(before, after)) detail = `spec.mirror.registryRef: ${before ? `${before.namespace}/${before.name}` : 'none'} -> ${after ? `${after.namespace}/${after.name}` : 'none'}`;
     }
     obj.metadata = { ...obj.metadata, namespace: ns, name };
     delete obj.metadata.resourceVersion;
@@ -177,13 +196,13 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
     return h.present(updated);
   }
 
-  app.put<{ Params: Params }>(`/namespaces/:namespace/${plural}/:name`, { config: { role: 'editor' } }, async (request) => {
+  app.put<{ Params: Params }>(`/namespaces/:namespace/${plural}/:name`, { config: { role: 'editor' } }, async (request, reply) => {
     const old = await load(request, request.params.namespace, request.params.name);
     const next = validate(h, request.body);
-    return update(request, next, old, undefined, next.metadata.resourceVersion);
+    return update(request, reply, next, old, undefined, next.metadata.resourceVersion);
   });
 
-  app.patch<{ Params: Params }>(`/namespaces/:namespace/${plural}/:name`, { config: { role: 'editor' } }, async (request) => {
+  app.patch<{ Params: Params }>(`/namespaces/:namespace/${plural}/:name`, { config: { role: 'editor' } }, async (request, reply) => {
     const ctype = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (ctype !== 'application/merge-patch+json' && ctype !== 'application/json') {
       throw new ApiError(415, 'UnsupportedMediaType', `PATCH takes application/merge-patch+json (RFC 7386), not ${ctype || 'no content type'}`);
@@ -196,7 +215,7 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
     // Server-set metadata may be sent back unchanged; only resourceVersion matters (a precondition).
     const expected = isPlainObject(patch.metadata) && typeof patch.metadata.resourceVersion === 'string' ? patch.metadata.resourceVersion : undefined;
     const next = validate(h, merged);
-    return update(request, next, old, patch, expected);
+    return update(request, reply, next, old, patch, expected);
   });
 
   app.delete<{ Params: Params; Querystring: ListQuery }>(`/namespaces/:namespace/${plural}/:name`, { config: { role: 'editor' } }, async (request) => {

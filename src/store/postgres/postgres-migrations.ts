@@ -63,4 +63,18 @@ export const postgresMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'unique token names',
+    sql: `
+      -- Token names are unique (issue 10): an older store may hold duplicates;
+      -- all but the oldest of a name get their id appended.
+      UPDATE tokens SET token = jsonb_set(token, '{name}', to_jsonb((token ->> 'name') || '-' || left(id, 8)))
+        WHERE id IN (
+          SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY token ->> 'name' ORDER BY token ->> 'createdAt', id) AS n FROM tokens) AS ranked
+          WHERE n > 1
+        );
+      CREATE UNIQUE INDEX tokens_name ON tokens ((token ->> 'name'));
+    `,
+  },
 ];

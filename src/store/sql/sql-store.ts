@@ -90,6 +90,16 @@ export class SqlStore implements Store {
     return typeof secret === 'string' ? secret : undefined;
   }
 
+  async listSecrets(kind: 'Registry'): Promise<{ namespace: string; name: string; secret: string }[]> {
+    const rows = await this.#driver.query('SELECT namespace, name, secret FROM objects WHERE kind = $1 AND secret IS NOT NULL ORDER BY namespace, name', [kind]);
+    return rows.map((r) => ({ namespace: String(r['namespace']), name: String(r['name']), secret: String(r['secret']) }));
+  }
+
+  async replaceSecret(kind: 'Registry', namespace: string, name: string, expected: string, next: string): Promise<boolean> {
+    const rows = await this.#driver.query('UPDATE objects SET secret = $5 WHERE kind = $1 AND namespace = $2 AND name = $3 AND secret = $4 RETURNING name', [kind, namespace, name, expected, next]);
+    return rows.length === 1;
+  }
+
   async list<K extends Kind>(kind: K, options: ListOptions = {}): Promise<Page<ResourceOf<K>>> {
     const where = ['kind = $1'];
     const params: unknown[] = [kind];
@@ -320,6 +330,20 @@ export class SqlStore implements Store {
     return rows.map((r) => fromJson<SyncRun>(r['object']));
   }
 
+  async pruneRuns(namespace: string, repositoryName: string, keep: number): Promise<number> {
+    // The subquery finds the seq of the (keep+1)-th newest run; everything at
+    // or below it goes, except runs still Running (a long sync outlived by
+    // newer manual ones must keep its record). Fewer runs than that: the
+    // subquery is NULL and nothing matches. Logs follow by ON DELETE CASCADE.
+    const rows = await this.#driver.query(
+      `DELETE FROM runs WHERE namespace = $1 AND repository_name = $2 AND phase <> 'Running' AND seq <= (
+         SELECT seq FROM runs WHERE namespace = $1 AND repository_name = $2 ORDER BY seq DESC LIMIT 1 OFFSET $3)
+       RETURNING name`,
+      [namespace, repositoryName, Math.max(0, Math.floor(keep))],
+    );
+    return rows.length;
+  }
+
   async appendRunLog(namespace: string, runName: string, lines: RunLogLine[]): Promise<void> {
     if (lines.length === 0) return;
     await this.#driver.transaction(async (tx) => {
@@ -383,8 +407,12 @@ export class SqlStore implements Store {
     await this.#driver.query('INSERT INTO audit (entry) VALUES ($1)', [JSON.stringify(entry)]);
   }
 
-  listAudit(options: { limit?: number; continue?: string } = {}): Promise<Page<AuditEntry>> {
-    return this.#newestFirst<AuditEntry>('audit', 'seq', 'entry', '1 = 1', [], options);
+  listAudit(options: { limit?: number; continue?: string; namespaces?: readonly string[] | undefined } = {}): Promise<Page<AuditEntry>> {
+    const ns = options.namespaces;
+    if (ns === undefined) return this.#newestFirst<AuditEntry>('audit', 'seq', 'entry', '1 = 1', [], options);
+    // `->>` reads a JSON field on both dialects (SQLite >= 3.38: TEXT holding JSON; PostgreSQL: JSONB).
+    const filter = ns.length === 0 ? '1 = 0' : `entry ->> 'namespace' IN (${ns.map((_, i) => `$${i + 1}`).join(', ')})`;
+    return this.#newestFirst<AuditEntry>('audit', 'seq', 'entry', filter, [...ns], options);
   }
 
   /** A newest-first page keyed on an increasing integer column. */

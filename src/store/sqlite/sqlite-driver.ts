@@ -8,7 +8,7 @@
  * blocking busy handler never waits on this process itself); `tug serve`
  * opens one.
  */
-import { realpathSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,6 +66,24 @@ function laneFor(path: string): Lane {
   return lane;
 }
 
+/**
+ * The database holds token hashes, sealed credentials and the audit log:
+ * readable by its owner only. The file is created 0600 before SQLite opens
+ * it, and SQLite creates the -wal and -shm files with the main file's
+ * permissions (unix VFS, robust_open); a file from an older version is
+ * tightened.
+ */
+function ownerOnly(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
 export class SqliteDriver implements SqlDriver {
   readonly dialect = sqliteDialect;
   readonly #db: DatabaseSync;
@@ -75,6 +93,7 @@ export class SqliteDriver implements SqlDriver {
   readonly #lane: Lane;
 
   constructor(options: SqliteDriverOptions) {
+    if (options.path !== ':memory:' && options.path !== '') ownerOnly(options.path);
     this.#db = new DatabaseSync(options.path);
     this.#lane = laneFor(options.path);
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000;

@@ -52,4 +52,18 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
     `,
   },
+  {
+    version: 2,
+    name: 'unique token names',
+    sql: `
+      -- Token names are unique (issue 10): an older store may hold duplicates;
+      -- all but the oldest of a name get their id appended.
+      UPDATE tokens SET token = json_set(token, '$.name', json_extract(token, '$.name') || '-' || substr(id, 1, 8))
+        WHERE id IN (
+          SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY json_extract(token, '$.name') ORDER BY json_extract(token, '$.createdAt'), id) AS n FROM tokens)
+          WHERE n > 1
+        );
+      CREATE UNIQUE INDEX tokens_name ON tokens (json_extract(token, '$.name'));
+    `,
+  },
 ];

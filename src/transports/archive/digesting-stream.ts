@@ -13,9 +13,20 @@ export class DigestingStream extends Transform {
   private readonly hash: Hash = createHash('sha256');
   private bytes = 0;
   private result: Digest | undefined;
+  private readonly limit: { bytes: number; refuse: (total: number) => Error } | undefined;
+
+  /** With `limit`, the stream fails with `limit.refuse(total)` as soon as more than `limit.bytes` passed (a decompression bomb). */
+  constructor(limit?: { bytes: number; refuse: (total: number) => Error }) {
+    super();
+    this.limit = limit;
+  }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
+    if (this.limit && this.bytes > this.limit.bytes) {
+      cb(this.limit.refuse(this.bytes));
+      return;
+    }
     this.hash.update(chunk);
     cb(null, chunk);
   }

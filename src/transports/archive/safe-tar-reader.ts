@@ -55,6 +55,19 @@ export interface ArchiveReadOptions {
   links?: LinkPolicy | undefined;
   /** Aborting stops the read with ABORTED. */
   signal?: AbortSignal | undefined;
+  /**
+   * A cap on the bytes of the file members read (their tar header sizes,
+   * known before a body is read): the walk stops with `budget.refuse(total)`
+   * once they add up to more. Bounds what an archive bomb (a small gzip that
+   * inflates without end) can cost a scan and what an extraction writes.
+   */
+  budget?: ArchiveBudget | undefined;
+}
+
+export interface ArchiveBudget {
+  bytes: number;
+  /** The error to stop with, naming the archive, the cap and the fix. */
+  refuse: (total: number) => TugError;
 }
 
 export interface ArchiveMember {
@@ -183,6 +196,7 @@ async function walk(path: string, options: ArchiveReadOptions, onMember: (member
     }
   })();
   let count = 0;
+  let bytes = 0;
   try {
     for await (const entry of extract) {
       const h = entry.header;
@@ -205,6 +219,8 @@ async function walk(path: string, options: ArchiveReadOptions, onMember: (member
         continue;
       }
       const member: ArchiveMember = { name, type, size: type === 'file' ? (h.size ?? 0) : 0, mode: h.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: h.mtime };
+      bytes += member.size;
+      if (options.budget && bytes > options.budget.bytes) throw options.budget.refuse(bytes);
       if (type === 'symlink' || type === 'link') {
         member.linkname = h.linkname ?? '';
         member.target = linkTarget(name, type, member.linkname, path, options);
@@ -236,13 +252,17 @@ async function walk(path: string, options: ArchiveReadOptions, onMember: (member
  * refused with UNSAFE_INPUT above `maxKeptBytes` (default 4 MiB, the
  * manifest limit) before a byte of them is read.
  */
-export async function scanArchive(path: string, options: ArchiveReadOptions & { keep?: readonly string[]; maxKeptBytes?: number } = {}): Promise<ArchiveIndex> {
+export async function scanArchive(
+  path: string,
+  options: ArchiveReadOptions & { keep?: readonly string[] | ((member: ArchiveMember) => boolean); maxKeptBytes?: number } = {},
+): Promise<ArchiveIndex> {
   const { keep = [], maxKeptBytes = MAX_MANIFEST_BYTES, ...readOptions } = options;
+  const wanted = typeof keep === 'function' ? keep : (m: ArchiveMember) => keep.includes(m.name);
   const members = new Map<string, ArchiveMember>();
   const kept = new Map<string, Buffer>();
   await walk(path, readOptions, async (member, body) => {
     members.set(member.name, member);
-    if (member.type !== 'file' || !keep.includes(member.name)) return;
+    if (member.type !== 'file' || !wanted(member)) return;
     if (member.size > maxKeptBytes) throw unsafe(path, readOptions, `entry "${member.name}" is ${member.size} bytes; the limit is ${maxKeptBytes}`);
     const chunks: Buffer[] = [];
     for await (const c of body) chunks.push(Buffer.from(c));
@@ -285,12 +305,16 @@ export function resolveMember(index: ArchiveIndex, name: string, what: string): 
  * caller and never derived from the archive. Re-applies every check of the
  * scan, since the file may have changed since.
  */
-export async function extractMembers(index: ArchiveIndex, wanted: ReadonlyMap<string, string>): Promise<Map<string, { digest: Digest; size: number }>> {
+export async function extractMembers(index: ArchiveIndex, wanted: ReadonlyMap<string, string>, budget?: ArchiveBudget): Promise<Map<string, { digest: Digest; size: number }>> {
   const { path, options } = index;
   const out = new Map<string, { digest: Digest; size: number }>();
+  let written = 0;
+  // The scan's budget (if any) bounded the whole archive; `budget` bounds what is written here.
   await walk(path, options, async (member, body) => {
     const dest = wanted.get(member.name);
     if (dest === undefined || member.type !== 'file') return;
+    written += member.size;
+    if (budget && written > budget.bytes) throw budget.refuse(written);
     const digesting = new DigestingStream();
     try {
       // 'w', not 'wx': a duplicate member replaces the earlier copy, as tar extraction would.

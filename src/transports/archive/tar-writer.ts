@@ -7,9 +7,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ioError, writeStreamAtomic } from '../fs-util.ts';
+import { TEMP_PREFIX, ioError, removeStaleTemps, writeStreamAtomic } from '../fs-util.ts';
 import { type StreamxWritable, drainedOrClosed } from './streamx-bridge.ts';
 import { tarStream } from './tar-stream.ts';
 
@@ -45,6 +45,8 @@ export interface WriteTarOptions {
  * (callers name the action).
  */
 export async function writeTarAtomic(path: string, fill: (add: AddEntry) => Promise<void>, options: WriteTarOptions = {}): Promise<void> {
+  // A killed earlier write left its temp archive next to PATH: as big as the archive.
+  await removeStaleTemps([dirname(path)]);
   const pack = tarStream().pack();
   const writing = writeStreamAtomic(path, Readable.from(pack as AsyncIterable<Uint8Array>), options);
   writing.catch(() => {}); // awaited below on both paths
@@ -97,7 +99,7 @@ async function listTree(root: string, rel = ''): Promise<{ name: string; dir: bo
   const entries = (await readdir(join(root, rel), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     // Leftovers of interrupted atomic writes (fs-util's temp names) are not part of the tree.
-    if (e.name.startsWith('.tug-tmp-')) continue;
+    if (e.name.startsWith(TEMP_PREFIX)) continue;
     const name = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) {
       out.push({ name, dir: true });

@@ -17,15 +17,15 @@ import { TugError } from '../../errors/index.ts';
 import { MAX_MANIFEST_BYTES, type Descriptor } from '../../oci/manifest.ts';
 import { verifyBytes } from '../../oci/verify.ts';
 import { type Digest, parseDigest } from '../../reference/digest.ts';
-import { ioError, linkFileAtomic, pathExists, readFileWithin, safeJoin, statWithin, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
-import type { BlobLinker, BlobOptions, ImageDestination, PutManifestOptions } from '../types.ts';
+import { checkStoredFile, ioError, linkFileAtomic, pathExists, readFileWithin, removeStaleTemps, safeJoin, statWithin, sweepOnce, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
+import type { BlobContentChecker, BlobLinker, BlobOptions, ImageDestination, PutManifestOptions, StoredBlobState } from '../types.ts';
 import type { DirReference } from './dir-transport.ts';
 import { DIR_MANIFEST_FILE, DIR_VERSION, DIR_VERSION_FILE, dirBlobPath, dirManifestPath } from './dir-paths.ts';
 
 /** Names of the files a dir: layout holds for an image; only these are pruned. */
 const LAYOUT_FILE_RE = /^(?:[a-f0-9]{64}|[a-f0-9]{128})(?:\.manifest\.json|\.signature-\d+)?$|^signature-\d+$/;
 
-export class DirDestination implements ImageDestination, BlobLinker {
+export class DirDestination implements ImageDestination, BlobLinker, BlobContentChecker {
   readonly reference: DirReference;
   readonly supportsIndex = true;
   private readonly root: string;
@@ -69,6 +69,8 @@ export class DirDestination implements ImageDestination, BlobLinker {
     this.initializing ??= (async () => {
       try {
         await mkdir(this.root, { recursive: true });
+        // Temp files of a killed earlier run (a blob's worth each) go before we add our own.
+        await sweepOnce(`dir:${this.root}`, () => removeStaleTemps([this.root]));
         await writeFileAtomic(safeJoin(this.root, DIR_VERSION_FILE), DIR_VERSION);
       } catch (err) {
         throw ioError('creating dir: layout', this.root, err);
@@ -111,6 +113,15 @@ export class DirDestination implements ImageDestination, BlobLinker {
     const found = st !== undefined && st.isFile() && st.size === desc.size;
     if (found) this.keep.add(basename(path));
     return found;
+  }
+
+  /** Like {@link hasBlob}, but hashes the stored file: only a `valid` blob is kept as it is. */
+  async checkBlob(desc: Descriptor, options: BlobOptions = {}): Promise<StoredBlobState> {
+    if (!this.initializing && !(await pathExists(this.root))) return 'absent';
+    const path = dirBlobPath(this.root, desc.digest);
+    const state = await checkStoredFile(this.root, path, desc, options.signal);
+    if (state === 'valid') this.keep.add(basename(path));
+    return state;
   }
 
   /** Streams into a temp file and renames it to `HEX` only when `stream` ends cleanly. */

@@ -19,7 +19,8 @@ import { MediaType } from '../../oci/media-types.ts';
 import { digestBytes, integrityError } from '../../oci/verify.ts';
 import type { Digest } from '../../reference/digest.ts';
 import { DigestingStream } from '../archive/digesting-stream.ts';
-import { extractMembers, resolveMember, scanArchive } from '../archive/safe-tar-reader.ts';
+import { diskBudget, isGzipFile } from '../archive/extract-budget.ts';
+import { type ArchiveBudget, extractMembers, resolveMember, scanArchive } from '../archive/safe-tar-reader.ts';
 import { ioError } from '../fs-util.ts';
 import type { BlobOptions, ImageSource, RawManifest, SystemContext } from '../types.ts';
 import { DOCKER_SAVE_TAR, diffIdsOf, parseArchiveManifest, selectImage } from './archive-manifest.ts';
@@ -57,7 +58,10 @@ export class DockerArchiveSource implements ImageSource {
    */
   static async open(reference: DockerArchiveReference, ctx: SystemContext): Promise<DockerArchiveSource> {
     const path = reference.absolutePath;
-    const index = await scanArchive(path, { ...DOCKER_SAVE_TAR, keep: ['manifest.json'] });
+    const scratch = ctx.tmpDir ?? tmpdir();
+    // Only a gzip-compressed archive can inflate past its own size while it is scanned.
+    const scanBudget = (await isGzipFile(path).catch(() => false)) ? await diskBudget('docker archive', path, scratch) : undefined;
+    const index = await scanArchive(path, { ...DOCKER_SAVE_TAR, keep: ['manifest.json'], budget: scanBudget });
     const manifestJson = index.kept.get('manifest.json');
     if (!manifestJson) {
       throw new TugError('UNSUPPORTED', `${reference.path} has no manifest.json`, { hint: 'only archives from docker save 1.10+ (or skopeo, tug) are supported' });
@@ -67,12 +71,17 @@ export class DockerArchiveSource implements ImageSource {
     if (configMember.size > MAX_CONFIG_BYTES) throw new TugError('UNSAFE_INPUT', `${reference.path}: config "${image.Config}" is ${configMember.size} bytes; the limit is ${MAX_CONFIG_BYTES}`);
     const layerMembers = image.Layers.map((l) => resolveMember(index, l, 'layer'));
 
-    const work = await mkdtemp(join(ctx.tmpDir ?? tmpdir(), 'tug-docker-archive-'));
+    const work = await mkdtemp(join(scratch, 'tug-docker-archive-'));
     try {
+      // docker save's manifest.json declares no sizes: what is extracted and inflated is capped by the free disk only.
+      const budget = await diskBudget('docker archive', path, scratch);
+      let used = 0;
+      const remaining = () => ({ bytes: budget.bytes - used, refuse: (n: number) => budget.refuse(used + n) });
       // File names are ours (m0, m1...), never taken from the archive.
       const wanted = new Map<string, string>();
       for (const m of [configMember, ...layerMembers]) if (!wanted.has(m.name)) wanted.set(m.name, join(work, `m${wanted.size}`));
-      const extracted = await extractMembers(index, wanted);
+      const extracted = await extractMembers(index, wanted, remaining());
+      for (const e of extracted.values()) used += e.size;
 
       const configFile = wanted.get(configMember.name)!;
       const configBytes = await readFile(configFile);
@@ -92,7 +101,10 @@ export class DockerArchiveSource implements ImageSource {
           const stored = extracted.get(member.name)!;
           layer = { ...stored, file };
           const compression = await sniffFileCompression(file);
-          if (compression !== 'none') layer = await decompressFile(file, join(work, `u${uncompressed.size}`), decompressor(compression, `layer "${member.name}"`)!);
+          if (compression !== 'none') {
+            layer = await decompressFile(file, join(work, `u${uncompressed.size}`), decompressor(compression, `layer "${member.name}"`)!, remaining());
+            used += layer.size - stored.size; // the compressed copy is removed
+          }
           uncompressed.set(member.name, layer);
         }
         if (layer.digest !== diffIds[i]) {
@@ -135,8 +147,8 @@ export class DockerArchiveSource implements ImageSource {
   }
 }
 
-async function decompressFile(from: string, to: string, inflate: NodeJS.ReadWriteStream): Promise<{ digest: Digest; size: number; file: string }> {
-  const digesting = new DigestingStream();
+async function decompressFile(from: string, to: string, inflate: NodeJS.ReadWriteStream, budget: ArchiveBudget): Promise<{ digest: Digest; size: number; file: string }> {
+  const digesting = new DigestingStream(budget);
   try {
     await pipeline(createReadStream(from), inflate, digesting, createWriteStream(to, { flags: 'wx', mode: 0o600 }));
   } catch (err) {

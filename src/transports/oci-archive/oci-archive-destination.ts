@@ -9,14 +9,14 @@ import type { Readable } from 'node:stream';
 import { TugError } from '../../errors/index.ts';
 import type { Descriptor } from '../../oci/manifest.ts';
 import type { Digest } from '../../reference/digest.ts';
-import { extractAll } from '../archive/safe-tar-reader.ts';
 import { packDirectory } from '../archive/tar-writer.ts';
 import { statWithin } from '../fs-util.ts';
 import { assertLayout } from '../oci-layout/layout-files.ts';
 import { OciLayoutDestination } from '../oci-layout/oci-layout-destination.ts';
 import type { BlobOptions, ImageDestination, PutManifestOptions, SystemContext } from '../types.ts';
 import type { OciArchiveReference } from './oci-archive-transport.ts';
-import { OCI_ARCHIVE_TAR, scratchDir } from './scratch-dir.ts';
+import { extractOciArchive } from './oci-archive-extract.ts';
+import { scratchDir } from './scratch-dir.ts';
 
 export class OciArchiveDestination implements ImageDestination {
   readonly reference: OciArchiveReference;
@@ -41,7 +41,7 @@ export class OciArchiveDestination implements ImageDestination {
     const scratch = await scratchDir(ctx);
     try {
       if (st) {
-        await extractAll(reference.path, scratch.dir, OCI_ARCHIVE_TAR);
+        await extractOciArchive(reference.path, scratch.dir);
         await assertLayout(scratch.dir).catch((err: unknown) => {
           throw new TugError('USAGE', `${reference.path} exists and is not an OCI archive; refusing to overwrite it`, { cause: err, hint: 'choose a new path or remove the file' });
         });

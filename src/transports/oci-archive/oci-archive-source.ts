@@ -4,12 +4,12 @@
  * removed in close().
  */
 import { TugError } from '../../errors/index.ts';
-import { extractAll } from '../archive/safe-tar-reader.ts';
 import { statWithin } from '../fs-util.ts';
 import { OciLayoutSource } from '../oci-layout/oci-layout-source.ts';
 import type { ImageSource, SystemContext } from '../types.ts';
 import type { OciArchiveReference } from './oci-archive-transport.ts';
-import { OCI_ARCHIVE_TAR, scratchDir } from './scratch-dir.ts';
+import { extractOciArchive } from './oci-archive-extract.ts';
+import { scratchDir } from './scratch-dir.ts';
 
 export const OciArchiveSource = {
   /**
@@ -24,7 +24,7 @@ export const OciArchiveSource = {
     if (!st.isFile()) throw new TugError('USAGE', `${reference.path} is not a file`, { hint: 'for a layout directory use oci:PATH' });
     const scratch = await scratchDir(ctx);
     try {
-      await extractAll(reference.path, scratch.dir, OCI_ARCHIVE_TAR);
+      await extractOciArchive(reference.path, scratch.dir);
     } catch (err) {
       await scratch.remove();
       throw err;

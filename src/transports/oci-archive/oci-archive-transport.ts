@@ -6,11 +6,12 @@
  */
 import { TugError } from '../../errors/index.ts';
 import { MAX_MANIFEST_BYTES, parseManifest } from '../../oci/manifest.ts';
-import { extractAll, readMember } from '../archive/safe-tar-reader.ts';
+import { readMember } from '../archive/safe-tar-reader.ts';
 import { packDirectory } from '../archive/tar-writer.ts';
 import { INDEX_FILE, refNames } from '../oci-layout/layout-files.ts';
 import { LayoutReference, deleteFromLayout, parseLayoutLocation } from '../oci-layout/oci-layout-transport.ts';
 import type { BlobOptions, Deleter, ImageDestination, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
+import { extractOciArchive } from './oci-archive-extract.ts';
 import { OCI_ARCHIVE_TAR, scratchDir } from './scratch-dir.ts';
 import { OciArchiveDestination } from './oci-archive-destination.ts';
 import { OciArchiveSource } from './oci-archive-source.ts';
@@ -45,7 +46,7 @@ export class OciArchiveReference extends LayoutReference implements TagLister, D
   async deleteImage(ctx: SystemContext, options: BlobOptions = {}): Promise<void> {
     const scratch = await scratchDir(ctx);
     try {
-      await extractAll(this.path, scratch.dir, { ...OCI_ARCHIVE_TAR, signal: options.signal });
+      await extractOciArchive(this.path, scratch.dir, { signal: options.signal });
       await deleteFromLayout(scratch.dir, this.ref, `oci-archive:${this.path}`);
       await packDirectory(scratch.dir, this.path, options);
     } finally {

@@ -13,8 +13,8 @@ import { TugError } from '../../errors/index.ts';
 import { MAX_MANIFEST_BYTES, type Descriptor } from '../../oci/manifest.ts';
 import { verifyBytes } from '../../oci/verify.ts';
 import { type Digest, parseDigest } from '../../reference/digest.ts';
-import { ioError, pathExists, realPathWithin, safeJoin, statWithin, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
-import type { BlobOptions, ImageDestination, ImageReference, PutManifestOptions } from '../types.ts';
+import { checkStoredFile, ioError, pathExists, realPathWithin, removeStaleTemps, safeJoin, statWithin, sweepOnce, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
+import type { BlobContentChecker, BlobOptions, ImageDestination, ImageReference, PutManifestOptions, StoredBlobState } from '../types.ts';
 import {
   type LayoutImageReference,
   IMAGE_LAYOUT_VERSION,
@@ -29,7 +29,7 @@ import {
   writeLayoutIndex,
 } from './layout-files.ts';
 
-export class OciLayoutDestination implements ImageDestination {
+export class OciLayoutDestination implements ImageDestination, BlobContentChecker {
   readonly reference: ImageReference;
   readonly supportsIndex = true;
   /** Layout directory (for oci-archive: the temporary working copy). */
@@ -47,12 +47,15 @@ export class OciLayoutDestination implements ImageDestination {
   private pendingInit = false;
   private initializing: Promise<void> | undefined;
 
+  /** Before the first write: creates the layout if open() found none, and removes a killed earlier run's temp files. */
   private async prepare(): Promise<void> {
-    if (!this.pendingInit) return;
-    this.initializing ??= initLayout(this.root).then(() => {
-      this.pendingInit = false;
-    });
-    await this.initializing;
+    if (this.pendingInit) {
+      this.initializing ??= initLayout(this.root).then(() => {
+        this.pendingInit = false;
+      });
+      await this.initializing;
+    }
+    await sweepOnce(`oci:${this.root}`, async () => (await removeStaleTemps([this.root])) + (await removeStaleTemps([safeJoin(this.root, 'blobs')], { recursive: true })));
   }
 
   private constructor(root: string, reference: LayoutImageReference) {
@@ -90,15 +93,26 @@ export class OciLayoutDestination implements ImageDestination {
     return new OciLayoutDestination(root, reference);
   }
 
-  /** True when `blobs/ALGO/HEX` is a regular file of the descriptor's size (its content is trusted, as skopeo does). */
+  /** True when `blobs/ALGO/HEX` is a regular file of the descriptor's size (its content is trusted, as skopeo does; see {@link checkBlob}). */
   async hasBlob(desc: Descriptor): Promise<boolean> {
+    if (!(await this.layoutExists())) return false;
+    const st = await statWithin(this.root, blobPath(this.root, desc.digest));
+    return st !== undefined && st.isFile() && st.size === desc.size;
+  }
+
+  /** Hashes `blobs/ALGO/HEX`: `valid` only when its bytes have the descriptor's digest and size. */
+  async checkBlob(desc: Descriptor, options: BlobOptions = {}): Promise<StoredBlobState> {
+    if (!(await this.layoutExists())) return 'absent';
+    return checkStoredFile(this.root, blobPath(this.root, desc.digest), desc, options.signal);
+  }
+
+  private async layoutExists(): Promise<boolean> {
     if (this.pendingInit) {
       // Another destination of the same job may have created the layout since open().
       if (!(await pathExists(safeJoin(this.root, OCI_LAYOUT_FILE)))) return false;
       this.pendingInit = false;
     }
-    const st = await statWithin(this.root, blobPath(this.root, desc.digest));
-    return st !== undefined && st.isFile() && st.size === desc.size;
+    return true;
   }
 
   /** Streams into a temp file and renames it to `blobs/ALGO/HEX` only when `stream` ends cleanly. */
@@ -151,6 +165,7 @@ export class OciLayoutDestination implements ImageDestination {
     if (!this.top) throw new TugError('INTERNAL', `commit to ${this.reference.toString()} before the top-level manifest was written`);
     const entry: Descriptor = { ...this.top, ...(this.ref !== undefined ? { annotations: { [REF_NAME_ANNOTATION]: this.ref } } : {}) };
     const sameName = (d: Descriptor) => d.annotations?.[REF_NAME_ANNOTATION] === this.ref;
+    await this.prepare();
     await withIndexLock(this.root, async () => {
       const index = await readLayoutIndex(this.root, { allowMissing: true });
       const at = index.manifests.findIndex(sameName);

@@ -6,15 +6,15 @@
  * A killed process can leave unreferenced data (the registry's
  * garbage-collect removes it) but never a tag pointing at missing content.
  */
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TugError } from '../../errors/index.ts';
 import { type Descriptor, parseManifest } from '../../oci/manifest.ts';
 import { integrityError } from '../../oci/verify.ts';
 import { type Digest, parseDigest } from '../../reference/digest.ts';
-import { ioError, pathExists, realPathWithin, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
-import type { BlobOptions, ImageDestination, PutManifestOptions } from '../types.ts';
+import { checkStoredFile, ioError, pathExists, realPathWithin, removeStaleTemps, sweepOnce, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
+import type { BlobContentChecker, BlobOptions, ImageDestination, PutManifestOptions, StoredBlobState } from '../types.ts';
 import type { RegistryLayout } from './registry-dir-layout.ts';
 import type { RegistryDirReference } from './registry-dir-transport.ts';
 
@@ -23,7 +23,7 @@ import type { RegistryDirReference } from './registry-dir-transport.ts';
  * tree. Stores indexes (`supportsIndex`); shares blob data across
  * repositories (a blob already stored for another repository is only linked).
  */
-export class RegistryDirDestination implements ImageDestination {
+export class RegistryDirDestination implements ImageDestination, BlobContentChecker {
   readonly reference: RegistryDirReference;
   readonly supportsIndex = true;
   private readonly layout: RegistryLayout;
@@ -56,6 +56,9 @@ export class RegistryDirDestination implements ImageDestination {
         throw ioError('creating', this.layout.v2, err);
       }
       await realPathWithin(this.layout.root, this.layout.v2);
+      // A killed earlier run left temp files next to blob data (a blob's worth each) and links.
+      await sweepOnce(`registry-dir:${this.layout.v2}`, () => removeStaleTemps([join(this.layout.v2, 'blobs')], { recursive: true }));
+      await sweepOnce(`registry-dir:${this.layout.repoDir()}`, () => removeStaleTemps([this.layout.repoDir()], { recursive: true }));
       for (const d of this.pendingLinks) await this.layout.writeLink(this.layout.layerLink(d), d);
       this.pendingLinks.clear();
     })();
@@ -71,9 +74,21 @@ export class RegistryDirDestination implements ImageDestination {
     const d = parseDigest(desc.digest, 'blob digest');
     const blob = await this.layout.statBlob(d);
     if (!blob || blob.size !== desc.size) return false;
+    await this.linkPresent(d);
+    return true;
+  }
+
+  /** Hashes the data file; a `valid` blob is then linked into this repository as {@link hasBlob} does. */
+  async checkBlob(desc: Descriptor, options: BlobOptions = {}): Promise<StoredBlobState> {
+    const d = parseDigest(desc.digest, 'blob digest');
+    const state = await checkStoredFile(this.layout.root, this.layout.blobData(d), desc, options.signal);
+    if (state === 'valid') await this.linkPresent(d);
+    return state;
+  }
+
+  private async linkPresent(d: Digest): Promise<void> {
     if (this.prepared) await this.layout.writeLink(this.layout.layerLink(d), d);
     else this.pendingLinks.add(d);
-    return true;
   }
 
   /** Writes the data file (visible only once `stream` ended cleanly), then links it into the repository. */
@@ -122,8 +137,9 @@ export class RegistryDirDestination implements ImageDestination {
       throw integrityError(this.reference.toString(), `the image's manifest digest is ${d}, not the one the name asks for`);
     }
     const path = this.layout.blobData(d);
+    // Compared byte for byte (it is small): a stored manifest of the right size but wrong bytes is rewritten.
     const stored = await this.layout.statBlob(d);
-    if (!stored || stored.size !== manifest.bytes.byteLength) {
+    if (!stored || stored.size !== manifest.bytes.byteLength || !Buffer.from(manifest.bytes).equals(await readFile(stored.path).catch(() => Buffer.alloc(0)))) {
       try {
         await writeFileAtomic(path, manifest.bytes);
       } catch (err) {

@@ -1,0 +1,158 @@
+/**
+ * One client's connections and its single HTTP exchange: one keep-alive
+ * undici Agent per origin (registry, token realm, redirect target), built
+ * with the registry's TLS settings and the egress policy, and `send()`,
+ * which passes the host's request gate and nothing else: no auth, no retry,
+ * no scheme decision (session.ts and first-contact.ts add those). A proxy
+ * belongs here, in how an Agent is built.
+ *
+ * Also the helpers every layer above uses to let go of a response body.
+ */
+import type { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { type HttpMethod, TugError } from '../errors/index.ts';
+import type { SystemContext } from '../transports/types.ts';
+import { egressConnector } from './egress.ts';
+import { type RequestContext, errorFromNetwork, firstHeader } from './errors.ts';
+import { gateFor } from './gate.ts';
+import { type TlsSettings, loadTlsSettings } from './tls.ts';
+import { Agent, request } from './undici.ts';
+
+/** The User-Agent sent unless `SystemContext.userAgent` says otherwise. */
+export const USER_AGENT = 'tugboat/0.1.0';
+
+/** Error bodies are read only this far: they end up in messages, not on disk. */
+export const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * Lets go of a response body. Small leftovers are drained so the connection
+ * goes back to the pool; destroying an undici body emits an error that
+ * nobody is listening for any more, so one is swallowed here.
+ */
+export async function discard(body: Readable): Promise<void> {
+  body.on('error', () => {});
+  const dump = (body as { dump?: (o: { limit: number }) => Promise<void> }).dump;
+  if (typeof dump === 'function') await dump.call(body, { limit: 64 * 1024 }).catch(() => {});
+  else body.destroy();
+}
+
+/** Destroys a body without draining it, swallowing the error that destroying emits. */
+export function destroyQuietly(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+/** Reads up to `limit` bytes of a body as UTF-8 and destroys the rest; a body that breaks off yields what arrived. */
+export async function readText(body: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (total >= limit) break;
+    }
+  } catch {
+    /* an error body that breaks off is still worth its first bytes */
+  } finally {
+    destroyQuietly(body);
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+/** One request as {@link Connections.send} takes it. */
+export interface SendInit {
+  method: HttpMethod;
+  headers: Record<string, string>;
+  body?: Uint8Array | Readable | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The pooled connections of one client. Agents are made on first use and
+ * live until {@link close}; after that every send fails with INTERNAL.
+ */
+export class Connections {
+  private readonly registry: string;
+  private readonly host: string;
+  private readonly ctx: SystemContext;
+  private readonly agents = new Map<string, Agent>();
+  private tls: Promise<TlsSettings> | undefined;
+  private closed = false;
+
+  /** `registry` names the client in messages; `host` is where its TLS settings are looked up (certs.d). */
+  constructor(registry: string, host: string, ctx: SystemContext) {
+    this.registry = registry;
+    this.host = host;
+    this.ctx = ctx;
+  }
+
+  /** The registry's TLS settings, read once per client. */
+  tlsSettings(): Promise<TlsSettings> {
+    this.tls ??= loadTlsSettings(this.host, { certDir: this.ctx.certDir, tlsVerify: this.ctx.tlsVerify, caCertificates: this.ctx.caCertificates });
+    return this.tls;
+  }
+
+  private async agentFor(origin: string): Promise<Agent> {
+    if (this.closed) throw new TugError('INTERNAL', `the client for ${this.registry} is closed`);
+    let agent = this.agents.get(origin);
+    if (agent) return agent;
+    const tls = await this.tlsSettings();
+    agent = this.agents.get(origin);
+    if (agent) return agent;
+    // The registry's TLS settings also apply to its token realm and redirect
+    // targets, as containers/image uses one http.Client per registry.
+    const connect = {
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.ca ? { ca: tls.ca } : {}),
+      ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}),
+    };
+    // With an egress policy every connection of this client (registry, token
+    // realm, redirect target) is checked on the address it really connects to.
+    agent = new Agent({ connect: this.ctx.egress ? egressConnector(this.ctx.egress, connect) : connect, keepAliveTimeout: 10_000 });
+    this.agents.set(origin, agent);
+    return agent;
+  }
+
+  /**
+   * One HTTP exchange, no auth, no retry; network errors become
+   * RegistryErrors described by `req`. The caller owns the response body.
+   */
+  async send(url: URL, init: SendInit, req: RequestContext): Promise<Dispatcher.ResponseData> {
+    const agent = await this.agentFor(url.origin);
+    // The host's request budget (see gate.ts): open, unless it said 429 lately.
+    const gate = gateFor(url.host);
+    const release = await gate.admit(init.signal);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(agent, {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: init.method,
+        headers: { 'user-agent': this.ctx.userAgent ?? USER_AGENT, ...init.headers },
+        body: init.body ?? null,
+        signal: init.signal,
+        // undici closes the connection after every HEAD unless told otherwise
+        // (its issue #258: servers that send a body anyway). Registries do
+        // not, and a sync is mostly HEADs: one TCP (and TLS) handshake each
+        // cost more than the requests themselves.
+        reset: false,
+      });
+    } catch (err) {
+      release('failed');
+      throw errorFromNetwork(req, err);
+    }
+    // A 429 slows every request to this host, not just this one.
+    if (res.statusCode === 429) gate.onTooManyRequests(firstHeader(res.headers, 'retry-after'), this.ctx.retryMaxDelayMs ?? 30_000);
+    release(res.statusCode === 429 ? 'limited' : 'ok');
+    return res;
+  }
+
+  /** Closes every pooled connection; later sends fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const agents = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(agents.map((a) => a.close().catch(() => a.destroy())));
+  }
+}
