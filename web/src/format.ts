@@ -1,6 +1,7 @@
 /** Formatting and client-side validation shared by the pages. */
 import dayjs from 'dayjs';
-import { parseDuration } from '../../src/api/duration.ts';
+import { formatBytes as bytesText } from '../../src/api/bytes.ts';
+import { formatDuration, parseDuration } from '../../src/api/duration.ts';
 import type { Repository, SyncStatus } from '../../src/api/types.ts';
 import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION } from '../../src/api/types.ts';
 
@@ -19,30 +20,17 @@ export function fromNow(iso: string | undefined): string {
   return d.isValid() ? d.fromNow() : '';
 }
 
+/** Sizes as the CLI prints them (src/api/bytes.ts); sizes arrive as numbers or decimal strings. */
 export function formatBytes(n: number | string | undefined): string {
   if (n === undefined || n === '') return '—';
   const v = typeof n === 'string' ? Number(n) : n;
-  if (!Number.isFinite(v)) return String(n);
-  if (v < 1024) return `${v} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let x = v / 1024;
-  let i = 0;
-  while (x >= 1024 && i < units.length - 1) {
-    x /= 1024;
-    i++;
-  }
-  return `${x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2)} ${units[i]}`;
+  return Number.isFinite(v) ? bytesText(v) : String(n);
 }
 
+/** Durations as the CLI prints elapsed times (src/api/duration.ts): `450ms`, `1.5s`, `2m3s`. */
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
-  const m = Math.floor(s / 60);
-  const rest = Math.round(s - m * 60);
-  if (m < 60) return `${m}m${rest ? `${rest}s` : ''}`;
-  return `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}`;
+  return formatDuration(ms, { tenths: true });
 }
 
 export function shortDigest(d: string | undefined): string {

@@ -1,7 +1,8 @@
 /**
  * The console's HTTP client: bearer token from localStorage, Kubernetes
  * Status errors as {@link ApiError}, and a 401 handler that sends the user
- * back to sign-in.
+ * back to sign-in. Only the `api/<resource>.ts` modules call `request`;
+ * hooks and pages call them.
  */
 import { API_PREFIX, type List, type Registry, type Repository, type RunLogLine, type Status, type SyncRun } from '../../../src/api/types.ts';
 
@@ -112,10 +113,3 @@ export function query(params: Record<string, string | number | undefined>): stri
 }
 
 export const MERGE_PATCH = 'application/merge-patch+json';
-
-export interface RegistryTestResult {
-  reachable?: boolean;
-  authenticated?: boolean;
-  message?: string;
-  [k: string]: unknown;
-}

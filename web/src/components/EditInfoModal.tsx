@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 import { Alert, Form, Input, Modal } from 'antd';
-import { ApiError, MERGE_PATCH, nsPath, request, type Repository } from '../api/client.ts';
-import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, description, displayName } from '../format.ts';
+import { ApiError, type Repository } from '../api/client.ts';
+import { updateRepositoryInfo } from '../api/repositories.ts';
+import { description, displayName } from '../format.ts';
 import { useI18n } from '../i18n.tsx';
 
 /** 编辑信息: display name and description only (a merge patch of the two annotations). */
@@ -10,12 +11,17 @@ export function EditInfoModal({ repo, onClose, onSaved }: { repo: Repository | n
   const [form] = Form.useForm<{ displayName: string; description: string }>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // A new repository (or a new opening) starts without the last one's error.
+  const [shownFor, setShownFor] = useState(repo);
+  if (repo !== shownFor) {
+    setShownFor(repo);
+    setError(null);
+  }
+  // The form store outlives the modal's content: fill it afresh.
   useEffect(() => {
-    if (repo) {
-      form.resetFields();
-      form.setFieldsValue({ displayName: displayName(repo) ?? '', description: description(repo) ?? '' });
-      setError(null);
-    }
+    if (!repo) return;
+    form.resetFields();
+    form.setFieldsValue({ displayName: displayName(repo) ?? '', description: description(repo) ?? '' });
   }, [repo, form]);
   async function save() {
     if (!repo) return;
@@ -23,16 +29,7 @@ export function EditInfoModal({ repo, onClose, onSaved }: { repo: Repository | n
     setBusy(true);
     setError(null);
     try {
-      const patch = {
-        metadata: {
-          annotations: {
-            [DISPLAY_NAME_ANNOTATION]: v.displayName.trim() || null,
-            [DESCRIPTION_ANNOTATION]: v.description.trim() || null,
-          },
-        },
-      };
-      const saved = await request<Repository>(nsPath(repo.metadata.namespace, 'repositories', repo.metadata.name), { method: 'PATCH', body: patch, contentType: MERGE_PATCH });
-      onSaved(saved);
+      onSaved(await updateRepositoryInfo(repo, { displayName: v.displayName.trim() || null, description: v.description.trim() || null }));
       onClose();
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));

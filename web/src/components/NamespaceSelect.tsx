@@ -1,6 +1,6 @@
 import { Select } from 'antd';
 import { AppstoreOutlined } from '@ant-design/icons';
-import { useNamespaces } from '../api/hooks.ts';
+import { useNamespaces } from '../hooks/useNamespaces.ts';
 import { useI18n } from '../i18n.tsx';
 
 const ALL = '__all__';

@@ -4,7 +4,7 @@ import { useI18n } from '../i18n.tsx';
 
 const EMOJI: Record<SyncStatus, string> = { Success: '🟢', Syncing: '🔄', Failed: '🔴', Pending: '⚪' };
 
-/** The seed's four states: 🟢 已同步, 🔄 同步中, 🔴 同步失败, ⚪ 未同步. */
+/** The contract's four states (docs/contract.md): 🟢 已同步, 🔄 同步中, 🔴 同步失败, ⚪ 未同步. */
 export function StatusBadge({ status, message }: { status: SyncStatus; message?: string | undefined }) {
   const { t } = useI18n();
   const label = t(`status.${status}`);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Alert, Input, Modal, Typography, type ButtonProps } from 'antd';
 import { useI18n } from '../i18n.tsx';
 
@@ -16,12 +16,15 @@ export function TypedConfirm(props: {
   const [value, setValue] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
+  // Every opening starts empty.
+  const [wasOpen, setWasOpen] = useState(props.open);
+  if (props.open !== wasOpen) {
+    setWasOpen(props.open);
     if (props.open) {
       setValue('');
       setError(null);
     }
-  }, [props.open]);
+  }
   return (
     <Modal
       open={props.open}

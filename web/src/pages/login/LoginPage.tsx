@@ -1,10 +1,13 @@
+/** 登录: an API token, checked against the server before it is kept. */
 import { useState } from 'react';
 import { Alert, Button, Card, Form, Input, Space, Typography } from 'antd';
 import { GlobalOutlined, KeyOutlined } from '@ant-design/icons';
 import { Navigate, useLocation, useNavigate } from 'react-router';
-import { ApiError, request } from '../api/client.ts';
-import { useAuth } from '../auth.tsx';
-import { useI18n } from '../i18n.tsx';
+import { ApiError } from '../../api/client.ts';
+import { checkToken } from '../../api/session.ts';
+import { useAuth } from '../../auth.tsx';
+import { useI18n } from '../../i18n.tsx';
+import { paths } from '../../paths.ts';
 
 export function LoginPage() {
   const { t, lang, setLang } = useI18n();
@@ -14,16 +17,16 @@ export function LoginPage() {
   const state = (location.state ?? {}) as { from?: string; signedOut?: boolean };
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  if (token) return <Navigate to={state.from ?? '/repositories'} replace />;
+  if (token) return <Navigate to={state.from ?? paths.repositories} replace />;
 
   async function submit(values: { token: string }) {
     const candidate = values.token.trim();
     setBusy(true);
     setError(null);
     try {
-      await request('repositories?limit=1', { token: candidate, quiet401: true });
+      await checkToken(candidate);
       signIn(candidate);
-      navigate(state.from ?? '/repositories', { replace: true });
+      navigate(state.from ?? paths.repositories, { replace: true });
     } catch (err) {
       setError(t('login.invalid', { msg: err instanceof ApiError ? err.message : String(err) }));
     } finally {

@@ -1,10 +1,14 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useEffectEvent, useMemo, useState } from 'react';
 import { Alert, AutoComplete, Button, Collapse, Drawer, Form, Input, InputNumber, Select, Space } from 'antd';
-import { ApiError, nsPath, request, type Repository } from '../api/client.ts';
-import { useNamespaces, useRegistries } from '../api/hooks.ts';
-import { API_VERSION, type RepositorySpec } from '../../../src/api/types.ts';
-import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, REPOSITORY_PATH, TAG, isDuration, isName, isNamespace, registryHost } from '../format.ts';
-import { useI18n } from '../i18n.tsx';
+import type { RepositorySpec } from '../../../../src/api/types.ts';
+import type { Repository } from '../../api/client.ts';
+import { createRepository } from '../../api/repositories.ts';
+import { rules } from '../../forms/rules.ts';
+import { serverErrors, type CauseFields } from '../../forms/serverErrors.ts';
+import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, registryHost } from '../../format.ts';
+import { useNamespaces } from '../../hooks/useNamespaces.ts';
+import { useRegistries } from '../../hooks/useRegistries.ts';
+import { useI18n } from '../../i18n.tsx';
 
 interface Values {
   name: string;
@@ -23,25 +27,24 @@ interface Values {
 }
 
 /** Server field paths -> form fields, for 422 causes. */
-function fieldFor(path: string | undefined): keyof Values | undefined {
-  if (!path) return undefined;
-  if (path === 'metadata.name') return 'name';
-  if (path.startsWith('metadata.namespace')) return 'namespace';
-  if (path.includes(DISPLAY_NAME_ANNOTATION)) return 'displayName';
-  if (path.includes(DESCRIPTION_ANNOTATION)) return 'description';
-  if (path.startsWith('spec.mirror.registryRef')) return 'mirrorRegistry';
-  if (path === 'spec.mirror.repository') return 'mirrorPath';
-  if (path === 'spec.mirror.tag') return 'mirrorTag';
-  if (path.startsWith('spec.mirror')) return 'mirrorRegistry';
-  if (path.startsWith('spec.registryRef')) return 'registry';
-  if (path === 'spec.repository') return 'repository';
-  if (path === 'spec.tag') return 'tag';
-  if (path === 'spec.syncInterval') return 'syncInterval';
-  if (path === 'spec.syncTimeout') return 'syncTimeout';
-  if (path === 'spec.retryCount') return 'retryCount';
-  return undefined;
-}
+const CAUSE_FIELDS: CauseFields<keyof Values> = [
+  ['metadata.name', 'name'],
+  [/^metadata\.namespace/, 'namespace'],
+  [(p) => p.includes(DISPLAY_NAME_ANNOTATION), 'displayName'],
+  [(p) => p.includes(DESCRIPTION_ANNOTATION), 'description'],
+  [/^spec\.mirror\.registryRef/, 'mirrorRegistry'],
+  ['spec.mirror.repository', 'mirrorPath'],
+  ['spec.mirror.tag', 'mirrorTag'],
+  [/^spec\.mirror/, 'mirrorRegistry'],
+  [/^spec\.registryRef/, 'registry'],
+  ['spec.repository', 'repository'],
+  ['spec.tag', 'tag'],
+  ['spec.syncInterval', 'syncInterval'],
+  ['spec.syncTimeout', 'syncTimeout'],
+  ['spec.retryCount', 'retryCount'],
+];
 
+/** Fields under 高级设置: an error in one opens the section. */
 const ADVANCED: (keyof Values)[] = ['syncTimeout', 'retryCount', 'mirrorRegistry', 'mirrorPath', 'mirrorTag'];
 
 /** 「添加镜像」: the create panel with the seed's fields and advanced settings. */
@@ -55,15 +58,22 @@ export function RepositoryDrawer({ open, defaultNamespace, onClose, onCreated }:
   const [advancedOpen, setAdvancedOpen] = useState<string[]>([]);
   const ns = Form.useWatch('namespace', form);
 
-  // The form store outlives the drawer's content: start every opening afresh.
-  useEffect(() => {
+  // Every opening starts afresh: no error, advanced settings folded, the form
+  // store (which outlives the drawer's content) reset to the defaults.
+  const [wasOpen, setWasOpen] = useState(open);
+  if (open !== wasOpen) {
+    setWasOpen(open);
     if (open) {
-      form.resetFields();
-      form.setFieldsValue({ namespace: defaultNamespace ?? namespaces.data?.[0] ?? 'default', tag: 'latest', syncInterval: '1h', registry: undefined });
       setFormError(null);
       setAdvancedOpen([]);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }
+  const resetForm = useEffectEvent(() => {
+    form.resetFields();
+    form.setFieldsValue({ namespace: defaultNamespace ?? namespaces.data?.[0] ?? 'default', tag: 'latest', syncInterval: '1h', registry: undefined });
+  });
+  useEffect(() => {
+    if (open) resetForm();
   }, [open]);
 
   const registryOptions = useMemo(() => {
@@ -101,34 +111,15 @@ export function RepositoryDrawer({ open, defaultNamespace, onClose, onCreated }:
     const annotations: Record<string, string> = {};
     if (v.displayName?.trim()) annotations[DISPLAY_NAME_ANNOTATION] = v.displayName.trim();
     if (v.description?.trim()) annotations[DESCRIPTION_ANNOTATION] = v.description.trim();
-    const body = {
-      apiVersion: API_VERSION,
-      kind: 'Repository',
-      metadata: { name: v.name.trim(), namespace: v.namespace.trim(), ...(Object.keys(annotations).length ? { annotations } : {}) },
-      spec,
-    };
     try {
-      const created = await request<Repository>(nsPath(v.namespace.trim(), 'repositories'), { method: 'POST', body });
-      onCreated(created);
+      onCreated(await createRepository({ name: v.name.trim(), namespace: v.namespace.trim(), ...(Object.keys(annotations).length ? { annotations } : {}) }, spec));
     } catch (err) {
-      if (err instanceof ApiError) {
-        const fields: { name: keyof Values; errors: string[] }[] = [];
-        const loose: string[] = [];
-        for (const c of err.causes) {
-          const f = fieldFor(c.field);
-          if (f) {
-            const existing = fields.find((x) => x.name === f);
-            if (existing) existing.errors.push(c.message);
-            else fields.push({ name: f, errors: [c.message] });
-          } else loose.push(c.field ? `${c.field}: ${c.message}` : c.message);
-        }
-        if (err.status?.reason === 'AlreadyExists') fields.push({ name: 'name', errors: [err.message] });
-        if (fields.length) {
-          form.setFields(fields);
-          if (fields.some((f) => ADVANCED.includes(f.name))) setAdvancedOpen(['advanced']);
-        }
-        if (loose.length || !fields.length) setFormError(loose.length ? loose : [err.message]);
-      } else setFormError([String(err)]);
+      const { fields, loose } = serverErrors(err, CAUSE_FIELDS, 'name');
+      if (fields.length) {
+        form.setFields(fields);
+        if (fields.some((f) => ADVANCED.includes(f.name))) setAdvancedOpen(['advanced']);
+      }
+      if (loose.length) setFormError(loose);
     } finally {
       setBusy(false);
     }
@@ -155,28 +146,28 @@ export function RepositoryDrawer({ open, defaultNamespace, onClose, onCreated }:
       {registryMissing && <Alert type="warning" showIcon title={t('repo.emptyNoRegistry')} style={{ marginBottom: 16 }} />}
       {formError && <Alert type="error" showIcon title={t('form.err.server', { msg: '' })} description={<ul style={{ margin: 0, paddingLeft: 18 }}>{formError.map((m) => <li key={m}>{m}</li>)}</ul>} style={{ marginBottom: 16 }} data-testid="form-error" />}
       <Form form={form} layout="vertical" onFinish={submit} requiredMark name="repo">
-        <Form.Item name="name" label={t('form.name')} extra={t('form.nameHelp')} rules={[{ required: true, message: t('common.required') }, { validator: (_, v: string) => (!v || isName(v.trim()) ? Promise.resolve() : Promise.reject(new Error(t('form.err.dns1123')))) }]}>
+        <Form.Item name="name" label={t('form.name')} extra={t('form.nameHelp')} rules={[rules.required(t), rules.name(t)]}>
           <Input placeholder="nginx-latest" autoComplete="off" />
         </Form.Item>
         <Form.Item name="displayName" label={t('form.displayName')}>
           <Input placeholder={t('form.displayNamePlaceholder')} />
         </Form.Item>
-        <Form.Item name="namespace" label={t('form.namespace')} extra={t('form.namespaceHelp')} rules={[{ required: true, message: t('common.required') }, { validator: (_, v: string) => (!v || isNamespace(v.trim()) ? Promise.resolve() : Promise.reject(new Error(t('form.err.dns1123label')))) }]}>
+        <Form.Item name="namespace" label={t('form.namespace')} extra={t('form.namespaceHelp')} rules={[rules.required(t), rules.namespace(t)]}>
           <AutoComplete options={(namespaces.data ?? []).map((n) => ({ value: n }))} placeholder="default" filterOption={(input, opt) => String(opt?.value ?? '').includes(input)} />
         </Form.Item>
         <Form.Item name="description" label={t('form.description')}>
           <Input.TextArea rows={2} placeholder={t('form.descriptionPlaceholder')} />
         </Form.Item>
-        <Form.Item name="registry" label={t('form.registry')} rules={[{ required: true, message: t('common.required') }]}>
+        <Form.Item name="registry" label={t('form.registry')} rules={[rules.required(t)]}>
           <Select options={registryOptions} placeholder={t('form.registryPlaceholder')} loading={registries.isLoading} showSearch={{ optionFilterProp: 'label' }} notFoundContent={t('form.registryNone')} />
         </Form.Item>
-        <Form.Item name="repository" label={t('form.repository')} extra={t('form.repositoryHelp')} rules={[{ required: true, message: t('common.required') }, { validator: (_, v: string) => (!v || REPOSITORY_PATH.test(v.trim()) ? Promise.resolve() : Promise.reject(new Error(t('form.err.path')))) }]}>
+        <Form.Item name="repository" label={t('form.repository')} extra={t('form.repositoryHelp')} rules={[rules.required(t), rules.path(t)]}>
           <Input placeholder="library/nginx" autoComplete="off" />
         </Form.Item>
-        <Form.Item name="tag" label={t('form.tag')} rules={[{ required: true, message: t('common.required') }, { validator: (_, v: string) => (!v || TAG.test(v.trim()) ? Promise.resolve() : Promise.reject(new Error(t('form.err.tag')))) }]}>
+        <Form.Item name="tag" label={t('form.tag')} rules={[rules.required(t), rules.tag(t)]}>
           <Input placeholder="latest" autoComplete="off" />
         </Form.Item>
-        <Form.Item name="syncInterval" label={t('form.syncInterval')} extra={t('form.syncIntervalHelp')} rules={[{ validator: (_, v: string) => (!v || isDuration(v.trim(), 10_000) ? Promise.resolve() : Promise.reject(new Error(t('form.err.duration', { min: '10s' })))) }]}>
+        <Form.Item name="syncInterval" label={t('form.syncInterval')} extra={t('form.syncIntervalHelp')} rules={[rules.duration(t, '10s', 10_000)]}>
           <Input placeholder="1h" autoComplete="off" />
         </Form.Item>
         <Collapse
@@ -189,7 +180,7 @@ export function RepositoryDrawer({ open, defaultNamespace, onClose, onCreated }:
               forceRender: true,
               children: (
                 <>
-                  <Form.Item name="syncTimeout" label={t('form.syncTimeout')} extra={t('form.syncTimeoutHelp')} rules={[{ validator: (_, v: string) => (!v || isDuration(v.trim(), 1000) ? Promise.resolve() : Promise.reject(new Error(t('form.err.duration', { min: '1s' })))) }]}>
+                  <Form.Item name="syncTimeout" label={t('form.syncTimeout')} extra={t('form.syncTimeoutHelp')} rules={[rules.duration(t, '1s', 1000)]}>
                     <Input placeholder="10m" autoComplete="off" />
                   </Form.Item>
                   <Form.Item name="retryCount" label={t('form.retryCount')} extra={t('form.retryCountHelp')}>
@@ -198,10 +189,10 @@ export function RepositoryDrawer({ open, defaultNamespace, onClose, onCreated }:
                   <Form.Item name="mirrorRegistry" label={t('form.mirrorRegistry')} extra={t('form.mirrorRegistryHelp')}>
                     <Select allowClear options={registryOptions} placeholder={t('form.noMirror')} />
                   </Form.Item>
-                  <Form.Item name="mirrorPath" label={t('form.mirrorPath')} extra={t('form.mirrorPathHelp')} rules={[{ validator: (_, v: string) => (!v || REPOSITORY_PATH.test(v.trim()) ? Promise.resolve() : Promise.reject(new Error(t('form.err.path')))) }]}>
+                  <Form.Item name="mirrorPath" label={t('form.mirrorPath')} extra={t('form.mirrorPathHelp')} rules={[rules.path(t)]}>
                     <Input placeholder="mirror/nginx" autoComplete="off" />
                   </Form.Item>
-                  <Form.Item name="mirrorTag" label={t('form.mirrorTag')} rules={[{ validator: (_, v: string) => (!v || TAG.test(v.trim()) ? Promise.resolve() : Promise.reject(new Error(t('form.err.tag')))) }]}>
+                  <Form.Item name="mirrorTag" label={t('form.mirrorTag')} rules={[rules.tag(t)]}>
                     <Input autoComplete="off" />
                   </Form.Item>
                 </>

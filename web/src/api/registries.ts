@@ -1,0 +1,35 @@
+/** Registries: `/namespaces/{ns}/registries[/{name}[/test]]`. */
+import { API_VERSION, type ObjectMeta, type RegistrySpec } from '../../../src/api/types.ts';
+import { nsPath, query, request, type List, type Registry } from './client.ts';
+
+/** What `POST .../test` answers (and records in the registry's status). */
+export interface RegistryTestResult {
+  reachable?: boolean;
+  authenticated?: boolean;
+  message?: string;
+  [k: string]: unknown;
+}
+
+/** Every registry the token sees (up to 1000). */
+export function listRegistries(signal?: AbortSignal): Promise<List<Registry>> {
+  return request<List<Registry>>(`registries${query({ limit: 1000 })}`, { signal });
+}
+
+type RegistryMeta = Pick<ObjectMeta, 'name' | 'namespace' | 'resourceVersion' | 'labels' | 'annotations'>;
+
+/** Creates a registry, or replaces `existing` (PUT; a stale resourceVersion answers 409). */
+export function saveRegistry(existing: Registry | null, metadata: RegistryMeta, spec: RegistrySpec): Promise<Registry> {
+  const body = { apiVersion: API_VERSION, kind: 'Registry', metadata, spec };
+  return existing
+    ? request<Registry>(nsPath(existing.metadata.namespace, 'registries', existing.metadata.name), { method: 'PUT', body })
+    : request<Registry>(nsPath(metadata.namespace, 'registries'), { method: 'POST', body });
+}
+
+export async function deleteRegistry(r: Registry): Promise<void> {
+  await request(nsPath(r.metadata.namespace, 'registries', r.metadata.name), { method: 'DELETE' });
+}
+
+/** 测试连接: the server pings the registry with its credentials. */
+export function testRegistry(r: Registry): Promise<RegistryTestResult> {
+  return request<RegistryTestResult>(nsPath(r.metadata.namespace, 'registries', r.metadata.name, 'test'), { method: 'POST', body: {} });
+}

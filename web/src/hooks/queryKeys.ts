@@ -1,0 +1,13 @@
+/** Query keys in one place, so a mutation invalidates exactly what a query caches. */
+export const keys = {
+  me: ['whoami'] as const,
+  registries: ['registries'] as const,
+  namespaces: ['namespaces'] as const,
+  /** Every list of repositories (for invalidating them all). */
+  repoLists: ['repositories', 'list'] as const,
+  repoList: (ns: string | undefined, q: string) => ['repositories', 'list', ns ?? '', q] as const,
+  repo: (ns: string, name: string) => ['repositories', 'one', ns, name] as const,
+  allRepos: ['repositories', 'all'] as const,
+  runs: (ns: string, name: string) => ['syncruns', ns, name] as const,
+  runLog: (ns: string, repo: string, run: string) => ['runlog', ns, repo, run] as const,
+};

@@ -1,0 +1,216 @@
+/** 镜像管理: the live, infinitely scrolled repository list with search, namespace filter and row actions. */
+import { useCallback, useMemo, useState } from 'react';
+import { Alert, App, Button, Input, Space, Table, Typography } from 'antd';
+import { DeleteOutlined, PlusOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
+import { useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useSearchParams } from 'react-router';
+import { ApiError, type Repository } from '../../api/client.ts';
+import { batchDeleteRepositories, deleteRepository, syncRepository } from '../../api/repositories.ts';
+import { EditInfoModal } from '../../components/EditInfoModal.tsx';
+import { LiveBadge } from '../../components/LiveBadge.tsx';
+import { NamespaceSelect } from '../../components/NamespaceSelect.tsx';
+import { TypedConfirm } from '../../components/TypedConfirm.tsx';
+import { objKey, registryHost } from '../../format.ts';
+import { keys } from '../../hooks/queryKeys.ts';
+import { useInfiniteScroll } from '../../hooks/useInfiniteScroll.ts';
+import { useLiveRepositoryList } from '../../hooks/useLiveRepositoryList.ts';
+import { useRegistries } from '../../hooks/useRegistries.ts';
+import { useSearchParam } from '../../hooks/useSearchParam.ts';
+import { useCanWrite } from '../../hooks/useSession.ts';
+import { useI18n } from '../../i18n.tsx';
+import { paths } from '../../paths.ts';
+import { RepositoryDrawer } from './RepositoryDrawer.tsx';
+import { RepositoryListEmpty } from './RepositoryListEmpty.tsx';
+import { RepositoryListFooter } from './RepositoryListFooter.tsx';
+import { useRepositoryColumns, type RowAction } from './useRepositoryColumns.tsx';
+
+const rowClassName = () => 'clickable-row';
+
+export function RepositoriesPage() {
+  const { t, lang } = useI18n();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const ns = params.get('ns') || undefined;
+  const search = useSearchParam('q');
+  const q = search.value;
+  const [selection, setSelection] = useState<React.Key[]>([]);
+  const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<Repository | null>(null);
+  const [deleting, setDeleting] = useState<Repository | null>(null);
+  const [batchDeleting, setBatchDeleting] = useState(false);
+  const registries = useRegistries();
+  const canWrite = useCanWrite();
+  const { list, items, total, live, apply } = useLiveRepositoryList({ namespace: ns, q });
+  const sentinel = useInfiniteScroll(list);
+
+  const hostOf = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const r of registries.data?.items ?? []) m.set(`${r.metadata.namespace}/${r.metadata.name}`, registryHost(r.spec.url));
+    return m;
+  }, [registries.data]);
+
+  // Rows deleted elsewhere drop out of the selection.
+  const selected = useMemo(() => {
+    const present = new Set(items.map(objKey));
+    return selection.filter((k) => present.has(String(k)));
+  }, [items, selection]);
+  const selectedItems = items.filter((r) => selected.includes(objKey(r)));
+
+  const onAction = useCallback(
+    (action: RowAction, r: Repository) => {
+      if (action === 'view') navigate(paths.repository(r));
+      if (action === 'edit') setEditing(r);
+      if (action === 'delete') setDeleting(r);
+      if (action === 'sync') {
+        syncRepository(r).then(
+          () => message.success(t('repo.syncStarted', { name: r.metadata.name })),
+          (err: Error) => message.error(err.message),
+        );
+      }
+    },
+    [navigate, message, t],
+  );
+  const columns = useRepositoryColumns({ hostOf, canWrite, onAction });
+  const rowSelection = useMemo(() => ({ selectedRowKeys: selected, onChange: setSelection, preserveSelectedRowKeys: false }), [selected]);
+  const onRow = useCallback(
+    (r: Repository) =>
+      ({
+        onClick: (e: React.MouseEvent) => {
+          const target = e.target as HTMLElement;
+          if (target.closest('.ant-table-selection-column, .row-actions, a, button, .ant-dropdown')) return;
+          navigate(paths.repository(r));
+        },
+      }) as React.HTMLAttributes<HTMLElement>,
+    [navigate],
+  );
+
+  const error = list.isError ? (list.error as Error) : null;
+
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>{t('repo.title')}</h1>
+          <p>{t('repo.subtitle')}</p>
+        </div>
+        {canWrite && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setAdding(true)} data-testid="add-repo">
+            {t('repo.add')}
+          </Button>
+        )}
+      </div>
+      <div className="toolbar">
+        <NamespaceSelect
+          value={ns}
+          onChange={(v) => {
+            const next = new URLSearchParams(params);
+            if (v) next.set('ns', v);
+            else next.delete('ns');
+            setParams(next);
+            setSelection([]);
+          }}
+        />
+        <Input
+          allowClear
+          prefix={<SearchOutlined />}
+          placeholder={t('repo.searchPlaceholder')}
+          aria-label={t('common.search')}
+          value={search.input}
+          onChange={(e) => search.setInput(e.target.value)}
+          style={{ width: 320 }}
+          data-testid="repo-search"
+        />
+        {selected.length > 0 && (
+          <Space>
+            <Typography.Text>{t('repo.selected', { n: selected.length })}</Typography.Text>
+            <Button danger icon={<DeleteOutlined />} onClick={() => setBatchDeleting(true)} data-testid="batch-delete">
+              {t('repo.deleteSelected')}
+            </Button>
+            <Button type="link" onClick={() => setSelection([])}>{t('repo.clearSelection')}</Button>
+          </Space>
+        )}
+        <div className="grow" />
+        <LiveBadge state={live} />
+        <Button icon={<ReloadOutlined />} aria-label={t('common.refresh')} onClick={() => void list.refetch()} />
+      </div>
+      {error && items.length > 0 && <Alert type="error" showIcon title={t('common.loadFailed', { msg: error.message })} />}
+      <div className="panel">
+        <Table<Repository>
+          // Cells re-render only when their row changes; a new language, registry list or role re-renders all.
+          key={`${lang}:${hostOf.size}:${canWrite}`}
+          rowKey={objKey}
+          columns={columns}
+          dataSource={items}
+          loading={list.isLoading}
+          pagination={false}
+          size="middle"
+          locale={{
+            emptyText: list.isLoading ? ' ' : (
+              <RepositoryListEmpty error={error} q={q} noRegistries={registries.isSuccess && registries.data.items.length === 0} canWrite={canWrite} onRetry={() => void list.refetch()} onAdd={() => setAdding(true)} />
+            ),
+          }}
+          rowSelection={canWrite ? rowSelection : undefined}
+          rowClassName={rowClassName}
+          onRow={onRow}
+        />
+      </div>
+      <div ref={sentinel} />
+      {list.isSuccess && items.length > 0 && (
+        <RepositoryListFooter loaded={items.length} total={total} fetching={list.isFetchingNextPage} hasMore={list.hasNextPage} onLoadMore={() => void list.fetchNextPage()} />
+      )}
+
+      <RepositoryDrawer
+        open={adding}
+        defaultNamespace={ns}
+        onClose={() => setAdding(false)}
+        onCreated={(r) => {
+          setAdding(false);
+          message.success(t('form.created', { name: r.metadata.name }));
+          apply('ADDED', r);
+          void queryClient.invalidateQueries({ queryKey: keys.namespaces });
+        }}
+      />
+      <EditInfoModal
+        repo={editing}
+        onClose={() => setEditing(null)}
+        onSaved={(r) => {
+          apply('MODIFIED', r);
+          message.success(t('common.saved'));
+        }}
+      />
+      <TypedConfirm
+        open={deleting !== null}
+        title={t('repo.deleteTitle')}
+        warning={t('repo.deleteWarn')}
+        prompt={t('repo.deleteTypeName', { name: deleting?.metadata.name ?? '' })}
+        expected={deleting?.metadata.name ?? ''}
+        onClose={() => setDeleting(null)}
+        onConfirm={async () => {
+          if (!deleting) return;
+          await deleteRepository(deleting.metadata.namespace, deleting.metadata.name);
+          apply('DELETED', deleting);
+          message.success(t('common.deleted', { name: deleting.metadata.name }));
+        }}
+      />
+      <TypedConfirm
+        open={batchDeleting}
+        title={t('repo.batchDeleteTitle')}
+        warning={t('repo.deleteWarn')}
+        prompt={t('repo.batchDeleteTypeCount', { n: selectedItems.length })}
+        expected={String(selectedItems.length)}
+        onClose={() => setBatchDeleting(false)}
+        onConfirm={async () => {
+          const res = await batchDeleteRepositories(selectedItems.map((r) => r.metadata));
+          for (const r of selectedItems) if (!res.failed.some((f) => f.key === objKey(r))) apply('DELETED', r);
+          setSelection([]);
+          if (res.failed.length) {
+            throw new ApiError(0, t('repo.batchDeletePartial', { ok: res.deleted, failed: res.failed.length, msg: res.failed[0]!.message }));
+          }
+          message.success(t('repo.batchDeleted', { n: res.deleted }));
+        }}
+      />
+    </div>
+  );
+}

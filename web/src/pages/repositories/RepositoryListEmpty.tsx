@@ -1,0 +1,31 @@
+import { Button, Empty } from 'antd';
+import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { useNavigate } from 'react-router';
+import { useI18n } from '../../i18n.tsx';
+import { paths } from '../../paths.ts';
+
+/** What an empty list says: why it is empty, and the one step that fills it. */
+export function RepositoryListEmpty({ error, q, noRegistries, canWrite, onRetry, onAdd }: { error: Error | null; q: string; noRegistries: boolean; canWrite: boolean; onRetry: () => void; onAdd: () => void }) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  if (error) {
+    return (
+      <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('common.loadFailed', { msg: error.message })}>
+        <Button icon={<ReloadOutlined />} onClick={onRetry}>{t('common.retry')}</Button>
+      </Empty>
+    );
+  }
+  if (q) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('repo.emptySearch', { q })} />;
+  if (noRegistries) {
+    return (
+      <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('repo.emptyNoRegistry')}>
+        <Button type="primary" onClick={() => navigate(paths.registries)}>{t('repo.goRegistries')}</Button>
+      </Empty>
+    );
+  }
+  return (
+    <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('repo.empty')}>
+      {canWrite && <Button type="primary" icon={<PlusOutlined />} onClick={onAdd}>{t('repo.add')}</Button>}
+    </Empty>
+  );
+}

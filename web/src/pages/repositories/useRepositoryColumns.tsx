@@ -1,0 +1,85 @@
+import { useMemo } from 'react';
+import { Button, Dropdown, Tooltip, Typography } from 'antd';
+import type { TableColumnsType } from 'antd';
+import { DeleteOutlined, EditOutlined, EyeOutlined, MoreOutlined, SyncOutlined } from '@ant-design/icons';
+import { Link } from 'react-router';
+import type { Repository } from '../../api/client.ts';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { displayName, formatTime, fromNow, syncStatus } from '../../format.ts';
+import { useI18n } from '../../i18n.tsx';
+import { paths } from '../../paths.ts';
+
+/** What the ⋯ menu of a row offers (a viewer gets `view` only). */
+export type RowAction = 'view' | 'sync' | 'edit' | 'delete';
+
+/**
+ * The list's columns. Cells re-render only when their row changes
+ * (`shouldCellUpdate`), so the table must be re-keyed when anything else a
+ * cell shows changes: the language, `hostOf`, `canWrite`.
+ */
+export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: Map<string, string>; canWrite: boolean; onAction: (action: RowAction, r: Repository) => void }): TableColumnsType<Repository> {
+  const { t } = useI18n();
+  return useMemo(() => {
+    const columns: TableColumnsType<Repository> = [
+      {
+        title: t('repo.col.name'),
+        key: 'name',
+        render: (_, r) => (
+          <div className="name-cell">
+            <Link to={paths.repository(r)} onClick={(e) => e.stopPropagation()}>
+              {r.metadata.name}
+            </Link>
+            {displayName(r) && <div className="alias">{displayName(r)}</div>}
+          </div>
+        ),
+      },
+      { title: t('repo.col.namespace'), key: 'namespace', render: (_, r) => r.metadata.namespace, width: 130 },
+      {
+        title: t('repo.col.registry'),
+        key: 'registry',
+        render: (_, r) => r.status?.domain ?? hostOf.get(`${r.spec.registryRef.namespace ?? r.metadata.namespace}/${r.spec.registryRef.name}`) ?? r.spec.registryRef.name,
+      },
+      { title: t('repo.col.path'), key: 'path', render: (_, r) => <span className="mono">{`${r.spec.repository}:${r.spec.tag}`}</span> },
+      {
+        title: t('repo.col.lastSynced'),
+        key: 'lastSynced',
+        width: 180,
+        render: (_, r) => (r.status?.lastSynced ? <Tooltip title={fromNow(r.status.lastSynced)}>{formatTime(r.status.lastSynced)}</Tooltip> : <Typography.Text type="secondary">—</Typography.Text>),
+      },
+      { title: t('repo.col.status'), key: 'status', width: 130, render: (_, r) => <StatusBadge status={syncStatus(r)} message={r.status?.message} /> },
+      {
+        title: t('common.actions'),
+        key: 'actions',
+        width: 70,
+        align: 'center',
+        render: (_, r) => (
+          <span className="row-actions" onClick={(e) => e.stopPropagation()}>
+            <Dropdown
+              trigger={['click']}
+              menu={{
+                items: [
+                  { key: 'view', icon: <EyeOutlined />, label: t('repo.viewDetails') },
+                  ...(canWrite
+                    ? [
+                        { key: 'sync', icon: <SyncOutlined />, label: t('repo.syncNow') },
+                        { key: 'edit', icon: <EditOutlined />, label: t('repo.editInfo') },
+                        { type: 'divider' as const },
+                        { key: 'delete', icon: <DeleteOutlined />, label: t('common.delete'), danger: true },
+                      ]
+                    : []),
+                ],
+                onClick: ({ key, domEvent }) => {
+                  domEvent.stopPropagation();
+                  onAction(key as RowAction, r);
+                },
+              }}
+            >
+              <Button type="text" icon={<MoreOutlined />} aria-label={t('common.moreActions', { name: r.metadata.name })} data-testid={`actions-${r.metadata.name}`} />
+            </Dropdown>
+          </span>
+        ),
+      },
+    ];
+    return columns.map((c) => ({ ...c, shouldCellUpdate: (record: Repository, prev: Repository) => record !== prev }));
+  }, [t, hostOf, canWrite, onAction]);
+}

@@ -1,0 +1,46 @@
+import { Descriptions, Tag, Typography } from 'antd';
+import type { Repository } from '../../api/client.ts';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { description, displayName, formatTime, fromNow, syncStatus } from '../../format.ts';
+import { useI18n } from '../../i18n.tsx';
+
+/** 基本信息: the spec with its defaults, and the last sync's status. */
+export function BasicInfoTab({ r }: { r: Repository }) {
+  const { t } = useI18n();
+  const s = r.status;
+  return (
+    <Descriptions column={{ xs: 1, md: 2 }} bordered size="small" data-testid="basic-info">
+      <Descriptions.Item label={t('form.name')}>{r.metadata.name}</Descriptions.Item>
+      <Descriptions.Item label={t('form.displayName')}>{displayName(r) ?? '—'}</Descriptions.Item>
+      <Descriptions.Item label={t('form.namespace')}>{r.metadata.namespace}</Descriptions.Item>
+      <Descriptions.Item label={t('form.description')}>{description(r) ?? '—'}</Descriptions.Item>
+      <Descriptions.Item label={t('detail.registryRef')}>{`${r.spec.registryRef.namespace ?? r.metadata.namespace}/${r.spec.registryRef.name}`}{s?.domain ? ` (${s.domain})` : ''}</Descriptions.Item>
+      <Descriptions.Item label={t('detail.image')}><span className="mono">{`${s?.domain ? `${s.domain}/` : ''}${r.spec.repository}:${r.spec.tag}`}</span></Descriptions.Item>
+      <Descriptions.Item label={t('repo.col.status')}><StatusBadge status={syncStatus(r)} message={s?.message} /></Descriptions.Item>
+      <Descriptions.Item label={t('repo.col.lastSynced')}>{s?.lastSynced ? `${formatTime(s.lastSynced)} (${fromNow(s.lastSynced)})` : '—'}</Descriptions.Item>
+      <Descriptions.Item label={t('form.syncInterval')}>{r.spec.syncInterval ?? '1h'}</Descriptions.Item>
+      <Descriptions.Item label={t('detail.nextSync')}>{formatTime(s?.nextSyncTime)}</Descriptions.Item>
+      <Descriptions.Item label={t('form.syncTimeout')}>{r.spec.syncTimeout ?? '10m'}</Descriptions.Item>
+      <Descriptions.Item label={t('form.retryCount')}>{r.spec.retryCount ?? 3}</Descriptions.Item>
+      <Descriptions.Item label={t('detail.digest')}><span className="mono">{s?.observedDigest ?? '—'}</span></Descriptions.Item>
+      <Descriptions.Item label={t('detail.created')}>{formatTime(r.metadata.creationTimestamp)}</Descriptions.Item>
+      {r.spec.mirror && (
+        <Descriptions.Item label={t('detail.mirror')} span={2}>
+          <span className="mono">{s?.mirror?.image ?? `${r.spec.mirror.registryRef.namespace ?? r.metadata.namespace}/${r.spec.mirror.registryRef.name} → ${r.spec.mirror.repository ?? r.spec.repository}:${r.spec.mirror.tag ?? r.spec.tag}`}</span>
+          {s?.mirror?.lastSynced ? ` · ${formatTime(s.mirror.lastSynced)}` : ''}
+        </Descriptions.Item>
+      )}
+      {s?.health && (
+        <Descriptions.Item label={t('detail.health')} span={2}>
+          <Tag color={s.health.pullable ? 'green' : 'red'}>{s.health.pullable ? t('detail.pullable') : t('detail.notPullable')}</Tag>
+          {formatTime(s.health.checkedAt)} {s.health.message ?? ''}
+        </Descriptions.Item>
+      )}
+      {s?.message && (
+        <Descriptions.Item label={t('detail.message')} span={2}>
+          <Typography.Text type={syncStatus(r) === 'Failed' ? 'danger' : undefined}>{s.message}</Typography.Text>
+        </Descriptions.Item>
+      )}
+    </Descriptions>
+  );
+}

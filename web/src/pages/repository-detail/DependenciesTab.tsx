@@ -1,0 +1,67 @@
+import { useMemo } from 'react';
+import { Alert, Empty, Skeleton, Table, Typography } from 'antd';
+import { Link, useNavigate } from 'react-router';
+import type { Repository } from '../../api/client.ts';
+import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { formatBytes, objKey, syncStatus } from '../../format.ts';
+import { useAllRepositories } from '../../hooks/useAllRepositories.ts';
+import { useI18n } from '../../i18n.tsx';
+import { paths } from '../../paths.ts';
+
+/** Layers of every platform: digest -> size. */
+function layersOf(r: Repository): Map<string, number> {
+  const out = new Map<string, number>();
+  const ms = [...(r.status?.platforms ?? []), ...(r.status?.manifest ? [r.status.manifest] : [])];
+  for (const m of ms) for (const l of m.layers) out.set(l.digest, Number(l.size) || 0);
+  return out;
+}
+
+/** 依赖关系: the other repositories sharing layers with this one (all repositories are fetched once the tab is `active`). */
+export function DependenciesTab({ r, active }: { r: Repository; active: boolean }) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const all = useAllRepositories(active);
+  const mine = useMemo(() => layersOf(r), [r]);
+  const rows = useMemo(() => {
+    if (!all.data) return [];
+    const out: { repo: Repository; shared: number; bytes: number }[] = [];
+    for (const other of all.data.items) {
+      if (objKey(other) === objKey(r)) continue;
+      let shared = 0;
+      let bytes = 0;
+      for (const [d, size] of layersOf(other)) {
+        if (mine.has(d)) {
+          shared++;
+          bytes += size;
+        }
+      }
+      if (shared > 0) out.push({ repo: other, shared, bytes });
+    }
+    return out.sort((a, b) => b.shared - a.shared || b.bytes - a.bytes);
+  }, [all.data, mine, r]);
+  if (mine.size === 0) return <Empty description={t('deps.notSynced')} />;
+  if (all.isLoading) return <Skeleton active />;
+  if (all.isError) return <Alert type="error" showIcon title={t('common.loadFailed', { msg: all.error.message })} />;
+  return (
+    <>
+      <Typography.Paragraph type="secondary">{t('deps.help', { n: all.data?.items.length ?? 0 })}</Typography.Paragraph>
+      <Table
+        size="small"
+        rowKey={(x) => objKey(x.repo)}
+        dataSource={rows}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('deps.empty')} /> }}
+        rowClassName={() => 'clickable-row'}
+        onRow={(x) => ({ onClick: () => navigate(paths.repository(x.repo)) })}
+        columns={[
+          { title: t('repo.col.name'), key: 'name', render: (_, x) => <Link to={paths.repository(x.repo)}>{x.repo.metadata.name}</Link> },
+          { title: t('repo.col.namespace'), key: 'ns', render: (_, x) => x.repo.metadata.namespace },
+          { title: t('repo.col.path'), key: 'path', render: (_, x) => <span className="mono">{`${x.repo.spec.repository}:${x.repo.spec.tag}`}</span> },
+          { title: t('deps.shared'), key: 'shared', render: (_, x) => `${x.shared} / ${mine.size}` },
+          { title: t('deps.sharedBytes'), key: 'bytes', render: (_, x) => formatBytes(x.bytes) },
+          { title: t('repo.col.status'), key: 'st', render: (_, x) => <StatusBadge status={syncStatus(x.repo)} /> },
+        ]}
+      />
+    </>
+  );
+}

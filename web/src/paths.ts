@@ -1,0 +1,7 @@
+/** The console's URLs, built in one place (the routes table in routes.tsx matches them). */
+export const paths = {
+  login: '/login',
+  repositories: '/repositories',
+  repository: (r: { metadata: { namespace: string; name: string } }) => `/repositories/${encodeURIComponent(r.metadata.namespace)}/${encodeURIComponent(r.metadata.name)}`,
+  registries: '/registries',
+};

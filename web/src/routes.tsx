@@ -1,0 +1,56 @@
+/**
+ * Every page of the console, once: the router and the side menu are both
+ * built from this table. A new page is its module under pages/ and one row
+ * here (with `menu` if it has a menu entry).
+ */
+import type { ReactNode } from 'react';
+import type { MenuProps } from 'antd';
+import { CloudServerOutlined, ContainerOutlined } from '@ant-design/icons';
+import type { MessageKey, Translate } from './i18n.tsx';
+import { LoginPage } from './pages/login/LoginPage.tsx';
+import { RegistriesPage } from './pages/registries/RegistriesPage.tsx';
+import { RepositoriesPage } from './pages/repositories/RepositoriesPage.tsx';
+import { RepositoryDetailPage } from './pages/repository-detail/RepositoryDetailPage.tsx';
+import { paths } from './paths.ts';
+
+export interface AppRoute {
+  path: string;
+  element: ReactNode;
+  /** Shown without a token, outside the shell (no menu, no top bar). */
+  public?: boolean;
+  /** The side-menu entry, under the group `group`; its menu key is `path`. */
+  menu?: { label: MessageKey; icon: ReactNode; group: string };
+}
+
+/** The side menu's groups, in order. */
+const MENU_GROUPS: { key: string; label: MessageKey; icon: ReactNode }[] = [{ key: 'images', label: 'nav.images', icon: <ContainerOutlined /> }];
+
+export const routes: AppRoute[] = [
+  { path: paths.login, element: <LoginPage />, public: true },
+  { path: paths.repositories, element: <RepositoriesPage />, menu: { label: 'nav.repositories', icon: <ContainerOutlined />, group: 'images' } },
+  { path: '/repositories/:namespace/:name', element: <RepositoryDetailPage /> },
+  { path: paths.registries, element: <RegistriesPage />, menu: { label: 'nav.registries', icon: <CloudServerOutlined />, group: 'images' } },
+];
+
+/** Where `/` and unknown paths go. */
+export const HOME = paths.repositories;
+
+export const publicRoutes = routes.filter((r) => r.public);
+export const shellRoutes = routes.filter((r) => !r.public);
+
+export const menuGroupKeys = MENU_GROUPS.map((g) => g.key);
+
+export function menuItems(t: Translate): NonNullable<MenuProps['items']> {
+  return MENU_GROUPS.map((g) => ({
+    key: g.key,
+    label: t(g.label),
+    icon: g.icon,
+    children: routes.flatMap((r) => (r.menu?.group === g.key ? [{ key: r.path, label: t(r.menu.label), icon: r.menu.icon }] : [])),
+  }));
+}
+
+/** The menu entry a location belongs to: the longest menu path it is under (a detail page selects its list), else HOME. */
+export function menuKeyOf(pathname: string): string {
+  const under = routes.filter((r) => r.menu && (pathname === r.path || pathname.startsWith(`${r.path}/`)));
+  return under.sort((a, b) => b.path.length - a.path.length)[0]?.path ?? HOME;
+}
