@@ -6,8 +6,9 @@ export { CopyError, ExitCode, RegistryError, TugError, exitCodeFor, type ErrorCo
 export { type Digest, isDigest, parseDigest, shortDigest } from './reference/digest.ts';
 export { Reference, parseReference, parseRepository } from './reference/reference.ts';
 export { MediaType, type Descriptor, type ImageIndex, type ImageManifest, type Platform, parseManifest, formatPlatform, parsePlatform, parsePlatformList } from './oci/index.ts';
-export { parseImageName, transports } from './transports/index.ts';
-export type { ImageDestination, ImageReference, ImageSource, SystemContext, Transport, TransportEvent } from './transports/types.ts';
+export { parseImageName, syncTarget, syncTargets, transports } from './transports/index.ts';
+export type { SystemContext, TransportEvent } from './context/system-context.ts';
+export type { ImageDestination, ImageReference, ImageSource, SyncTarget, Transport } from './transports/types.ts';
 export { type CopyOptions, type CopyResult, copyImage } from './copy/copy.ts';
 export type { CopyEvent } from './copy/events.ts';
 export { BlobCoordinator } from './copy/blob-coordinator.ts';

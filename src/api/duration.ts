@@ -32,10 +32,20 @@ export function parseDuration(text: string): number | undefined {
   return Number.isFinite(total) ? total : undefined;
 }
 
-/** Formats milliseconds the way Go prints a duration, trimmed of zero parts: `1h30m`, `45s`, `250ms`. */
-export function formatDuration(ms: number): string {
+export interface FormatDurationOptions {
+  /** Keep tenths of a second below a minute (`1.5s`), for elapsed times and waits; default false (whole seconds). */
+  tenths?: boolean | undefined;
+}
+
+/**
+ * Formats milliseconds the way Go prints a duration, trimmed of zero parts:
+ * `1h30m`, `45s`, `250ms`; with `tenths`, `1.5s`. The one duration formatter
+ * of the CLI, the server and the console.
+ */
+export function formatDuration(ms: number, options: FormatDurationOptions = {}): string {
   if (ms <= 0) return '0s';
   if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (options.tenths && ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
   let s = Math.round(ms / 1000);
   const h = Math.floor(s / 3600);
   s -= h * 3600;

@@ -1,6 +1,6 @@
 /**
  * The resources of the image.theriseunion.io/v1alpha1 API, in Kubernetes
- * style. `../shared/seeds/001_*.txt` is the contract for Repository's spec,
+ * style. docs/contract.md quotes the contract for Repository's spec,
  * annotations and the four sync states; the rest is what a user of such a
  * console needs (registry status, per-platform manifests, sync history).
  *
@@ -69,7 +69,7 @@ export interface Registry {
 
 // ---------------------------------------------------------------- Repository
 
-/** The seed's four states: 🟢 Success 已同步, 🔄 Syncing 同步中, 🔴 Failed 同步失败, ⚪ Pending 未同步. */
+/** The contract's four states (docs/contract.md): 🟢 Success 已同步, 🔄 Syncing 同步中, 🔴 Failed 同步失败, ⚪ Pending 未同步. */
 export type SyncStatus = 'Pending' | 'Syncing' | 'Success' | 'Failed';
 
 export interface RepositorySpec {
@@ -89,7 +89,7 @@ export interface RepositorySpec {
   mirror?: { registryRef: ObjectRef; repository?: string; tag?: string };
 }
 
-/** Sizes are strings, as the seed's status shows them (`size: "12345678"`). */
+/** Sizes are strings, as the contract's status shows them (`size: "12345678"`). */
 export interface LayerInfo {
   digest: string;
   /** Bytes, as a decimal string. */
@@ -103,7 +103,7 @@ export interface ManifestInfo {
   architecture?: string;
   os?: string;
   variant?: string;
-  /** Human-readable total of config + layers, as the seed shows it: `142MB`. */
+  /** Human-readable total of config + layers, as the contract shows it: `142MB`. */
   size: string;
   /** The same total in bytes. */
   sizeBytes: number;
@@ -116,7 +116,7 @@ export interface RepositoryStatus {
   domain?: string;
   syncStatus: SyncStatus;
   lastSynced?: string;
-  /** The manifest for the default platform (the seed's shape). */
+  /** The manifest for the default platform (the contract's shape, docs/contract.md). */
   manifest?: ManifestInfo;
   /** Every platform of a multi-arch image. */
   platforms?: ManifestInfo[];

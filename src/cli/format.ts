@@ -1,25 +1,19 @@
-/** Human formatting helpers for CLI output. */
+/**
+ * Human formatting for CLI output. Sizes and durations are formatted by
+ * src/api (`formatBytes`, `formatDuration`), the same as in the console;
+ * the CLI adds rates and its own preset for elapsed times.
+ */
+import { formatBytes } from '../api/bytes.ts';
+import { formatDuration } from '../api/duration.ts';
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-export function formatBytes(n: number): string {
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v >= 100 ? 0 : 1)} ${UNITS[i]}`;
-}
+export { formatBytes };
 
 export function formatRate(bytes: number, ms: number): string {
   if (ms <= 0) return '-';
   return `${formatBytes((bytes * 1000) / ms)}/s`;
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  return `${Math.floor(s / 60)}m${Math.round(s % 60)}s`;
+/** An elapsed time or a wait, with tenths below a minute: `450ms`, `1.5s`, `2m3s`. */
+export function formatElapsed(ms: number): string {
+  return formatDuration(ms, { tenths: true });
 }

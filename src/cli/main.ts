@@ -4,7 +4,7 @@
  * 0 ok, 1 failure, 2 usage or unsafe input, 3 integrity, 4 transient errors
  * that outlived retries, 5 authentication / TLS.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from '@commander-js/extra-typings';
 import { ExitCode, errorText, exitCodeFor, redactSecrets } from '../errors/index.ts';
 import { applyCommand } from './commands/apply.ts';
 import { copyCommand } from './commands/copy.ts';
@@ -18,21 +18,17 @@ import { saveCommand } from './commands/save.ts';
 import { serveCommand } from './commands/serve.ts';
 import { syncCommand } from './commands/sync.ts';
 import { verifyCommand } from './commands/verify.ts';
-import { parsePositiveInt } from './options.ts';
-import type { GlobalOptions } from './runtime.ts';
+import { addGlobalFlags } from './options.ts';
 
-export function buildProgram(): Command {
-  const program = new Command('tug')
-    .description('Tugboat: copy, sync and inspect container images across registries and offline layouts')
-    .version('0.1.0', '-v, --version')
-    .option('--debug', 'print stack traces of errors')
-    .option('--override-arch <arch>', 'use ARCH instead of this machine\'s architecture when choosing from an index')
-    .option('--override-os <os>', 'use OS instead of this machine\'s OS when choosing from an index')
-    .option('--override-variant <variant>', 'use VARIANT when choosing from an index (e.g. v7, v8)')
-    .addOption(new Option('--command-timeout <seconds>', 'abort the command after this many seconds').argParser((v) => parsePositiveInt(v) * 1000))
+export function buildProgram() {
+  const program = addGlobalFlags(
+    new Command('tug')
+      .description('Tugboat: copy, sync and inspect container images across registries and offline layouts')
+      .version('0.1.0', '-v, --version'),
+  )
     .showHelpAfterError('(run "tug help COMMAND" for the flags of a command)')
     .exitOverride();
-  const globals = () => program.opts<GlobalOptions>();
+  const globals = () => program.opts();
   const commands = [
     copyCommand(globals),
     syncCommand(globals),
@@ -62,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version "errors" are successes; commander already printed usage errors.
       return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     }
-    const debug = program.opts<GlobalOptions>().debug;
+    const debug = program.opts().debug;
     const message = errorText(err);
     process.stderr.write(`tug: error: ${redactSecrets(message)}\n`);
     if (debug && err instanceof Error && err.stack) process.stderr.write(`${redactSecrets(err.stack)}\n`);

@@ -5,9 +5,10 @@
  * moving, so a slow copy never looks hung. `--json` writes one JSON object
  * per event instead; `--quiet` writes nothing.
  */
+import type { TransportEvent } from '../context/system-context.ts';
 import type { CopyEvent } from '../copy/events.ts';
 import { shortDigest } from '../reference/digest.ts';
-import { formatBytes, formatDuration, formatRate } from './format.ts';
+import { formatBytes, formatElapsed, formatRate } from './format.ts';
 
 export type ProgressMode = 'tty' | 'plain' | 'json' | 'quiet';
 
@@ -94,6 +95,13 @@ export async function createProgress(mode: ProgressMode, options: { intervalMs?:
   };
 }
 
+/** A retry, resume or notice from a registry, as one line (copy and sync progress). */
+export function transportLine(t: TransportEvent): string {
+  if (t.type === 'retry') return `Retrying ${t.what} (attempt ${t.attempt}) in ${formatElapsed(t.delayMs)}: ${t.reason}`;
+  if (t.type === 'resume') return `Resuming ${t.what} at byte ${t.offset}`;
+  return `Note: ${t.message}`;
+}
+
 function handleCommon(e: CopyEvent, blobs: Map<string, BlobState>, persist: (text: string) => void): void {
   switch (e.type) {
     case 'blob-start':
@@ -107,12 +115,12 @@ function handleCommon(e: CopyEvent, blobs: Map<string, BlobState>, persist: (tex
     case 'blob-retry': {
       const b = blobs.get(e.digest);
       if (b) b.state = `retrying (${e.attempt})`;
-      persist(`Retrying blob ${shortDigest(e.digest)} in ${formatDuration(e.delayMs)}: ${e.reason}`);
+      persist(`Retrying blob ${shortDigest(e.digest)} in ${formatElapsed(e.delayMs)}: ${e.reason}`);
       break;
     }
     case 'blob-done': {
       blobs.delete(e.digest);
-      const done = `done ${formatBytes(e.size)} in ${formatDuration(e.ms)} (${formatRate(e.size, e.ms)})`;
+      const done = `done ${formatBytes(e.size)} in ${formatElapsed(e.ms)} (${formatRate(e.size, e.ms)})`;
       const how = { copied: done, rewritten: `rewritten: the stored copy had wrong bytes; ${done}`, skipped: 'skipped: already exists', mounted: 'mounted from another repository' }[e.outcome];
       persist(`Copying blob ${shortDigest(e.digest)} ${how}`);
       break;
@@ -124,9 +132,7 @@ function handleCommon(e: CopyEvent, blobs: Map<string, BlobState>, persist: (tex
       persist(`Filtered index: kept ${e.kept} of ${e.of} platforms; new digest ${e.digest} (source ${e.sourceDigest})`);
       break;
     case 'transport':
-      if (e.event.type === 'retry') persist(`Retrying ${e.event.what} (attempt ${e.event.attempt}) in ${formatDuration(e.event.delayMs)}: ${e.event.reason}`);
-      else if (e.event.type === 'resume') persist(`Resuming ${e.event.what} at byte ${e.event.offset}`);
-      else persist(`Note: ${e.event.message}`);
+      persist(transportLine(e.event));
       break;
     default:
       break;

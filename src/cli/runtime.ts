@@ -1,11 +1,7 @@
-/** Global flags shared by every command, and what they turn into. */
-export interface GlobalOptions {
-  debug?: boolean;
-  overrideArch?: string;
-  overrideOs?: string;
-  overrideVariant?: string;
-  commandTimeout?: number;
-}
+/** What the program's flags (options.ts `addGlobalFlags`) turn into, and the short names of references. */
+import { parseReference } from '../reference/reference.ts';
+import type { ImageReference } from '../transports/types.ts';
+import type { GlobalOptions } from './options.ts';
 
 export function platformOverride(g: GlobalOptions): { os?: string; arch?: string; variant?: string } {
   return { os: g.overrideOs, arch: g.overrideArch, variant: g.overrideVariant };
@@ -31,9 +27,6 @@ export function commandSignal(g: GlobalOptions): AbortSignal {
   if (g.commandTimeout) signals.push(AbortSignal.timeout(g.commandTimeout));
   return AbortSignal.any(signals);
 }
-
-import { parseReference } from '../reference/reference.ts';
-import type { ImageReference } from '../transports/types.ts';
 
 /** The registry repository name of a docker:// reference (what skopeo prints as Name), else undefined. */
 export function dockerName(ref: ImageReference): string | undefined {

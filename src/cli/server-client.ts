@@ -1,24 +1,23 @@
 /**
  * The HTTP client of the commands that talk to `tug serve` (apply, get,
- * delete repository|registry): server URL from --server, env TUG_SERVER or
+ * delete KIND): server URL from --server, env TUG_SERVER or
  * http://127.0.0.1:8080; token from --token-file or env TUG_TOKEN (never from
  * argv, where other users can read it). Status answers become TugErrors.
  */
 import { readFile } from 'node:fs/promises';
-import { type Command, Option } from 'commander';
+import { type Command, Option, type OptionValues } from '@commander-js/extra-typings';
 import { API_PREFIX, type Status } from '../api/types.ts';
 import { type ErrorCode, TugError } from '../errors/index.ts';
+import type { NoOptions, OptionsOf } from './options.ts';
 
-export interface ServerOptions {
-  server?: string;
-  tokenFile?: string;
-}
-
-export function addServerFlags(cmd: Command): Command {
+export function addServerFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
   return cmd
     .addOption(new Option('--server <url>', 'the tug serve URL (default: env TUG_SERVER or http://127.0.0.1:8080)'))
     .addOption(new Option('--token-file <path>', 'file holding the API token (default: env TUG_TOKEN)'));
 }
+
+/** --server and --token-file as parsed. */
+export type ServerOptions = OptionsOf<typeof addServerFlags<[], NoOptions, NoOptions>>;
 
 export interface ServerClient {
   base: string;
@@ -70,26 +69,4 @@ export async function serverClient(opts: ServerOptions): Promise<ServerClient> {
       throw new TugError(codeFor(res.status), `${method} ${path}: ${status?.message ?? `HTTP ${res.status}`}${status?.details?.causes && status.details.causes.length > 1 ? causes : ''}`, hint ? { hint } : {});
     },
   };
-}
-
-/** Kinds as people type them, to the API's plural. */
-export function pluralOf(kind: string): 'repositories' | 'registries' | 'syncruns' | undefined {
-  switch (kind.toLowerCase()) {
-    case 'repository':
-    case 'repositories':
-    case 'repo':
-    case 'repos':
-      return 'repositories';
-    case 'registry':
-    case 'registries':
-    case 'reg':
-      return 'registries';
-    case 'syncrun':
-    case 'syncruns':
-    case 'runs':
-    case 'run':
-      return 'syncruns';
-    default:
-      return undefined;
-  }
 }

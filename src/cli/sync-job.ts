@@ -4,19 +4,27 @@
  * platform choice, and one SystemContext per (registry, side) for the whole
  * job, so registry clients (connections, tokens) are shared by every image.
  */
+import type { SystemContext, TransportEvent } from '../context/system-context.ts';
 import { TugError } from '../errors/index.ts';
 import { formatPlatform, parsePlatformList } from '../oci/platform.ts';
+import { SYNC_FORMATS } from '../sync/config/readers.ts';
 import { specFromDirectory } from '../sync/from-directory.ts';
 import { specFromReference } from '../sync/from-reference.ts';
 import type { SyncSpec } from '../sync/spec.ts';
-import type { SystemContext, TransportEvent } from '../transports/types.ts';
-import { contextFrom } from './options.ts';
+import { type ContextOptions, contextFrom } from './options.ts';
 
-export type SrcKind = 'docker' | 'dir' | 'yaml' | 'skopeo' | 'image-syncer' | 'list' | 'tugboat';
-export const SRC_KINDS: SrcKind[] = ['docker', 'dir', 'yaml', 'skopeo', 'image-syncer', 'list', 'tugboat'];
+/**
+ * What `--src` may say SOURCE is: a repository (`docker`), a directory of
+ * dir: images (`dir`), skopeo's own name for its YAML (`yaml`), or a file
+ * format of SYNC_FORMATS (src/sync/config/readers.ts, where formats are added).
+ */
+export const SRC_KINDS = ['docker', 'dir', 'yaml', ...SYNC_FORMATS] as const;
+export type SrcKind = (typeof SRC_KINDS)[number];
+/** The `--src` values that name a file format (for commands that read only files). */
+export const FILE_SRC_KINDS = SRC_KINDS.filter((k): k is Exclude<SrcKind, 'docker' | 'dir'> => k !== 'docker' && k !== 'dir');
 export type OutputMode = 'tty' | 'plain' | 'json' | 'quiet';
 
-export function outputMode(opts: Record<string, unknown>): OutputMode {
+export function outputMode(opts: { json?: boolean; quiet?: boolean }): OutputMode {
   return opts.json ? 'json' : opts.quiet ? 'quiet' : process.stderr.isTTY ? 'tty' : 'plain';
 }
 
@@ -32,14 +40,14 @@ export async function loadJob(files: string[], src: SrcKind | undefined): Promis
   }
   // The readers (yaml, zod) load only when a job file is read.
   const { loadSyncSpec } = await import('../sync/config/index.ts');
-  return loadSyncSpec(files, { format: src === 'yaml' ? 'skopeo' : (src as Exclude<SrcKind, 'docker' | 'dir' | 'yaml'> | undefined) });
+  return loadSyncSpec(files, { format: src === 'yaml' ? 'skopeo' : src });
 }
 
 /** `all`, `system`, or a normalised platform list, from --all / --platform / the job file. */
-export function platformChoice(opts: Record<string, unknown>, spec: SyncSpec): string {
+export function platformChoice(opts: { all?: boolean; platform?: string }, spec: SyncSpec): string {
   if (opts.all && opts.platform) throw new TugError('USAGE', '--all conflicts with --platform', { hint: 'use one of them' });
   if (opts.all) return 'all';
-  if (opts.platform) return parsePlatformList(opts.platform as string).map(formatPlatform).join(',');
+  if (opts.platform) return parsePlatformList(opts.platform).map(formatPlatform).join(',');
   if (spec.platforms?.includes('all')) return 'all';
   return spec.platforms ? spec.platforms.join(',') : 'system';
 }
@@ -51,7 +59,7 @@ export interface JobContexts {
 }
 
 /** Per-registry settings of the job file win over the command line's side flags. */
-export function jobContexts(spec: SyncSpec, opts: Record<string, unknown>, mode: OutputMode): JobContexts {
+export function jobContexts(spec: SyncSpec, opts: ContextOptions<'src-'> & ContextOptions<'dest-'>, mode: OutputMode): JobContexts {
   let sink: (side: 'source' | 'destination', e: TransportEvent) => void = (_side, e) => {
     if (e.type === 'notice' && (mode === 'tty' || mode === 'plain')) process.stderr.write(`Note: ${e.message}\n`);
   };
@@ -63,7 +71,7 @@ export function jobContexts(spec: SyncSpec, opts: Record<string, unknown>, mode:
       if (!ctx) {
         const access = spec.registries[registry];
         ctx = {
-          ...contextFrom(opts, side === 'source' ? 'src-' : 'dest-'),
+          ...(side === 'source' ? contextFrom(opts, 'src-') : contextFrom(opts, 'dest-')),
           ...(access?.credentials ? { credentials: access.credentials } : {}),
           ...(access?.tlsVerify !== undefined ? { tlsVerify: access.tlsVerify } : {}),
           ...(access?.certDir !== undefined ? { certDir: access.certDir } : {}),

@@ -6,7 +6,8 @@
 import type { Estimate } from '../sync/estimate.ts';
 import type { ItemResult, SyncEvent } from '../sync/execute.ts';
 import type { Plan } from '../sync/plan.ts';
-import { formatBytes, formatDuration, formatRate } from './format.ts';
+import { formatBytes, formatElapsed, formatRate } from './format.ts';
+import { transportLine } from './progress.ts';
 
 type Mode = 'tty' | 'plain' | 'json' | 'quiet';
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -41,7 +42,7 @@ export async function createSyncProgress(mode: Mode, plan: Plan): Promise<SyncPr
   const overall = () => {
     const elapsed = Date.now() - started;
     const perImage = done > 0 ? elapsed / done : 0;
-    const eta = done > 0 && done < total ? ` ETA ${formatDuration(Math.round(perImage * (total - done)))}` : '';
+    const eta = done > 0 && done < total ? ` ETA ${formatElapsed(Math.round(perImage * (total - done)))}` : '';
     return `[${done}/${total}] images, ${formatBytes(bytes)} moved, ${formatRate(bytes, elapsed)}${eta}${active.size ? `; copying ${[...active.values()].slice(0, 3).join(', ')}${active.size > 3 ? ', ...' : ''}` : ''}`;
   };
   const finishLine = (r: ItemResult) => {
@@ -50,13 +51,7 @@ export async function createSyncProgress(mode: Mode, plan: Plan): Promise<SyncPr
     return `${mark} ${r.source} -> ${r.destination}${detail}`;
   };
   /** Retries, resumes and notices from the registries, as a line. */
-  const transportLine = (e: SyncEvent): string | undefined => {
-    if (e.type !== 'copy' || e.event.type !== 'transport') return undefined;
-    const t = e.event.event;
-    if (t.type === 'retry') return `Retrying ${t.what} (attempt ${t.attempt}) in ${formatDuration(t.delayMs)}: ${t.reason}`;
-    if (t.type === 'resume') return `Resuming ${t.what} at byte ${t.offset}`;
-    return `Note: ${t.message}`;
-  };
+  const transportEventLine = (e: SyncEvent): string | undefined => (e.type === 'copy' && e.event.type === 'transport' ? transportLine(e.event.event) : undefined);
   const count = (e: SyncEvent) => {
     if (e.type === 'copy' && e.event.type === 'blob-done' && (e.event.outcome === 'copied' || e.event.outcome === 'rewritten')) bytes += e.event.size;
     if (e.type === 'item-start') active.set(e.index, e.item.source);
@@ -92,7 +87,7 @@ export async function createSyncProgress(mode: Mode, plan: Plan): Promise<SyncPr
     return {
       onEvent: (e) => {
         count(e);
-        const line = e.type === 'item-done' && e.result.status !== 'skipped' ? finishLine(e.result) : transportLine(e);
+        const line = e.type === 'item-done' && e.result.status !== 'skipped' ? finishLine(e.result) : transportEventLine(e);
         if (line) {
           live.clear();
           err(line);
@@ -111,7 +106,7 @@ export async function createSyncProgress(mode: Mode, plan: Plan): Promise<SyncPr
   return {
     onEvent: (e) => {
       count(e);
-      const line = e.type === 'item-done' ? finishLine(e.result) : transportLine(e);
+      const line = e.type === 'item-done' ? finishLine(e.result) : transportEventLine(e);
       if (line) err(line);
     },
     done: () => clearInterval(timer),
@@ -122,7 +117,7 @@ export function printSummary(results: ItemResult[], ms: number, mode: Mode): voi
   if (mode === 'json') return;
   const by = (s: ItemResult['status']) => results.filter((r) => r.status === s).length;
   const bytes = results.reduce((n, r) => n + r.bytes, 0);
-  out(`Synced ${results.length} images in ${formatDuration(ms)}: ${by('copied')} copied, ${by('retagged')} retagged, ${by('skipped')} up to date, ${by('failed')} failed${by('not-run') ? `, ${by('not-run')} not run` : ''}; ${formatBytes(bytes)} moved (${formatRate(bytes, ms)}).`);
+  out(`Synced ${results.length} images in ${formatElapsed(ms)}: ${by('copied')} copied, ${by('retagged')} retagged, ${by('skipped')} up to date, ${by('failed')} failed${by('not-run') ? `, ${by('not-run')} not run` : ''}; ${formatBytes(bytes)} moved (${formatRate(bytes, ms)}).`);
   const rewritten = results.reduce((n, r) => n + (r.blobs?.rewritten ?? 0), 0);
   if (rewritten > 0) out(`Rewrote ${rewritten} blob${rewritten === 1 ? '' : 's'} the destination stored with wrong bytes.`);
   const failed = results.filter((r) => r.status === 'failed');

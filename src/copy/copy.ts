@@ -10,6 +10,7 @@
  * write a new index (reported as `rewrittenFrom`).
  */
 import pLimit from 'p-limit';
+import type { SystemContext } from '../context/system-context.ts';
 import { TugError, withContext } from '../errors/index.ts';
 import type { Descriptor, ParsedManifest, Platform } from '../oci/manifest.ts';
 import { blobsOf, parseManifest } from '../oci/manifest.ts';
@@ -17,7 +18,7 @@ import { isIndexType } from '../oci/media-types.ts';
 import { hostPlatform } from '../oci/platform.ts';
 import { digestBytes, verifyBytes } from '../oci/verify.ts';
 import { type Digest, digestAlgorithm } from '../reference/digest.ts';
-import { type ImageDestination, type ImageReference, type ImageSource, type RawManifest, type SystemContext, isRegistryLocated } from '../transports/types.ts';
+import { type ImageDestination, type ImageReference, type ImageSource, type RawManifest, isRegistryLocated } from '../transports/types.ts';
 import type { BlobCoordinator } from './blob-coordinator.ts';
 import { copyBlob, storedState } from './blob-copy.ts';
 import type { BlobOutcome, CopyEvent } from './events.ts';

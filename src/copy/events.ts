@@ -2,8 +2,8 @@
  * Events the copy engine reports. The engine never prints: the CLI renders
  * these as progress lines or JSON, the server records them in a run's log.
  */
+import type { TransportEvent } from '../context/system-context.ts';
 import type { Platform } from '../oci/manifest.ts';
-import type { TransportEvent } from '../transports/types.ts';
 
 /** `rewritten`: the destination held the blob with wrong bytes (found with `verifyExisting`) and it was copied over it. */
 export type BlobOutcome = 'copied' | 'skipped' | 'mounted' | 'rewritten';

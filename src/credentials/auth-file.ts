@@ -14,9 +14,10 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Credentials } from '../context/system-context.ts';
 import { TugError } from '../errors/index.ts';
-import { ioError, writeFileAtomic } from '../transports/fs-util.ts';
-import type { Credentials } from '../transports/types.ts';
+import { writeFileAtomic } from '../fs/atomic.ts';
+import { ioError } from '../fs/io.ts';
 import { normalizeAuthKey } from './registry-key.ts';
 
 /**

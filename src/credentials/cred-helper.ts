@@ -6,8 +6,8 @@
  * argv, where any local user could read them from /proc.
  */
 import { spawn } from 'node:child_process';
+import type { Credentials } from '../context/system-context.ts';
 import { TugError } from '../errors/index.ts';
-import type { Credentials } from '../transports/types.ts';
 
 /** Default time a helper may take (a helper may prompt a keychain unlock; still, never hang a copy). */
 export const HELPER_TIMEOUT_MS = 30_000;

@@ -6,8 +6,8 @@
  * Nothing here prints or logs; errors name files and helpers, never secrets.
  */
 import { basename } from 'node:path';
+import type { Credentials } from '../context/system-context.ts';
 import { TugError } from '../errors/index.ts';
-import type { Credentials } from '../transports/types.ts';
 import {
   authKeysOf,
   clearAuthEntries,

@@ -10,8 +10,8 @@
  * Credentials and tokens never leave this module except as the value of an
  * Authorization header the client attaches to requests to the registry host.
  */
+import type { Credentials } from '../context/system-context.ts';
 import { RegistryError, TugError, redactUrl } from '../errors/index.ts';
-import type { Credentials } from '../transports/types.ts';
 import { errorFromResponse, loginHint } from './errors.ts';
 
 /** One challenge from a WWW-Authenticate header: scheme (lower-case) and auth-params (keys lower-case). */

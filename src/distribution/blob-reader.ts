@@ -12,8 +12,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RegistryError, TugError } from '../errors/index.ts';
-import type { TransportEvent } from '../transports/types.ts';
+import type { TransportEvent } from '../context/system-context.ts';
+import { RegistryError, TugError, cancelledError } from '../errors/index.ts';
 import { firstHeader } from './errors.ts';
 
 /** One (re)connection: the answer to a GET of the blob, from `offset` when it is > 0. */
@@ -75,7 +75,7 @@ export class ResumableBlobReader extends Readable {
   }
 
   private readonly onAbort = (): void => {
-    this.destroy(new TugError('ABORTED', `${this.options.what}: cancelled`, { cause: this.options.signal?.reason }));
+    this.destroy(cancelledError(this.options.what, this.options.signal?.reason));
   };
 
   override _read(): void {

@@ -10,10 +10,10 @@
  * only on the origin the registry answered from.
  */
 import type { Readable } from 'node:stream';
+import type { SystemContext } from '../context/system-context.ts';
 import { RegistryError, redactUrl } from '../errors/index.ts';
 import type { Descriptor } from '../oci/manifest.ts';
 import { parseDigest } from '../reference/digest.ts';
-import type { SystemContext } from '../transports/types.ts';
 import { type BlobResponse, ResumableBlobReader } from './blob-reader.ts';
 import { firstHeader } from './errors.ts';
 import { discard } from './http.ts';

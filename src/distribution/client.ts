@@ -21,9 +21,9 @@
  * never to a redirect target (S3 and friends) or an upload URL on another host.
  */
 import type { Readable } from 'node:stream';
+import type { SystemContext } from '../context/system-context.ts';
 import type { Descriptor } from '../oci/manifest.ts';
 import type { Digest } from '../reference/digest.ts';
-import type { SystemContext } from '../transports/types.ts';
 import type { BlobResponse } from './blob-reader.ts';
 import { Blobs } from './blobs.ts';
 import type { PingResult } from './first-contact.ts';

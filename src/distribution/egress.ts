@@ -32,11 +32,11 @@
 import { type LookupAddress, type LookupOneOptions, lookup as dnsLookup } from 'node:dns';
 import { BlockList, type LookupFunction, isIP } from 'node:net';
 import type { buildConnector as BuildConnector } from 'undici';
+import type { EgressPolicy } from '../context/system-context.ts';
 import { TugError } from '../errors/index.ts';
-import type { EgressPolicy } from '../transports/types.ts';
 import { buildConnector } from './undici.ts';
 
-export type { EgressPolicy } from '../transports/types.ts';
+export type { EgressPolicy } from '../context/system-context.ts';
 
 /**
  * Denied unless explicitly allowed, most specific first (the first match

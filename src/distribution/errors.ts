@@ -5,7 +5,7 @@
  * (`{"errors":[{"code":"MANIFEST_UNKNOWN","message":...}]}`, spec
  * "Error Codes"). Nothing here ever sees an Authorization header.
  */
-import { type ErrorCode, RegistryError, TugError, redactSecrets, redactUrl } from '../errors/index.ts';
+import { type ErrorCode, RegistryError, TugError, isAbortError, redactSecrets, redactUrl } from '../errors/index.ts';
 
 /** What a failed request was doing, so a message can name the action and the thing. */
 export interface RequestContext {
@@ -217,8 +217,7 @@ export function errorFromNetwork(req: RequestContext, err: unknown): TugError {
   const rawMessage = err instanceof Error ? err.message : String(err);
   const message = redactSecrets(rawMessage);
   const data = { method: req.method, url: req.url };
-  const name = (err as { name?: unknown } | undefined)?.name;
-  if (codes.includes('ABORT_ERR') || codes.includes('UND_ERR_ABORTED') || name === 'AbortError') {
+  if (isAbortError(err)) {
     return new RegistryError('ABORTED', `${req.what}: cancelled`, data, { cause: err });
   }
   if (isPlainHttpSymptom(err)) {

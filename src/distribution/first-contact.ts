@@ -6,8 +6,8 @@
  * call tries again.
  */
 import type { Dispatcher } from 'undici';
+import type { SystemContext } from '../context/system-context.ts';
 import { RegistryError } from '../errors/index.ts';
-import type { SystemContext } from '../transports/types.ts';
 import type { Authenticator } from './auth.ts';
 import { errorFromResponse, firstHeader, isPlainHttpSymptom } from './errors.ts';
 import { type Connections, MAX_ERROR_BODY, destroyQuietly, readText } from './http.ts';

@@ -10,8 +10,8 @@
  */
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { SystemContext } from '../context/system-context.ts';
 import { type HttpMethod, TugError } from '../errors/index.ts';
-import type { SystemContext } from '../transports/types.ts';
 import { egressConnector } from './egress.ts';
 import { type RequestContext, errorFromNetwork, firstHeader } from './errors.ts';
 import { gateFor } from './gate.ts';

@@ -1,8 +1,8 @@
 /**
  * `tug login`: proves credentials work before anything stores them.
  */
+import type { SystemContext } from '../context/system-context.ts';
 import { TugError } from '../errors/index.ts';
-import type { SystemContext } from '../transports/types.ts';
 import { RegistryClient } from './client.ts';
 
 /**

@@ -7,7 +7,7 @@
  * through parseDigest, every tag through isValidTag, and manifests over
  * 4 MiB are refused from Content-Length and again while reading.
  */
-import { RegistryError, TugError } from '../errors/index.ts';
+import { RegistryError, TugError, tooLargeError } from '../errors/index.ts';
 import { MAX_MANIFEST_BYTES } from '../oci/manifest.ts';
 import { ACCEPTED_MANIFEST_TYPES, normalizeMediaType } from '../oci/media-types.ts';
 import { digestBytes } from '../oci/verify.ts';
@@ -84,12 +84,11 @@ export class Manifests {
 
   private async fetch(repository: string, ref: string, options: ManifestReadOptions): Promise<FetchedManifest> {
     const { res, what } = await this.manifestRequest('GET', repository, ref, [200], options);
-    const tooBig = (n: string) =>
-      new TugError('UNSAFE_INPUT', `${what}: manifest is ${n} bytes; manifests over ${MAX_MANIFEST_BYTES} bytes (4 MiB) are refused`);
+    const tooBig = (n: number | string) => tooLargeError(`${what}: the manifest`, n, MAX_MANIFEST_BYTES);
     const declared = Number(firstHeader(res.headers, 'content-length') ?? NaN);
     if (declared > MAX_MANIFEST_BYTES) {
       destroyQuietly(res.body);
-      throw tooBig(String(declared));
+      throw tooBig(declared);
     }
     const chunks: Buffer[] = [];
     let total = 0;

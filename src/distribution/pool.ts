@@ -4,7 +4,7 @@
  * a process. Sources, destinations and references acquire a lease and
  * release it in their close(); the client closes with its last lease.
  */
-import type { SystemContext } from '../transports/types.ts';
+import type { SystemContext } from '../context/system-context.ts';
 import { type ClientTuning, RegistryClient } from './client.ts';
 
 interface Entry {

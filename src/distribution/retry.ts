@@ -7,8 +7,8 @@
  * engine retries the whole transfer instead.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RegistryError, TugError } from '../errors/index.ts';
-import type { TransportEvent } from '../transports/types.ts';
+import type { TransportEvent } from '../context/system-context.ts';
+import { RegistryError, cancelledError } from '../errors/index.ts';
 
 /** Statuses worth a second try (the rest of 5xx, e.g. 501, is a real answer). */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
@@ -50,7 +50,7 @@ export function backoffDelay(attempt: number, err: unknown, policy: RetryPolicy,
 export async function withRetry<T>(what: string, fn: (attempt: number) => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
   const attempts = Math.max(1, policy.maxAttempts ?? 5);
   for (let attempt = 1; ; attempt++) {
-    if (policy.signal?.aborted) throw new TugError('ABORTED', `${what}: cancelled`, { cause: policy.signal.reason });
+    if (policy.signal?.aborted) throw cancelledError(what, policy.signal.reason);
     try {
       return await fn(attempt);
     } catch (err) {
@@ -60,7 +60,7 @@ export async function withRetry<T>(what: string, fn: (attempt: number) => Promis
       try {
         await sleep(delayMs, undefined, policy.signal ? { signal: policy.signal } : {});
       } catch (abortErr) {
-        throw new TugError('ABORTED', `${what}: cancelled`, { cause: abortErr });
+        throw cancelledError(what, abortErr);
       }
     }
   }

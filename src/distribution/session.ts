@@ -13,8 +13,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { SystemContext } from '../context/system-context.ts';
 import type { HttpMethod } from '../errors/index.ts';
-import type { SystemContext } from '../transports/types.ts';
 import { Authenticator, repositoryScope } from './auth.ts';
 import { resolveCredentials } from './credentials.ts';
 import { type RequestContext, errorFromResponse, firstHeader } from './errors.ts';

@@ -39,9 +39,9 @@ export class TugError extends Error {
     this.hint = options.hint;
   }
 
-  /** One line for a person: message, then the hint if any. */
+  /** One line for a person: message, then the hint if any; control characters escaped (see {@link oneLine}). */
   describe(): string {
-    return this.hint ? `${this.message} (${this.hint})` : this.message;
+    return oneLine(this.hint ? `${this.message} (${this.hint})` : this.message);
   }
 }
 
@@ -112,9 +112,50 @@ export const ExitCode = {
   AUTH: 5,
 } as const;
 
+/**
+ * True for what an aborted operation throws, at any depth of its `cause`
+ * chain: a TugError ABORTED, a DOMException AbortError or TimeoutError
+ * (AbortSignal.abort / AbortSignal.timeout), Node's ABORT_ERR, undici's
+ * UND_ERR_ABORTED.
+ */
+export function isAbortError(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
+    if (e instanceof TugError) return e.code === 'ABORTED';
+    const { name, code, cause } = e as { name?: unknown; code?: unknown; cause?: unknown };
+    if (name === 'AbortError' || name === 'TimeoutError' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED') return true;
+    e = cause;
+  }
+  return false;
+}
+
+/**
+ * The one wording of input over a size limit (UNSAFE_INPUT): `WHAT is N
+ * bytes; the limit is L bytes`, the limit also in MiB when it is a whole
+ * number of them (manifests: 4 MiB). `size` may be a bound (`more than N`).
+ */
+export function tooLargeError(what: string, size: number | string, limit: number, options: TugErrorOptions = {}): TugError {
+  const mib = limit % 2 ** 20 === 0 ? ` (${limit / 2 ** 20} MiB)` : '';
+  return new TugError('UNSAFE_INPUT', `${what} is ${size} bytes; the limit is ${limit} bytes${mib}`, options);
+}
+
+/** The one wording of a cancelled operation (ABORTED): `${what}: cancelled`. */
+export function cancelledError(what: string, cause?: unknown): TugError {
+  return new TugError('ABORTED', `${what}: cancelled`, cause === undefined ? {} : { cause });
+}
+
+/**
+ * The code of any thrown value: a TugError's own, ABORTED for an abort
+ * ({@link isAbortError}), else INTERNAL. What a failed item of a sync
+ * carries, and what {@link exitCodeFor} maps.
+ */
+export function errorCode(err: unknown): ErrorCode {
+  if (err instanceof TugError) return err.code;
+  return isAbortError(err) ? 'ABORTED' : 'INTERNAL';
+}
+
 export function exitCodeFor(err: unknown): number {
-  if (!(err instanceof TugError)) return ExitCode.FAILURE;
-  switch (err.code) {
+  switch (errorCode(err)) {
     case 'USAGE':
     case 'UNSAFE_INPUT':
       return ExitCode.USAGE;
@@ -133,7 +174,16 @@ export function exitCodeFor(err: unknown): number {
 /** One line for any thrown value: a TugError's {@link TugError.describe}, else its message. */
 export function errorText(err: unknown): string {
   if (err instanceof TugError) return err.describe();
-  return err instanceof Error ? err.message : String(err);
+  return oneLine(err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * `text` with control characters escaped (`\n`, `\u0000`...): a message quotes
+ * names as the user gave them, and a newline in a name must not split the one
+ * line a person (or a log parser) reads.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** Wraps an error with context (`copying "x": ...`) while keeping its code and data. */

@@ -4,7 +4,7 @@
  * `tug inspect` and by the server to record a repository's status.
  */
 import { buffer } from 'node:stream/consumers';
-import { TugError } from '../errors/index.ts';
+import { TugError, tooLargeError } from '../errors/index.ts';
 import type { Descriptor, ImageManifest, ParsedManifest, Platform } from '../oci/manifest.ts';
 import { parseManifest } from '../oci/manifest.ts';
 import { formatPlatform, hostPlatform, platformMatches } from '../oci/platform.ts';
@@ -80,7 +80,7 @@ export async function resolveImage(source: ImageSource, top: TopLevel, platform:
 /** Reads and verifies an image's config blob (bounded to {@link MAX_CONFIG_BYTES}). */
 export async function readConfig(source: ImageSource, manifest: ImageManifest, signal?: AbortSignal): Promise<{ bytes: Buffer; config: ImageConfig }> {
   const desc = manifest.config;
-  if (desc.size > MAX_CONFIG_BYTES) throw new TugError('UNSAFE_INPUT', `config ${desc.digest} is ${desc.size} bytes; refusing to read more than ${MAX_CONFIG_BYTES}`);
+  if (desc.size > MAX_CONFIG_BYTES) throw tooLargeError(`config ${desc.digest}`, desc.size, MAX_CONFIG_BYTES);
   const stream = await source.getBlob(desc, { signal });
   const verifier = verifyingStream(desc, `config ${desc.digest}`);
   stream.once('error', (err) => verifier.destroy(err));

@@ -4,12 +4,17 @@
  * manifest from a registry, a directory or an archive goes through it, so the
  * size limit, digest validation and media-type agreement are enforced once.
  */
-import { TugError } from '../errors/index.ts';
+import { TugError, tooLargeError } from '../errors/index.ts';
 import { type Digest, parseDigest } from '../reference/digest.ts';
 import { MediaType, SCHEMA1_TYPES, isImageManifestType, isIndexType, isManifestType } from './media-types.ts';
 
 /** Manifests larger than this are refused (distribution's own limit is 4 MiB). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+/** Refuses a manifest of `size` bytes over {@link MAX_MANIFEST_BYTES} (UNSAFE_INPUT naming `what`). */
+export function checkManifestSize(what: string, size: number): void {
+  if (size > MAX_MANIFEST_BYTES) throw tooLargeError(what, size, MAX_MANIFEST_BYTES);
+}
 
 export interface Platform {
   architecture: string;
@@ -92,9 +97,7 @@ function checkDescriptor(d: unknown, where: string): Descriptor {
  * - Every descriptor digest is validated before anything uses it as a path.
  */
 export function parseManifest(bytes: Uint8Array, reportedType: string | undefined, what = 'manifest'): ParsedManifest {
-  if (bytes.byteLength > MAX_MANIFEST_BYTES) {
-    throw unsafe(what, `is ${bytes.byteLength} bytes; manifests over ${MAX_MANIFEST_BYTES} bytes (4 MiB) are refused`);
-  }
+  checkManifestSize(what, bytes.byteLength);
   let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Record<string, unknown>;

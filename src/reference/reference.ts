@@ -191,3 +191,12 @@ export function parseRepository(input: string): Reference {
 export function isValidTag(tag: string): boolean {
   return TAG_RE.test(tag);
 }
+
+/**
+ * `name:tag`, or `name@digest` when `tagOrDigest` is a digest (`sha256:...`;
+ * a tag never holds a colon): how a sync job's tags, which may be digests,
+ * join a repository name.
+ */
+export function joinTag(name: string, tagOrDigest: string): string {
+  return `${name}${tagOrDigest.includes(':') ? '@' : ':'}${tagOrDigest}`;
+}

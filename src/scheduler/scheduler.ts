@@ -9,44 +9,32 @@
  *   repository at once (the lease, and a local set for belt and braces).
  * - `syncTimeout` aborts a run (an AbortSignal handed to the engine).
  * - `retryCount` failed attempts are retried with exponential backoff; each
- *   attempt is its own SyncRun. Failures that another attempt cannot mend
- *   (see {@link FINAL_CODES}) are not retried.
+ *   attempt is its own SyncRun (attempt.ts). Failures that another attempt
+ *   cannot mend are not retried (retry-policy.ts).
  * - Nothing stays `Syncing`: at start, runs left `Running` by a dead process
  *   (its lease expired, or held by this replica's previous life) are marked
- *   `Interrupted` and their repositories made due; on graceful shutdown
- *   in-flight runs get a deadline, then are interrupted and handed back.
+ *   `Interrupted` and their repositories made due (recovery.ts); on graceful
+ *   shutdown in-flight runs get a deadline, then are interrupted and handed back.
  *
- * Silent: reports through `onEvent` (the server turns events into metrics).
+ * This file is the lifecycle: polling, claiming, one repository's attempts
+ * and lease, shutdown. Silent: reports through `onEvent` (events.ts; the
+ * server turns events into metrics).
  */
-import { randomBytes } from 'node:crypto';
 import { parseDuration } from '../api/duration.ts';
 import { DEFAULT_RETRY_COUNT, DEFAULT_SYNC_INTERVAL, DEFAULT_SYNC_TIMEOUT } from '../api/schema.ts';
-import { API_VERSION, type ObjectRef, type Registry, type Repository, type RepositoryStatus, type RunLogLine, type SyncRun, type SyncTrigger } from '../api/types.ts';
-import { TugError } from '../errors/index.ts';
+import type { ObjectRef, Registry, Repository, RepositoryStatus, SyncRun, SyncTrigger } from '../api/types.ts';
+import type { EgressPolicy } from '../context/system-context.ts';
+import { TugError, errorText } from '../errors/index.ts';
+import { type RegistryAccess, type RegistryCredentials, registryAccess } from '../registry-access/registry-access.ts';
 import type { Store } from '../store/types.ts';
-import type { EgressPolicy } from '../transports/types.ts';
-import { type RegistryAccess, type RegistryCredentials, registryAccess } from './registry-access.ts';
+import { type AttemptContext, runAttempt } from './attempt.ts';
+import type { SchedulerEvent } from './events.ts';
+import { recoverOrphans, settledSyncStatus } from './recovery.ts';
+import { retryDelayMs, sleep } from './retry-policy.ts';
 import { type SyncInput, type SyncOutput, syncRepository } from './sync-repository.ts';
-
-/**
- * Failures a retry minutes later cannot mend: wrong or missing credentials, a
- * certificate that does not verify, a tag or Registry that does not exist,
- * bad input. Retrying them only repeats the error, and repeated failed logins
- * lock accounts on registries that count them (Harbor, Docker Hub). The next
- * scheduled sync, or a manual one after the fix, tries again. (skopeo's
- * --retry-times skips the same kinds.)
- */
-const FINAL_CODES: ReadonlySet<string> = new Set(['AUTH', 'TLS', 'NOT_FOUND', 'USAGE', 'UNSAFE_INPUT', 'UNSUPPORTED']);
 
 /** SyncRuns kept per repository by default (`tug serve --keep-sync-runs`). */
 export const DEFAULT_KEEP_SYNC_RUNS = 100;
-
-export type SchedulerEvent =
-  | { type: 'run-started'; run: SyncRun }
-  | { type: 'run-finished'; run: SyncRun; result: 'success' | 'failure' | 'interrupted'; durationMs: number; bytesMoved: number }
-  | { type: 'registry-health'; namespace: string; name: string; healthy: boolean }
-  | { type: 'queue'; running: number; waiting: number }
-  | { type: 'error'; message: string; error: unknown };
 
 export interface SchedulerOptions {
   store: Store;
@@ -90,18 +78,6 @@ interface Active {
 
 const key = (ns: string, name: string) => `${ns}/${name}`;
 
-/** Kubernetes-style generated name suffix: 5 characters of [a-z0-9]. */
-function suffix(): string {
-  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
-  return [...randomBytes(5)].map((b) => alphabet[b % alphabet.length]).join('');
-}
-
-/** A message for a person from any error: the TugError's describe() (what failed and what to do). */
-export function errorMessage(err: unknown): string {
-  if (err instanceof TugError) return err.describe();
-  return err instanceof Error ? err.message : String(err);
-}
-
 function durationOr(text: string | undefined, fallback: string): number {
   return parseDuration(text ?? fallback) ?? parseDuration(fallback)!;
 }
@@ -124,6 +100,7 @@ export class Scheduler {
   private started = false;
   private lastRecovery = 0;
   private readonly runWaiters = new Map<string, ((run: SyncRun) => void)[]>();
+  private readonly attemptContext: AttemptContext;
 
   constructor(options: SchedulerOptions) {
     this.options = options;
@@ -133,6 +110,15 @@ export class Scheduler {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 1000;
     this.now = options.now ?? Date.now;
+    this.attemptContext = {
+      store: this.store,
+      replicaId: this.replicaId,
+      now: this.now,
+      sync: options.sync ?? syncRepository,
+      keepSyncRuns: options.keepSyncRuns ?? DEFAULT_KEEP_SYNC_RUNS,
+      access: (ref, namespace, field) => this.access(ref, namespace, field),
+      emit: (e) => this.emit(e),
+    };
   }
 
   /** Recovers what a previous process left behind, then starts polling. */
@@ -224,7 +210,7 @@ export class Scheduler {
         return;
       }
       this.ticking = this.tick()
-        .catch((err: unknown) => this.emit({ type: 'error', message: `scheduler: ${errorMessage(err)}`, error: err }))
+        .catch((err: unknown) => this.emit({ type: 'error', message: `scheduler: ${errorText(err)}`, error: err }))
         .finally(() => {
           this.ticking = undefined;
           this.schedule(this.kicked ? 0 : this.pollMs);
@@ -264,68 +250,18 @@ export class Scheduler {
     this.emit({ type: 'queue', running: this.active.size, waiting: this.pendingTriggers.size });
   }
 
-  /**
-   * Marks runs whose process is gone as Interrupted and makes their
-   * repositories due. A lease is dead when it expired, or (at start) when this
-   * replica id holds it: that is a previous life's. A Running run is orphaned
-   * when its lease is dead, or its runner no longer holds the repository's
-   * lease, or it is this replica's and not one this process is running.
-   */
+  /** Interrupts runs whose process is gone and hands their repositories back (recovery.ts). */
   private async recover(startup: boolean): Promise<void> {
     const now = this.now();
     this.lastRecovery = now;
-    const dead = new Map<string, { namespace: string; name: string; owner: string }>();
-    const consider = (l: { namespace: string; name: string; owner: string }) => {
-      if (!this.active.has(key(l.namespace, l.name))) dead.set(key(l.namespace, l.name), l);
-    };
-    if (startup) for (const l of await this.store.listLeases(this.replicaId)) consider(l);
-    for (const l of await this.store.listLeases()) consider(l);
-
-    const leasesOf = new Map<string, Set<string>>();
-    const leasedBy = async (owner: string): Promise<Set<string>> => {
-      let set = leasesOf.get(owner);
-      if (!set) {
-        set = new Set((await this.store.listLeases(owner)).map((l) => key(l.namespace, l.name)));
-        leasesOf.set(owner, set);
-      }
-      return set;
-    };
-    for (const run of await this.store.listRunningRuns()) {
-      const k = key(run.metadata.namespace, run.spec.repositoryName);
-      const runner = run.status.runner;
-      let orphan: boolean;
-      if (runner === this.replicaId) orphan = !this.active.has(k);
-      else orphan = dead.has(k) || !runner || !(await leasedBy(runner)).has(k);
-      if (!orphan) continue;
-      // The run may have finished since it was listed: its runner writes the
-      // final phase before it releases the lease, so a run still Running now
-      // (after the lease was seen gone) really has no process.
-      const fresh = await this.store.getRun(run.metadata.namespace, run.metadata.name);
-      if (fresh?.status.phase !== 'Running') continue;
-      const at = new Date(now).toISOString();
-      await this.store.updateRun(run.metadata.namespace, run.metadata.name, {
-        ...run.status,
-        phase: 'Interrupted',
-        completionTime: at,
-        error: `interrupted: the process running it (${runner ?? 'unknown replica'}) stopped`,
-      });
-      await this.store.appendRunLog(run.metadata.namespace, run.metadata.name, [{ time: at, level: 'warn', message: 'marked Interrupted: the process running this sync is gone' }]);
-    }
-
-    for (const l of dead.values()) {
-      const repo = await this.store.get('Repository', l.namespace, l.name);
-      if (!repo) continue;
-      if (repo.status?.syncStatus === 'Syncing') {
-        await this.store.updateStatus('Repository', l.namespace, l.name, {
-          ...repo.status,
-          syncStatus: repo.status.lastSynced ? (repo.status.health?.pullable === false ? 'Failed' : 'Success') : 'Pending',
-          message: 'the previous sync was interrupted (its server stopped); syncing again',
-        });
-      }
-      this.pendingTriggers.set(key(l.namespace, l.name), 'recovery');
-      // Releasing with the dead owner's id: a replica that claimed it meanwhile keeps it.
-      await this.store.releaseLease(l.namespace, l.name, l.owner, now);
-    }
+    await recoverOrphans({
+      store: this.store,
+      replicaId: this.replicaId,
+      now,
+      startup,
+      isActive: (namespace, name) => this.active.has(key(namespace, name)),
+      handBack: (namespace, name) => this.pendingTriggers.set(key(namespace, name), 'recovery'),
+    });
   }
 
   private startRepository(repo: Repository): void {
@@ -336,7 +272,7 @@ export class Scheduler {
     const trigger = this.pendingTriggers.get(k) ?? (repo.status?.syncStatus === 'Syncing' ? 'recovery' : !repo.status?.lastSynced && !repo.status?.lastRunName ? 'create' : 'scheduled');
     this.pendingTriggers.delete(k);
     active.done = this.runRepository(repo, trigger, active)
-      .catch((err: unknown) => this.emit({ type: 'error', message: `sync of ${k}: ${errorMessage(err)}`, error: err }))
+      .catch((err: unknown) => this.emit({ type: 'error', message: `sync of ${k}: ${errorText(err)}`, error: err }))
       .finally(() => {
         this.active.delete(k);
         this.kick();
@@ -372,7 +308,15 @@ export class Scheduler {
       delete status.message;
       await this.store.updateStatus('Repository', namespace, name, status);
       for (let attempt = 1; attempt <= attempts; attempt++) {
-        const outcome = await this.attempt(repo, status, attempt === 1 ? trigger : 'retry', attempt, timeoutMs, active);
+        const outcome = await runAttempt(this.attemptContext, {
+          repo,
+          before: status,
+          trigger: attempt === 1 ? trigger : 'retry',
+          attemptNo: attempt,
+          timeoutMs,
+          shutdown: active.controller.signal,
+          onRunCreated: (run) => this.runCreated(active, run),
+        });
         status = outcome.status;
         if (outcome.result !== 'failure') {
           interrupted = outcome.result === 'interrupted';
@@ -383,7 +327,7 @@ export class Scheduler {
           status = { ...status, message: `${outcome.error} (not retried: another attempt cannot mend this)` };
           break;
         }
-        const delay = Math.min(300_000, (this.options.retryBaseMs ?? 5000) * 2 ** (attempt - 1));
+        const delay = retryDelayMs(attempt, this.options.retryBaseMs ?? 5000);
         status = { ...status, syncStatus: 'Syncing', message: `attempt ${attempt} of ${attempts} failed: ${outcome.error}; retrying in ${Math.round(delay / 1000)}s` };
         await this.store.updateStatus('Repository', namespace, name, status);
         const waited = await sleep(delay, active.controller.signal);
@@ -395,7 +339,7 @@ export class Scheduler {
       if (interrupted) {
         // Handed back: due at once, for this replica after a restart or for another one.
         nextDueMs = this.now();
-        const syncStatus = status.syncStatus === 'Syncing' ? (status.lastSynced ? (status.health?.pullable === false ? 'Failed' : 'Success') : 'Pending') : status.syncStatus;
+        const syncStatus = status.syncStatus === 'Syncing' ? settledSyncStatus(status) : status.syncStatus;
         status = { ...status, syncStatus, message: 'the sync was interrupted (server shutting down); it runs again at the next start' };
       }
       if (active.again && !interrupted) nextDueMs = this.now();
@@ -412,117 +356,12 @@ export class Scheduler {
     return Math.round(ms * (1 - j + Math.random() * 2 * j));
   }
 
-  /** One attempt = one SyncRun. Never throws for a sync failure: it is the outcome. */
-  private async attempt(
-    repo: Repository,
-    before: RepositoryStatus,
-    trigger: SyncTrigger,
-    attemptNo: number,
-    timeoutMs: number,
-    active: Active,
-  ): Promise<{ result: 'success' | 'failure' | 'interrupted'; status: RepositoryStatus; error?: string; final?: boolean }> {
-    const { namespace, name } = repo.metadata;
-    const started = this.now();
-    const runName = `${name.slice(0, 240)}-${suffix()}`;
-    let run: SyncRun = {
-      apiVersion: API_VERSION,
-      kind: 'SyncRun',
-      metadata: { name: runName, namespace, labels: { 'image.theriseunion.io/repository': name } },
-      spec: { repositoryName: name, trigger, attempt: attemptNo },
-      status: { phase: 'Running', startTime: new Date(started).toISOString(), runner: this.replicaId, digestBefore: before.observedDigest },
-    };
-    run = await this.store.createRun(run);
+  /** The attempt's SyncRun exists: it is the one a manual trigger waits for. */
+  private runCreated(active: Active, run: SyncRun): void {
     active.run = run;
-    for (const w of this.runWaiters.get(key(namespace, name)) ?? []) w(run);
-    this.runWaiters.delete(key(namespace, name));
-    this.emit({ type: 'run-started', run });
-
-    // Log lines are buffered and flushed in order, so a slow store never slows the engine.
-    const pending: RunLogLine[] = [];
-    let flushing: Promise<void> = Promise.resolve();
-    const flush = () => {
-      if (pending.length === 0) return flushing;
-      const lines = pending.splice(0);
-      flushing = flushing.then(() => this.store.appendRunLog(namespace, runName, lines)).catch(() => {});
-      return flushing;
-    };
-    const log = (level: RunLogLine['level'], message: string) => {
-      pending.push({ time: new Date(this.now()).toISOString(), level, message });
-      if (pending.length >= 20) void flush();
-    };
-    log('info', `sync ${namespace}/${name} (${trigger}, attempt ${attemptNo}) on ${this.replicaId}`);
-
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new TugError('ABORTED', `syncTimeout ${repo.spec.syncTimeout ?? DEFAULT_SYNC_TIMEOUT} exceeded`)), timeoutMs);
-    const signal = AbortSignal.any([active.controller.signal, timeout.signal]);
-    let result: 'success' | 'failure' | 'interrupted';
-    let status: RepositoryStatus;
-    let error: string | undefined;
-    let final = false;
-    let output: SyncOutput | undefined;
-    try {
-      const source = await this.access(repo.spec.registryRef, namespace, 'registryRef');
-      const mirror = repo.spec.mirror
-        ? {
-            access: await this.access(repo.spec.mirror.registryRef, namespace, 'mirror.registryRef'),
-            repository: repo.spec.mirror.repository ?? repo.spec.repository,
-            tag: repo.spec.mirror.tag ?? repo.spec.tag,
-          }
-        : undefined;
-      output = await abortable((this.options.sync ?? syncRepository)({ repository: repo, source, mirror, previous: before, signal, log }), signal);
-      result = 'success';
-      const at = new Date(this.now()).toISOString();
-      status = {
-        ...before,
-        ...output.status,
-        syncStatus: 'Success',
-        lastSynced: at,
-        lastRunName: runName,
-        health: { pullable: true, checkedAt: at },
-      };
-      delete status.message;
-      log('info', `done: ${output.digestAfter}${output.digestBefore && output.digestBefore !== output.digestAfter ? ` (was ${output.digestBefore})` : ''}`);
-      this.emit({ type: 'registry-health', namespace: repo.spec.registryRef.namespace ?? namespace, name: repo.spec.registryRef.name, healthy: true });
-    } catch (err) {
-      const shutdown = active.controller.signal.aborted;
-      result = shutdown ? 'interrupted' : 'failure';
-      error = timeout.signal.aborted && !shutdown ? `sync timed out: syncTimeout ${repo.spec.syncTimeout ?? DEFAULT_SYNC_TIMEOUT} exceeded` : errorMessage(err);
-      log(shutdown ? 'warn' : 'error', error);
-      const at = new Date(this.now()).toISOString();
-      status = {
-        ...before,
-        syncStatus: shutdown ? before.syncStatus : 'Failed',
-        lastRunName: runName,
-        message: error,
-        ...(shutdown ? {} : { health: { pullable: false, checkedAt: at, message: error } }),
-      };
-      final = !shutdown && !timeout.signal.aborted && err instanceof TugError && FINAL_CODES.has(err.code);
-      if (!shutdown && err instanceof TugError && ['AUTH', 'TLS', 'TRANSIENT'].includes(err.code)) {
-        this.emit({ type: 'registry-health', namespace: repo.spec.registryRef.namespace ?? namespace, name: repo.spec.registryRef.name, healthy: false });
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-    const ended = this.now();
-    run = {
-      ...run,
-      status: {
-        ...run.status,
-        phase: result === 'success' ? 'Succeeded' : result === 'failure' ? 'Failed' : 'Interrupted',
-        completionTime: new Date(ended).toISOString(),
-        ...(error !== undefined ? { error } : {}),
-        bytesMoved: output?.bytesMoved ?? 0,
-        ...(output ? { digestAfter: output.digestAfter, layersAdded: output.layersAdded, layersRemoved: output.layersRemoved } : {}),
-      },
-    };
-    await flush();
-    await this.store.updateRun(namespace, runName, run.status);
-    await this.store.pruneRuns(namespace, name, this.options.keepSyncRuns ?? DEFAULT_KEEP_SYNC_RUNS).catch((err: unknown) => {
-      // History that stays a little longer is no reason to fail the sync.
-      this.emit({ type: 'error', message: `pruning the sync runs of ${key(namespace, name)}: ${errorMessage(err)}`, error: err });
-    });
-    this.emit({ type: 'run-finished', run, result, durationMs: ended - started, bytesMoved: output?.bytesMoved ?? 0 });
-    return { result, status, ...(error !== undefined ? { error } : {}), ...(final ? { final } : {}) };
+    const k = key(active.namespace, active.name);
+    for (const w of this.runWaiters.get(k) ?? []) w(run);
+    this.runWaiters.delete(k);
   }
 
   private async access(ref: ObjectRef, namespace: string, field: string): Promise<RegistryAccess> {
@@ -534,43 +373,3 @@ export class Scheduler {
     return registryAccess(found.registry, found.credentials, { egress: this.options.egress });
   }
 }
-
-/** Resolves false when `signal` aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/**
- * Rejects as soon as `signal` aborts, even if `p` ignores the signal for a
- * while (the engine checks it between requests; a stalled read must not hold
- * a run past its timeout).
- */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-

@@ -1,20 +1,21 @@
 /**
  * What one sync of a Repository does with the engine: resolve the tag at its
  * registry, describe what it points at (every platform of an index, the
- * default platform in the seed's `status.manifest` shape), and, with
+ * default platform in the contract's `status.manifest` shape (docs/contract.md)), and, with
  * `spec.mirror`, copy the whole image into the mirror registry (the engine
  * skips blobs the mirror already has, so only changed layers move).
  *
  * Silent: progress goes to `log`, the result is returned; the scheduler
  * records it (status, SyncRun, log lines).
  */
-import { type ResolvedImage, readConfig, readInstance, readTopLevel } from '../inspect/inspect.ts';
-import type { Descriptor } from '../oci/manifest.ts';
-import { parseImageName } from '../transports/index.ts';
-import type { ImageSource } from '../transports/types.ts';
+import { humanSize } from '../api/bytes.ts';
 import type { LayerInfo, ManifestInfo, Repository, RepositoryStatus, RunLogLine } from '../api/types.ts';
 import { copyImage } from '../copy/copy.ts';
-import type { RegistryAccess } from './registry-access.ts';
+import { type ResolvedImage, readConfig, readInstance, readTopLevel } from '../inspect/inspect.ts';
+import type { Descriptor } from '../oci/manifest.ts';
+import type { RegistryAccess } from '../registry-access/registry-access.ts';
+import { parseImageName } from '../transports/index.ts';
+import type { ImageSource } from '../transports/types.ts';
 
 export interface SyncInput {
   repository: Repository;
@@ -39,17 +40,8 @@ export interface SyncOutput {
   layersRemoved: string[];
 }
 
-/** Docker's `units.HumanSize`: decimal units, three significant digits (`142MB`, `4.1kB`). */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${Number(v.toPrecision(3))}${units[i]}`;
-}
+// ManifestInfo.size is written as the contract shows it (`142MB`).
+export { humanSize };
 
 /** The image reference (`docker://host/repo:tag`) of a Repository at its registry. */
 export function sourceImage(host: string, repository: string, tag: string): string {
@@ -79,7 +71,7 @@ async function describe(source: ImageSource, image: ResolvedImage, signal: Abort
   };
 }
 
-/** linux/amd64 when the image has it (the seed's default), else the first platform. */
+/** linux/amd64 when the image has it (the contract's default), else the first platform. */
 export function defaultPlatform(platforms: ManifestInfo[]): ManifestInfo | undefined {
   return platforms.find((p) => p.os === 'linux' && p.architecture === 'amd64') ?? platforms[0];
 }

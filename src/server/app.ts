@@ -21,19 +21,19 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Logger } from 'pino';
 import YAML from 'yaml';
 import { API_PREFIX } from '../api/types.ts';
+import type { EgressPolicy } from '../context/system-context.ts';
 import type { Store } from '../store/types.ts';
 import { accessGate, collectRoutes, isApiPath } from './access.ts';
 import { ApiError, badRequest, toStatus } from './errors.ts';
+import { type LoginLimiter, createLoginLimiter } from './login-limiter.ts';
 import { type Metrics, createMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
+import { handlers, loadRegistry } from './resources.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { adminRoutes } from './routes/admin.ts';
 import type { RouteContext, SchedulerControl } from './routes/context.ts';
 import { resourceRoutes } from './routes/resources.ts';
-import type { EgressPolicy } from '../transports/types.ts';
-import { loadRegistry, registryHandler, repositoryHandler } from './resources.ts';
 import type { Secrets } from './secrets.ts';
-import { type LoginLimiter, createLoginLimiter } from './login-limiter.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { createWatchStreams } from './watch.ts';
 
@@ -188,8 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
-      resourceRoutes(api, ctx, repositoryHandler);
-      resourceRoutes(api, ctx, registryHandler);
+      for (const h of handlers) resourceRoutes(api, ctx, h);
       actionRoutes(api, ctx);
       adminRoutes(api, ctx);
     },

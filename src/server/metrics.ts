@@ -4,7 +4,7 @@
  * reports through events; {@link Metrics.observe} turns them into samples.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SchedulerEvent } from '../scheduler/scheduler.ts';
+import type { SchedulerEvent } from '../scheduler/events.ts';
 
 export interface Metrics {
   registry: Registry;

@@ -3,7 +3,8 @@
  * (src/api/schema.ts), so the document cannot drift from what is enforced.
  */
 import { z } from 'zod';
-import { batchDeleteSchema, registrySchema, repositorySchema, tokenCreateSchema } from '../api/schema.ts';
+import { KIND_LIST } from '../api/kinds.ts';
+import { batchDeleteSchema, tokenCreateSchema } from '../api/schema.ts';
 import { API_PREFIX, API_VERSION } from '../api/types.ts';
 
 function schemaOf(s: z.ZodType): Record<string, unknown> {
@@ -33,16 +34,17 @@ const listParams = [
 const nsParam = { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } };
 const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
 
-function crud(plural: string, kind: string) {
+/** The endpoints of one resource kind (src/api/kinds.ts). */
+function crud({ plural, kind, listKind }: { plural: string; kind: string; listKind: string }) {
   const body = { required: true, content: { ...json(ref(kind)), 'application/yaml': { schema: ref(kind) } } };
   const one = { '200': { description: kind, content: json(ref(kind)) }, ...errors };
   return {
     [`${API_PREFIX}/${plural}`]: {
-      get: { summary: `List ${plural} in every namespace the token sees`, parameters: listParams, responses: { '200': { description: `${kind}List` }, ...errors } },
+      get: { summary: `List ${plural} in every namespace the token sees`, parameters: listParams, responses: { '200': { description: listKind }, ...errors } },
     },
     [`${API_PREFIX}/namespaces/{namespace}/${plural}`]: {
       parameters: [nsParam],
-      get: { summary: `List ${plural}`, parameters: listParams, responses: { '200': { description: `${kind}List` }, ...errors } },
+      get: { summary: `List ${plural}`, parameters: listParams, responses: { '200': { description: listKind }, ...errors } },
       post: { summary: `Create a ${kind}`, requestBody: body, responses: { '201': { description: 'Created', content: json(ref(kind)) }, '409': { description: 'AlreadyExists' }, '422': { description: 'Invalid', content: json(ref('Status')) }, ...errors } },
       delete: {
         summary: `Delete several ${plural} by name`,
@@ -71,8 +73,7 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
-        Repository: schemaOf(repositorySchema),
-        Registry: schemaOf(registrySchema),
+        ...Object.fromEntries(KIND_LIST.map((k) => [k.kind, schemaOf(k.schema)])),
         TokenCreate: schemaOf(tokenCreateSchema),
         BatchDelete: schemaOf(batchDeleteSchema),
         Status: {
@@ -91,8 +92,7 @@ export function openApiDocument(): Record<string, unknown> {
     },
     security: [{ bearer: [] }],
     paths: {
-      ...crud('repositories', 'Repository'),
-      ...crud('registries', 'Registry'),
+      ...Object.assign({}, ...KIND_LIST.map(crud)),
       [`${API_PREFIX}/namespaces/{namespace}/repositories/{name}/sync`]: {
         parameters: [nsParam, nameParam],
         post: { summary: 'Sync now (202 with the SyncRun; phase Queued when it has not started yet)', responses: { '202': { description: 'SyncRun' }, ...errors } },

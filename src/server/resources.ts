@@ -1,23 +1,24 @@
 /**
- * What differs between the two resource kinds: schema, defaults, which
- * edits are allowed, and (Registry) the write-only credentials. The routes in
- * routes/resources.ts are written once against {@link KindHandler}.
+ * The server's view of the resource kinds of src/api/kinds.ts: one
+ * {@link KindHandler} per kind, built from the kind's table entry, so the
+ * routes in routes/resources.ts (written once) serve every kind. What stays
+ * here is what only the server knows: callers' namespaces, errors as
+ * Status answers, and (Registry) sealing the write-only credentials.
  */
 import type { z } from 'zod';
-import { DEFAULT_RETRY_COUNT, DEFAULT_SYNC_INTERVAL, DEFAULT_SYNC_TIMEOUT, registrySchema, repositorySchema } from '../api/schema.ts';
-import { API_VERSION, DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, type ObjectMeta, type Registry, type Repository } from '../api/types.ts';
-import { parseLabelSelector } from '../store/query.ts';
-import type { Kind, ResourceOf, Store } from '../store/types.ts';
+import { KIND_LIST, type Kind, type ResourceKind, type ResourceOf } from '../api/kinds.ts';
+import { isPlainObject } from '../api/merge-patch.ts';
+import { API_VERSION, type ObjectMeta, type Registry } from '../api/types.ts';
+import { parseLabelSelector, searchText } from '../store/query.ts';
+import type { Store } from '../store/types.ts';
 import { type Principal, canSee } from './auth.ts';
 import { ApiError, badRequest, forbidden, invalid, zodCauses } from './errors.ts';
-import { isPlainObject, jsonEqual } from './merge-patch.ts';
 import { type RegistrySecret, type Secrets, openRegistrySecret, sealRegistrySecret } from './secrets.ts';
-
-type Cause = { reason?: string; message: string; field?: string };
 
 export interface KindHandler<K extends Kind> {
   kind: K;
   plural: string;
+  listKind: string;
   schema: z.ZodType;
   /** Server-side defaults (Kubernetes defaulting) applied to a validated object. */
   defaults(obj: ResourceOf<K>): ResourceOf<K>;
@@ -31,6 +32,29 @@ export interface KindHandler<K extends Kind> {
   /** The object as clients may see it (no write-only fields). */
   present(obj: ResourceOf<K>): ResourceOf<K>;
 }
+
+function handlerFor<K extends Kind>(k: ResourceKind<ResourceOf<K>>): KindHandler<K> {
+  return {
+    kind: k.kind as K,
+    plural: k.plural,
+    listKind: k.listKind,
+    schema: k.schema,
+    defaults: (obj) => k.defaults?.(obj) ?? obj,
+    authorize(obj, p) {
+      for (const { field, namespace } of k.references?.(obj) ?? []) {
+        if (!canSee(p, namespace)) throw forbidden(`${field} names namespace "${namespace}", which this token may not use`);
+      }
+    },
+    checkEdit(old, next, patch) {
+      const causes = k.checkEdit?.(old, next, patch) ?? [];
+      if (causes.length > 0) throw invalid(k.kind, old.metadata.name, causes);
+    },
+    present: (obj) => k.present?.(obj) ?? obj,
+  };
+}
+
+/** One handler per kind of the table, in its order (the order routes are registered in). */
+export const handlers: readonly KindHandler<Kind>[] = KIND_LIST.map((k) => handlerFor(k));
 
 /** Validates a body against `schema`; 422 with causes, or 400 when it is not an object at all. */
 export function validate<K extends Kind>(h: KindHandler<K>, body: unknown): ResourceOf<K> {
@@ -66,58 +90,6 @@ export function placeInNamespace<K extends Kind>(obj: ResourceOf<K>, namespace: 
   obj.metadata.namespace = namespace;
   return obj;
 }
-
-function refVisible(p: Principal, ns: string, field: string): void {
-  if (!canSee(p, ns)) throw forbidden(`${field} names namespace "${ns}", which this token may not use`);
-}
-
-// ---------------------------------------------------------------- Repository
-
-const IMMUTABLE_HINT = 'field is immutable: delete and re-create the Repository to change the registry, path or tag';
-const PATCHABLE_ANNOTATIONS = new Set([DISPLAY_NAME_ANNOTATION, DESCRIPTION_ANNOTATION]);
-
-export const repositoryHandler: KindHandler<'Repository'> = {
-  kind: 'Repository',
-  plural: 'repositories',
-  schema: repositorySchema,
-  defaults(obj) {
-    const ns = obj.metadata.namespace;
-    const spec = { ...obj.spec };
-    spec.registryRef = { name: spec.registryRef.name, namespace: spec.registryRef.namespace ?? ns };
-    spec.syncInterval ??= DEFAULT_SYNC_INTERVAL;
-    spec.syncTimeout ??= DEFAULT_SYNC_TIMEOUT;
-    spec.retryCount ??= DEFAULT_RETRY_COUNT;
-    if (spec.mirror) spec.mirror = { ...spec.mirror, registryRef: { name: spec.mirror.registryRef.name, namespace: spec.mirror.registryRef.namespace ?? ns } };
-    return { ...obj, spec };
-  },
-  authorize(obj, p) {
-    refVisible(p, obj.spec.registryRef.namespace ?? obj.metadata.namespace, 'spec.registryRef.namespace');
-    if (obj.spec.mirror) refVisible(p, obj.spec.mirror.registryRef.namespace ?? obj.metadata.namespace, 'spec.mirror.registryRef.namespace');
-  },
-  checkEdit(old, next, patch) {
-    const causes: Cause[] = [];
-    for (const field of ['repository', 'tag', 'registryRef'] as const) {
-      if (!jsonEqual(old.spec[field], next.spec[field])) causes.push({ reason: 'FieldValueForbidden', message: IMMUTABLE_HINT, field: `spec.${field}` });
-    }
-    if (patch !== undefined) {
-      const before = old.metadata.annotations ?? {};
-      const after = next.metadata.annotations ?? {};
-      for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
-        if (before[k] !== after[k] && !PATCHABLE_ANNOTATIONS.has(k)) {
-          causes.push({
-            reason: 'FieldValueForbidden',
-            message: `PATCH may change only the ${DISPLAY_NAME_ANNOTATION} and ${DESCRIPTION_ANNOTATION} annotations; replace the object with PUT to change others`,
-            field: `metadata.annotations[${k}]`,
-          });
-        }
-      }
-    }
-    if (causes.length > 0) throw invalid('Repository', old.metadata.name, causes);
-  },
-  present(obj) {
-    return obj;
-  },
-};
 
 // ---------------------------------------------------------------- Registry
 
@@ -168,25 +140,6 @@ export async function loadRegistry(store: Store, secrets: Secrets, namespace: st
   return { registry, credentials: sealed ? openRegistrySecret(secrets, registry, sealed) : undefined };
 }
 
-export const registryHandler: KindHandler<'Registry'> = {
-  kind: 'Registry',
-  plural: 'registries',
-  schema: registrySchema,
-  defaults(obj) {
-    return obj;
-  },
-  authorize() {},
-  checkEdit() {},
-  present(obj) {
-    const creds = obj.spec.credentials;
-    if (!creds) return obj;
-    const { password: _p, token: _t, ...rest } = creds;
-    return { ...obj, spec: { ...obj.spec, credentials: { ...rest, hasPassword: rest.hasPassword === true, hasToken: rest.hasToken === true } } };
-  },
-};
-
-export const handlers = { Repository: repositoryHandler, Registry: registryHandler } as const;
-
 /** The same filters the store applies to lists, for live watch events. */
 export function listMatcher<K extends Kind>(labelSelector: string | undefined, q: string | undefined): (obj: ResourceOf<K>) => boolean {
   const reqs = parseLabelSelector(labelSelector ?? '');
@@ -199,11 +152,7 @@ export function listMatcher<K extends Kind>(labelSelector: string | undefined, q
       if (r.op === 'eq' && v !== r.value) return false;
       if (r.op === 'neq' && v === r.value) return false;
     }
-    if (!needle) return true;
-    const parts = [obj.metadata.name, obj.metadata.annotations?.[DISPLAY_NAME_ANNOTATION] ?? ''];
-    if (obj.kind === 'Repository') parts.push(`${(obj as Repository).spec.repository}:${(obj as Repository).spec.tag}`);
-    else parts.push((obj as Registry).spec.url);
-    return parts.some((p) => p.toLowerCase().includes(needle));
+    return !needle || searchText(obj).includes(needle);
   };
 }
 

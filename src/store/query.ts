@@ -2,8 +2,8 @@
  * Pure helpers shared by both SQL dialects: label selectors, page sizes,
  * continue tokens and the search text. No I/O here.
  */
+import { type Kind, type ResourceOf, kindOf } from '../api/kinds.ts';
 import { DISPLAY_NAME_ANNOTATION } from '../api/types.ts';
-import type { Registry, Repository } from '../api/types.ts';
 import { TugError } from '../errors/index.ts';
 
 /** One requirement of an equality-based label selector. */
@@ -79,15 +79,13 @@ export function decodeContinue(token: string, types: readonly ('s' | 'n')[]): (s
 }
 
 /**
- * The lower-cased text `q` searches: name, display name and, for a
- * Repository, `repository:tag`; for a Registry, its URL. Lines are separated
- * so a query cannot match across two fields.
+ * The lower-cased text `q` searches: name, display name and the kind's own
+ * search text (src/api/kinds.ts; a Repository's `repository:tag`, a
+ * Registry's URL). Lines are separated so a query cannot match across two
+ * fields.
  */
-export function searchText(obj: Registry | Repository): string {
-  const parts = [obj.metadata.name, obj.metadata.annotations?.[DISPLAY_NAME_ANNOTATION] ?? ''];
-  if (obj.kind === 'Repository') parts.push(`${obj.spec.repository}:${obj.spec.tag}`);
-  else parts.push(obj.spec.url);
-  return parts.join('\n').toLowerCase();
+export function searchText(obj: ResourceOf<Kind>): string {
+  return [obj.metadata.name, obj.metadata.annotations?.[DISPLAY_NAME_ANNOTATION] ?? '', kindOf(obj).searchText(obj)].join('\n').toLowerCase();
 }
 
 /** Escapes `%`, `_` and `\` for `LIKE ... ESCAPE '\'`. */

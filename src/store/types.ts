@@ -13,17 +13,19 @@
  * - Watch events are delivered after commit, in commit order per object;
  *   with PostgreSQL they reach every replica (LISTEN/NOTIFY).
  */
-import type { AuditEntry, Registry, Repository, Role, RunLogLine, SyncRun, WatchEvent } from '../api/types.ts';
+import type { AuditEntry, Repository, Role, RunLogLine, SyncRun, WatchEvent } from '../api/types.ts';
 
-export type Kind = 'Registry' | 'Repository';
-export type ResourceOf<K extends Kind> = K extends 'Registry' ? Registry : Repository;
+import type { Kind, ResourceOf } from '../api/kinds.ts';
+
+/** The kinds and their object types come from the one table in src/api/kinds.ts. */
+export type { Kind, ResourceOf };
 
 export interface ListOptions {
   /** Undefined = every namespace the caller may see (see `namespaces`). */
   namespace?: string | undefined;
   /** Restricts to these namespaces (a scoped token); undefined = no restriction. */
   namespaces?: readonly string[] | undefined;
-  /** Case-insensitive substring over name, display name annotation and spec.repository:tag (Repository) or spec.url (Registry). */
+  /** Case-insensitive substring over name, display name annotation and the kind's own search text (src/api/kinds.ts: Repository `repository:tag`, Registry its URL). */
   q?: string | undefined;
   /**
    * Kubernetes equality-based selector: `a=b,c!=d,e` (key exists); `c!=d` also

@@ -4,25 +4,24 @@
  * transport allows), and returns {@link Observation}s for the pure planner.
  */
 import pLimit from 'p-limit';
+import type { SystemContext } from '../context/system-context.ts';
 import { SOURCE_DIGEST_ANNOTATION } from '../copy/select.ts';
-import { type ErrorCode, TugError, errorText } from '../errors/index.ts';
+import { type ErrorCode, TugError, errorCode, errorText } from '../errors/index.ts';
 import { readTopLevel } from '../inspect/inspect.ts';
-import { hostPlatform, parsePlatformList, platformMatches } from '../oci/platform.ts';
 import { isIndexType } from '../oci/media-types.ts';
+import { hostPlatform, parsePlatformList, platformMatches } from '../oci/platform.ts';
 import { type Digest } from '../reference/digest.ts';
-import { parseReference } from '../reference/reference.ts';
+import { joinTag, parseReference } from '../reference/reference.ts';
 import { parseImageName } from '../transports/index.ts';
-import { type ImageReference, type SystemContext, isDigestResolver, isTagLister } from '../transports/types.ts';
+import { type ImageReference, type SyncTarget, isDigestResolver, isTagLister } from '../transports/types.ts';
 import { needsListing, selectTags } from './filter.ts';
 import { type Observation, registryOf, sourceImageName } from './plan.ts';
 import type { SyncSource, SyncSpec } from './spec.ts';
 import { destinationRepository } from './targets.ts';
 
-export type DestinationKind = 'docker' | 'dir' | 'oci' | 'registry-dir';
-
 export interface DiscoverOptions {
-  /** Where images go: a registry prefix (docker) or a directory. */
-  destination: { kind: DestinationKind; location: string };
+  /** Where images go: a sync target (`syncTarget('docker')`, src/transports/index.ts) and its location, a registry prefix or a local store. */
+  destination: { target: SyncTarget; location: string };
   scoped?: boolean | undefined;
   /** `all`, `system`, or a platform list string ("linux/amd64,linux/arm64"). */
   platforms: string;
@@ -61,24 +60,23 @@ function withoutHost(repository: string): string {
   return isHost && repository.includes('/') ? repository.slice(first.length + 1) : repository;
 }
 
-/** The destination image name (with transport) for one source tag. */
-export function destinationName(source: SyncSource, tag: string, spec: SyncSpec, options: Pick<DiscoverOptions, 'destination' | 'scoped'>): string {
-  const { kind, location } = options.destination;
-  const sep = tag.includes(':') ? '@' : ':';
-  if (kind === 'docker') {
-    return `docker://${destinationRepository(source, spec.mappings, { prefix: location, scoped: options.scoped })}${sep}${tag}`;
-  }
+/**
+ * The repository a source goes to, as the target's scope wants it: with the
+ * registry host for a registry, without for a local store. Throws USAGE when
+ * the job names no destination for the source.
+ */
+function targetRepository(source: SyncSource, spec: SyncSpec, options: Pick<DiscoverOptions, 'destination' | 'scoped'>): string {
+  const { target, location } = options.destination;
+  if (target.syncScope === 'registry') return destinationRepository(source, spec.mappings, { prefix: location, scoped: options.scoped });
   const hasRule = source.destination !== undefined || spec.mappings.some((m) => source.repository === m.from || (m.from.endsWith('/*') && source.repository.startsWith(m.from.slice(0, -1))));
   // A local store has no registry host: a mapping to `registry.example.com/edge/*` names `edge/...` in it.
-  const repo = hasRule ? withoutHost(destinationRepository(source, spec.mappings, {})) : localRepository(source, options.scoped);
-  switch (kind) {
-    case 'dir':
-      return `dir:${location}/${options.scoped ? repo : repo.slice(repo.lastIndexOf('/') + 1)}${sep}${tag}`;
-    case 'oci':
-      return `oci:${location}:${repo}${sep}${tag}`;
-    case 'registry-dir':
-      return `registry-dir:${location}:${repo}${sep}${tag}`;
-  }
+  return hasRule ? withoutHost(destinationRepository(source, spec.mappings, {})) : localRepository(source, options.scoped);
+}
+
+/** One image of the job: its observation and, unless naming it failed, its destination. */
+interface Enumerated {
+  observation: Observation;
+  destination?: ImageReference | undefined;
 }
 
 async function resolve(ref: ImageReference, ctx: SystemContext, signal: AbortSignal | undefined): Promise<{ digest: Digest; mediaType: string | undefined } | undefined> {
@@ -109,6 +107,10 @@ async function resolve(ref: ImageReference, ctx: SystemContext, signal: AbortSig
  * works offline from the sources.
  */
 export async function enumerate(spec: SyncSpec, options: DiscoverOptions): Promise<Observation[]> {
+  return (await enumerateImages(spec, options)).map((e) => e.observation);
+}
+
+async function enumerateImages(spec: SyncSpec, options: DiscoverOptions): Promise<Enumerated[]> {
   const limit = pLimit(options.concurrency ?? 16);
   const signal = options.signal;
   const platformsFor = (s: SyncSource) => (s.platforms ? s.platforms.join(',') : options.platforms);
@@ -120,7 +122,7 @@ export async function enumerate(spec: SyncSpec, options: DiscoverOptions): Promi
         try {
           let listed: string[] | undefined;
           if (needsListing(source.filter)) {
-            const ref = parseImageName(`docker://${source.repository}`);
+            const ref = parseImageName(sourceImageName({ source: source.repository }));
             if (!isTagLister(ref)) throw new TugError('UNSUPPORTED', `cannot list tags of ${source.repository}`);
             listed = await ref.listTags(options.contextFor(parseReference(source.repository).registry, 'source'), { signal });
           }
@@ -128,42 +130,37 @@ export async function enumerate(spec: SyncSpec, options: DiscoverOptions): Promi
           if (source.filter.newest?.by === 'created') created = await creationTimes(source, listed ?? source.filter.tags ?? [], options);
           return { source, tags: selectTags(source.filter, { listed, created }) };
         } catch (err) {
-          return { source, tags: [], error: errorText(err), errorCode: codeOf(err) };
+          return { source, tags: [], error: errorText(err), errorCode: errorCode(err) };
         }
       }),
     ),
   );
 
   // 2. One observation per (source, tag) and per alias.
-  const observations: Observation[] = [];
-  for (const { source, tags, error, errorCode } of perSource) {
+  const images: Enumerated[] = [];
+  const { target, location } = options.destination;
+  const add = (source: SyncSource, tag: string, observation: Omit<Observation, 'destination'>) => {
+    const repository = targetRepository(source, spec, options); // no destination at all: the job's problem, thrown
+    try {
+      const destination = target.syncReference({ location, repository, tag, scoped: options.scoped === true });
+      images.push({ observation: { ...observation, destination: destination.toString() }, destination });
+    } catch (err) {
+      // A name this target cannot hold: this image fails, the others go on.
+      images.push({ observation: { ...observation, destination: `(${joinTag(repository, tag)})`, error: errorText(err), errorCode: errorCode(err) } });
+    }
+  };
+  for (const { source, tags, error, errorCode: code } of perSource) {
     const origin = `${source.origin.file}:${source.origin.line}`;
     if (error) {
-      observations.push({ source: source.repository, destination: `(${source.repository})`, error, errorCode, origin, platforms: platformsFor(source) });
+      images.push({ observation: { source: source.repository, destination: `(${source.repository})`, error, errorCode: code, origin, platforms: platformsFor(source) } });
       continue;
     }
-    for (const tag of tags) {
-      const sep = tag.includes(':') ? '@' : ':';
-      observations.push({
-        source: source.image ?? `${source.repository}${sep}${tag}`,
-        sourceName: source.image,
-        destination: destinationName(source, tag, spec, options),
-        origin,
-        platforms: platformsFor(source),
-      });
-    }
-    for (const [alias, target] of Object.entries(source.aliases ?? {})) {
-      const sep = target.includes(':') ? '@' : ':';
-      observations.push({
-        source: `${source.repository}${sep}${target}`,
-        destination: destinationName(source, alias, spec, options),
-        aliasOf: target,
-        origin,
-        platforms: platformsFor(source),
-      });
+    for (const tag of tags) add(source, tag, { source: source.image ?? joinTag(source.repository, tag), sourceName: source.image, origin, platforms: platformsFor(source) });
+    for (const [alias, aliased] of Object.entries(source.aliases ?? {})) {
+      add(source, alias, { source: joinTag(source.repository, aliased), aliasOf: aliased, origin, platforms: platformsFor(source) });
     }
   }
-  return observations;
+  return images;
 }
 
 /**
@@ -173,14 +170,14 @@ export async function enumerate(spec: SyncSpec, options: DiscoverOptions): Promi
 export async function discover(spec: SyncSpec, options: DiscoverOptions): Promise<Observation[]> {
   const limit = pLimit(options.concurrency ?? 16);
   const signal = options.signal;
-  const observations = await enumerate(spec, options);
+  const images = await enumerateImages(spec, options);
 
   // 3. Resolve both sides. The source of several observations (aliases) is resolved once.
   const sourceCache = new Map<string, Promise<{ digest: Digest; mediaType: string | undefined } | undefined>>();
   await Promise.all(
-    observations.map((o) =>
+    images.map(({ observation: o, destination }) =>
       limit(async () => {
-        if (o.error) return;
+        if (o.error || !destination) return;
         try {
           const name = sourceImageName(o);
           let pending = sourceCache.get(name);
@@ -188,7 +185,7 @@ export async function discover(spec: SyncSpec, options: DiscoverOptions): Promis
             pending = resolve(parseImageName(name), options.contextFor(registryOf(name), 'source'), signal);
             sourceCache.set(name, pending);
           }
-          const [src, dst] = await Promise.all([pending, resolve(parseImageName(o.destination), options.contextFor(registryOf(o.destination), 'destination'), signal)]);
+          const [src, dst] = await Promise.all([pending, resolve(destination, options.contextFor(registryOf(o.destination), 'destination'), signal)]);
           if (!src) {
             o.error = `${o.source} not found at the source`;
             o.errorCode = 'NOT_FOUND';
@@ -200,12 +197,12 @@ export async function discover(spec: SyncSpec, options: DiscoverOptions): Promis
           if (dst && dst.digest !== src.digest && isIndexType(src.mediaType)) await refineExpectation(o, options);
         } catch (err) {
           o.error = errorText(err);
-          o.errorCode = codeOf(err);
+          o.errorCode = errorCode(err);
         }
       }),
     ),
   );
-  return observations;
+  return images.map((e) => e.observation);
 }
 
 /**
@@ -253,7 +250,7 @@ async function creationTimes(source: SyncSource, tags: string[], options: Discov
   await Promise.all(
     tags.map((tag) =>
       limit(async () => {
-        const src = await parseImageName(`docker://${source.repository}:${tag}`).newSource(options.contextFor(parseReference(source.repository).registry, 'source'));
+        const src = await parseImageName(sourceImageName({ source: joinTag(source.repository, tag) })).newSource(options.contextFor(parseReference(source.repository).registry, 'source'));
         try {
           const top = await readTopLevel(src, options.signal);
           const image = await resolveImage(src, top, hostPlatform(options.platformOverride), options.signal);
@@ -268,8 +265,4 @@ async function creationTimes(source: SyncSource, tags: string[], options: Discov
     ),
   );
   return out;
-}
-
-function codeOf(err: unknown): ErrorCode | undefined {
-  return err instanceof TugError ? err.code : undefined;
 }

@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import { copyImage } from '../copy/copy.ts';
-import { type ErrorCode, TugError } from '../errors/index.ts';
+import { type ErrorCode, errorCode, errorText } from '../errors/index.ts';
 import { parseImageName } from '../transports/index.ts';
 import type { ExecuteOptions } from './execute.ts';
 import { type Plan, registryOf, sourceImageName } from './plan.ts';
@@ -41,7 +41,7 @@ export async function estimatePlan(plan: Plan, options: Pick<ExecuteOptions, 'co
                 signal: options.signal,
               });
             } catch (err) {
-              estimate.perItem.set(index, { bytes: 0, blobs: 0, error: err instanceof TugError ? err.describe() : String(err), errorCode: err instanceof TugError ? err.code : undefined });
+              estimate.perItem.set(index, { bytes: 0, blobs: 0, error: errorText(err), errorCode: errorCode(err) });
               return undefined;
             }
           }),

@@ -5,15 +5,15 @@
  * the image they alias and copy from its destination, so nothing moves twice.
  */
 import pLimit from 'p-limit';
+import type { SystemContext } from '../context/system-context.ts';
 import { BlobCoordinator } from '../copy/blob-coordinator.ts';
 import { type CopyResult, copyImage, weighImage } from '../copy/copy.ts';
 import type { CopyEvent } from '../copy/events.ts';
 import type { MultiArchMode } from '../copy/select.ts';
-import { type ErrorCode, TugError, errorText } from '../errors/index.ts';
+import { type ErrorCode, errorCode, errorText } from '../errors/index.ts';
 import type { Platform } from '../oci/manifest.ts';
 import { parsePlatformList } from '../oci/platform.ts';
 import { parseImageName } from '../transports/index.ts';
-import type { SystemContext } from '../transports/types.ts';
 import { type Plan, type PlanItem, registryOf, sourceImageName } from './plan.ts';
 
 export type ItemStatus = 'copied' | 'skipped' | 'retagged' | 'failed' | 'not-run';
@@ -133,7 +133,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       } catch (err) {
         result.status = 'failed';
         result.error = errorText(err);
-        result.errorCode = err instanceof TugError ? err.code : undefined;
+        result.errorCode = errorCode(err);
         if (!options.keepGoing) stop = true;
         return false;
       } finally {

@@ -102,12 +102,12 @@ export function assemblePlan(observations: readonly Observation[], options: Plan
     if (seen !== undefined) {
       const first = items[seen]!;
       if (first.source === o.source) continue; // the same image listed twice
-      items.push({ ...o, action: 'fail', reason: `destination ${o.destination} is also the target of ${first.source}` });
+      items.push({ ...o, action: 'fail', reason: `destination ${o.destination} is also the target of ${first.source}`, errorCode: 'USAGE' });
       continue;
     }
     byDestination.set(o.destination, items.length);
     if (o.error || !o.sourceDigest) {
-      items.push({ ...o, action: 'fail', reason: o.error ?? 'source not resolved' });
+      items.push({ ...o, action: 'fail', reason: o.error ?? 'source not resolved', errorCode: o.errorCode ?? 'INTERNAL' });
     } else if (upToDate(o) && options.verifyExisting && !o.destination.startsWith('docker://')) {
       items.push({ ...o, action: 'copy', reason: 'destination has this digest; checking the bytes of its blobs (--verify-existing)' });
     } else if (upToDate(o)) {

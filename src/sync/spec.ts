@@ -4,7 +4,8 @@
  * file) is read into a {@link SyncSpec}; discovery and the planner only ever
  * see this shape.
  */
-import type { Credentials } from '../transports/types.ts';
+import type { Credentials } from '../context/system-context.ts';
+import type { SyncFormat } from './config/readers.ts';
 
 /** Where a value came from, for errors that point at `file:line`. */
 export interface Origin {
@@ -81,7 +82,7 @@ export interface SyncSpec {
   /** The file(s) this spec was read from. */
   files: string[];
   /** Which reader produced it. */
-  format: 'skopeo' | 'image-syncer' | 'list' | 'tugboat' | 'dir';
+  format: SyncFormat | 'dir';
   sources: SyncSource[];
   mappings: MappingRule[];
   /**

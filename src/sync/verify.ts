@@ -1,17 +1,18 @@
 /**
  * Checking a mirror: every image of a job present at its destination, every
  * requested platform present in it, and optionally every blob present.
- * What seed 000's user did by hand with `skopeo list-tags` and
+ * What the OpenYurt mirroring guide (docs/contract.md) did by hand with `skopeo list-tags` and
  * `skopeo inspect --raw | jq`.
  */
 import pLimit from 'p-limit';
-import { TugError } from '../errors/index.ts';
+import type { SystemContext } from '../context/system-context.ts';
+import { TugError, errorText } from '../errors/index.ts';
 import { type TopLevel, readConfig, readInstance, readTopLevel } from '../inspect/inspect.ts';
 import type { Descriptor, Platform } from '../oci/manifest.ts';
 import { blobsOf } from '../oci/manifest.ts';
 import { formatPlatform, platformMatches } from '../oci/platform.ts';
 import { parseImageName } from '../transports/index.ts';
-import type { ImageSource, SystemContext } from '../transports/types.ts';
+import type { ImageSource } from '../transports/types.ts';
 import { type Observation, registryOf } from './plan.ts';
 
 export interface VerifyOptions {
@@ -54,7 +55,8 @@ export async function verifyMirror(observations: readonly Observation[], options
     observations.map((o) =>
       limit(async (): Promise<VerifyResult> => {
         const result: VerifyResult = { image: o.destination, source: o.source, ok: false, platforms: [], missing: [] };
-        if (o.error && !o.destination.includes(':')) {
+        // Enumeration could not name this image (its source's tags, or a destination the target refuses).
+        if (o.error) {
           result.error = o.error;
           return result;
         }
@@ -103,7 +105,7 @@ export async function verifyMirror(observations: readonly Observation[], options
           }
           result.ok = result.missing.length === 0;
         } catch (err) {
-          result.error = err instanceof TugError ? err.describe() : String(err);
+          result.error = errorText(err);
         } finally {
           await source?.close();
         }

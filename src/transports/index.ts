@@ -16,17 +16,37 @@ import { verifyOciLayout } from './oci-layout/oci-layout-verify.ts';
 import { type RegistryDirReference, registryDirTransport } from './registry-dir/registry-dir-transport.ts';
 import { verifyRegistryTree } from './registry-dir/registry-dir-verify.ts';
 import type { StoreVerifier } from './store-check.ts';
-import type { ImageReference, Transport } from './types.ts';
+import { type ImageReference, type SyncTarget, type Transport, isSyncTarget } from './types.ts';
 
 export const transports: readonly Transport[] = [dockerTransport, dirTransport, ociLayoutTransport, ociArchiveTransport, dockerArchiveTransport, registryDirTransport];
 
+/** The destinations of `tug sync` (`--dest`): the transports with the {@link SyncTarget} capability, in table order. */
+export const syncTargets: readonly (Transport & SyncTarget)[] = transports.filter(isSyncTarget);
+
+/** The sync destination named `name` (`docker`, `dir`, `oci`, `registry-dir`); USAGE for another. */
+export function syncTarget(name: string): Transport & SyncTarget {
+  const target = syncTargets.find((t) => t.name === name);
+  if (!target) throw new TugError('USAGE', `"${name}" is no sync destination`, { hint: `use one of ${syncTargets.map((t) => t.name).join(', ')}` });
+  return target;
+}
+
 const EXAMPLES = 'docker://HOST/REPO:TAG, dir:PATH, oci:PATH[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:REF], registry-dir:PATH:REPO[:TAG]';
+
+/**
+ * No path and no registry name holds a NUL: refused as bad input here rather
+ * than as an I/O error later (argv cannot carry one; a sync file or an API
+ * request can).
+ */
+function refuseNul(name: string): void {
+  if (name.includes('\0')) throw new TugError('USAGE', `invalid image name "${name}": it contains a NUL character`);
+}
 
 /**
  * Parses an image name with its transport prefix. A name without a known
  * prefix is refused (no guessing: `nginx` could be a path or an image).
  */
 export function parseImageName(name: string): ImageReference {
+  refuseNul(name);
   if (name.startsWith('docker://')) return dockerTransport.parse(name.slice('docker://'.length));
   const colon = name.indexOf(':');
   const prefix = colon > 0 ? name.slice(0, colon) : '';
@@ -62,6 +82,7 @@ const STORES: Record<string, (rest: string, name: string) => StoreVerifier> = {
 
 /** `oci:PATH[:REF]`, `dir:PATH` or `registry-dir:PATH[:REPO]` as a {@link StoreVerifier}; USAGE for anything else. */
 export function parseStoreName(name: string): StoreVerifier {
+  refuseNul(name);
   const colon = name.indexOf(':');
   const make = colon > 0 ? STORES[name.slice(0, colon)] : undefined;
   const rest = name.slice(colon + 1);

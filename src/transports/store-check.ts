@@ -5,13 +5,16 @@
  * present with its declared size. `tug verify oci:PATH | dir:PATH |
  * registry-dir:PATH` runs it; each layout supplies only its paths and roots
  * (`dir/dir-verify.ts`, `oci-layout/oci-layout-verify.ts`,
- * `registry-dir/registry-dir-verify.ts`).
+ * `registry-dir/registry-dir-verify.ts`). {@link checkStoredFile} judges one
+ * stored blob the same way, for `--verify-existing`.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import { TugError } from '../errors/index.ts';
+import { hashFile, ioError } from '../fs/io.ts';
+import { readFileWithin, statWithin } from '../fs/within.ts';
 import { type Descriptor, MAX_MANIFEST_BYTES, parseManifest } from '../oci/manifest.ts';
-import { type Digest, digestAlgorithm } from '../reference/digest.ts';
-import { hashFile, readFileWithin, statWithin } from './fs-util.ts';
+import { type Digest, digestAlgorithm, digestHex } from '../reference/digest.ts';
+import type { StoredBlobState } from './types.ts';
 
 /** One thing wrong in a store. */
 export interface StoreProblem {
@@ -161,5 +164,23 @@ export class StoreChecker {
   async finish(): Promise<StoreReport> {
     await Promise.all(this.files.values());
     return this.report;
+  }
+}
+
+/**
+ * Judges the file a layout stores for `desc` at `path` (which must resolve
+ * inside `root`) by its bytes: `absent`, `valid`, or `corrupt` (not a
+ * regular file, wrong size, or wrong digest). The size is checked first, so
+ * a wrong-size file is never read.
+ */
+export async function checkStoredFile(root: string, path: string, desc: { digest: Digest; size: number }, signal?: AbortSignal): Promise<StoredBlobState> {
+  const st = await statWithin(root, path);
+  if (!st) return 'absent';
+  if (!st.isFile() || st.size !== desc.size) return 'corrupt';
+  try {
+    const actual = await hashFile(path, digestAlgorithm(desc.digest), signal);
+    return actual.size === desc.size && digestHex(actual.digest) === digestHex(desc.digest) ? 'valid' : 'corrupt';
+  } catch (err) {
+    throw ioError('reading', path, err);
   }
 }

@@ -20,69 +20,9 @@
  *   interfaces checked with the type guards below.
  */
 import type { Readable } from 'node:stream';
+import type { SystemContext } from '../context/system-context.ts';
 import type { Descriptor } from '../oci/manifest.ts';
 import type { Digest } from '../reference/digest.ts';
-
-/** Credentials for one registry. Never logged; never passed in argv. */
-export interface Credentials {
-  username: string;
-  password: string;
-}
-
-/** Events transports report for the CLI / server to show. Libraries never print. */
-export type TransportEvent =
-  | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string }
-  | { type: 'resume'; what: string; offset: number }
-  | { type: 'notice'; message: string };
-
-/**
- * Everything a transport may need from the caller, per side of a copy
- * (containers/image calls this SystemContext). All fields optional.
- */
-export interface SystemContext {
-  /** `--creds user:pass`: overrides any auth file. */
-  credentials?: Credentials | undefined;
-  /** `--registry-token`: a bearer token used as is. */
-  registryToken?: string | undefined;
-  /** `--authfile`; else REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json. */
-  authFile?: string | undefined;
-  /** Verify TLS certificates (default true). */
-  tlsVerify?: boolean | undefined;
-  /** Directory with ca.crt / *.crt, client.cert, client.key (containers-certs.d(5)). */
-  certDir?: string | undefined;
-  /** Extra trusted CA certificates (PEM), added to the defaults and any certDir CAs (a server-side Registry's caBundle). */
-  caCertificates?: string | undefined;
-  /** Talk plain HTTP to the registry. Never chosen silently; see the docker transport. */
-  plainHttp?: boolean | undefined;
-  /** Retries on transient errors (default 5 attempts). */
-  retryMaxAttempts?: number | undefined;
-  /** Cap on a single backoff / Retry-After wait in ms (default 30 s). */
-  retryMaxDelayMs?: number | undefined;
-  /** Scratch space for transports that need it (archives); default os.tmpdir(). */
-  tmpDir?: string | undefined;
-  /** User-Agent header. */
-  userAgent?: string | undefined;
-  onEvent?: ((e: TransportEvent) => void) | undefined;
-  /**
-   * Where the registry client may connect (token realms and redirect targets
-   * included), checked on the resolved address of every new connection.
-   * `tug serve` sets one (distribution/egress.ts); undefined: anywhere.
-   */
-  egress?: EgressPolicy | undefined;
-}
-
-/**
- * An egress policy as the registry client consults it; built by
- * `createEgressPolicy` (distribution/egress.ts).
- */
-export interface EgressPolicy {
-  /**
-   * Why a connection to `host` (the name connected to, or an IP literal) at
-   * `address` (a resolved IP; undefined to judge the name alone, before DNS)
-   * is refused, as one line for a person; undefined when it is allowed.
-   */
-  refusal(host: string, address: string | undefined): string | undefined;
-}
 
 /** A parsed `transport:reference` name such as `docker://nginx:1.27` or `oci:/tmp/x:1`. */
 export interface ImageReference {
@@ -254,4 +194,30 @@ export interface DigestResolver {
 
 export function isDigestResolver(x: unknown): x is DigestResolver {
   return typeof x === 'object' && x !== null && typeof (x as Partial<DigestResolver>).resolveDigest === 'function';
+}
+
+/**
+ * A {@link Transport} that `tug sync` can write to (`--dest NAME`): it names
+ * the image a synced tag lands as, so sync never writes a transport's
+ * syntax itself. The transports with this capability are the sync
+ * destinations (`syncTargets` in ./index.ts).
+ */
+export interface SyncTarget {
+  /**
+   * `registry`: the location is a registry prefix, and `repository` is the
+   * full destination repository, host included (`registry.example.com/edge/yurthub`).
+   * `store`: the location is a local store, and `repository` is the path
+   * inside it, without a registry host (`edge/yurthub`).
+   */
+  readonly syncScope: 'registry' | 'store';
+  /**
+   * The image for `repository` with `tag` (or a digest, `sha256:...`) under
+   * `location`; `scoped` is sync's --scoped (a store may keep the full
+   * path). Throws USAGE for a name the transport cannot hold.
+   */
+  syncReference(target: { location: string; repository: string; tag: string; scoped: boolean }): ImageReference;
+}
+
+export function isSyncTarget<T extends Transport>(t: T): t is T & SyncTarget {
+  return typeof (t as Partial<SyncTarget>).syncReference === 'function' && (t as Partial<SyncTarget>).syncScope !== undefined;
 }

@@ -6,10 +6,11 @@
  * registry, path or tag is refused by the server: delete and re-create it.
  */
 import { readFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
-import { API_VERSION, type Registry, type Repository } from '../../api/types.ts';
+import { Command, Option } from '@commander-js/extra-typings';
+import type { Resource } from '../../api/kinds.ts';
+import { API_VERSION, GROUP } from '../../api/types.ts';
 import { TugError } from '../../errors/index.ts';
-import { addServerFlags, pluralOf, serverClient } from '../server-client.ts';
+import { addServerFlags, serverClient } from '../server-client.ts';
 
 type Doc = { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown; [k: string]: unknown }; spec?: Record<string, unknown> };
 
@@ -53,36 +54,36 @@ function subsetEqual(want: unknown, have: unknown): boolean {
   return Object.entries(want as Record<string, unknown>).every(([k, v]) => subsetEqual(v, (have as Record<string, unknown>)[k]));
 }
 
-export function applyCommand(): Command {
+export function applyCommand() {
   const cmd = new Command('apply')
     .description('Create or update registries and repositories on a tug serve server from YAML (several documents per file)')
     .requiredOption('-f, --filename <file>', 'YAML or JSON file, "-" for stdin')
     .addOption(new Option('-n, --namespace <ns>', 'namespace for documents that name none').default('default'));
-  addServerFlags(cmd);
-  return cmd.action(async (opts: { filename: string; namespace: string; server?: string; tokenFile?: string }) => {
+  return addServerFlags(cmd).action(async (opts) => {
     const docs = await parseDocuments(await readInput(opts.filename), opts.filename);
     if (docs.length === 0) throw new TugError('USAGE', `${opts.filename}: no documents`);
     const client = await serverClient(opts);
+    const { KIND_LIST, kindNamed } = await import('../../api/kinds.ts');
     let failed = 0;
     for (const [i, doc] of docs.entries()) {
       const kind = typeof doc.kind === 'string' ? doc.kind : '';
-      const plural = pluralOf(kind);
+      const known = kindNamed(kind);
       const name = typeof doc.metadata?.name === 'string' ? doc.metadata.name : '';
-      const label = `${kind.toLowerCase() || 'document'}.${API_VERSION.split('/')[0]}/${name || `#${i + 1}`}`;
+      const label = `${kind.toLowerCase() || 'document'}.${GROUP}/${name || `#${i + 1}`}`;
       try {
         if (doc.apiVersion !== API_VERSION) throw new TugError('USAGE', `apiVersion must be ${API_VERSION}`);
-        if (plural !== 'repositories' && plural !== 'registries') throw new TugError('USAGE', `kind must be Repository or Registry, got "${kind}"`);
+        if (!known) throw new TugError('USAGE', `kind must be ${KIND_LIST.map((k) => k.kind).join(' or ')}, got "${kind}"`);
         if (!name) throw new TugError('USAGE', 'metadata.name is required');
         const ns = typeof doc.metadata?.namespace === 'string' ? doc.metadata.namespace : opts.namespace;
-        const path = `/namespaces/${encodeURIComponent(ns)}/${plural}`;
-        const existing = await client.request<Repository | Registry>('GET', `${path}/${encodeURIComponent(name)}`, undefined, { allow404: true });
+        const path = `/namespaces/${encodeURIComponent(ns)}/${known.plural}`;
+        const existing = await client.request<Resource>('GET', `${path}/${encodeURIComponent(name)}`, undefined, { allow404: true });
         if (existing.status === 404) {
           await client.request('POST', path, { ...doc, metadata: { ...doc.metadata, namespace: ns } });
           process.stdout.write(`${label} created\n`);
           continue;
         }
         const have = existing.body;
-        const writesSecret = plural === 'registries' && typeof doc.spec?.credentials === 'object' && doc.spec.credentials !== null && ('password' in doc.spec.credentials || 'token' in doc.spec.credentials);
+        const writesSecret = known.writesSecret?.(doc.spec) === true;
         const meta = doc.metadata ?? {};
         const same =
           !writesSecret &&

@@ -1,17 +1,16 @@
 /** `tug copy SOURCE DESTINATION`: skopeo copy's flags, plus --platform, --dry-run, --json. */
 import { writeFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { Command, Option } from '@commander-js/extra-typings';
 import { copyImage } from '../../copy/copy.ts';
-import type { MultiArchMode } from '../../copy/select.ts';
 import { TugError } from '../../errors/index.ts';
 import { parsePlatformList } from '../../oci/platform.ts';
 import { parseImageName } from '../../transports/index.ts';
-import { formatBytes, formatDuration } from '../format.ts';
-import { addCommonFlags, addRegistryFlags, contextFrom, parsePositiveInt } from '../options.ts';
+import { formatBytes, formatElapsed } from '../format.ts';
+import { type GlobalOptions, addTransferFlags, contextFrom, parsePositiveInt } from '../options.ts';
 import { createProgress, progressMode } from '../progress.ts';
-import { type GlobalOptions, commandSignal, platformOverride } from '../runtime.ts';
+import { commandSignal, platformOverride } from '../runtime.ts';
 
-export function copyCommand(globals: () => GlobalOptions): Command {
+export function copyCommand(globals: () => GlobalOptions) {
   const cmd = new Command('copy')
     .description('Copy an image from one location to another')
     .argument('<source>', 'source image, e.g. docker://nginx:1.27, oci:/path:ref')
@@ -25,20 +24,16 @@ export function copyCommand(globals: () => GlobalOptions): Command {
     .option('--digestfile <path>', 'write the digest of the copied manifest to this file')
     .option('-q, --quiet', 'print nothing but errors')
     .option('--json', 'print events and the result as JSON lines on stdout');
-  addRegistryFlags(cmd, 'src-', 'the source registry');
-  addRegistryFlags(cmd, 'dest-', 'the destination registry');
-  cmd.option('--authfile <path>', 'auth file for both sides');
-  addCommonFlags(cmd);
-  return cmd.action(async (sourceName: string, destName: string, opts: Record<string, unknown>) => {
+  return addTransferFlags(cmd, 'the source registry').action(async (sourceName, destName, opts) => {
     const source = parseImageName(sourceName);
     const destination = parseImageName(destName);
     if (opts.all && opts.multiArch && opts.multiArch !== 'all') {
-      throw new TugError('USAGE', `--all conflicts with --multi-arch ${String(opts.multiArch)}`, { hint: 'use one of them' });
+      throw new TugError('USAGE', `--all conflicts with --multi-arch ${opts.multiArch}`, { hint: 'use one of them' });
     }
-    const multiArch = (opts.all ? 'all' : (opts.multiArch as MultiArchMode | undefined)) ?? 'system';
-    const platforms = opts.platform ? parsePlatformList(opts.platform as string) : undefined;
+    const multiArch = (opts.all ? 'all' : opts.multiArch) ?? 'system';
+    const platforms = opts.platform ? parsePlatformList(opts.platform) : undefined;
     const g = globals();
-    const progress = await createProgress(progressMode({ quiet: opts.quiet as boolean, json: opts.json as boolean }));
+    const progress = await createProgress(progressMode(opts));
     const started = Date.now();
     try {
       const result = await copyImage(source, destination, {
@@ -47,14 +42,14 @@ export function copyCommand(globals: () => GlobalOptions): Command {
         multiArch,
         platforms,
         platformOverride: platformOverride(g),
-        concurrency: opts.concurrency as number,
+        concurrency: opts.concurrency,
         dryRun: opts.dryRun === true,
         verifyExisting: opts.verifyExisting === true,
         signal: commandSignal(g),
         onEvent: (e) => progress.onEvent(e),
       });
       progress.done();
-      if (opts.digestfile && !result.dryRun) await writeFile(opts.digestfile as string, result.digest);
+      if (opts.digestfile && !result.dryRun) await writeFile(opts.digestfile, result.digest);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
       } else if (!opts.quiet) {
@@ -66,7 +61,7 @@ export function copyCommand(globals: () => GlobalOptions): Command {
               `  blobs: ${b.total} in all, ${b.copied} to copy (${formatBytes(b.bytesCopied)}), ${b.skipped} already there`,
             ]
           : [
-              `Copied ${source.toString()} -> ${destination.toString()} in ${formatDuration(Date.now() - started)}`,
+              `Copied ${source.toString()} -> ${destination.toString()} in ${formatElapsed(Date.now() - started)}`,
               `  digest ${result.digest}${result.digest === result.sourceDigest ? ' (identical to the source)' : ''}`,
               `  blobs: ${b.copied} copied (${formatBytes(b.bytesCopied)}), ${b.skipped} skipped, ${b.mounted} mounted${opts.verifyExisting ? `, ${b.rewritten} rewritten (stored with wrong bytes)` : ''}`,
             ];

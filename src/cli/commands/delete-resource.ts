@@ -1,32 +1,35 @@
 /**
- * `tug delete repository|registry NAME [NAME...] -n NS`: deletes objects on a
- * `tug serve` server. Reached through `tug delete` (./delete.ts), whose
- * first argument is otherwise an image.
+ * `tug delete KIND NAME [NAME...] -n NS`: deletes objects on a `tug serve`
+ * server; KIND is any kind of src/api/kinds.ts (`repository`, `registry`).
+ * Reached through `tug delete` (./delete.ts), whose first argument is
+ * otherwise an image.
  */
-import { type Command, Option } from 'commander';
-import { API_VERSION } from '../../api/types.ts';
+import { type Command, Option, type OptionValues } from '@commander-js/extra-typings';
+import type { Resource, ResourceKind } from '../../api/kinds.ts';
+import { GROUP } from '../../api/types.ts';
 import { TugError } from '../../errors/index.ts';
-import { addServerFlags, pluralOf, serverClient } from '../server-client.ts';
+import { type ServerOptions, addServerFlags, serverClient } from '../server-client.ts';
 
-/** Whether `tug delete ARG ...` means a server object (ARG is a kind) rather than an image. */
-export function isResourceKind(arg: string): boolean {
-  const p = pluralOf(arg);
-  return p === 'repositories' || p === 'registries';
+/**
+ * The kind `tug delete ARG ...` names, or undefined when ARG is an image. An
+ * image name always has a transport prefix (`docker://`, `oci:`), so only a
+ * plain word loads the kinds table (and zod with it).
+ */
+export async function resourceKindNamed(arg: string): Promise<ResourceKind<Resource> | undefined> {
+  if (arg.includes(':')) return undefined;
+  return (await import('../../api/kinds.ts')).kindNamed(arg);
 }
 
-export function addResourceDeleteFlags(cmd: Command): Command {
-  cmd.addOption(new Option('-n, --namespace <ns>', 'namespace (tug delete repository|registry)').default('default'));
-  return addServerFlags(cmd);
+export function addResourceDeleteFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
+  return addServerFlags(cmd.addOption(new Option('-n, --namespace <ns>', 'namespace (tug delete repository|registry)').default('default')));
 }
 
-export async function deleteResources(kind: string, names: string[], opts: { namespace: string; server?: string; tokenFile?: string }): Promise<void> {
-  const plural = pluralOf(kind);
-  if (plural !== 'repositories' && plural !== 'registries') throw new TugError('USAGE', `cannot delete "${kind}"`);
-  if (names.length === 0) throw new TugError('USAGE', `tug delete ${kind} NAME: name what to delete`);
+export async function deleteResources(kind: ResourceKind<Resource>, names: string[], opts: { namespace: string } & ServerOptions): Promise<void> {
+  const singular = kind.kind.toLowerCase();
+  if (names.length === 0) throw new TugError('USAGE', `tug delete ${singular} NAME: name what to delete`);
   const client = await serverClient(opts);
-  const singular = plural === 'repositories' ? 'repository' : 'registry';
   for (const name of names) {
-    await client.request('DELETE', `/namespaces/${encodeURIComponent(opts.namespace)}/${plural}/${encodeURIComponent(name)}`);
-    process.stdout.write(`${singular}.${API_VERSION.split('/')[0]} "${name}" deleted\n`);
+    await client.request('DELETE', `/namespaces/${encodeURIComponent(opts.namespace)}/${kind.plural}/${encodeURIComponent(name)}`);
+    process.stdout.write(`${singular}.${GROUP} "${name}" deleted\n`);
   }
 }

@@ -3,10 +3,11 @@
  * reads from a `tug serve` server, printed like kubectl get. For syncruns,
  * NAME is the repository whose history to show.
  */
-import { Command, Option } from 'commander';
-import { API_VERSION, DISPLAY_NAME_ANNOTATION, type List, type Registry, type Repository, type SyncRun } from '../../api/types.ts';
+import { Command, Option } from '@commander-js/extra-typings';
+import type { PrinterColumn, Resource } from '../../api/kinds.ts';
+import { API_VERSION, type List, type SyncRun } from '../../api/types.ts';
 import { TugError } from '../../errors/index.ts';
-import { addServerFlags, pluralOf, serverClient } from '../server-client.ts';
+import { addServerFlags, serverClient } from '../server-client.ts';
 
 type Output = 'table' | 'wide' | 'json' | 'yaml';
 
@@ -25,81 +26,45 @@ export function table(rows: string[][]): string {
   return `${rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n')}\n`;
 }
 
-function repositoryRows(items: Repository[], all: boolean, wide: boolean): string[][] {
-  const head = [...(all ? ['NAMESPACE'] : []), 'NAME', 'DISPLAY NAME', 'REGISTRY', 'IMAGE', 'STATUS', 'LAST SYNCED', 'AGE'];
-  if (wide) head.push('DIGEST', 'ARCH', 'SIZE', 'NEXT SYNC', 'MESSAGE');
+/** A header row, then one row per item: `-` for a missing value, an age for a date. */
+function rowsOf<R>(items: readonly R[], columns: readonly PrinterColumn<R>[], wide: boolean): string[][] {
+  const shown = columns.filter((c) => wide || !c.wide);
+  const cell = (c: PrinterColumn<R>, item: R) => {
+    const v = c.value(item);
+    return v === undefined ? '-' : c.type === 'date' ? age(v) : v;
+  };
+  return [shown.map((c) => c.name), ...items.map((item) => shown.map((c) => cell(c, item)))];
+}
+
+/** kubectl's frame around a kind's own columns: [NAMESPACE] NAME ... AGE, then the wide ones. */
+function objectColumns(columns: readonly PrinterColumn<Resource>[], all: boolean): PrinterColumn<Resource>[] {
   return [
-    head,
-    ...items.map((r) => {
-      const row = [
-        ...(all ? [r.metadata.namespace] : []),
-        r.metadata.name,
-        r.metadata.annotations?.[DISPLAY_NAME_ANNOTATION] ?? '',
-        r.status?.domain ?? r.spec.registryRef.name,
-        `${r.spec.repository}:${r.spec.tag}`,
-        r.status?.syncStatus ?? 'Pending',
-        r.status?.lastSynced ? age(r.status.lastSynced) : '-',
-        age(r.metadata.creationTimestamp),
-      ];
-      if (wide) {
-        row.push(
-          r.status?.observedDigest ? r.status.observedDigest.slice(0, 19) : '-',
-          (r.status?.platforms ?? []).map((p) => `${p.architecture}${p.variant ? `/${p.variant}` : ''}`).join(',') || '-',
-          r.status?.manifest?.size ?? '-',
-          r.status?.nextSyncTime ?? '-',
-          r.status?.message ?? '',
-        );
-      }
-      return row;
-    }),
+    ...(all ? [{ name: 'NAMESPACE', value: (r: Resource) => r.metadata.namespace }] : []),
+    { name: 'NAME', value: (r) => r.metadata.name },
+    ...columns.filter((c) => !c.wide),
+    { name: 'AGE', value: (r) => age(r.metadata.creationTimestamp) },
+    ...columns.filter((c) => c.wide),
   ];
 }
 
-function registryRows(items: Registry[], all: boolean, wide: boolean): string[][] {
-  const head = [...(all ? ['NAMESPACE'] : []), 'NAME', 'URL', 'USERNAME', 'REACHABLE', 'AUTHENTICATED', 'AGE'];
-  if (wide) head.push('LAST CHECKED', 'MESSAGE');
-  return [
-    head,
-    ...items.map((r) => {
-      const row = [
-        ...(all ? [r.metadata.namespace] : []),
-        r.metadata.name,
-        r.spec.url,
-        r.spec.credentials?.username ?? (r.spec.credentials?.hasToken ? '<token>' : '-'),
-        r.status?.reachable === undefined ? '-' : String(r.status.reachable),
-        r.status?.authenticated === undefined ? '-' : String(r.status.authenticated),
-        age(r.metadata.creationTimestamp),
-      ];
-      if (wide) row.push(r.status?.lastChecked ?? '-', r.status?.message ?? '');
-      return row;
-    }),
-  ];
-}
+/** Sync runs are no kind of their own: a repository's history, read through it. */
+const SYNCRUN_NAMES = ['syncrun', 'syncruns', 'run', 'runs'];
 
-function runRows(items: SyncRun[], wide: boolean): string[][] {
-  const head = ['NAME', 'TRIGGER', 'ATTEMPT', 'PHASE', 'STARTED', 'DURATION', 'BYTES MOVED', 'ERROR'];
-  if (wide) head.push('DIGEST', 'LAYERS +/-', 'RUNNER');
-  return [
-    head,
-    ...items.map((r) => {
-      const ms = r.status.completionTime ? Date.parse(r.status.completionTime) - Date.parse(r.status.startTime) : undefined;
-      const row = [
-        r.metadata.name,
-        r.spec.trigger,
-        String(r.spec.attempt),
-        r.status.phase,
-        age(r.status.startTime),
-        ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`,
-        String(r.status.bytesMoved ?? 0),
-        r.status.error ?? '',
-      ];
-      if (wide) row.push(r.status.digestAfter?.slice(0, 19) ?? '-', `+${r.status.layersAdded?.length ?? 0}/-${r.status.layersRemoved?.length ?? 0}`, r.status.runner ?? '-');
-      return row;
-    }),
-  ];
-}
+const RUN_COLUMNS: readonly PrinterColumn<SyncRun>[] = [
+  { name: 'NAME', value: (r) => r.metadata.name },
+  { name: 'TRIGGER', value: (r) => r.spec.trigger },
+  { name: 'ATTEMPT', value: (r) => String(r.spec.attempt) },
+  { name: 'PHASE', value: (r) => r.status.phase },
+  { name: 'STARTED', type: 'date', value: (r) => r.status.startTime },
+  { name: 'DURATION', value: (r) => (r.status.completionTime ? `${((Date.parse(r.status.completionTime) - Date.parse(r.status.startTime)) / 1000).toFixed(1)}s` : undefined) },
+  { name: 'BYTES MOVED', value: (r) => String(r.status.bytesMoved ?? 0) },
+  { name: 'ERROR', value: (r) => r.status.error ?? '' },
+  { name: 'DIGEST', wide: true, value: (r) => r.status.digestAfter?.slice(0, 19) },
+  { name: 'LAYERS +/-', wide: true, value: (r) => `+${r.status.layersAdded?.length ?? 0}/-${r.status.layersRemoved?.length ?? 0}` },
+  { name: 'RUNNER', wide: true, value: (r) => r.status.runner },
+];
 
-export function getCommand(): Command {
+export function getCommand() {
   const cmd = new Command('get')
     .description('Show repositories, registries or a repository\'s sync runs from a tug serve server')
     .argument('<kind>', 'repositories | registries | syncruns')
@@ -107,17 +72,20 @@ export function getCommand(): Command {
     .addOption(new Option('-n, --namespace <ns>', 'namespace').default('default'))
     .option('-A, --all-namespaces', 'every namespace the token may see')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide']));
-  addServerFlags(cmd);
-  return cmd.action(async (kind: string, name: string | undefined, opts: { namespace: string; allNamespaces?: boolean; output?: string; server?: string; tokenFile?: string }) => {
-    const plural = pluralOf(kind);
-    if (!plural) throw new TugError('USAGE', `unknown kind "${kind}"`, { hint: 'use repositories, registries or syncruns' });
-    const output: Output = (opts.output as Output | undefined) ?? 'table';
+  return addServerFlags(cmd).action(async (kindArg, name, opts) => {
+    // The kinds table (and zod with it) loads only when a server command runs.
+    const { KIND_LIST, kindNamed } = await import('../../api/kinds.ts');
+    const runs = SYNCRUN_NAMES.includes(kindArg.toLowerCase());
+    const kind = runs ? undefined : kindNamed(kindArg);
+    if (!runs && !kind) throw new TugError('USAGE', `unknown kind "${kindArg}"`, { hint: `use ${[...KIND_LIST.map((k) => k.plural), 'syncruns'].join(', ')}` });
+    const plural = kind?.plural ?? 'syncruns';
+    const output: Output = opts.output ?? 'table';
     const client = await serverClient(opts);
     const ns = encodeURIComponent(opts.namespace);
     const all = opts.allNamespaces === true && name === undefined;
     let value: unknown;
     let items: unknown[];
-    if (plural === 'syncruns') {
+    if (!kind) {
       if (!name) throw new TugError('USAGE', 'tug get syncruns REPOSITORY: name the repository');
       const body = (await client.request<List<SyncRun>>('GET', `/namespaces/${ns}/repositories/${encodeURIComponent(name)}/syncruns`)).body;
       value = body;
@@ -133,7 +101,7 @@ export function getCommand(): Command {
         items.push(...page.items);
         cont = page.metadata.continue;
       } while (cont);
-      value = { apiVersion: API_VERSION, kind: plural === 'repositories' ? 'RepositoryList' : 'RegistryList', metadata: { totalCount: items.length }, items };
+      value = { apiVersion: API_VERSION, kind: kind.listKind, metadata: { totalCount: items.length }, items };
     }
     if (output === 'json') return void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     if (output === 'yaml') return void process.stdout.write((await import('yaml')).default.stringify(value));
@@ -142,7 +110,7 @@ export function getCommand(): Command {
       return;
     }
     const wide = output === 'wide';
-    const rows = plural === 'repositories' ? repositoryRows(items as Repository[], all, wide) : plural === 'registries' ? registryRows(items as Registry[], all, wide) : runRows(items as SyncRun[], wide);
+    const rows = kind ? rowsOf(items as Resource[], objectColumns(kind.columns, all), wide) : rowsOf(items as SyncRun[], RUN_COLUMNS, wide);
     process.stdout.write(table(rows));
   });
 }

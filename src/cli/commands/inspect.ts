@@ -1,22 +1,20 @@
 /** `tug inspect [--raw] [--config] IMAGE`: skopeo inspect's output, byte for byte where it prints raw data. */
-import { Command } from 'commander';
+import { Command } from '@commander-js/extra-typings';
 import { TugError } from '../../errors/index.ts';
 import { inspectOutput, readConfig, readTopLevel, resolveImage } from '../../inspect/inspect.ts';
 import { hostPlatform } from '../../oci/platform.ts';
 import { isTagLister, parseImageName } from '../../transports/index.ts';
-import { addCommonFlags, addRegistryFlags, contextFrom } from '../options.ts';
-import { type GlobalOptions, commandSignal, dockerName, platformOverride } from '../runtime.ts';
+import { type GlobalOptions, addCommonFlags, addRegistryFlags, contextFrom } from '../options.ts';
+import { commandSignal, dockerName, platformOverride } from '../runtime.ts';
 
-export function inspectCommand(globals: () => GlobalOptions): Command {
+export function inspectCommand(globals: () => GlobalOptions) {
   const cmd = new Command('inspect')
     .description('Inspect an image: its manifest, config and tags')
     .argument('<image>', 'image name with transport, e.g. docker://nginx:1.27')
     .option('--raw', 'print the manifest (or with --config, the config) exactly as stored')
     .option('--config', 'print the image config instead of the summary')
     .option('-n, --no-tags', 'do not list the repository tags (faster on big repositories)');
-  addRegistryFlags(cmd, '');
-  addCommonFlags(cmd);
-  return cmd.action(async (name: string, opts: Record<string, unknown>) => {
+  return addCommonFlags(addRegistryFlags(cmd, '')).action(async (name, opts) => {
     const g = globals();
     const ref = parseImageName(name);
     const ctx = contextFrom(opts, '');

@@ -1,17 +1,15 @@
 /** `tug list-tags REPOSITORY`: skopeo list-tags' JSON output. */
-import { Command } from 'commander';
+import { Command } from '@commander-js/extra-typings';
 import { TugError } from '../../errors/index.ts';
 import { isTagLister, parseImageName } from '../../transports/index.ts';
-import { addCommonFlags, addRegistryFlags, contextFrom } from '../options.ts';
-import { type GlobalOptions, commandSignal, dockerName } from '../runtime.ts';
+import { type GlobalOptions, addCommonFlags, addRegistryFlags, contextFrom } from '../options.ts';
+import { commandSignal, dockerName } from '../runtime.ts';
 
-export function listTagsCommand(globals: () => GlobalOptions): Command {
+export function listTagsCommand(globals: () => GlobalOptions) {
   const cmd = new Command('list-tags')
     .description('List the tags of a repository')
     .argument('<repository>', 'e.g. docker://registry.example.com/edge/yurthub, oci:/path, registry-dir:/var/lib/registry:edge/yurthub');
-  addRegistryFlags(cmd, '');
-  addCommonFlags(cmd);
-  return cmd.action(async (name: string, opts: Record<string, unknown>) => {
+  return addCommonFlags(addRegistryFlags(cmd, '')).action(async (name, opts) => {
     const ref = parseImageName(name);
     if (!isTagLister(ref)) throw new TugError('USAGE', `${ref.transport.name}: does not have tags`, { hint: 'use docker://, oci:, docker-archive: or registry-dir:' });
     const tags = await ref.listTags(contextFrom(opts, ''), { signal: commandSignal(globals()) });

@@ -6,11 +6,11 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { Command } from 'commander';
+import { Command } from '@commander-js/extra-typings';
 import { lookupCredentials, removeCredentials, storeCredentials } from '../../credentials/index.ts';
 import { TugError } from '../../errors/index.ts';
-import { addRegistryFlags, contextFrom } from '../options.ts';
-import { type GlobalOptions, commandSignal } from '../runtime.ts';
+import { type GlobalOptions, addRegistryFlags, contextFrom } from '../options.ts';
+import { commandSignal } from '../runtime.ts';
 
 /** Accepts `host[:port][/namespace...]`, with or without a scheme or docker:// prefix. */
 export function normalizeLoginTarget(input: string): { host: string; key: string } {
@@ -41,7 +41,7 @@ async function prompt(question: string, hidden: boolean): Promise<string> {
   }
 }
 
-export function loginCommand(globals: () => GlobalOptions): Command {
+export function loginCommand(globals: () => GlobalOptions) {
   const cmd = new Command('login')
     .description('Log in to a registry and store the credentials in the auth file')
     .argument('<registry>', 'registry host, e.g. registry.example.com or 127.0.0.1:5000 (host/namespace for repository-scoped credentials)')
@@ -49,10 +49,9 @@ export function loginCommand(globals: () => GlobalOptions): Command {
     .option('--password-stdin', 'read the password from standard input')
     .option('-p, --password <password>', 'password (visible in the process list: prefer --password-stdin)')
     .option('--get-login', 'print the user name stored for the registry and exit');
-  addRegistryFlags(cmd, '');
-  return cmd.action(async (registry: string, opts: Record<string, unknown>) => {
+  return addRegistryFlags(cmd, '').action(async (registry, opts) => {
     const { host, key } = normalizeLoginTarget(registry);
-    const authFile = opts.authfile as string | undefined;
+    const authFile = opts.authfile;
     if (opts.getLogin) {
       const creds = await lookupCredentials(host, { authFile, repository: key.includes('/') ? key.slice(host.length + 1) : undefined });
       if (!creds) throw new TugError('NOT_FOUND', `not logged into ${key}`, { hint: `run "tug login ${key}"` });
@@ -60,12 +59,12 @@ export function loginCommand(globals: () => GlobalOptions): Command {
       return;
     }
     if (opts.password !== undefined && opts.passwordStdin) throw new TugError('USAGE', '--password and --password-stdin conflict', { hint: 'use --password-stdin' });
-    const username = (opts.username as string | undefined) ?? (await prompt('Username: ', false));
+    const username = opts.username ?? (await prompt('Username: ', false));
     let password: string;
     if (opts.passwordStdin) password = (await text(process.stdin)).replace(/\r?\n$/, '');
     else if (opts.password !== undefined) {
       process.stderr.write('WARNING: --password is visible to other users in the process list; prefer --password-stdin\n');
-      password = opts.password as string;
+      password = opts.password;
     } else password = await prompt('Password: ', true);
     if (!username || !password) throw new TugError('USAGE', 'user name and password must not be empty');
     const creds = { username, password };
@@ -77,13 +76,13 @@ export function loginCommand(globals: () => GlobalOptions): Command {
   });
 }
 
-export function logoutCommand(): Command {
+export function logoutCommand() {
   return new Command('logout')
     .description('Remove stored credentials for a registry')
     .argument('[registry]', 'registry host (or host/namespace)')
     .option('-a, --all', 'remove the credentials of every registry in the auth file')
     .option('--authfile <path>', 'auth file to edit')
-    .action(async (registry: string | undefined, opts: { all?: boolean; authfile?: string }) => {
+    .action(async (registry, opts) => {
       if (!registry && !opts.all) throw new TugError('USAGE', 'name a registry or pass --all');
       const key = registry ? normalizeLoginTarget(registry).key : '';
       const removed = await removeCredentials(key, { authFile: opts.authfile, all: opts.all === true });

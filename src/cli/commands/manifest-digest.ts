@@ -1,16 +1,16 @@
 /** `tug manifest-digest FILE`: the digest a registry would give this manifest. */
 import { readFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { Command, Option } from '@commander-js/extra-typings';
 import { parseManifest } from '../../oci/manifest.ts';
 import { digestBytes } from '../../oci/verify.ts';
-import { ioError } from '../../transports/fs-util.ts';
+import { ioError } from '../../fs/io.ts';
 
-export function manifestDigestCommand(): Command {
+export function manifestDigestCommand() {
   return new Command('manifest-digest')
     .description('Compute the digest of a manifest file')
     .argument('<file>', 'a manifest (JSON) file')
     .addOption(new Option('--algorithm <name>', 'digest algorithm').choices(['sha256', 'sha512']).default('sha256'))
-    .action(async (file: string, opts: { algorithm: 'sha256' | 'sha512' }) => {
+    .action(async (file, opts) => {
       let bytes: Buffer;
       try {
         bytes = await readFile(file);

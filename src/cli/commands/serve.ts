@@ -4,13 +4,16 @@
  * bootstrapping and recovery; the API's POST /tokens does the same online).
  * `tug serve rotate-secrets`: seals stored credentials with a new key.
  */
-import { Command, Option } from 'commander';
+import { Command, type CommandUnknownOpts, Option, type OptionValues } from '@commander-js/extra-typings';
 import { TugError } from '../../errors/index.ts';
 import { parsePositiveInt } from '../options.ts';
 
 const DEFAULT_DATA = '.tugboat';
 
-function storeFlags(cmd: Command): Command {
+/** A repeatable flag's values, in the order given. */
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+function storeFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
   return cmd
     .addOption(new Option('--data <dir>', 'data directory of the embedded SQLite store and its secret key').default(DEFAULT_DATA))
     .option('--database <url>', 'postgres://USER@HOST/DB: use PostgreSQL (replicas share it) instead of SQLite; password via PGPASSWORD or ~/.pgpass');
@@ -22,26 +25,29 @@ function storeFlags(cmd: Command): Command {
  * parent's flags wherever they appear, so `tug serve token create --data
  * DIR` sets serve's --data and leaves the subcommand's at its default.
  */
-function subcommandOpts<T>(cmd: Command): T {
-  const out: Record<string, unknown> = { ...cmd.opts() };
+function subcommandOpts<O extends OptionValues>(cmd: { opts(): O } & CommandUnknownOpts): O {
+  const out = { ...cmd.opts() };
   const own = new Set(cmd.options.map((o) => o.attributeName()));
   for (let p = cmd.parent; p; p = p.parent) {
     for (const [k, v] of Object.entries(p.opts())) {
-      if (own.has(k) && p.getOptionValueSource(k) === 'cli' && cmd.getOptionValueSource(k) !== 'cli') out[k] = v;
+      // The same attribute on both comes from the same definition
+      // (storeFlags, keyFlags), so the parent's value has the subcommand's type.
+      if (own.has(k) && p.getOptionValueSource(k) === 'cli' && cmd.getOptionValueSource(k) !== 'cli') Object.assign(out, { [k]: v });
     }
   }
-  return out as T;
+  return out;
 }
 
 function tokenCommand(): Command {
-  const create = new Command('create')
-    .description('Create an API token and print it (shown only once)')
-    .requiredOption('--name <name>', 'token name (recorded in the audit log)')
-    .addOption(new Option('--role <role>', 'what the token may do').choices(['viewer', 'editor', 'admin']).makeOptionMandatory())
-    .option('--namespace <ns>', 'limit the token to this namespace (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
-  storeFlags(create);
+  const create = storeFlags(
+    new Command('create')
+      .description('Create an API token and print it (shown only once)')
+      .requiredOption('--name <name>', 'token name (recorded in the audit log)')
+      .addOption(new Option('--role <role>', 'what the token may do').choices(['viewer', 'editor', 'admin']).makeOptionMandatory())
+      .option('--namespace <ns>', 'limit the token to this namespace (repeatable)', collect),
+  );
   create.action(async () => {
-    const opts = subcommandOpts<{ name: string; role: 'viewer' | 'editor' | 'admin'; namespace?: string[]; data: string; database?: string }>(create);
+    const opts = subcommandOpts(create);
     const { openStore, StoreConflict } = await import('../../store/index.ts');
     const { FILE_TOKEN_NAME, createToken } = await import('../../server/auth.ts');
     const { tokenCreateSchema } = await import('../../api/schema.ts');
@@ -66,22 +72,22 @@ function tokenCommand(): Command {
   return new Command('token').description('Manage API tokens in the store').addCommand(create);
 }
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
-
-function keyFlags(cmd: Command): Command {
+function keyFlags<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
   return cmd
     .option('--secret-key-file <file>', 'key for registry credentials: 32 bytes, base64 (default: env TUG_SECRET_KEY, else DATA/secret.key generated for SQLite)')
     .option('--previous-secret-key-file <file>', 'a key being rotated out: opens stored credentials, never seals them (repeatable; see "tug serve rotate-secrets")', collect);
 }
 
-function rotateSecretsCommand(): Command {
-  const cmd = new Command('rotate-secrets').description(
-    'Seal every stored registry credential again with the current --secret-key-file, opening each with it or a --previous-secret-key-file; afterwards the previous keys can be dropped. Safe while replicas run',
+function rotateSecretsCommand() {
+  const cmd = keyFlags(
+    storeFlags(
+      new Command('rotate-secrets').description(
+        'Seal every stored registry credential again with the current --secret-key-file, opening each with it or a --previous-secret-key-file; afterwards the previous keys can be dropped. Safe while replicas run',
+      ),
+    ),
   );
-  storeFlags(cmd);
-  keyFlags(cmd);
   cmd.action(async () => {
-    const opts = subcommandOpts<{ data: string; database?: string; secretKeyFile?: string; previousSecretKeyFile?: string[] }>(cmd);
+    const opts = subcommandOpts(cmd);
     const { openStore, isPostgresUrl } = await import('../../store/index.ts');
     const { createSecrets, loadPreviousKeys, loadSecretKey } = await import('../../server/secrets.ts');
     const { rotateSecrets } = await import('../../server/rotate-secrets.ts');
@@ -107,30 +113,25 @@ function rotateSecretsCommand(): Command {
   return cmd;
 }
 
-export function serveCommand(): Command {
-  const cmd = new Command('serve')
+export function serveCommand() {
+  const base = new Command('serve')
     .description('Run the management service: the image.theriseunion.io/v1alpha1 API and the sync scheduler')
     .addOption(new Option('--listen <host:port>', 'address to listen on').default('127.0.0.1:8080'));
-  storeFlags(cmd);
-  keyFlags(cmd);
-  cmd
+  const cmd = keyFlags(storeFlags(base))
     .option('--admin-token-file <file>', 'register the token in FILE as an admin token (else one is generated at first start and printed once on stderr)')
     .addOption(new Option('--max-concurrent-syncs <n>', 'syncs at once on this replica').argParser(parsePositiveInt).default(4))
     .option('--replica-id <id>', 'this replica\'s name in leases and runs (default: the host name for SQLite, host-pid-random for PostgreSQL)')
     .addOption(new Option('--lease-duration <seconds>', 'how long a replica holds a repository without renewing; a dead replica\'s work moves on after this').argParser(parsePositiveInt).default(30))
-    .addOption(new Option('--shutdown-timeout <seconds>', 'on SIGTERM, how long in-flight syncs may finish before they are interrupted').argParser(parsePositiveInt).default(20));
-  cmd
+    .addOption(new Option('--shutdown-timeout <seconds>', 'on SIGTERM, how long in-flight syncs may finish before they are interrupted').argParser(parsePositiveInt).default(20))
     .option('--tls-cert-file <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key-file. Reloaded on SIGHUP and when the file changes')
     .option('--tls-key-file <file>', 'the PEM private key of --tls-cert-file')
-    .addOption(new Option('--keep-sync-runs <n>', 'sync runs kept per repository; older finished runs and their logs are deleted when a run finishes').argParser(parsePositiveInt).default(100));
-  const repeat = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
-  cmd
-    .option('--egress-deny <rule>', 'never let the server connect here (registries, token realms, redirects; checked after DNS): a CIDR, an address, a host name or *.suffix; wins over --egress-allow (repeatable)', repeat)
-    .option('--egress-allow <rule>', 're-open what the server refuses by default: link-local 169.254.0.0/16 and fe80::/10, cloud metadata (169.254.169.254, fd00:ec2::254, 100.100.100.200, metadata.google.internal); same forms (repeatable)', repeat)
-    .option('--trust-proxy <cidr>', 'an address or CIDR of the reverse proxy (ingress) in front: its X-Forwarded-For names the client, so failed logins are counted per client (repeatable; default: the header is ignored)', repeat);
+    .addOption(new Option('--keep-sync-runs <n>', 'sync runs kept per repository; older finished runs and their logs are deleted when a run finishes').argParser(parsePositiveInt).default(100))
+    .option('--egress-deny <rule>', 'never let the server connect here (registries, token realms, redirects; checked after DNS): a CIDR, an address, a host name or *.suffix; wins over --egress-allow (repeatable)', collect)
+    .option('--egress-allow <rule>', 're-open what the server refuses by default: link-local 169.254.0.0/16 and fe80::/10, cloud metadata (169.254.169.254, fd00:ec2::254, 100.100.100.200, metadata.google.internal); same forms (repeatable)', collect)
+    .option('--trust-proxy <cidr>', 'an address or CIDR of the reverse proxy (ingress) in front: its X-Forwarded-For names the client, so failed logins are counted per client (repeatable; default: the header is ignored)', collect);
   cmd.addCommand(tokenCommand());
   cmd.addCommand(rotateSecretsCommand());
-  return cmd.action(async (opts: { listen: string; data: string; database?: string; adminTokenFile?: string; secretKeyFile?: string; previousSecretKeyFile?: string[]; maxConcurrentSyncs: number; replicaId?: string; leaseDuration: number; shutdownTimeout: number; tlsCertFile?: string; tlsKeyFile?: string; keepSyncRuns: number; egressAllow?: string[]; egressDeny?: string[]; trustProxy?: string[] }) => {
+  return cmd.action(async (opts) => {
     // The server (fastify, pino, the stores) loads only for this command.
     const { startServer } = await import('../../server/serve.ts');
     const server = await startServer({

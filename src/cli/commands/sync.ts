@@ -5,25 +5,27 @@
  * discovers, plans, then executes; `--dry-run` stops after the plan.
  */
 import { writeFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { Command, Option } from '@commander-js/extra-typings';
 import { TugError } from '../../errors/index.ts';
-import { type DestinationKind, discover } from '../../sync/discover.ts';
+import { discover } from '../../sync/discover.ts';
 import { estimatePlan } from '../../sync/estimate.ts';
 import { executePlan } from '../../sync/execute.ts';
+import { SYNC_FILE_TITLES } from '../../sync/config/readers.ts';
 import { syncFailure } from '../../sync/outcome.ts';
+import { syncTarget, syncTargets } from '../../transports/index.ts';
 import { assemblePlan } from '../../sync/plan.ts';
-import { addCommonFlags, addRegistryFlags, parsePositiveInt } from '../options.ts';
-import { type SrcKind, SRC_KINDS, jobContexts, loadJob, outputMode, platformChoice } from '../sync-job.ts';
-import { type GlobalOptions, commandSignal, platformOverride } from '../runtime.ts';
+import { type GlobalOptions, addTransferFlags, parsePositiveInt } from '../options.ts';
+import { SRC_KINDS, jobContexts, loadJob, outputMode, platformChoice } from '../sync-job.ts';
+import { commandSignal, platformOverride } from '../runtime.ts';
 import { createSyncProgress, printPlan, printSummary } from '../sync-output.ts';
 
-export function syncCommand(globals: () => GlobalOptions): Command {
+export function syncCommand(globals: () => GlobalOptions) {
   const cmd = new Command('sync')
     .description('Synchronize many images: from a sync file, an image list, a whole repository, or a directory of dir: images')
-    .argument('<source>', 'a sync file (skopeo YAML, image-syncer JSON/YAML, image list, Tugboat sync file); with --src docker, a repository; with --src dir, a directory of dir: images (as --dest dir writes them)')
+    .argument('<source>', `a sync file (${SYNC_FILE_TITLES}); with --src docker, a repository; with --src dir, a directory of dir: images (as --dest dir writes them)`)
     .argument('[destination]', 'registry prefix (--dest docker) or directory; optional when the file maps destinations')
     .addOption(new Option('--src <kind>', 'what SOURCE is (default: a file, its format detected)').choices(SRC_KINDS))
-    .addOption(new Option('--dest <kind>', 'where images go').choices(['docker', 'dir', 'oci', 'registry-dir']).default('docker'))
+    .addOption(new Option('--dest <kind>', 'where images go').choices(syncTargets.map((t) => t.name)).default('docker'))
     .option('--image-syncer-auth <file>', 'image-syncer auth file to read with the images file')
     .option('--scoped', 'keep the full source name under the destination (skopeo --scoped)')
     .option('-a, --all', 'copy every platform of multi-arch images')
@@ -38,36 +40,29 @@ export function syncCommand(globals: () => GlobalOptions): Command {
     .addOption(new Option('--registry-concurrency <n>', 'blob transfers into one destination at once, across images').argParser(parsePositiveInt).default(8))
     .option('-q, --quiet', 'print only failures and the summary')
     .option('--json', 'print events as JSON lines');
-  addRegistryFlags(cmd, 'src-', 'source registries');
-  addRegistryFlags(cmd, 'dest-', 'the destination registry');
-  cmd.option('--authfile <path>', 'auth file for both sides');
-  addCommonFlags(cmd);
-  return cmd.action(async (sourceArg: string, destArg: string | undefined, opts: Record<string, unknown>) => {
+  return addTransferFlags(cmd, 'source registries').action(async (sourceArg, destArg, opts) => {
     const g = globals();
     const started = new Date();
     const signal = commandSignal(g);
-    const spec = await loadJob(opts.imageSyncerAuth ? [opts.imageSyncerAuth as string, sourceArg] : [sourceArg], opts.src as SrcKind | undefined);
-    const destKind = opts.dest as DestinationKind;
+    const spec = await loadJob(opts.imageSyncerAuth ? [opts.imageSyncerAuth, sourceArg] : [sourceArg], opts.src);
+    const target = syncTarget(opts.dest);
     const location = destArg ?? spec.destination ?? '';
-    if (!location && (destKind !== 'docker' || (spec.mappings.length === 0 && !spec.sources.every((s) => s.destination)))) {
+    if (!location && (target.syncScope !== 'registry' || (spec.mappings.length === 0 && !spec.sources.every((s) => s.destination)))) {
       throw new TugError('USAGE', 'no destination given', { hint: 'add DESTINATION (a registry prefix or a directory), or mappings in the sync file' });
     }
     const mode = outputMode(opts);
     const { contextFor, setTransportSink } = jobContexts(spec, opts, mode);
     const override = platformOverride(g);
-    const observations = await discover(spec, { destination: { kind: destKind, location }, scoped: opts.scoped === true, platforms: platformChoice(opts, spec), contextFor, platformOverride: override, signal });
+    const observations = await discover(spec, { destination: { target, location }, scoped: opts.scoped === true, platforms: platformChoice(opts, spec), contextFor, platformOverride: override, signal });
     const verifyExisting = opts.verifyExisting === true;
     const plan = assemblePlan(observations, { verifyExisting });
 
     if (opts.dryRun) {
       const estimate = await estimatePlan(plan, { contextFor, platformOverride: override, verifyExisting, signal });
       printPlan(plan, estimate, mode === 'json');
-      if (opts.report) await writeFile(opts.report as string, `${JSON.stringify({ dryRun: true, counts: plan.counts, bytes: estimate.bytes, items: plan.items }, null, 2)}\n`);
+      if (opts.report) await writeFile(opts.report, `${JSON.stringify({ dryRun: true, counts: plan.counts, bytes: estimate.bytes, items: plan.items }, null, 2)}\n`);
       // An image that cannot be planned (or estimated) would fail the real run: exit as it would.
-      const failures = [
-        ...plan.items.filter((i) => i.action === 'fail').map((i) => ({ error: i.reason, errorCode: i.errorCode })),
-        ...[...estimate.perItem.values()].filter((e) => e.error !== undefined),
-      ];
+      const failures = [...plan.items.filter((i) => i.action === 'fail'), ...[...estimate.perItem.values()].filter((e) => e.error !== undefined)];
       if (failures.length > 0) throw syncFailure(failures, plan.items.length, 'dry run: the real run would fail for these images; see the plan above');
       return;
     }
@@ -75,9 +70,9 @@ export function syncCommand(globals: () => GlobalOptions): Command {
     const progress = await createSyncProgress(mode, plan);
     setTransportSink((side, event) => progress.onEvent({ type: 'copy', index: -1, event: { type: 'transport', side, event } }));
     const results = await executePlan(plan, {
-      imageConcurrency: opts.jobs as number,
-      blobConcurrency: opts.concurrency as number,
-      storeConcurrency: opts.registryConcurrency as number,
+      imageConcurrency: opts.jobs,
+      blobConcurrency: opts.concurrency,
+      storeConcurrency: opts.registryConcurrency,
       keepGoing: opts.keepGoing === true,
       verifyExisting,
       contextFor,
@@ -89,7 +84,7 @@ export function syncCommand(globals: () => GlobalOptions): Command {
     const failed = results.filter((r) => r.status === 'failed' || r.status === 'not-run');
     if (opts.report) {
       const report = { startedAt: started.toISOString(), finishedAt: new Date().toISOString(), counts: plan.counts, failed: failed.length, items: results };
-      await writeFile(opts.report as string, `${JSON.stringify(report, null, 2)}\n`);
+      await writeFile(opts.report, `${JSON.stringify(report, null, 2)}\n`);
     }
     printSummary(results, Date.now() - started.getTime(), mode);
     if (failed.length > 0) {

@@ -8,52 +8,51 @@
  *   intact? Every blob hashed against its name, every manifest reachable
  *   checked; each bad file named; exits 3 (integrity) when anything is bad.
  */
-import { Command, Option } from 'commander';
+import { Command, Option } from '@commander-js/extra-typings';
 import { TugError } from '../../errors/index.ts';
 import { parsePlatformList } from '../../oci/platform.ts';
-import { type DestinationKind, enumerate } from '../../sync/discover.ts';
+import { SYNC_FILE_TITLES } from '../../sync/config/readers.ts';
+import { enumerate } from '../../sync/discover.ts';
 import { verifyMirror } from '../../sync/verify.ts';
-import { type StoreReport, parseStoreName } from '../../transports/index.ts';
+import { type StoreReport, parseStoreName, syncTarget, syncTargets } from '../../transports/index.ts';
 import { formatBytes } from '../format.ts';
-import { addCommonFlags, addRegistryFlags, parsePositiveInt } from '../options.ts';
-import { type GlobalOptions, commandSignal } from '../runtime.ts';
-import { type SrcKind, SRC_KINDS, jobContexts, loadJob, outputMode } from '../sync-job.ts';
+import { type GlobalOptions, addCommonFlags, addRegistryFlags, parsePositiveInt } from '../options.ts';
+import { commandSignal } from '../runtime.ts';
+import { FILE_SRC_KINDS, jobContexts, loadJob, outputMode } from '../sync-job.ts';
 
-export function verifyCommand(globals: () => GlobalOptions): Command {
+export function verifyCommand(globals: () => GlobalOptions) {
   const cmd = new Command('verify')
     .description('Check a mirror against a list (-f), or hash every blob and manifest of local stores (oci:PATH, dir:PATH, registry-dir:PATH)')
     .argument('[stores...]', 'local stores to check by their bytes: oci:PATH[:REF], dir:PATH, registry-dir:PATH[:REPO]')
-    .option('-f, --file <list>', 'image list, skopeo sync YAML, image-syncer config or Tugboat sync file')
+    .option('-f, --file <list>', SYNC_FILE_TITLES)
     .option('--dest <destination>', 'registry prefix (or directory with --dest-kind); default: the file\'s destination / mappings')
-    .addOption(new Option('--dest-kind <kind>', 'what the destination is').choices(['docker', 'dir', 'oci', 'registry-dir']).default('docker'))
-    .addOption(new Option('--src <kind>', 'format of the file (default: detected)').choices(SRC_KINDS.filter((k) => k !== 'docker' && k !== 'dir')))
+    .addOption(new Option('--dest-kind <kind>', 'what the destination is').choices(syncTargets.map((t) => t.name)).default('docker'))
+    .addOption(new Option('--src <kind>', 'format of the file (default: detected)').choices(FILE_SRC_KINDS))
     .option('--platform <list>', 'platforms every image must have, e.g. linux/amd64,linux/arm64')
     .option('--blobs', 'also check that every blob is present (one HEAD each)')
     .option('--scoped', 'the mirror keeps full source names (sync --scoped)')
     .addOption(new Option('--concurrency <n>', 'files hashed at once (local stores)').argParser(parsePositiveInt).default(4))
     .option('--json', 'print one JSON object per image (per problem and store, for local stores)');
-  addRegistryFlags(cmd, 'dest-', 'the destination registry');
-  addRegistryFlags(cmd, 'src-', 'source registries (only when a tag filter must list tags)');
-  addCommonFlags(cmd);
-  return cmd.action(async (stores: string[], opts: Record<string, unknown>) => {
+  const sides = addRegistryFlags(addRegistryFlags(cmd, 'dest-', 'the destination registry'), 'src-', 'source registries (only when a tag filter must list tags)');
+  return addCommonFlags(sides).action(async (stores, opts) => {
     if (stores.length > 0) {
       if (opts.file) throw new TugError('USAGE', 'give either -f LIST (a mirror) or local stores, not both');
       return verifyStores(stores, opts, commandSignal(globals()));
     }
     if (!opts.file) throw new TugError('USAGE', 'nothing to verify', { hint: 'tug verify -f LIST checks a mirror; tug verify oci:PATH (dir:PATH, registry-dir:PATH) checks a local store' });
-    const spec = await loadJob([opts.file as string], opts.src as SrcKind | undefined);
+    const spec = await loadJob([opts.file], opts.src);
     const mode = outputMode(opts);
     const { contextFor } = jobContexts(spec, opts, mode);
     const signal = commandSignal(globals());
     const observations = await enumerate(spec, {
-      destination: { kind: opts.destKind as DestinationKind, location: (opts.dest as string | undefined) ?? spec.destination ?? '' },
+      destination: { target: syncTarget(opts.destKind), location: opts.dest ?? spec.destination ?? '' },
       scoped: opts.scoped === true,
       platforms: 'all',
       contextFor,
       signal,
     });
     const results = await verifyMirror(observations, {
-      platforms: opts.platform ? parsePlatformList(opts.platform as string) : undefined,
+      platforms: opts.platform ? parsePlatformList(opts.platform) : undefined,
       blobs: opts.blobs === true,
       contextFor,
       signal,
@@ -71,11 +70,11 @@ export function verifyCommand(globals: () => GlobalOptions): Command {
 }
 
 /** Checks each store in turn; one line per problem, a summary per store; INTEGRITY (exit 3) when any is bad. */
-async function verifyStores(names: string[], opts: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+async function verifyStores(names: string[], opts: { concurrency: number; json?: boolean }, signal: AbortSignal): Promise<void> {
   const verifiers = names.map(parseStoreName); // every name checked before any hashing starts
   const reports: StoreReport[] = [];
   for (const verifier of verifiers) {
-    const report = await verifier.verifyStore({ concurrency: opts.concurrency as number, signal });
+    const report = await verifier.verifyStore({ concurrency: opts.concurrency, signal });
     reports.push(report);
     for (const p of report.problems) {
       if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'problem', store: report.store, ...p })}\n`);

@@ -9,11 +9,10 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { API_VERSION, type List, type Registry, type SyncRun } from '../../api/types.ts';
+import type { EgressPolicy } from '../../context/system-context.ts';
 import { RegistryClient } from '../../distribution/index.ts';
-import { type RegistryCredentials, registryAccess } from '../../scheduler/registry-access.ts';
-import { errorMessage } from '../../scheduler/scheduler.ts';
-import { RegistryError, TugError } from '../../errors/index.ts';
-import type { EgressPolicy } from '../../transports/types.ts';
+import { RegistryError, TugError, errorText } from '../../errors/index.ts';
+import { type RegistryCredentials, registryAccess } from '../../registry-access/registry-access.ts';
 import { canSee } from '../auth.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { openRegistrySecret } from '../secrets.ts';
@@ -36,7 +35,7 @@ export interface RegistryCheck {
  * Network, TLS and egress failures are our own words.
  */
 export function failureMessage(err: unknown, host: string): string {
-  if (!(err instanceof RegistryError) || err.status === undefined) return errorMessage(err);
+  if (!(err instanceof RegistryError) || err.status === undefined) return errorText(err);
   const codes = err.diagnostics.length > 0 ? ` ${err.diagnostics.join(',')}` : '';
   if (err.code === 'AUTH') return `${host} refused the credentials (HTTP ${err.status}${codes})`;
   if (err.status === 404 && err.diagnostics.length === 0) return `${host} is not a registry: it does not serve the registry API at /v2/ (HTTP 404)`;
@@ -158,7 +157,7 @@ export function actionRoutes(app: FastifyInstance, ctx: RouteContext): void {
       result = await checkRegistry(registry, credentials, AbortSignal.timeout(30_000), ctx.egress);
     } catch (err) {
       // Credentials that do not open for this endpoint are never sent anywhere: say so.
-      result = { reachable: false, authenticated: false, message: errorMessage(err) };
+      result = { reachable: false, authenticated: false, message: errorText(err) };
     }
     const checkedAt = new Date().toISOString();
     await store.updateStatus('Registry', ns, name, { reachable: result.reachable, authenticated: result.authenticated, lastChecked: checkedAt, message: result.message });

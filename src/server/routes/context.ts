@@ -1,9 +1,9 @@
 /** What every route plugin gets from buildApp. */
 import type { FastifyRequest } from 'fastify';
 import type { AuditEntry, Role, SyncRun } from '../../api/types.ts';
+import type { EgressPolicy } from '../../context/system-context.ts';
+import type { RegistryCredentials } from '../../registry-access/registry-access.ts';
 import type { Store } from '../../store/types.ts';
-import type { EgressPolicy } from '../../transports/types.ts';
-import type { RegistryCredentials } from '../../scheduler/registry-access.ts';
 import type { RouteEntry } from '../access.ts';
 import type { Principal } from '../auth.ts';
 import type { Metrics } from '../metrics.ts';

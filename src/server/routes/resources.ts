@@ -16,7 +16,7 @@ import { API_VERSION, type List, type Registry, type Repository } from '../../ap
 import type { Kind, ResourceOf } from '../../store/types.ts';
 import { canSee } from '../auth.ts';
 import { ApiError, badRequest, forbidden, notFound } from '../errors.ts';
-import { isPlainObject, jsonEqual, mergePatch } from '../merge-patch.ts';
+import { isPlainObject, jsonEqual, mergePatch } from '../../api/merge-patch.ts';
 import { type KindHandler, listMatcher, nextSecret, placeInNamespace, publicCredentials, sealSecret, validate } from '../resources.ts';
 import { endpointChanges, openRegistrySecret, sealVersion } from '../secrets.ts';
 import { serveWatch } from '../watch.ts';
@@ -57,7 +57,7 @@ function isTrue(v: string | undefined): boolean {
 export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteContext, h: KindHandler<K>): void {
   const { store } = ctx;
   const plural = h.plural;
-  const listKind = `${h.kind}List`;
+  const listKind = h.listKind;
 
   /** Reads an object the caller may see, else 404 (other namespaces are invisible, not forbidden). */
   async function load(request: FastifyRequest, ns: string, name: string): Promise<ResourceOf<K>> {

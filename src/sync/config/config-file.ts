@@ -12,6 +12,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { TugError } from '../../errors/index.ts';
+import type { DetectInput } from './readers.ts';
 
 /** One input file: its name as the user gave it (used in messages) and its text. */
 export interface ConfigText {
@@ -188,6 +189,13 @@ function childPair(file: YamlFile, node: Node | undefined, step: PropertyKey): {
     return item === undefined ? undefined : { key: item, value: item };
   }
   return undefined;
+}
+
+/** For detection: the file's top-level mapping, or why it has none (not YAML, or not a mapping). */
+export function rootMapping(d: DetectInput): { yaml: YamlFile; root: YamlMap } | { why: string } {
+  if (!d.yaml) return { why: `not YAML/JSON (line ${d.yamlIssue?.line ?? 1}: ${d.yamlIssue?.message ?? 'syntax error'})` };
+  const root = d.yaml.root;
+  return isMap(root) ? { yaml: d.yaml, root } : { why: 'not a YAML/JSON mapping' };
 }
 
 /** A UTF-8 BOM is invisible in editors; drop it so line 1 parses as written. */

@@ -18,7 +18,9 @@
 import { parseReference } from '../../reference/index.ts';
 import type { SyncSource, SyncSpec } from '../spec.ts';
 import { errorText } from '../../errors/index.ts';
-import { Problems, stripBom, type ConfigIssue, type ConfigText } from './config-file.ts';
+import { isMap, Problems, stripBom, type ConfigIssue, type ConfigText } from './config-file.ts';
+import { eachFile } from './merge.ts';
+import type { SyncReader } from './readers.ts';
 
 /** One line of a list, classified. */
 type ListLine =
@@ -56,6 +58,19 @@ function classify(raw: string, file: string, line: number): ListLine {
     return { kind: 'bad', problem: `${errorText(err)} (expected an image reference such as docker.io/openyurt/yurthub:v1.6.0)` };
   }
 }
+
+/** The `list` format of SYNC_READERS, tried last. */
+export const imageListReader: SyncReader = {
+  detect(d) {
+    const list = scanImageList(d.input);
+    if (list.issues.length === 0) return { fits: true };
+    // Mostly references: a list with a few bad lines, which the reader reports line by line.
+    if (!isMap(d.yaml?.root) && list.sources.length >= list.issues.length) return { fits: true };
+    const first = list.issues[0];
+    return { fits: false, why: `line ${first?.line ?? 1}: ${first?.message ?? 'not one image per line'}` };
+  },
+  read: eachFile((input) => readImageList(input)),
+};
 
 /**
  * Reads a plain image list. Throws a {@link SyncConfigError} with every bad

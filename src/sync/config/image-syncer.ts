@@ -16,24 +16,12 @@
  * becomes `plainHttp` with TLS verification off.
  */
 import type { Pair } from 'yaml';
-import { parseReference } from '../../reference/index.ts';
-import type { Credentials } from '../../transports/types.ts';
-import type { RegistryAccess, SyncSource, SyncSpec, TagFilter } from '../spec.ts';
+import type { Credentials } from '../../context/system-context.ts';
 import { errorText } from '../../errors/index.ts';
-import {
-  checkKeys,
-  isEmptyValue,
-  isMap,
-  isScalar,
-  isSeq,
-  kindOf,
-  pairKey,
-  Problems,
-  scalarText,
-  YamlFile,
-  type ConfigText,
-  type YamlMap,
-} from './config-file.ts';
+import { parseReference } from '../../reference/index.ts';
+import type { RegistryAccess, SyncSource, SyncSpec, TagFilter } from '../spec.ts';
+import { checkKeys, isEmptyValue, isMap, isScalar, isSeq, kindOf, pairKey, Problems, rootMapping, scalarText, YamlFile, type ConfigText, type YamlMap } from './config-file.ts';
+import type { SyncReader } from './readers.ts';
 import { checkRegex, checkRegistryKey, checkRepository, checkTag, envReference } from './values.ts';
 
 /** What an image-syncer file holds. */
@@ -67,6 +55,17 @@ export function imageSyncerRole(yaml: YamlFile): ImageSyncerRole | undefined {
   if (values.every(destinationLike) && keys.every((k) => k !== undefined && !('problem' in parseSourceKey(k)))) return 'images';
   return undefined;
 }
+
+/** The `image-syncer` format of SYNC_READERS: its files are read together (auth + images). */
+export const imageSyncerReader: SyncReader = {
+  detect(d) {
+    const m = rootMapping(d);
+    const role = 'why' in m ? undefined : imageSyncerRole(m.yaml);
+    if (role) return { fits: true, role };
+    return { fits: false, why: 'why' in m ? m.why : 'not a mapping of "REPO[:TAGS]" to destinations, nor of hosts to {username, password}' };
+  },
+  read: (inputs, options) => readImageSyncer(inputs, { env: options.env }),
+};
 
 /**
  * Reads image-syncer files (an images file, an auth file, or the older

@@ -7,20 +7,29 @@
  */
 import { readFile } from 'node:fs/promises';
 import { TugError } from '../../errors/index.ts';
-import type { RegistryAccess, SyncSpec } from '../spec.ts';
+import type { SyncSpec } from '../spec.ts';
 import { Problems, type ConfigText } from './config-file.ts';
-import { detectFormat, type SyncFormat } from './detect.ts';
-import { readImageList } from './image-list.ts';
-import { readImageSyncer } from './image-syncer.ts';
-import { readSkopeoYaml } from './skopeo-yaml.ts';
-import { readTugboatFile } from './tugboat-file.ts';
+import { type Detection, detectWith } from './detect.ts';
+import { SYNC_READERS, type SyncFormat } from './readers.ts';
 
 export { SyncConfigError, type ConfigIssue, type ConfigText } from './config-file.ts';
-export { detectFormat, SYNC_FORMATS, type Detection, type SyncFormat } from './detect.ts';
+export { type Detection } from './detect.ts';
 export { readImageList, scanImageList } from './image-list.ts';
 export { imageSyncerRole, parseSourceKey, readImageSyncer, type ImageSyncerOptions, type ImageSyncerRole } from './image-syncer.ts';
+export { SYNC_FORMATS, SYNC_READERS, type SyncFormat, type SyncReader } from './readers.ts';
 export { readSkopeoYaml } from './skopeo-yaml.ts';
 export { readTugboatFile, TUGBOAT_API_VERSION, TUGBOAT_KIND, type TugboatFileOptions } from './tugboat-file.ts';
+
+/** Every reader of the table, loaded: this module is what reads files, so it pays for them. */
+const READERS = await Promise.all(SYNC_READERS.map(async (r) => ({ format: r.format, reader: await r.load() })));
+
+/**
+ * Detects the format of one file from its content (see detect.ts). Throws a
+ * SyncConfigError naming the file and why each format did not fit.
+ */
+export function detectFormat(input: ConfigText): Detection {
+  return detectWith(READERS, input);
+}
 
 export interface LoadSyncSpecOptions {
   /** The format of every file (`--src`); detected from each file's content when absent. */
@@ -56,16 +65,9 @@ export function readSyncSpec(inputs: readonly ConfigText[], options: LoadSyncSpe
       hint: 'run tug sync once per format',
     });
   }
-  switch (format) {
-    case 'image-syncer':
-      return readImageSyncer(inputs, { env: options.env });
-    case 'tugboat':
-      return mergeSpecs(inputs.map((i) => readTugboatFile(i, { env: options.env })));
-    case 'skopeo':
-      return mergeSpecs(inputs.map((i) => readSkopeoYaml(i)));
-    case 'list':
-      return mergeSpecs(inputs.map((i) => readImageList(i)));
-  }
+  const reader = READERS.find((r) => r.format === format)?.reader;
+  if (!reader) throw new TugError('USAGE', `unknown sync file format "${format}"`);
+  return reader.read(inputs, { env: options.env });
 }
 
 async function readConfigText(file: string): Promise<string> {
@@ -79,39 +81,4 @@ async function readConfigText(file: string): Promise<string> {
       ...(code === 'EISDIR' ? { hint: 'to sync the dir: images in a directory, add --src dir' } : {}),
     });
   }
-}
-
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Concatenates specs of one format; settings given twice must agree. */
-function mergeSpecs(specs: SyncSpec[]): SyncSpec {
-  const [head, ...rest] = specs;
-  if (!head) throw new TugError('INTERNAL', 'mergeSpecs: no specs');
-  const out: SyncSpec = { ...head, files: [...head.files], sources: [...head.sources], mappings: [...head.mappings], registries: { ...head.registries } };
-  const from: Record<string, string> = Object.fromEntries(Object.keys(head.registries).map((k) => [k, head.files[0] ?? '']));
-  for (const spec of rest) {
-    const file = spec.files[0] ?? '-';
-    out.files.push(...spec.files);
-    out.sources.push(...spec.sources);
-    out.mappings.push(...spec.mappings);
-    for (const [host, access] of Object.entries(spec.registries)) {
-      const prev: RegistryAccess | undefined = out.registries[host];
-      // Compared, never printed: the settings may hold a password.
-      if (prev !== undefined && !same(prev, access)) {
-        throw Problems.fail(file, 1, `registry "${host}" is configured differently in ${from[host]} (expected each registry's settings in one file)`);
-      }
-      out.registries[host] = access;
-      from[host] ??= file;
-    }
-    for (const field of ['destination', 'platforms'] as const) {
-      if (spec[field] === undefined) continue;
-      if (out[field] !== undefined && !same(out[field], spec[field])) {
-        throw Problems.fail(file, 1, `${field} differs from the one in ${out.files[0]} (expected one ${field} for all sync files)`);
-      }
-      out[field] = spec[field] as never;
-    }
-  }
-  return out;
 }

@@ -23,25 +23,31 @@
  */
 import type { Pair } from 'yaml';
 import type { RegistryAccess, SyncSource, SyncSpec } from '../spec.ts';
-import {
-  checkKeys,
-  isEmptyValue,
-  isMap,
-  isScalar,
-  isSeq,
-  kindOf,
-  pairKey,
-  scalarText,
-  YamlFile,
-  type ConfigText,
-  type YamlMap,
-} from './config-file.ts';
+import { checkKeys, isEmptyValue, isMap, isScalar, isSeq, kindOf, pairKey, rootMapping, scalarText, YamlFile, type ConfigText, type YamlMap } from './config-file.ts';
+import { eachFile } from './merge.ts';
+import type { SyncReader } from './readers.ts';
 import { checkRegex, checkRegistryKey, checkRepository, checkSemverRange, checkTagOrDigest } from './values.ts';
 
 /** The keys a registry entry of a skopeo sync file may have. */
 export const SKOPEO_REGISTRY_KEYS = ['images', 'images-by-tag-regex', 'images-by-semver', 'credentials', 'tls-verify', 'cert-dir'] as const;
 /** The keys that make a registry entry a skopeo one (used by format detection). */
 export const SKOPEO_IMAGE_KEYS = ['images', 'images-by-tag-regex', 'images-by-semver'] as const;
+
+/** The `skopeo` format of SYNC_READERS: a mapping of registries, one at least with images. */
+export const skopeoReader: SyncReader = {
+  detect(d) {
+    const m = rootMapping(d);
+    if ('why' in m) return { fits: false, why: m.why };
+    const { yaml, root } = m;
+    const hasImages = root.items.some((p) => {
+      const v = yaml.resolve(p.value);
+      return isMap(v) && v.items.some((q) => (SKOPEO_IMAGE_KEYS as readonly string[]).includes(pairKey(yaml, q) ?? ''));
+    });
+    const onlyRegistries = root.items.every((p) => isMap(yaml.resolve(p.value)) || isEmptyValue(p.value));
+    return hasImages && onlyRegistries ? { fits: true } : { fits: false, why: `no registry with ${SKOPEO_IMAGE_KEYS.join(', ')}` };
+  },
+  read: eachFile((input) => readSkopeoYaml(input)),
+};
 
 /**
  * Reads a skopeo sync YAML file into a {@link SyncSpec} (format `skopeo`).

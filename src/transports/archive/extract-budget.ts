@@ -7,7 +7,7 @@
  */
 import { open, statfs } from 'node:fs/promises';
 import { TugError } from '../../errors/index.ts';
-import { ioError } from '../fs-util.ts';
+import { ioError } from '../../fs/io.ts';
 import type { ArchiveBudget } from './safe-tar-reader.ts';
 
 /** Left free on the disk an archive unpacks to, for everything else on the machine. */

@@ -22,10 +22,11 @@ import { dirname, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { TugError } from '../../errors/index.ts';
+import { TugError, cancelledError, tooLargeError } from '../../errors/index.ts';
 import { MAX_MANIFEST_BYTES } from '../../oci/manifest.ts';
 import type { Digest } from '../../reference/digest.ts';
-import { ioError, safeJoin } from '../fs-util.ts';
+import { ioError } from '../../fs/io.ts';
+import { safeJoin } from '../../fs/within.ts';
 import { DigestingStream } from './digesting-stream.ts';
 import { type StreamxWritable, drainedOrClosed } from './streamx-bridge.ts';
 import { tarStream } from './tar-stream.ts';
@@ -99,12 +100,14 @@ export type MemberBody = AsyncIterable<Uint8Array>;
 
 const kindOf = (options: ArchiveReadOptions): string => options.kind ?? 'tar archive';
 
+const HOSTILE_HINT = 'the archive is damaged or hostile; re-create it from a trusted copy';
+
 function unsafe(path: string, options: ArchiveReadOptions, problem: string): TugError {
-  return new TugError('UNSAFE_INPUT', `refusing ${kindOf(options)} ${path}: ${problem}`, { hint: 'the archive is damaged or hostile; re-create it from a trusted copy' });
+  return new TugError('UNSAFE_INPUT', `refusing ${kindOf(options)} ${path}: ${problem}`, { hint: HOSTILE_HINT });
 }
 
 function cancelled(path: string, options: ArchiveReadOptions): TugError {
-  return new TugError('ABORTED', `reading ${kindOf(options)} ${path} was cancelled`, { cause: options.signal?.reason });
+  return cancelledError(`reading ${kindOf(options)} ${path}`, options.signal?.reason);
 }
 
 /**
@@ -263,7 +266,7 @@ export async function scanArchive(
   await walk(path, readOptions, async (member, body) => {
     members.set(member.name, member);
     if (member.type !== 'file' || !wanted(member)) return;
-    if (member.size > maxKeptBytes) throw unsafe(path, readOptions, `entry "${member.name}" is ${member.size} bytes; the limit is ${maxKeptBytes}`);
+    if (member.size > maxKeptBytes) throw tooLargeError(`refusing ${kindOf(readOptions)} ${path}: entry "${member.name}"`, member.size, maxKeptBytes, { hint: HOSTILE_HINT });
     const chunks: Buffer[] = [];
     for await (const c of body) chunks.push(Buffer.from(c));
     kept.set(member.name, Buffer.concat(chunks));

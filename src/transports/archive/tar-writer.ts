@@ -9,7 +9,9 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { TEMP_PREFIX, ioError, removeStaleTemps, writeStreamAtomic } from '../fs-util.ts';
+import { TEMP_PREFIX, removeStaleTemps } from '../../fs/temp-files.ts';
+import { ioError } from '../../fs/io.ts';
+import { writeStreamAtomic } from '../../fs/atomic.ts';
 import { type StreamxWritable, drainedOrClosed } from './streamx-bridge.ts';
 import { tarStream } from './tar-stream.ts';
 
@@ -98,7 +100,7 @@ async function listTree(root: string, rel = ''): Promise<{ name: string; dir: bo
   const out: { name: string; dir: boolean }[] = [];
   const entries = (await readdir(join(root, rel), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
-    // Leftovers of interrupted atomic writes (fs-util's temp names) are not part of the tree.
+    // Leftovers of interrupted atomic writes (fs/temp-files.ts names) are not part of the tree.
     if (e.name.startsWith(TEMP_PREFIX)) continue;
     const name = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) {

@@ -14,10 +14,14 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TugError } from '../../errors/index.ts';
-import { MAX_MANIFEST_BYTES, type Descriptor } from '../../oci/manifest.ts';
+import { type Descriptor, checkManifestSize } from '../../oci/manifest.ts';
 import { verifyBytes } from '../../oci/verify.ts';
 import { type Digest, parseDigest } from '../../reference/digest.ts';
-import { checkStoredFile, ioError, linkFileAtomic, pathExists, readFileWithin, removeStaleTemps, safeJoin, statWithin, sweepOnce, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
+import { checkStoredFile } from '../store-check.ts';
+import { ioError, pathExists } from '../../fs/io.ts';
+import { linkFileAtomic, writeFileAtomic, writeStreamAtomic } from '../../fs/atomic.ts';
+import { readFileWithin, safeJoin, statWithin } from '../../fs/within.ts';
+import { removeStaleTemps, sweepOnce } from '../../fs/temp-files.ts';
 import type { BlobContentChecker, BlobLinker, BlobOptions, ImageDestination, PutManifestOptions, StoredBlobState } from '../types.ts';
 import type { DirReference } from './dir-transport.ts';
 import { DIR_MANIFEST_FILE, DIR_VERSION, DIR_VERSION_FILE, dirBlobPath, dirManifestPath } from './dir-paths.ts';
@@ -142,9 +146,7 @@ export class DirDestination implements ImageDestination, BlobLinker, BlobContent
    */
   async putManifest(manifest: { bytes: Uint8Array; mediaType: string; digest: Digest }, options: PutManifestOptions): Promise<void> {
     const digest = parseDigest(manifest.digest, 'manifest digest');
-    if (manifest.bytes.byteLength > MAX_MANIFEST_BYTES) {
-      throw new TugError('UNSAFE_INPUT', `manifest ${digest} is ${manifest.bytes.byteLength} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
-    }
+    checkManifestSize(`manifest ${digest}`, manifest.bytes.byteLength);
     verifyBytes(manifest.bytes, digest, `manifest ${digest}`);
     if (!options.instance) {
       this.top = manifest.bytes;

@@ -1,6 +1,6 @@
 /** File names of skopeo's dir: layout (containers/image `directory/directory_transport.go`). */
 import { type Digest, digestHex, parseDigest } from '../../reference/digest.ts';
-import { safeJoin } from '../fs-util.ts';
+import { safeJoin } from '../../fs/within.ts';
 
 /** Content of the `version` file; containers/image accepts only this exact text when overwriting. */
 export const DIR_VERSION = 'Directory Transport Version: 1.1\n';

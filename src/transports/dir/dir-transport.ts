@@ -9,21 +9,20 @@
  * - `HEX.manifest.json`: each instance of an index
  */
 import { resolve } from 'node:path';
+import type { SystemContext } from '../../context/system-context.ts';
 import { TugError } from '../../errors/index.ts';
-import type { ImageDestination, ImageReference, ImageSource, SystemContext, Transport } from '../types.ts';
+import { joinTag } from '../../reference/reference.ts';
+import type { ImageDestination, ImageReference, ImageSource, SyncTarget, Transport } from '../types.ts';
 import { DirDestination } from './dir-destination.ts';
 import { DirSource } from './dir-source.ts';
 
-/** A `dir:PATH` reference; PATH is absolute. */
+/** A `dir:PATH` reference; PATH is absolute, and is the whole reference. */
 export class DirReference implements ImageReference {
+  readonly transport: Transport = dirTransport;
   readonly path: string;
 
   constructor(path: string) {
     this.path = path;
-  }
-
-  get transport(): Transport {
-    return dirTransport;
   }
 
   get reference(): string {
@@ -43,11 +42,20 @@ export class DirReference implements ImageReference {
   }
 }
 
-/** `dir:PATH`. */
+/**
+ * `dir:PATH`. As a sync destination, one directory per image under the
+ * location, named `NAME:TAG` as skopeo sync names them: NAME is the
+ * repository's last component, or its whole path with --scoped.
+ */
 export const dirTransport = {
   name: 'dir',
   parse(reference: string): DirReference {
     if (reference.length === 0) throw new TugError('USAGE', 'invalid dir: reference: the path is empty', { hint: 'use dir:PATH' });
     return new DirReference(resolve(reference));
   },
-} satisfies Transport;
+  syncScope: 'store',
+  syncReference({ location, repository, tag, scoped }): DirReference {
+    const name = scoped ? repository : repository.slice(repository.lastIndexOf('/') + 1);
+    return dirTransport.parse(`${location}/${joinTag(name, tag)}`);
+  },
+} satisfies Transport & SyncTarget;

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { TugError } from '../../errors/index.ts';
 import { MAX_MANIFEST_BYTES } from '../../oci/manifest.ts';
 import type { Digest } from '../../reference/digest.ts';
-import { readFileWithin, safeJoin, statWithin } from '../fs-util.ts';
+import { readFileWithin, safeJoin, statWithin } from '../../fs/within.ts';
 import { type StoreCheckOptions, type StoreDescriptor, type StoreReport, StoreChecker } from '../store-check.ts';
 import { DIR_MANIFEST_FILE, dirBlobPath, dirManifestPath } from './dir-paths.ts';
 

@@ -7,11 +7,15 @@
  * into place, so PATH is always either the old archive or the new one.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Readable, pipeline as pipelineCb } from 'node:stream';
-import { TugError } from '../../errors/index.ts';
+import type { SystemContext } from '../../context/system-context.ts';
+import { TugError, cancelledError, isAbortError, tooLargeError } from '../../errors/index.ts';
+import { writeStreamAtomic } from '../../fs/atomic.ts';
+import { makeScratchDir } from '../../fs/scratch.ts';
+import { ioError, pathExists } from '../../fs/io.ts';
 import type { Descriptor } from '../../oci/manifest.ts';
 import { parseManifest } from '../../oci/manifest.ts';
 import { integrityError } from '../../oci/verify.ts';
@@ -19,8 +23,7 @@ import { type Digest, digestHex, parseDigest } from '../../reference/digest.ts';
 import { DigestingStream } from '../archive/digesting-stream.ts';
 import { type ArchiveIndex, drain, forEachArchiveMember, resolveMember, scanArchive } from '../archive/safe-tar-reader.ts';
 import { writeTarAtomic } from '../archive/tar-writer.ts';
-import { ioError, pathExists, writeStreamAtomic } from '../fs-util.ts';
-import type { BlobOptions, ImageDestination, PutManifestOptions, SystemContext } from '../types.ts';
+import type { BlobOptions, ImageDestination, PutManifestOptions } from '../types.ts';
 import {
   type ArchiveImage,
   type ArchiveRepositories,
@@ -78,7 +81,7 @@ export class DockerArchiveDestination implements ImageDestination {
 
   /** Creates the staging directory under `ctx.tmpDir ?? os.tmpdir()`; `close` removes it. */
   static async create(reference: DockerArchiveReference, ctx: SystemContext): Promise<DockerArchiveDestination> {
-    const work = await mkdtemp(join(ctx.tmpDir ?? tmpdir(), 'tug-docker-archive-dest-'));
+    const { dir: work } = await makeScratchDir(ctx.tmpDir ?? tmpdir(), 'docker-archive-dest');
     return new DockerArchiveDestination(reference, work);
   }
 
@@ -110,7 +113,7 @@ export class DockerArchiveDestination implements ImageDestination {
       if (typeof code === 'string' && code.startsWith('Z_')) {
         throw new TugError('INTEGRITY', `decompressing layer ${digest}: ${(err as Error).message}`, { cause: err, hint: 'the layer is not the compression its media type says' });
       }
-      if ((err as Error).name === 'AbortError') throw new TugError('ABORTED', `writing ${digest} to ${this.reference.toString()} was cancelled`, { cause: err });
+      if (isAbortError(err)) throw cancelledError(`writing ${digest} to ${this.reference.toString()}`, err);
       throw ioError('staging blob for', this.reference.toString(), err);
     }
     this.blobs.set(digest, { file, storedDigest: digesting.digest, size: digesting.size, isLayer: compression !== undefined });
@@ -138,7 +141,7 @@ export class DockerArchiveDestination implements ImageDestination {
       return b;
     };
     const configBlob = staged(config, 'config');
-    if (configBlob.size > MAX_CONFIG_BYTES) throw new TugError('UNSAFE_INPUT', `config ${config.digest} is ${configBlob.size} bytes; the limit is ${MAX_CONFIG_BYTES}`);
+    if (configBlob.size > MAX_CONFIG_BYTES) throw tooLargeError(`config ${config.digest}`, configBlob.size, MAX_CONFIG_BYTES);
     const diffIds = diffIdsOf(await readFile(configBlob.file), `config ${config.digest}`);
     if (diffIds.length !== layers.length) {
       throw integrityError(`manifest ${manifest.digest}`, `has ${layers.length} layers but its config lists ${diffIds.length} diff_ids`);

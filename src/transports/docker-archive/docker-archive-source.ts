@@ -7,12 +7,15 @@
  * sha256 of the uncompressed layer tars, i.e. the config's diff_ids.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { TugError } from '../../errors/index.ts';
+import type { SystemContext } from '../../context/system-context.ts';
+import { TugError, tooLargeError } from '../../errors/index.ts';
+import { ioError } from '../../fs/io.ts';
+import { makeScratchDir } from '../../fs/scratch.ts';
 import type { Descriptor } from '../../oci/manifest.ts';
 import { encodeManifest } from '../../oci/manifest.ts';
 import { MediaType } from '../../oci/media-types.ts';
@@ -21,8 +24,7 @@ import type { Digest } from '../../reference/digest.ts';
 import { DigestingStream } from '../archive/digesting-stream.ts';
 import { diskBudget, isGzipFile } from '../archive/extract-budget.ts';
 import { type ArchiveBudget, extractMembers, resolveMember, scanArchive } from '../archive/safe-tar-reader.ts';
-import { ioError } from '../fs-util.ts';
-import type { BlobOptions, ImageSource, RawManifest, SystemContext } from '../types.ts';
+import type { BlobOptions, ImageSource, RawManifest } from '../types.ts';
 import { DOCKER_SAVE_TAR, diffIdsOf, parseArchiveManifest, selectImage } from './archive-manifest.ts';
 import type { DockerArchiveReference } from './docker-archive-transport.ts';
 import { decompressor, sniffFileCompression } from './layer-compression.ts';
@@ -68,10 +70,10 @@ export class DockerArchiveSource implements ImageSource {
     }
     const { image } = selectImage(parseArchiveManifest(manifestJson, reference.path), { ref: reference.ref, index: reference.index }, reference.path);
     const configMember = resolveMember(index, image.Config, 'config');
-    if (configMember.size > MAX_CONFIG_BYTES) throw new TugError('UNSAFE_INPUT', `${reference.path}: config "${image.Config}" is ${configMember.size} bytes; the limit is ${MAX_CONFIG_BYTES}`);
+    if (configMember.size > MAX_CONFIG_BYTES) throw tooLargeError(`${reference.path}: config "${image.Config}"`, configMember.size, MAX_CONFIG_BYTES);
     const layerMembers = image.Layers.map((l) => resolveMember(index, l, 'layer'));
 
-    const work = await mkdtemp(join(scratch, 'tug-docker-archive-'));
+    const { dir: work } = await makeScratchDir(scratch, 'docker-archive');
     try {
       // docker save's manifest.json declares no sizes: what is extracted and inflated is capped by the free disk only.
       const budget = await diskBudget('docker archive', path, scratch);

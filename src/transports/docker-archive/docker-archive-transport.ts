@@ -9,10 +9,11 @@
  * Docker schema2 manifest over uncompressed layers).
  */
 import { resolve } from 'node:path';
+import type { SystemContext } from '../../context/system-context.ts';
 import { TugError } from '../../errors/index.ts';
 import { type Reference, parseReference } from '../../reference/reference.ts';
 import { scanArchive } from '../archive/safe-tar-reader.ts';
-import type { BlobOptions, ImageDestination, ImageReference, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
+import type { BlobOptions, ImageDestination, ImageReference, ImageSource, TagLister, Transport } from '../types.ts';
 import { DOCKER_SAVE_TAR, formatRepoTag, parseArchiveManifest } from './archive-manifest.ts';
 import { DockerArchiveDestination } from './docker-archive-destination.ts';
 import { DockerArchiveSource } from './docker-archive-source.ts';

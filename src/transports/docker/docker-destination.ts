@@ -6,13 +6,14 @@
  * the engine writes it last.
  */
 import type { Readable } from 'node:stream';
+import type { SystemContext } from '../../context/system-context.ts';
 import { type ClientLease, acquireClient } from '../../distribution/pool.ts';
 import { TugError } from '../../errors/index.ts';
 import type { Descriptor } from '../../oci/manifest.ts';
 import { SCHEMA1_TYPES } from '../../oci/media-types.ts';
 import { integrityError } from '../../oci/verify.ts';
 import { type Digest, parseDigest } from '../../reference/digest.ts';
-import type { BlobMounter, BlobOptions, ImageDestination, PutManifestOptions, SystemContext } from '../types.ts';
+import type { BlobMounter, BlobOptions, ImageDestination, PutManifestOptions } from '../types.ts';
 import type { DockerReference } from './docker-transport.ts';
 
 /**

@@ -4,10 +4,11 @@
  * resume dropped connections with Range requests (distribution/blob-reader.ts).
  */
 import type { Readable } from 'node:stream';
+import type { SystemContext } from '../../context/system-context.ts';
 import { type ClientLease, acquireClient } from '../../distribution/pool.ts';
 import type { Descriptor } from '../../oci/manifest.ts';
 import type { Digest } from '../../reference/digest.ts';
-import type { BlobOptions, ImageSource, RawManifest, RegistryLocated, SystemContext } from '../types.ts';
+import type { BlobOptions, ImageSource, RawManifest, RegistryLocated } from '../types.ts';
 import type { DockerReference } from './docker-transport.ts';
 
 /** An {@link ImageSource} over one repository of a registry. Close it to release the shared client. */

@@ -4,12 +4,13 @@
  * src/distribution/. Files follow the transport convention: this one parses
  * and names, docker-source.ts reads, docker-destination.ts writes.
  */
+import type { SystemContext } from '../../context/system-context.ts';
 import type { ClientLease } from '../../distribution/pool.ts';
 import { TugError } from '../../errors/index.ts';
 import { digestBytes } from '../../oci/verify.ts';
-import { type Reference, parseReference } from '../../reference/reference.ts';
 import type { Digest } from '../../reference/digest.ts';
-import type { BlobOptions, Deleter, DigestResolver, ImageDestination, ImageReference, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
+import { type Reference, joinTag, parseReference } from '../../reference/reference.ts';
+import type { BlobOptions, Deleter, DigestResolver, ImageDestination, ImageReference, ImageSource, SyncTarget, TagLister, Transport } from '../types.ts';
 
 // The registry client (undici and friends) is loaded on first use, not when a
 // name is parsed: `tug --help` and local-only copies start faster.
@@ -114,11 +115,13 @@ export class DockerReference implements ImageReference, TagLister, Deleter, Dige
   }
 }
 
-/** `docker://` (parse() takes the text after `docker://`). */
-export const dockerTransport: Transport = {
+/** `docker://` (parse() takes the text after `docker://`); a sync destination whose location is a registry prefix. */
+export const dockerTransport: Transport & SyncTarget = {
   name: 'docker',
   parse(reference: string): DockerReference {
     if (reference.startsWith('//')) reference = reference.slice(2);
     return new DockerReference(parseReference(reference));
   },
+  syncScope: 'registry',
+  syncReference: ({ repository, tag }) => new DockerReference(parseReference(joinTag(repository, tag))),
 };

@@ -6,16 +6,17 @@
  * commit(), PATH is untouched.
  */
 import type { Readable } from 'node:stream';
+import type { SystemContext } from '../../context/system-context.ts';
 import { TugError } from '../../errors/index.ts';
+import { statWithin } from '../../fs/within.ts';
 import type { Descriptor } from '../../oci/manifest.ts';
 import type { Digest } from '../../reference/digest.ts';
 import { packDirectory } from '../archive/tar-writer.ts';
-import { statWithin } from '../fs-util.ts';
 import { assertLayout } from '../oci-layout/layout-files.ts';
 import { OciLayoutDestination } from '../oci-layout/oci-layout-destination.ts';
-import type { BlobOptions, ImageDestination, PutManifestOptions, SystemContext } from '../types.ts';
-import type { OciArchiveReference } from './oci-archive-transport.ts';
+import type { BlobOptions, ImageDestination, PutManifestOptions } from '../types.ts';
 import { extractOciArchive } from './oci-archive-extract.ts';
+import type { OciArchiveReference } from './oci-archive-transport.ts';
 import { scratchDir } from './scratch-dir.ts';
 
 export class OciArchiveDestination implements ImageDestination {

@@ -3,12 +3,13 @@
  * private temp dir, which is then read with the oci-layout source and
  * removed in close().
  */
+import type { SystemContext } from '../../context/system-context.ts';
 import { TugError } from '../../errors/index.ts';
-import { statWithin } from '../fs-util.ts';
+import { statWithin } from '../../fs/within.ts';
 import { OciLayoutSource } from '../oci-layout/oci-layout-source.ts';
-import type { ImageSource, SystemContext } from '../types.ts';
-import type { OciArchiveReference } from './oci-archive-transport.ts';
+import type { ImageSource } from '../types.ts';
 import { extractOciArchive } from './oci-archive-extract.ts';
+import type { OciArchiveReference } from './oci-archive-transport.ts';
 import { scratchDir } from './scratch-dir.ts';
 
 export const OciArchiveSource = {

@@ -4,17 +4,18 @@
  * oci-layout code on a temporary extraction; this transport only moves
  * between the tar and that directory.
  */
+import type { SystemContext } from '../../context/system-context.ts';
 import { TugError } from '../../errors/index.ts';
 import { MAX_MANIFEST_BYTES, parseManifest } from '../../oci/manifest.ts';
 import { readMember } from '../archive/safe-tar-reader.ts';
 import { packDirectory } from '../archive/tar-writer.ts';
 import { INDEX_FILE, refNames } from '../oci-layout/layout-files.ts';
 import { LayoutReference, deleteFromLayout, parseLayoutLocation } from '../oci-layout/oci-layout-transport.ts';
-import type { BlobOptions, Deleter, ImageDestination, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
-import { extractOciArchive } from './oci-archive-extract.ts';
-import { OCI_ARCHIVE_TAR, scratchDir } from './scratch-dir.ts';
+import type { BlobOptions, Deleter, ImageDestination, ImageSource, TagLister, Transport } from '../types.ts';
 import { OciArchiveDestination } from './oci-archive-destination.ts';
+import { extractOciArchive } from './oci-archive-extract.ts';
 import { OciArchiveSource } from './oci-archive-source.ts';
+import { OCI_ARCHIVE_TAR, scratchDir } from './scratch-dir.ts';
 
 /** An `oci-archive:PATH[:REF]` reference. Lists ref names ({@link TagLister}) and removes entries ({@link Deleter}). */
 export class OciArchiveReference extends LayoutReference implements TagLister, Deleter {

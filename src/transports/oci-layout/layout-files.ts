@@ -13,7 +13,9 @@ import { MAX_MANIFEST_BYTES, parseManifest, type Descriptor, type ImageIndex } f
 import { MediaType, isManifestType } from '../../oci/media-types.ts';
 import { digestAlgorithm, digestHex, parseDigest } from '../../reference/digest.ts';
 import type { ImageReference } from '../types.ts';
-import { ioError, pathExists, readFileWithin, safeJoin, statWithin, writeFileAtomic } from '../fs-util.ts';
+import { ioError, pathExists } from '../../fs/io.ts';
+import { readFileWithin, safeJoin, statWithin } from '../../fs/within.ts';
+import { writeFileAtomic } from '../../fs/atomic.ts';
 
 /** The annotation that names an image in index.json (what `oci:PATH:REF` selects). */
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';

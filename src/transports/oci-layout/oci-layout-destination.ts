@@ -10,14 +10,19 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TugError } from '../../errors/index.ts';
-import { MAX_MANIFEST_BYTES, type Descriptor } from '../../oci/manifest.ts';
+import { type Descriptor, checkManifestSize } from '../../oci/manifest.ts';
 import { verifyBytes } from '../../oci/verify.ts';
 import { type Digest, parseDigest } from '../../reference/digest.ts';
-import { checkStoredFile, ioError, pathExists, realPathWithin, removeStaleTemps, safeJoin, statWithin, sweepOnce, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
+import { checkStoredFile } from '../store-check.ts';
+import { ioError, pathExists } from '../../fs/io.ts';
+import { realPathWithin, safeJoin, statWithin } from '../../fs/within.ts';
+import { removeStaleTemps, sweepOnce } from '../../fs/temp-files.ts';
+import { writeFileAtomic, writeStreamAtomic } from '../../fs/atomic.ts';
 import type { BlobContentChecker, BlobOptions, ImageDestination, ImageReference, PutManifestOptions, StoredBlobState } from '../types.ts';
 import {
   type LayoutImageReference,
   IMAGE_LAYOUT_VERSION,
+  INDEX_FILE,
   OCI_LAYOUT_FILE,
   REF_NAME_ANNOTATION,
   assertLayout,
@@ -138,9 +143,7 @@ export class OciLayoutDestination implements ImageDestination, BlobContentChecke
    */
   async putManifest(manifest: { bytes: Uint8Array; mediaType: string; digest: Digest }, options: PutManifestOptions): Promise<void> {
     const digest = parseDigest(manifest.digest, 'manifest digest');
-    if (manifest.bytes.byteLength > MAX_MANIFEST_BYTES) {
-      throw new TugError('UNSAFE_INPUT', `manifest ${digest} is ${manifest.bytes.byteLength} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
-    }
+    checkManifestSize(`manifest ${digest}`, manifest.bytes.byteLength);
     // Cheap and the file will be named by this digest: check it here too.
     verifyBytes(manifest.bytes, digest, `manifest ${digest}`);
     const path = blobPath(this.root, digest);
@@ -193,14 +196,23 @@ export class OciLayoutDestination implements ImageDestination, BlobContentChecke
   }
 }
 
-/** Makes `root` an empty layout: the `oci-layout` marker and an index.json with no entries. */
+/**
+ * Makes `root` an empty layout (the `oci-layout` marker and an index.json with
+ * no entries), leaving whatever is already there: several destinations of one
+ * job may each have found no layout at open() and reach this after another
+ * one created it and committed an image, whose index.json entry an empty
+ * index would erase. Runs under the index lock, so it never interleaves with
+ * a commit of this process.
+ */
 export async function initLayout(root: string): Promise<void> {
-  try {
-    await mkdir(root, { recursive: true });
-    if (!(await stat(root)).isDirectory()) throw new TugError('USAGE', `${root} is not a directory`);
-    await writeFileAtomic(safeJoin(root, OCI_LAYOUT_FILE), JSON.stringify({ imageLayoutVersion: IMAGE_LAYOUT_VERSION }));
-    await writeLayoutIndex(root, emptyIndex());
-  } catch (err) {
-    throw ioError('creating OCI layout', root, err);
-  }
+  await withIndexLock(root, async () => {
+    try {
+      await mkdir(root, { recursive: true });
+      if (!(await stat(root)).isDirectory()) throw new TugError('USAGE', `${root} is not a directory`);
+      if (!(await pathExists(safeJoin(root, OCI_LAYOUT_FILE)))) await writeFileAtomic(safeJoin(root, OCI_LAYOUT_FILE), JSON.stringify({ imageLayoutVersion: IMAGE_LAYOUT_VERSION }));
+      if (!(await pathExists(safeJoin(root, INDEX_FILE)))) await writeLayoutIndex(root, emptyIndex());
+    } catch (err) {
+      throw err instanceof TugError ? err : ioError('creating OCI layout', root, err);
+    }
+  });
 }

@@ -8,7 +8,7 @@
 import type { Readable } from 'node:stream';
 import { MAX_MANIFEST_BYTES, parseManifest, type Descriptor } from '../../oci/manifest.ts';
 import type { Digest } from '../../reference/digest.ts';
-import { openFileWithin, readFileWithin } from '../fs-util.ts';
+import { openFileWithin, readFileWithin } from '../../fs/within.ts';
 import type { ImageReference, ImageSource, RawManifest } from '../types.ts';
 import { type LayoutImageReference, assertLayout, blobPath, findImage, readLayoutIndex } from './layout-files.ts';
 

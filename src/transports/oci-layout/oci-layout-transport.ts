@@ -5,11 +5,13 @@
  * index.json entry.
  */
 import { resolve } from 'node:path';
+import type { SystemContext } from '../../context/system-context.ts';
 import { TugError } from '../../errors/index.ts';
-import type { BlobOptions, Deleter, ImageDestination, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
+import { joinTag } from '../../reference/reference.ts';
+import type { BlobOptions, Deleter, ImageDestination, ImageSource, SyncTarget, TagLister, Transport } from '../types.ts';
+import { type LayoutImageReference, assertLayout, findImage, readLayoutIndex, refNames, REF_NAME_ANNOTATION, withIndexLock, writeLayoutIndex } from './layout-files.ts';
 import { OciLayoutDestination } from './oci-layout-destination.ts';
 import { OciLayoutSource } from './oci-layout-source.ts';
-import { type LayoutImageReference, assertLayout, findImage, readLayoutIndex, refNames, REF_NAME_ANNOTATION, withIndexLock, writeLayoutIndex } from './layout-files.ts';
 
 // containers/image oci/internal refRegexp, from the image-spec annotations.md
 // grammar for org.opencontainers.image.ref.name.
@@ -120,10 +122,12 @@ export class OciLayoutReference extends LayoutReference implements TagLister, De
   }
 }
 
-/** `oci:PATH[:REF]`. */
+/** `oci:PATH[:REF]`. As a sync destination, one layout holding every image, REF `REPO:TAG`. */
 export const ociLayoutTransport = {
   name: 'oci',
   parse(reference: string): OciLayoutReference {
     return new OciLayoutReference(parseLayoutLocation(reference, 'oci'));
   },
-} satisfies Transport;
+  syncScope: 'store',
+  syncReference: ({ location, repository, tag }): OciLayoutReference => ociLayoutTransport.parse(`${location}:${joinTag(repository, tag)}`),
+} satisfies Transport & SyncTarget;

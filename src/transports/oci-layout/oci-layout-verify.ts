@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { TugError } from '../../errors/index.ts';
 import { isDigest } from '../../reference/digest.ts';
-import { safeJoin } from '../fs-util.ts';
+import { safeJoin } from '../../fs/within.ts';
 import { type StoreCheckOptions, type StoreDescriptor, type StoreReport, StoreChecker } from '../store-check.ts';
 import { INDEX_FILE, assertLayout, blobPath, findImage, readLayoutIndex } from './layout-files.ts';
 

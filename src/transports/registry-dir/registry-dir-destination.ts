@@ -9,11 +9,15 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { TugError } from '../../errors/index.ts';
+import { TugError, cancelledError, isAbortError } from '../../errors/index.ts';
 import { type Descriptor, parseManifest } from '../../oci/manifest.ts';
 import { integrityError } from '../../oci/verify.ts';
 import { type Digest, parseDigest } from '../../reference/digest.ts';
-import { checkStoredFile, ioError, pathExists, realPathWithin, removeStaleTemps, sweepOnce, writeFileAtomic, writeStreamAtomic } from '../fs-util.ts';
+import { checkStoredFile } from '../store-check.ts';
+import { ioError, pathExists } from '../../fs/io.ts';
+import { realPathWithin } from '../../fs/within.ts';
+import { removeStaleTemps, sweepOnce } from '../../fs/temp-files.ts';
+import { writeFileAtomic, writeStreamAtomic } from '../../fs/atomic.ts';
 import type { BlobContentChecker, BlobOptions, ImageDestination, PutManifestOptions, StoredBlobState } from '../types.ts';
 import type { RegistryLayout } from './registry-dir-layout.ts';
 import type { RegistryDirReference } from './registry-dir-transport.ts';
@@ -98,7 +102,7 @@ export class RegistryDirDestination implements ImageDestination, BlobContentChec
     try {
       await writeStreamAtomic(path, stream, { ...options, prepare: () => this.prepare() });
     } catch (err) {
-      if ((err as Error).name === 'AbortError') throw new TugError('ABORTED', `writing ${d} to ${this.reference.toString()} was cancelled`, { cause: err });
+      if (isAbortError(err)) throw cancelledError(`writing ${d} to ${this.reference.toString()}`, err);
       throw ioError('writing blob', path, err);
     }
     await this.layout.writeLink(this.layout.layerLink(d), d);

@@ -20,7 +20,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TugError } from '../../errors/index.ts';
 import { type Digest, digestAlgorithm, digestHex, parseDigest } from '../../reference/digest.ts';
-import { ioError, realPathWithin, safeJoin, writeFileAtomic } from '../fs-util.ts';
+import { ioError } from '../../fs/io.ts';
+import { realPathWithin, safeJoin } from '../../fs/within.ts';
+import { writeFileAtomic } from '../../fs/atomic.ts';
 
 /** A link file holds one digest; anything much longer is not a link. */
 const MAX_LINK_BYTES = 256;

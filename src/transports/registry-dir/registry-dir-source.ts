@@ -7,9 +7,9 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { TugError } from '../../errors/index.ts';
-import { MAX_MANIFEST_BYTES, type Descriptor, parseManifest } from '../../oci/manifest.ts';
+import { type Descriptor, checkManifestSize, parseManifest } from '../../oci/manifest.ts';
 import { type Digest, parseDigest } from '../../reference/digest.ts';
-import { ioError } from '../fs-util.ts';
+import { ioError } from '../../fs/io.ts';
 import type { BlobOptions, ImageSource, RawManifest } from '../types.ts';
 import type { RegistryLayout } from './registry-dir-layout.ts';
 import type { RegistryDirReference } from './registry-dir-transport.ts';
@@ -47,9 +47,7 @@ export class RegistryDirSource implements ImageSource {
     if (linked !== d) throw this.notFound(`manifest ${d} is not in repository ${this.reference.repository}`);
     const blob = await this.layout.statBlob(d);
     if (!blob) throw this.notFound(`manifest ${d} is linked but its data is missing (was garbage-collect run while the tag was in use?)`);
-    if (blob.size > MAX_MANIFEST_BYTES) {
-      throw new TugError('UNSAFE_INPUT', `${this.reference.toString()}: manifest ${d} is ${blob.size} bytes; manifests over ${MAX_MANIFEST_BYTES} bytes (4 MiB) are refused`);
-    }
+    checkManifestSize(`${this.reference.toString()}: manifest ${d}`, blob.size);
     let bytes: Buffer;
     try {
       bytes = await readFile(blob.path);

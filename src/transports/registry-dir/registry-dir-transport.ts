@@ -6,11 +6,12 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { SystemContext } from '../../context/system-context.ts';
 import { TugError } from '../../errors/index.ts';
+import { ioError } from '../../fs/io.ts';
 import type { Digest } from '../../reference/digest.ts';
-import { type Reference, isValidTag, parseReference } from '../../reference/reference.ts';
-import { ioError } from '../fs-util.ts';
-import type { BlobOptions, Deleter, ImageDestination, ImageReference, ImageSource, SystemContext, TagLister, Transport } from '../types.ts';
+import { type Reference, isValidTag, joinTag, parseReference } from '../../reference/reference.ts';
+import type { BlobOptions, Deleter, ImageDestination, ImageReference, ImageSource, SyncTarget, TagLister, Transport } from '../types.ts';
 import { RegistryDirDestination } from './registry-dir-destination.ts';
 import { RegistryLayout } from './registry-dir-layout.ts';
 import { RegistryDirSource } from './registry-dir-source.ts';
@@ -114,8 +115,11 @@ export class RegistryDirReference implements ImageReference, TagLister, Deleter 
   }
 }
 
-/** The `registry-dir` transport. `parse` takes the text after `registry-dir:`. */
-export const registryDirTransport: Transport = {
+/**
+ * The `registry-dir` transport. `parse` takes the text after `registry-dir:`.
+ * As a sync destination, one storage tree holding every repository.
+ */
+export const registryDirTransport: Transport & SyncTarget = {
   name: 'registry-dir',
   parse(input: string): RegistryDirReference {
     const colon = input.indexOf(':');
@@ -133,4 +137,6 @@ export const registryDirTransport: Transport = {
     }
     return new RegistryDirReference(path, { repository: ref.repository, tag: ref.tag, digest: ref.digest });
   },
+  syncScope: 'store',
+  syncReference: ({ location, repository, tag }) => registryDirTransport.parse(`${location}:${joinTag(repository, tag)}`),
 };

@@ -1,5 +1,6 @@
 /**
- * JSON Merge Patch (RFC 7386), what `application/merge-patch+json` means:
+ * JSON Merge Patch (RFC 7386) and JSON equality, shared by the server and the
+ * resource kinds' edit rules. Merge patch is what `application/merge-patch+json` means:
  * objects merge recursively, `null` removes a member, anything else
  * (arrays included) replaces.
  */

@@ -5,14 +5,15 @@
  * credentials are bound to that URL (server/secrets.ts), and every connection
  * obeys the server's egress policy (distribution/egress.ts), token realms and
  * redirects included.
+ *
+ * Its own layer, below scheduler/ and server/: the scheduler reaches
+ * Registries for syncs, the server for "test this registry", and neither
+ * imports the other's internals for it.
  */
 import { parseRegistryUrl } from '../api/schema.ts';
 import type { Registry } from '../api/types.ts';
+import type { EgressPolicy, SystemContext } from '../context/system-context.ts';
 import { TugError } from '../errors/index.ts';
-import type { EgressPolicy, SystemContext } from '../transports/types.ts';
-
-/** A path that can never be a file (ENOTDIR): reads as "no auth file". */
-const NO_AUTH_FILE = '/dev/null/tugboat-server-has-no-auth-file';
 
 /** A Registry's write-only credentials, decrypted. */
 export interface RegistryCredentials {
@@ -28,16 +29,16 @@ export interface RegistryAccess {
 
 /**
  * The host and SystemContext for `registry`. Authentication comes only from
- * the Registry (never from an auth file of the server's user): `authFile` is
- * pointed at /dev/null so that the server's own ~/.docker/config.json is not
- * consulted. `egress` is the server's policy for where connections may go.
+ * the Registry (never from an auth file or credential helper of the server's
+ * user): `noAuthFile` keeps the server's own ~/.docker/config.json out.
+ * `egress` is the server's policy for where connections may go.
  */
 export function registryAccess(registry: Registry, secret: RegistryCredentials | undefined, options: { egress?: EgressPolicy | undefined } = {}): RegistryAccess {
   const endpoint = parseRegistryUrl(registry.spec.url);
   if ('error' in endpoint) throw new TugError('USAGE', `registry ${registry.metadata.namespace}/${registry.metadata.name}: url ${endpoint.error}`);
   const username = registry.spec.credentials?.username;
   const ctx: SystemContext = {
-    authFile: NO_AUTH_FILE,
+    noAuthFile: true,
     tlsVerify: registry.spec.insecure ? false : undefined,
     plainHttp: endpoint.plainHTTP || registry.spec.plainHTTP === true ? true : undefined,
     caCertificates: registry.spec.caBundle,

@@ -1,0 +1,29 @@
+/**
+ * Byte counts for people, in the two styles Tugboat shows: binary units
+ * (`1.5 MiB`), as the CLI and the console print sizes and rates, and
+ * Docker's `units.HumanSize` (decimal, three significant digits: `142MB`),
+ * the contract's `ManifestInfo.size`. One scaling loop serves both.
+ */
+
+/** `n` divided by `base` until it is below `base` (or the units run out), with the unit reached. */
+function scale(n: number, base: number, units: readonly string[]): { value: number; unit: string; scaled: boolean } {
+  let value = n;
+  let i = 0;
+  while (value >= base && i < units.length - 1) {
+    value /= base;
+    i++;
+  }
+  return { value, unit: units[i]!, scaled: i > 0 };
+}
+
+/** Binary units, one decimal below 100: `512 B`, `1.5 KiB`, `240 MiB`. */
+export function formatBytes(n: number): string {
+  const { value, unit, scaled } = scale(n, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB']);
+  return `${scaled ? value.toFixed(value >= 100 ? 0 : 1) : value} ${unit}`;
+}
+
+/** Docker's `units.HumanSize`: decimal units, three significant digits (`142MB`, `4.1kB`). */
+export function humanSize(bytes: number): string {
+  const { value, unit } = scale(bytes, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB']);
+  return `${Number(value.toPrecision(3))}${unit}`;
+}

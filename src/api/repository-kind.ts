@@ -1,0 +1,66 @@
+/**
+ * The Repository kind: one image tag at a Registry, synced on an interval
+ * (docs/contract.md). Its registry, path and tag are immutable; a PATCH may
+ * change only the display name and description annotations.
+ */
+import type { Cause, ResourceKind } from './kinds.ts';
+import { jsonEqual } from './merge-patch.ts';
+import { DEFAULT_RETRY_COUNT, DEFAULT_SYNC_INTERVAL, DEFAULT_SYNC_TIMEOUT, repositorySchema } from './schema.ts';
+import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, type Repository } from './types.ts';
+
+const IMMUTABLE_HINT = 'field is immutable: delete and re-create the Repository to change the registry, path or tag';
+const PATCHABLE_ANNOTATIONS = new Set([DISPLAY_NAME_ANNOTATION, DESCRIPTION_ANNOTATION]);
+
+export const repositoryKind: ResourceKind<Repository> = {
+  kind: 'Repository',
+  plural: 'repositories',
+  listKind: 'RepositoryList',
+  shortNames: ['repository', 'repo', 'repos'],
+  schema: repositorySchema,
+  searchText: (r) => `${r.spec.repository}:${r.spec.tag}`,
+  columns: [
+    { name: 'DISPLAY NAME', value: (r) => r.metadata.annotations?.[DISPLAY_NAME_ANNOTATION] ?? '' },
+    { name: 'REGISTRY', value: (r) => r.status?.domain ?? r.spec.registryRef.name },
+    { name: 'IMAGE', value: (r) => `${r.spec.repository}:${r.spec.tag}` },
+    { name: 'STATUS', value: (r) => r.status?.syncStatus ?? 'Pending' },
+    { name: 'LAST SYNCED', type: 'date', value: (r) => r.status?.lastSynced },
+    { name: 'DIGEST', wide: true, value: (r) => r.status?.observedDigest?.slice(0, 19) },
+    { name: 'ARCH', wide: true, value: (r) => (r.status?.platforms ?? []).map((p) => `${p.architecture}${p.variant ? `/${p.variant}` : ''}`).join(',') || undefined },
+    { name: 'SIZE', wide: true, value: (r) => r.status?.manifest?.size },
+    { name: 'NEXT SYNC', wide: true, value: (r) => r.status?.nextSyncTime },
+    { name: 'MESSAGE', wide: true, value: (r) => r.status?.message ?? '' },
+  ],
+  defaults(obj) {
+    const ns = obj.metadata.namespace;
+    const spec = { ...obj.spec };
+    spec.registryRef = { name: spec.registryRef.name, namespace: spec.registryRef.namespace ?? ns };
+    spec.syncInterval ??= DEFAULT_SYNC_INTERVAL;
+    spec.syncTimeout ??= DEFAULT_SYNC_TIMEOUT;
+    spec.retryCount ??= DEFAULT_RETRY_COUNT;
+    if (spec.mirror) spec.mirror = { ...spec.mirror, registryRef: { name: spec.mirror.registryRef.name, namespace: spec.mirror.registryRef.namespace ?? ns } };
+    return { ...obj, spec };
+  },
+  references(obj) {
+    const refs = [{ field: 'spec.registryRef.namespace', namespace: obj.spec.registryRef.namespace ?? obj.metadata.namespace }];
+    if (obj.spec.mirror) refs.push({ field: 'spec.mirror.registryRef.namespace', namespace: obj.spec.mirror.registryRef.namespace ?? obj.metadata.namespace });
+    return refs;
+  },
+  checkEdit(old, next, patch) {
+    const causes: Cause[] = [];
+    for (const field of ['repository', 'tag', 'registryRef'] as const) {
+      if (!jsonEqual(old.spec[field], next.spec[field])) causes.push({ reason: 'FieldValueForbidden', message: IMMUTABLE_HINT, field: `spec.${field}` });
+    }
+    if (patch === undefined) return causes;
+    const before = old.metadata.annotations ?? {};
+    const after = next.metadata.annotations ?? {};
+    for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      if (before[k] === after[k] || PATCHABLE_ANNOTATIONS.has(k)) continue;
+      causes.push({
+        reason: 'FieldValueForbidden',
+        message: `PATCH may change only the ${DISPLAY_NAME_ANNOTATION} and ${DESCRIPTION_ANNOTATION} annotations; replace the object with PUT to change others`,
+        field: `metadata.annotations[${k}]`,
+      });
+    }
+    return causes;
+  },
+};

@@ -1,0 +1,240 @@
+/**
+ * Registries and Repositories: one row each in `objects`, the object as JSON
+ * next to the columns that are filtered, sorted or locked on (kind,
+ * namespace, name, resource_version, search text), the Registry's sealed
+ * secret, and the watch events every write publishes.
+ */
+import { randomUUID } from 'node:crypto';
+import { API_VERSION } from '../../api/types.ts';
+import type { Registry, Repository, WatchEvent } from '../../api/types.ts';
+import { TugError } from '../../errors/index.ts';
+import { decodeContinue, encodeContinue, likePattern, pageLimit, parseLabelSelector, searchText } from '../query.ts';
+import { StoreConflict } from '../types.ts';
+import type { Kind, ListOptions, Page, ResourceOf, Store } from '../types.ts';
+import { fromJson, toInt } from './driver.ts';
+import type { SqlDriver, SqlExecutor } from './driver.ts';
+
+type Resource = Registry | Repository;
+
+/** The object methods of {@link Store}. */
+export type ObjectStore = Pick<Store, 'create' | 'get' | 'getSecret' | 'listSecrets' | 'replaceSecret' | 'list' | 'update' | 'updateStatus' | 'delete' | 'watch'>;
+
+export class SqlObjects implements ObjectStore {
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
+  }
+
+  async create<K extends Kind>(kind: K, obj: ResourceOf<K>, options: { secret?: string | undefined } = {}): Promise<ResourceOf<K>> {
+    checkIdentity(kind, obj);
+    return this.#db.transaction(async (tx) => {
+      const rv = await tx.nextVersion();
+      const stored = {
+        ...obj,
+        apiVersion: API_VERSION,
+        kind,
+        metadata: {
+          ...obj.metadata,
+          uid: randomUUID(),
+          resourceVersion: String(rv),
+          generation: 1,
+          creationTimestamp: new Date().toISOString(),
+        },
+        spec: withoutPlaintext(kind, obj.spec),
+      } as Resource;
+      if (stored.kind === 'Repository' && stored.status === undefined) stored.status = { syncStatus: 'Pending' };
+      // A new repository is due at once: the scheduler starts its first sync.
+      const nextSync = kind === 'Repository' ? Date.now() : null;
+      const rows = await tx.query(
+        `INSERT INTO objects (kind, namespace, name, uid, resource_version, object, search, secret, next_sync_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING name`,
+        [kind, stored.metadata.namespace, stored.metadata.name, stored.metadata.uid, rv, JSON.stringify(stored), searchText(stored), options.secret ?? null, nextSync],
+      );
+      if (rows.length === 0) throw new StoreConflict('AlreadyExists', `${kind} "${obj.metadata.namespace}/${obj.metadata.name}" already exists`);
+      await tx.publish({ kind, type: 'ADDED', object: stored });
+      return stored as ResourceOf<K>;
+    });
+  }
+
+  async get<K extends Kind>(kind: K, namespace: string, name: string): Promise<ResourceOf<K> | undefined> {
+    const rows = await this.#db.query('SELECT object FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3', [kind, namespace, name]);
+    return rows[0] ? fromJson<ResourceOf<K>>(rows[0]['object']) : undefined;
+  }
+
+  async getSecret(kind: 'Registry', namespace: string, name: string): Promise<string | undefined> {
+    const rows = await this.#db.query('SELECT secret FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3', [kind, namespace, name]);
+    const secret = rows[0]?.['secret'];
+    return typeof secret === 'string' ? secret : undefined;
+  }
+
+  async listSecrets(kind: 'Registry'): Promise<{ namespace: string; name: string; secret: string }[]> {
+    const rows = await this.#db.query('SELECT namespace, name, secret FROM objects WHERE kind = $1 AND secret IS NOT NULL ORDER BY namespace, name', [kind]);
+    return rows.map((r) => ({ namespace: String(r['namespace']), name: String(r['name']), secret: String(r['secret']) }));
+  }
+
+  async replaceSecret(kind: 'Registry', namespace: string, name: string, expected: string, next: string): Promise<boolean> {
+    const rows = await this.#db.query('UPDATE objects SET secret = $5 WHERE kind = $1 AND namespace = $2 AND name = $3 AND secret = $4 RETURNING name', [kind, namespace, name, expected, next]);
+    return rows.length === 1;
+  }
+
+  async list<K extends Kind>(kind: K, options: ListOptions = {}): Promise<Page<ResourceOf<K>>> {
+    const where = ['kind = $1'];
+    const params: unknown[] = [kind];
+    const bind = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    if (options.namespace !== undefined) where.push(`namespace = ${bind(options.namespace)}`);
+    if (options.namespaces !== undefined) {
+      if (options.namespaces.length === 0) where.push('1 = 0');
+      else where.push(`namespace IN (${options.namespaces.map(bind).join(', ')})`);
+    }
+    if (options.q) where.push(`search LIKE ${bind(likePattern(options.q))} ESCAPE '\\'`);
+    for (const req of parseLabelSelector(options.labelSelector ?? '')) {
+      const value = this.#db.dialect.labelValue(bind(this.#db.dialect.labelParam(req.key)));
+      if (req.op === 'exists') where.push(`${value} IS NOT NULL`);
+      else if (req.op === 'eq') where.push(`${value} = ${bind(req.value)}`);
+      // Kubernetes: `k!=v` also matches objects without the label.
+      else where.push(`(${value} IS NULL OR ${value} <> ${bind(req.value)})`);
+    }
+    const filter = where.join(' AND ');
+    const countParams = [...params];
+    if (options.continue) {
+      const [ns, name] = decodeContinue(options.continue, ['s', 's']);
+      where.push(`(namespace > ${bind(ns)} OR (namespace = ${bind(ns)} AND name > ${bind(name)}))`);
+    }
+    const limit = pageLimit(options.limit);
+    return this.#db.transaction(async (tx) => {
+      const count = await tx.query(`SELECT count(*) AS n FROM objects WHERE ${filter}`, countParams);
+      const rows = await tx.query(`SELECT object FROM objects WHERE ${where.join(' AND ')} ORDER BY namespace, name LIMIT ${limit + 1}`, params);
+      const items = rows.slice(0, limit).map((r) => fromJson<ResourceOf<K>>(r['object']));
+      const last = items.at(-1);
+      return {
+        items,
+        totalCount: toInt(count[0]?.['n']),
+        continue: rows.length > limit && last ? encodeContinue([last.metadata.namespace, last.metadata.name]) : undefined,
+        resourceVersion: String(await this.#db.currentVersion(tx)),
+      };
+    }, { readOnly: true });
+  }
+
+  async update<K extends Kind>(
+    kind: K,
+    obj: ResourceOf<K>,
+    options: { expectedResourceVersion?: string | undefined; secret?: string | null | undefined } = {},
+  ): Promise<ResourceOf<K>> {
+    checkIdentity(kind, obj);
+    const { namespace, name } = obj.metadata;
+    return this.#db.transaction(async (tx) => {
+      const old = await this.#lockObject<K>(tx, kind, namespace, name);
+      if (!old) throw notFound(kind, namespace, name);
+      checkVersion(kind, old, options.expectedResourceVersion);
+      const rv = await tx.nextVersion();
+      const spec = withoutPlaintext(kind, obj.spec);
+      const specChanged = canonicalJson(spec) !== canonicalJson(old.spec);
+      const next = {
+        apiVersion: API_VERSION,
+        kind,
+        metadata: {
+          ...obj.metadata,
+          uid: old.metadata.uid,
+          creationTimestamp: old.metadata.creationTimestamp,
+          resourceVersion: String(rv),
+          generation: (old.metadata.generation ?? 1) + (specChanged ? 1 : 0),
+        },
+        spec,
+        ...(old.status === undefined ? {} : { status: old.status }),
+      } as Resource;
+      const secretSql = options.secret === undefined ? '' : ', secret = $7';
+      const params: unknown[] = [kind, namespace, name, rv, JSON.stringify(next), searchText(next)];
+      if (options.secret !== undefined) params.push(options.secret);
+      await tx.query(`UPDATE objects SET resource_version = $4, object = $5, search = $6${secretSql} WHERE kind = $1 AND namespace = $2 AND name = $3`, params);
+      await tx.publish({ kind, type: 'MODIFIED', object: next });
+      return next as ResourceOf<K>;
+    });
+  }
+
+  async updateStatus<K extends Kind>(kind: K, namespace: string, name: string, status: NonNullable<ResourceOf<K>['status']>): Promise<ResourceOf<K> | undefined> {
+    return this.#db.transaction(async (tx) => {
+      const old = await this.#lockObject<K>(tx, kind, namespace, name);
+      if (!old) return undefined;
+      const rv = await tx.nextVersion();
+      const next = { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) }, status } as ResourceOf<K>;
+      await tx.query('UPDATE objects SET resource_version = $4, object = $5 WHERE kind = $1 AND namespace = $2 AND name = $3', [kind, namespace, name, rv, JSON.stringify(next)]);
+      await tx.publish({ kind, type: 'MODIFIED', object: next });
+      return next;
+    });
+  }
+
+  async delete<K extends Kind>(kind: K, namespace: string, name: string, options: { expectedResourceVersion?: string | undefined } = {}): Promise<ResourceOf<K> | undefined> {
+    return this.#db.transaction(async (tx) => {
+      const old = await this.#lockObject<K>(tx, kind, namespace, name);
+      if (!old) return undefined;
+      checkVersion(kind, old, options.expectedResourceVersion);
+      // The deletion is a write too: watchers see DELETED with a newer version.
+      const last = { ...old, metadata: { ...old.metadata, resourceVersion: String(await tx.nextVersion()) } } as ResourceOf<K>;
+      await tx.query('DELETE FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3', [kind, namespace, name]);
+      // Runs go with their repository; their logs follow by ON DELETE CASCADE.
+      if (kind === 'Repository') await tx.query('DELETE FROM runs WHERE namespace = $1 AND repository_name = $2', [namespace, name]);
+      await tx.publish({ kind, type: 'DELETED', object: last });
+      return last;
+    });
+  }
+
+  watch<K extends Kind>(
+    kind: K,
+    options: { namespace?: string | undefined; namespaces?: readonly string[] | undefined },
+    onEvent: (e: WatchEvent<ResourceOf<K>>) => void,
+  ): () => void {
+    const scope = options.namespaces ? new Set(options.namespaces) : undefined;
+    return this.#db.subscribe((event) => {
+      if (event.kind !== kind) return;
+      const ns = event.object.metadata.namespace;
+      if (options.namespace !== undefined && ns !== options.namespace) return;
+      if (scope && !scope.has(ns)) return;
+      onEvent({ type: event.type, object: event.object as ResourceOf<K> });
+    });
+  }
+
+  async #lockObject<K extends Kind>(tx: SqlExecutor, kind: K, namespace: string, name: string): Promise<ResourceOf<K> | undefined> {
+    const rows = await tx.query(`SELECT object FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3${this.#db.dialect.forUpdate}`, [kind, namespace, name]);
+    return rows[0] ? fromJson<ResourceOf<K>>(rows[0]['object']) : undefined;
+  }
+}
+
+function checkIdentity(kind: Kind, obj: Resource): void {
+  if (obj.kind !== undefined && obj.kind !== kind) throw new TugError('USAGE', `storing a ${obj.kind} as ${kind}`);
+  if (!obj.metadata?.namespace || !obj.metadata.name) throw new TugError('USAGE', `a ${kind} needs metadata.namespace and metadata.name`);
+}
+
+function checkVersion(kind: Kind, current: Resource, expected: string | undefined): void {
+  if (expected !== undefined && expected !== current.metadata.resourceVersion) {
+    const { namespace, name } = current.metadata;
+    throw new StoreConflict('Conflict', `${kind} "${namespace}/${name}" was modified (resourceVersion ${current.metadata.resourceVersion}, not ${expected}): read it again and retry`);
+  }
+}
+
+function notFound(kind: Kind, namespace: string, name: string): TugError {
+  return new TugError('NOT_FOUND', `${kind} "${namespace}/${name}" not found`);
+}
+
+/**
+ * Defence in depth: a Registry's write-only `password`/`token` must reach the
+ * store only encrypted, through the `secret` option. Should one arrive inside
+ * the spec it is dropped here, never written to disk.
+ */
+function withoutPlaintext<S>(kind: Kind, spec: S): S {
+  if (kind !== 'Registry') return spec;
+  const creds = (spec as Registry['spec']).credentials;
+  if (!creds || (creds.password === undefined && creds.token === undefined)) return spec;
+  const { password: _p, token: _t, ...rest } = creds;
+  return { ...spec, credentials: rest };
+}
+
+/** JSON with sorted keys, so a spec that only changed key order is unchanged. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  ) ?? 'null';
+}

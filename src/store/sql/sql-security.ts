@@ -1,0 +1,60 @@
+/**
+ * API tokens (`tokens`, looked up by the hash of the secret, never the
+ * secret) and the audit log (`audit`, newest first).
+ */
+import type { AuditEntry } from '../../api/types.ts';
+import { StoreConflict } from '../types.ts';
+import type { Page, Store, StoredToken } from '../types.ts';
+import { fromJson, toInt } from './driver.ts';
+import type { SqlDriver } from './driver.ts';
+import { newestFirst } from './sql-pages.ts';
+
+/** The token and audit methods of {@link Store}. */
+export type SecurityStore = Pick<Store, 'createToken' | 'findToken' | 'listTokens' | 'deleteToken' | 'countTokens' | 'appendAudit' | 'listAudit'>;
+
+export class SqlSecurity implements SecurityStore {
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
+  }
+
+  async createToken(token: StoredToken, hash: string): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      const rows = await tx.query('INSERT INTO tokens (id, hash, token) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id', [token.id, hash, JSON.stringify(token)]);
+      if (rows.length === 0) throw new StoreConflict('AlreadyExists', `token "${token.name}" already exists`);
+    });
+  }
+
+  async findToken(hash: string): Promise<StoredToken | undefined> {
+    const rows = await this.#db.query('SELECT token FROM tokens WHERE hash = $1', [hash]);
+    return rows[0] ? fromJson<StoredToken>(rows[0]['token']) : undefined;
+  }
+
+  async listTokens(): Promise<StoredToken[]> {
+    const rows = await this.#db.query('SELECT token FROM tokens ORDER BY id');
+    return rows.map((r) => fromJson<StoredToken>(r['token'])).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async deleteToken(id: string): Promise<boolean> {
+    const rows = await this.#db.query('DELETE FROM tokens WHERE id = $1 RETURNING id', [id]);
+    return rows.length > 0;
+  }
+
+  async countTokens(): Promise<number> {
+    const rows = await this.#db.query('SELECT count(*) AS n FROM tokens');
+    return toInt(rows[0]?.['n']);
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.#db.query('INSERT INTO audit (entry) VALUES ($1)', [JSON.stringify(entry)]);
+  }
+
+  listAudit(options: { limit?: number; continue?: string; namespaces?: readonly string[] | undefined } = {}): Promise<Page<AuditEntry>> {
+    const ns = options.namespaces;
+    if (ns === undefined) return newestFirst<AuditEntry>(this.#db, 'audit', 'seq', 'entry', '1 = 1', [], options);
+    // `->>` reads a JSON field on both dialects (SQLite >= 3.38: TEXT holding JSON; PostgreSQL: JSONB).
+    const filter = ns.length === 0 ? '1 = 0' : `entry ->> 'namespace' IN (${ns.map((_, i) => `$${i + 1}`).join(', ')})`;
+    return newestFirst<AuditEntry>(this.#db, 'audit', 'seq', 'entry', filter, [...ns], options);
+  }
+}
