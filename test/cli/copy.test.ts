@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type GeneratedImage, makeImage, multiArch, pushImage } from '../support/images.ts';
 import { type TestRegistry, startRegistry } from '../support/registry.ts';
 import { rawManifest } from '../support/skopeo.ts';
 import { runTug } from '../support/tug.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 let src: TestRegistry;
@@ -22,7 +22,7 @@ const USER = 'edge_admin';
 const PASS = 'canary-Pa55-word';
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'tug-copy-'));
+  work = tempDir(undefined, 'tug-copy-');
   src = await startRegistry();
   secure = await startRegistry({ users: { [USER]: PASS }, tls: true });
   images.dockerSingle = await makeImage({ seed: 'docker-single', flavour: 'docker' });
@@ -35,7 +35,6 @@ before(async () => {
 after(async () => {
   await src.stop();
   await secure.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
 for (const name of ['dockerSingle', 'ociSingle', 'dockerList', 'ociIndex']) {

@@ -6,14 +6,13 @@
  * exit 4 ("re-run"). The fault proxy only counts requests.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { makeImage, sha256, writeOciLayout } from '../support/images.ts';
 import { type TestRegistry, startRegistry } from '../support/registry.ts';
 import { runTug } from '../support/tug.ts';
+import { tempDir } from '../support/tmp.ts';
 
 let registry: TestRegistry;
 let proxy: FaultProxy;
@@ -22,13 +21,12 @@ let work: string;
 before(async () => {
   registry = await startRegistry();
   proxy = await startFaultProxy(registry.url);
-  work = mkdtempSync(join(tmpdir(), 'tug-refusal-'));
+  work = tempDir(undefined, 'tug-refusal-');
 });
 
 after(async () => {
   await proxy.stop();
   await registry.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
 test('a 500 naming MANIFEST_BLOB_UNKNOWN (foreign urls) is not retried: exit 1 after one PUT', async () => {

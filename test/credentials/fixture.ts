@@ -3,9 +3,9 @@
  * test credential helper first) in an env object, so no test touches the
  * real user's files.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { tempDir } from '../support/tmp.ts';
 
 export const HELPER_DIR = resolve(import.meta.dirname, '../support/cred-helper');
 
@@ -26,7 +26,8 @@ export interface TempHome {
 export const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 export function tempHome(): TempHome {
-  const root = mkdtempSync(join(tmpdir(), 'tug-creds-'));
+  // Removed by cleanup(), or at exit by the helper when a test fails before it.
+  const root = tempDir(undefined, 'tug-creds-');
   const home = join(root, 'home');
   mkdirSync(home);
   const helperStore = join(root, 'helper-store.json');

@@ -4,16 +4,16 @@
  * certDir, without it, and with verification off.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Agent } from 'undici';
+import type { TransportEvent } from '../../src/context/system-context.ts';
 import { RegistryClient, checkLogin } from '../../src/distribution/index.ts';
 import type { RegistryError, TugError } from '../../src/errors/index.ts';
-import type { TransportEvent } from '../../src/transports/types.ts';
 import { type GeneratedImage, makeImage, pushImage } from '../support/images.ts';
 import { type TestRegistry, startRegistry } from '../support/registry.ts';
+import { tempDir } from '../support/tmp.ts';
 
 let basicReg: TestRegistry;
 let tlsReg: TestRegistry;
@@ -29,14 +29,13 @@ before(async () => {
   await pushImage({ url: tlsReg.url, repository: 'sec/app', tag: 'v1', dispatcher: insecure }, image);
   await insecure.close();
   // An empty auth file, so no credentials of the machine running the tests leak in.
-  emptyAuthDir = mkdtempSync(join(tmpdir(), 'tug-auth-'));
+  emptyAuthDir = tempDir(undefined, 'tug-auth-');
   emptyAuthFile = join(emptyAuthDir, 'auth.json');
   writeFileSync(emptyAuthFile, '{"auths":{}}');
 });
 
 after(async () => {
   await Promise.all([basicReg?.stop(), tlsReg?.stop()]);
-  if (emptyAuthDir) rmSync(emptyAuthDir, { recursive: true, force: true });
 });
 
 async function withClient<T>(host: string, ctx: ConstructorParameters<typeof RegistryClient>[1], fn: (c: RegistryClient) => Promise<T>): Promise<T> {

@@ -6,8 +6,7 @@
  * plain-HTTP realm (token.test.ts runs exactly that).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { RegistryClient } from '../../src/distribution/index.ts';
@@ -18,6 +17,7 @@ import { type TestRegistry, makeTlsFiles, startRegistry } from '../support/regis
 import { type TokenServer, startTokenServer } from '../support/token-server.ts';
 import { runTug } from '../support/tug.ts';
 import { startProxy } from './proxy.ts';
+import { tempDir } from '../support/tmp.ts';
 
 let listener: RecordingListener;
 let tokens: TokenServer;
@@ -37,14 +37,13 @@ before(async () => {
   ]);
   image = await makeImage({ seed: 'downgrade', flavour: 'oci' });
   await pushImage({ url: plainReg.url, repository: 'dg/app', tag: 'v1' }, image);
-  dir = mkdtempSync(join(tmpdir(), 'tug-downgrade-'));
+  dir = tempDir(undefined, 'tug-downgrade-');
   authFile = join(dir, 'auth.json');
   writeFileSync(authFile, JSON.stringify({ auths: { [tlsReg.host]: { auth: Buffer.from('alice:wonderland').toString('base64') } } }));
 });
 
 after(async () => {
   await Promise.all([listener?.stop(), tokens?.stop(), tlsReg?.stop(), plainReg?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test('an https registry naming an http token realm: AUTH, and the realm receives nothing', async () => {

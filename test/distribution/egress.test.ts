@@ -6,18 +6,18 @@
  * blob redirect target.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { TransportEvent } from '../../src/context/system-context.ts';
 import { RegistryClient, createEgressPolicy, effectiveAddress, parseEgressRule } from '../../src/distribution/index.ts';
 import type { TugError } from '../../src/errors/index.ts';
-import type { TransportEvent } from '../../src/transports/types.ts';
 import { type GeneratedImage, makeImage, pushImage } from '../support/images.ts';
 import { type RecordingListener, startListener } from '../support/listener.ts';
 import { type TestRegistry, startRegistry } from '../support/registry.ts';
 import { type TokenServer, startTokenServer } from '../support/token-server.ts';
 import { startProxy } from './proxy.ts';
+import { tempDir } from '../support/tmp.ts';
 
 describe('egress policy rules', () => {
   const cases: { name: string; allow?: string[]; deny?: string[]; host: string; address?: string; refused: RegExp | undefined }[] = [
@@ -82,14 +82,13 @@ describe('egress policy in the client', () => {
     listener = await startListener();
     tokens = await startTokenServer({ users: { alice: 'wonderland' } });
     image = await makeImage({ seed: 'egress', flavour: 'oci' });
-    authDir = mkdtempSync(join(tmpdir(), 'tug-egress-'));
+    authDir = tempDir(undefined, 'tug-egress-');
     authFile = join(authDir, 'auth.json');
     writeFileSync(authFile, '{"auths":{}}');
   });
 
   after(async () => {
     await Promise.all([listener?.stop(), reg?.stop(), tokens?.stop()]);
-    if (authDir) rmSync(authDir, { recursive: true, force: true });
   });
 
   async function refusedWithoutConnecting(host: string, deny: string[], message: RegExp) {

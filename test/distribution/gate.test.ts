@@ -23,7 +23,9 @@ test('a 429 halves the requests in flight once per burst, and successes grow the
     fifth = true;
     return release;
   });
-  await new Promise((r) => setTimeout(r, 20));
+  // Nothing is paused, so an admission would take only promise callbacks; they have all run
+  // before the next turn of the event loop.
+  await new Promise((r) => setImmediate(r));
   assert.equal(fifth, false, 'the fifth request waits while four are in flight');
   four[0]!('ok');
   (await waiting)('ok');
@@ -46,7 +48,14 @@ test('the pause holds every request until Retry-After has passed; an abort ends 
   gate.onTooManyRequests('1', 200);
   release('limited');
   const started = Date.now();
-  (await gate.admit())('ok');
+  // Timers fire in the order they are due, however late: the capped pause (200 ms) ends before
+  // a 900 ms timer; an uncapped one (1 s) would not.
+  const admitted = gate.admit().then((r) => {
+    r('ok');
+    return 'admitted after the capped pause';
+  });
+  const uncapped = new Promise<string>((resolve) => setTimeout(() => resolve('still paused at 900 ms: the cap was not applied'), 900));
+  assert.equal(await Promise.race([admitted, uncapped]), 'admitted after the capped pause');
   assert.ok(Date.now() - started >= 180, 'waited for the (capped) Retry-After');
 
   gate.onTooManyRequests('5', 5000);

@@ -5,8 +5,7 @@
  * registry token, and the login check.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
@@ -15,6 +14,7 @@ import type { TugError } from '../../src/errors/index.ts';
 import type { Digest } from '../../src/reference/digest.ts';
 import { randomBytesFrom, sha256 } from '../support/images.ts';
 import { type TestRegistry, startRegistry } from '../support/registry.ts';
+import { tempDir } from '../support/tmp.ts';
 import { type TokenServer, startTokenServer } from '../support/token-server.ts';
 
 let tokens: TokenServer;
@@ -22,10 +22,18 @@ let reg: TestRegistry;
 const alice = { username: 'alice', password: 'wonderland' };
 const blob = randomBytesFrom('token-blob', 50_000);
 const blobDigest = sha256(blob) as Digest;
+const SEEDED = 'tok/seeded';
 
 before(async () => {
   tokens = await startTokenServer({ users: { alice: 'wonderland' }, anonymousPull: true });
   reg = await startRegistry({ tokenAuth: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.rootCertBundle } });
+  // The blob the reading tests read, in a repository of its own (the push test counts its own tokens in tok/app).
+  const seeder = new RegistryClient(reg.host, { plainHttp: true, credentials: alice });
+  try {
+    await seeder.upload(SEEDED, { digest: blobDigest, size: blob.length }, Readable.from([blob]));
+  } finally {
+    await seeder.close();
+  }
 });
 
 after(async () => {
@@ -57,11 +65,11 @@ test('anonymous pull gets an anonymous token; anonymous push is refused with AUT
   const c = new RegistryClient(reg.host, { plainHttp: true, authFile: '/nonexistent/auth.json' });
   try {
     const before = tokens.requests.length;
-    assert.equal(await c.headBlob('tok/app', blobDigest), blob.length);
+    assert.equal(await c.headBlob(SEEDED, blobDigest), blob.length);
     const anon = tokens.requests.slice(before);
     assert.equal(anon.length, 1);
     assert.equal(anon[0]?.user, undefined);
-    assert.deepEqual(anon[0]?.scopes, ['repository:tok/app:pull']);
+    assert.deepEqual(anon[0]?.scopes, [`repository:${SEEDED}:pull`]);
     const data = randomBytesFrom('anon-push', 1000);
     await assert.rejects(c.upload('tok/anon', { digest: sha256(data) as Digest, size: data.length }, Readable.from([data])), (e: TugError) => e.code === 'AUTH' && /tug login/.test(e.describe()));
     // The first token lacks push: the 401 causes exactly one refresh and retry, then the error.
@@ -74,9 +82,9 @@ test('anonymous pull gets an anonymous token; anonymous push is refused with AUT
 test('mounting asks for pull,push on the target and pull on the source in one token', async () => {
   const c = new RegistryClient(reg.host, { plainHttp: true, credentials: alice });
   try {
-    assert.equal(await c.mountBlob('tok/other', blobDigest, 'tok/app'), true);
+    assert.equal(await c.mountBlob('tok/other', blobDigest, SEEDED), true);
     const req = tokens.requests.at(-1);
-    assert.deepEqual([...(req?.scopes ?? [])].sort(), ['repository:tok/app:pull', 'repository:tok/other:pull,push']);
+    assert.deepEqual([...(req?.scopes ?? [])].sort(), ['repository:tok/other:pull,push', `repository:${SEEDED}:pull`]);
     assert.equal(await c.headBlob('tok/other', blobDigest), blob.length);
   } finally {
     await c.close();
@@ -86,7 +94,7 @@ test('mounting asks for pull,push on the target and pull on the source in one to
 test('bad credentials: the token server refuses them, AUTH with a login hint', async () => {
   const c = new RegistryClient(reg.host, { plainHttp: true, credentials: { username: 'alice', password: 'wrong' } });
   try {
-    await assert.rejects(c.headBlob('tok/app', blobDigest), (e: TugError) => e.code === 'AUTH' && /refused the credentials of "alice"/.test(e.message) && /tug login/.test(e.describe()) && !/wrong/.test(e.describe()));
+    await assert.rejects(c.headBlob(SEEDED, blobDigest), (e: TugError) => e.code === 'AUTH' && /refused the credentials of "alice"/.test(e.message) && /tug login/.test(e.describe()) && !/wrong/.test(e.describe()));
   } finally {
     await c.close();
   }
@@ -96,7 +104,7 @@ test('a registry token is used as is; a bad one is AUTH', async () => {
   const fetchToken = async (creds: string | undefined) => {
     const url = new URL(tokens.realm);
     url.searchParams.set('service', tokens.service);
-    url.searchParams.set('scope', 'repository:tok/app:pull');
+    url.searchParams.set('scope', `repository:${SEEDED}:pull`);
     const res = await fetch(url, creds ? { headers: { authorization: `Basic ${Buffer.from(creds).toString('base64')}` } } : {});
     return ((await res.json()) as { token: string }).token;
   };
@@ -104,31 +112,26 @@ test('a registry token is used as is; a bad one is AUTH', async () => {
   const bad = new RegistryClient(reg.host, { plainHttp: true, registryToken: 'not.a.token' });
   try {
     const before = tokens.requests.length;
-    assert.equal(await good.headBlob('tok/app', blobDigest), blob.length);
+    assert.equal(await good.headBlob(SEEDED, blobDigest), blob.length);
     assert.equal(tokens.requests.length, before, 'no token request with --registry-token');
-    await assert.rejects(bad.headBlob('tok/app', blobDigest), (e: TugError) => e.code === 'AUTH');
+    await assert.rejects(bad.headBlob(SEEDED, blobDigest), (e: TugError) => e.code === 'AUTH');
   } finally {
     await good.close();
     await bad.close();
   }
 });
 
-test('credentials come from the auth file when none are given', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tug-authfile-'));
+test('credentials come from the auth file when none are given', async (t) => {
+  const authFile = join(tempDir(t, 'tug-authfile-'), 'auth.json');
+  writeFileSync(authFile, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:wonderland').toString('base64') } } }));
+  const c = new RegistryClient(reg.host, { plainHttp: true, authFile });
   try {
-    const authFile = join(dir, 'auth.json');
-    writeFileSync(authFile, JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('alice:wonderland').toString('base64') } } }));
-    const c = new RegistryClient(reg.host, { plainHttp: true, authFile });
-    try {
-      const data = randomBytesFrom('authfile-push', 3000);
-      await c.upload('tok/authfile', { digest: sha256(data) as Digest, size: data.length }, Readable.from([data]));
-      assert.equal(await c.headBlob('tok/authfile', sha256(data)), data.length);
-      assert.equal(tokens.requests.at(-1)?.user, 'alice');
-    } finally {
-      await c.close();
-    }
+    const data = randomBytesFrom('authfile-push', 3000);
+    await c.upload('tok/authfile', { digest: sha256(data) as Digest, size: data.length }, Readable.from([data]));
+    assert.equal(await c.headBlob('tok/authfile', sha256(data)), data.length);
+    assert.equal(tokens.requests.at(-1)?.user, 'alice');
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await c.close();
   }
 });
 

@@ -5,6 +5,7 @@ import { fetch } from 'undici';
 import { type Blob, type GeneratedImage, makeImage, pushImage } from '../support/images.ts';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { type TestRegistry, startRegistry } from '../support/registry.ts';
+import { waitFor } from '../support/wait.ts';
 
 let registry: TestRegistry;
 let proxy: FaultProxy;
@@ -195,13 +196,51 @@ test('lie-content-range answers a ranged GET from another offset, and ignores un
 
 test('delay holds the request before forwarding it', async () => {
   proxy.setFaults([{ kind: 'delay', ms: 400, method: 'GET', path: blobPath() }]);
-  const t0 = performance.now();
+  proxy.requests.length = 0;
   const res = await fetch(blobUrl());
   assert.equal(sha256(Buffer.from(await res.arrayBuffer())), big.digest);
-  assert.ok(performance.now() - t0 >= 390, 'delayed');
-  const t1 = performance.now();
   await (await fetch(blobUrl(), { method: 'HEAD' })).arrayBuffer();
-  assert.ok(performance.now() - t1 < 390, 'spent, and HEAD did not match anyway');
+  await (await fetch(blobUrl())).arrayBuffer();
+  // The log says which request was held: a lower bound on its time, no upper bound on the others'.
+  assert.deepEqual(proxy.requests.map((r) => [r.method, r.fault ?? null, r.status]), [
+    ['GET', 'delay', 200],
+    ['HEAD', null, 200],
+    ['GET', null, 200],
+  ], 'spent after one, and HEAD did not match anyway');
+  const held = proxy.requests[0]!;
+  assert.ok(held.doneAt! - held.at >= 400, `held ${held.doneAt! - held.at} ms`);
+});
+
+test('a delayed request whose client went away is dropped, and idle() waits for it', async () => {
+  proxy.setFaults([{ kind: 'delay', ms: 300, method: 'GET', path: blobPath() }]);
+  proxy.requests.length = 0;
+  const gone = new AbortController();
+  const pending = fetch(blobUrl(), { signal: gone.signal }).catch((err: unknown) => err);
+  await waitFor('the request to reach the proxy', () => proxy.requests.length > 0, 10_000, 5);
+  gone.abort();
+  assert.ok((await pending) instanceof Error);
+  await proxy.idle();
+  assert.deepEqual(proxy.requests.map((r) => [r.fault ?? null, r.status]), [['delay', 0]], 'held, then never forwarded (no status from upstream)');
+  // A forwarded exchange settles too.
+  const ok = await fetch(blobUrl(), { method: 'HEAD' });
+  await ok.arrayBuffer();
+  await proxy.idle();
+  assert.equal(proxy.requests.at(-1)?.status, 200);
+});
+
+test('dropConnections cuts an open connection; the proxy keeps serving', async () => {
+  proxy.setFaults([{ kind: 'delay', ms: 60_000, method: 'GET', path: blobPath() }]);
+  proxy.requests.length = 0;
+  const held = fetch(blobUrl()).then(
+    (res) => res.arrayBuffer(),
+    (err: unknown) => err,
+  );
+  await waitFor('the request to be held', () => proxy.requests.length > 0, 10_000, 5);
+  proxy.dropConnections();
+  assert.ok((await held) instanceof Error, 'the held request was cut');
+  await proxy.idle();
+  const res = await fetch(blobUrl(), { method: 'HEAD' });
+  assert.equal(res.status, 200);
 });
 
 test('with an htpasswd registry: Authorization is forwarded, logged as a boolean only', async () => {

@@ -4,9 +4,6 @@
  * time, graceful shutdown that interrupts and hands back.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { API_VERSION, type Registry, type Repository } from '../../src/api/types.ts';
 import { TugError } from '../../src/errors/index.ts';
@@ -17,11 +14,11 @@ import type { Store } from '../../src/store/types.ts';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { makeImage, pushImage } from '../support/images.ts';
 import { type TestRegistry, startRegistry } from '../support/registry.ts';
-import { waitFor } from '../server/harness.ts';
+import { tempDir } from '../support/tmp.ts';
+import { waitFor } from '../support/wait.ts';
 
 let registry: TestRegistry;
 let proxy: FaultProxy;
-let dir: string;
 let store: Store;
 
 const reg = (name: string, url: string): Registry => ({ apiVersion: API_VERSION, kind: 'Registry', metadata: { name, namespace: 'default' }, spec: { url } });
@@ -50,8 +47,7 @@ before(async () => {
   registry = await startRegistry();
   proxy = await startFaultProxy(registry.url);
   await pushImage({ url: registry.url, repository: 'library/app', tag: 'v1' }, await makeImage({ seed: 'sched-app' }));
-  dir = mkdtempSync(join(tmpdir(), 'tug-sched-'));
-  store = await openStore({ data: dir });
+  store = await openStore({ data: tempDir(undefined, 'tug-sched-') });
   await store.create('Registry', reg('direct', registry.url));
   await store.create('Registry', reg('slow', proxy.url));
 });
@@ -59,19 +55,23 @@ after(async () => {
   await store?.close();
   await proxy?.stop();
   await registry?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('at most maxConcurrent syncs at once; every repository synced once; next due time jittered around the interval', async () => {
   let active = 0;
   let peak = 0;
+  // The first syncs wait until two run at once (a scheduler that never ran two would hang here and
+  // time out); then all go. A third one started meanwhile would show in the peak.
+  let bothRunning!: () => void;
+  const both = new Promise<void>((resolve) => (bothRunning = resolve));
   const s = scheduler({
     maxConcurrent: 2,
     sync: async (input) => {
       active++;
       peak = Math.max(peak, active);
+      if (active === 2) bothRunning();
       try {
-        await new Promise((r) => setTimeout(r, 150));
+        await both;
         return await syncRepository(input);
       } finally {
         active--;
@@ -98,13 +98,22 @@ test('at most maxConcurrent syncs at once; every repository synced once; next du
 });
 
 test('a manual sync of a running repository does not start a second run; it follows the first', async () => {
-  proxy.setFaults([{ kind: 'delay', ms: 800, path: /\/manifests\//, times: 1 }]);
-  const s = scheduler();
-  await store.create('Repository', repo('once', 'slow'));
+  // The first sync is held until the manual trigger is in: it is surely still running then.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let syncs = 0;
+  const s = scheduler({
+    sync: async (input) => {
+      if (++syncs === 1) await held;
+      return syncRepository(input);
+    },
+  });
+  await store.create('Repository', repo('once', 'direct'));
   await s.start();
   try {
     await waitFor('the first run', async () => (await store.listRuns('default', 'once')).items.length === 1);
     const t = await s.trigger('default', 'once');
+    release();
     assert.equal(t.alreadyRunning, true);
     assert.equal(t.run?.spec.trigger, 'create');
     const runs = await waitFor('the follow-up run', async () => {
@@ -115,8 +124,8 @@ test('a manual sync of a running repository does not start a second run; it foll
     const [newer, older] = runs;
     assert.ok(Date.parse(newer!.status.startTime) >= Date.parse(older!.status.completionTime!));
   } finally {
+    release();
     await s.stop(1000);
-    proxy.setFaults([]);
   }
 });
 
@@ -155,15 +164,17 @@ test('keepSyncRuns: each finished run prunes its repository\'s history to the ne
 });
 
 test('graceful shutdown: in-flight runs past the deadline are Interrupted and handed back due now', async () => {
+  proxy.requests.length = 0;
   proxy.setFaults([{ kind: 'delay', ms: 30_000, path: /\/manifests\//, times: 5 }]);
   const s = scheduler();
   await store.create('Repository', repo('stuck', 'slow'));
   await s.start();
   try {
     await waitFor('Syncing', async () => (await store.get('Repository', 'default', 'stuck'))?.status?.syncStatus === 'Syncing');
-    const started = Date.now();
     await s.stop(300);
-    assert.ok(Date.now() - started < 5000, 'stop() waited past its deadline');
+    // stop() did not wait for the held answer: the sync gave the request up, so it never reached the registry.
+    await proxy.idle();
+    assert.deepEqual(proxy.requests.filter((r) => r.fault === 'delay').map((r) => r.status), [0]);
     const [run] = (await store.listRuns('default', 'stuck')).items;
     assert.equal(run!.status.phase, 'Interrupted');
     const r = await store.get('Repository', 'default', 'stuck');

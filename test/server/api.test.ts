@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startListener } from '../support/listener.ts';
 import { type TestServer, registryDoc, repositoryDoc, startTestServer } from './harness.ts';
 import { SEED_REPOSITORY_EXAMPLE } from './seed-examples.ts';
 
@@ -17,6 +18,13 @@ before(async () => {
 after(async () => {
   await s.close();
 });
+
+/** Creates the seed's Repository under `name` (each test its own, so any test runs alone) and returns it. */
+async function createSeedRepository(name: string): Promise<any> {
+  const r = await s.api('POST', '/namespaces/default/repositories', { raw: SEED_REPOSITORY_EXAMPLE.replace('name: nginx-latest', `name: ${name}`), contentType: 'application/yaml' });
+  assert.equal(r.status, 201, r.text);
+  return r.body;
+}
 
 function assertStatus(r: { status: number; body: any }, code: number, reason: string) {
   assert.equal(r.status, code, JSON.stringify(r.body));
@@ -81,7 +89,8 @@ describe('repositories CRUD', () => {
     assert.ok(r.body.metadata.uid);
   });
   test('get, 404 as Status', async () => {
-    const r = await s.api('GET', '/namespaces/default/repositories/nginx-latest');
+    await createSeedRepository('get-me');
+    const r = await s.api('GET', '/namespaces/default/repositories/get-me');
     assert.equal(r.status, 200);
     assert.equal(r.body.spec.repository, 'library/nginx');
     const missing = await s.api('GET', '/namespaces/default/repositories/nope');
@@ -89,7 +98,8 @@ describe('repositories CRUD', () => {
     assert.equal(missing.body.message, 'repositories.image.theriseunion.io "nope" not found');
   });
   test('create twice: 409 AlreadyExists', async () => {
-    assertStatus(await s.api('POST', '/namespaces/default/repositories', { raw: SEED_REPOSITORY_EXAMPLE, contentType: 'application/yaml' }), 409, 'AlreadyExists');
+    await createSeedRepository('twice');
+    assertStatus(await s.api('POST', '/namespaces/default/repositories', { raw: SEED_REPOSITORY_EXAMPLE.replace('name: nginx-latest', 'name: twice'), contentType: 'application/yaml' }), 409, 'AlreadyExists');
   });
   test('validation: 422 Invalid with causes and field paths', async () => {
     const r = await s.api('POST', '/namespaces/default/repositories', {
@@ -129,23 +139,28 @@ describe('repositories CRUD', () => {
     assertStatus(await s.api('POST', '/namespaces/default/repositories', { body: big }), 413, 'RequestEntityTooLarge');
   });
   test('PUT with a stale resourceVersion: 409 Conflict; with the current one: 200', async () => {
-    const cur = (await s.api('GET', '/namespaces/default/repositories/nginx-latest')).body;
-    const stale = { ...cur, metadata: { ...cur.metadata, resourceVersion: '1' }, spec: { ...cur.spec, syncInterval: '2h' } };
-    assertStatus(await s.api('PUT', '/namespaces/default/repositories/nginx-latest', { body: stale }), 409, 'Conflict');
-    const ok = await s.api('PUT', '/namespaces/default/repositories/nginx-latest', { body: { ...cur, spec: { ...cur.spec, syncInterval: '2h' } } });
+    const cur = await createSeedRepository('put-me');
+    // A version that was current once: the object has been written since.
+    const stale = { ...cur, spec: { ...cur.spec, syncInterval: '2h' } };
+    const first = await s.api('PATCH', '/namespaces/default/repositories/put-me', { contentType: 'application/merge-patch+json', body: { spec: { retryCount: 4 } } });
+    assert.equal(first.status, 200, first.text);
+    assertStatus(await s.api('PUT', '/namespaces/default/repositories/put-me', { body: stale }), 409, 'Conflict');
+    const now = first.body;
+    const ok = await s.api('PUT', '/namespaces/default/repositories/put-me', { body: { ...now, spec: { ...now.spec, syncInterval: '2h' } } });
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.body.spec.syncInterval, '2h');
-    assert.notEqual(ok.body.metadata.resourceVersion, cur.metadata.resourceVersion);
+    assert.notEqual(ok.body.metadata.resourceVersion, now.metadata.resourceVersion);
   });
   test('PUT changing the tag: 422 "delete and re-create"', async () => {
-    const cur = (await s.api('GET', '/namespaces/default/repositories/nginx-latest')).body;
-    const r = await s.api('PUT', '/namespaces/default/repositories/nginx-latest', { body: { ...cur, spec: { ...cur.spec, tag: '1.27' } } });
+    const cur = await createSeedRepository('put-tag');
+    const r = await s.api('PUT', '/namespaces/default/repositories/put-tag', { body: { ...cur, spec: { ...cur.spec, tag: '1.27' } } });
     assertStatus(r, 422, 'Invalid');
     assert.match(r.body.message, /delete and re-create/);
     assert.equal(r.body.details.causes[0].field, 'spec.tag');
   });
   test('PATCH (merge patch): display name, description, labels, interval, retryCount', async () => {
-    const r = await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', {
+    await createSeedRepository('patch-me');
+    const r = await s.api('PATCH', '/namespaces/default/repositories/patch-me', {
       contentType: 'application/merge-patch+json',
       body: { metadata: { annotations: { 'theriseunion.io/display-name': 'Nginx (edited)', 'theriseunion.io/description': null }, labels: { env: 'dev' } }, spec: { syncInterval: '30m', retryCount: 5 } },
     });
@@ -158,8 +173,9 @@ describe('repositories CRUD', () => {
     assert.equal(r.body.spec.tag, 'latest');
   });
   test('PATCH of registry, path or tag: 422 with "delete and re-create" and the field', async () => {
+    await createSeedRepository('patch-immutable');
     for (const [field, spec] of [['spec.repository', { repository: 'library/httpd' }], ['spec.tag', { tag: 'v2' }], ['spec.registryRef', { registryRef: { name: 'other' } }]] as const) {
-      const r = await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', { contentType: 'application/merge-patch+json', body: { spec } });
+      const r = await s.api('PATCH', '/namespaces/default/repositories/patch-immutable', { contentType: 'application/merge-patch+json', body: { spec } });
       assertStatus(r, 422, 'Invalid');
       assert.match(r.body.message, /delete and re-create/);
       assert.equal(r.body.details.causes[0].field, field);
@@ -167,23 +183,29 @@ describe('repositories CRUD', () => {
     }
   });
   test('PATCH of another annotation: 422; PATCH with a stale resourceVersion: 409; wrong patch type: 415', async () => {
-    const r = await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', { contentType: 'application/merge-patch+json', body: { metadata: { annotations: { 'example.com/x': 'y' } } } });
+    const cur = await createSeedRepository('patch-errors');
+    const r = await s.api('PATCH', '/namespaces/default/repositories/patch-errors', { contentType: 'application/merge-patch+json', body: { metadata: { annotations: { 'example.com/x': 'y' } } } });
     assertStatus(r, 422, 'Invalid');
-    assertStatus(await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', { contentType: 'application/merge-patch+json', body: { metadata: { resourceVersion: '1' }, spec: { retryCount: 1 } } }), 409, 'Conflict');
-    assertStatus(await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', { contentType: 'application/json-patch+json', raw: '[]' }), 415, 'UnsupportedMediaType');
+    const moved = await s.api('PATCH', '/namespaces/default/repositories/patch-errors', { contentType: 'application/merge-patch+json', body: { spec: { retryCount: 2 } } });
+    assert.equal(moved.status, 200, moved.text);
+    assertStatus(await s.api('PATCH', '/namespaces/default/repositories/patch-errors', { contentType: 'application/merge-patch+json', body: { metadata: { resourceVersion: cur.metadata.resourceVersion }, spec: { retryCount: 1 } } }), 409, 'Conflict');
+    assertStatus(await s.api('PATCH', '/namespaces/default/repositories/patch-errors', { contentType: 'application/json-patch+json', raw: '[]' }), 415, 'UnsupportedMediaType');
   });
   test('PATCH that makes the object invalid: 422 with the field', async () => {
-    const r = await s.api('PATCH', '/namespaces/default/repositories/nginx-latest', { contentType: 'application/merge-patch+json', body: { spec: { syncTimeout: 'soon' } } });
+    await createSeedRepository('patch-invalid');
+    const r = await s.api('PATCH', '/namespaces/default/repositories/patch-invalid', { contentType: 'application/merge-patch+json', body: { spec: { syncTimeout: 'soon' } } });
     assertStatus(r, 422, 'Invalid');
     assert.equal(r.body.details.causes[0].field, 'spec.syncTimeout');
   });
 });
 
 describe('lists', () => {
+  // A namespace of its own: counts and pages see only what this suite made.
   before(async () => {
+    assert.equal((await s.api('POST', '/namespaces/lists/registries', { body: registryDoc('harbor-prod', 'http://127.0.0.1:9', {}, 'lists') })).status, 201);
     for (let i = 0; i < 7; i++) {
-      const r = await s.api('POST', '/namespaces/default/repositories', {
-        body: repositoryDoc(`app-${i}`, { repository: `team/app${i}`, tag: 'v1', registryRef: { name: 'harbor-prod' } }, 'default', {
+      const r = await s.api('POST', '/namespaces/lists/repositories', {
+        body: repositoryDoc(`app-${i}`, { repository: `team/app${i}`, tag: 'v1', registryRef: { name: 'harbor-prod' } }, 'lists', {
           labels: { tier: i % 2 ? 'web' : 'db' },
           annotations: { 'theriseunion.io/display-name': i === 3 ? 'The Special One' : `App ${i}` },
         }),
@@ -196,43 +218,43 @@ describe('lists', () => {
     let cont: string | undefined;
     let pages = 0;
     do {
-      const r = await s.api('GET', `/namespaces/default/repositories?limit=3${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+      const r = await s.api('GET', `/namespaces/lists/repositories?limit=3${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
       assert.equal(r.status, 200);
       assert.equal(r.body.kind, 'RepositoryList');
-      assert.equal(r.body.metadata.totalCount, 8);
+      assert.equal(r.body.metadata.totalCount, 7);
       names.push(...r.body.items.map((x: any) => x.metadata.name));
       cont = r.body.metadata.continue;
       pages++;
     } while (cont);
     assert.equal(pages, 3);
-    assert.equal(new Set(names).size, 8);
+    assert.equal(new Set(names).size, 7);
   });
   test('q searches name, display name and repository:tag', async () => {
-    assert.deepEqual((await s.api('GET', '/namespaces/default/repositories?q=special')).body.items.map((x: any) => x.metadata.name), ['app-3']);
-    assert.deepEqual((await s.api('GET', '/namespaces/default/repositories?q=team/app5:v1')).body.items.map((x: any) => x.metadata.name), ['app-5']);
+    assert.deepEqual((await s.api('GET', '/namespaces/lists/repositories?q=special')).body.items.map((x: any) => x.metadata.name), ['app-3']);
+    assert.deepEqual((await s.api('GET', '/namespaces/lists/repositories?q=team/app5:v1')).body.items.map((x: any) => x.metadata.name), ['app-5']);
   });
   test('labelSelector', async () => {
-    const r = await s.api('GET', '/namespaces/default/repositories?labelSelector=tier%3Dweb');
+    const r = await s.api('GET', '/namespaces/lists/repositories?labelSelector=tier%3Dweb');
     assert.deepEqual(r.body.items.map((x: any) => x.metadata.name), ['app-1', 'app-3', 'app-5']);
     assert.equal(r.body.metadata.totalCount, 3);
-    assertStatus(await s.api('GET', '/namespaces/default/repositories?labelSelector=%3D%3D%3D'), 400, 'BadRequest');
+    assertStatus(await s.api('GET', '/namespaces/lists/repositories?labelSelector=%3D%3D%3D'), 400, 'BadRequest');
   });
   test('bad limit or continue: 400', async () => {
-    assertStatus(await s.api('GET', '/namespaces/default/repositories?limit=0'), 400, 'BadRequest');
-    assertStatus(await s.api('GET', '/namespaces/default/repositories?continue=garbage'), 400, 'BadRequest');
+    assertStatus(await s.api('GET', '/namespaces/lists/repositories?limit=0'), 400, 'BadRequest');
+    assertStatus(await s.api('GET', '/namespaces/lists/repositories?continue=garbage'), 400, 'BadRequest');
   });
   test('batch delete by names', async () => {
-    const r = await s.api('DELETE', '/namespaces/default/repositories?names=app-5,app-6,ghost');
+    const r = await s.api('DELETE', '/namespaces/lists/repositories?names=app-5,app-6,ghost');
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.deleted, ['app-5', 'app-6']);
     assert.deepEqual(r.body.notFound, ['ghost']);
-    assertStatus(await s.api('DELETE', '/namespaces/default/repositories'), 400, 'BadRequest');
+    assertStatus(await s.api('DELETE', '/namespaces/lists/repositories'), 400, 'BadRequest');
   });
   test('delete one; then 404', async () => {
-    const r = await s.api('DELETE', '/namespaces/default/repositories/app-4');
+    const r = await s.api('DELETE', '/namespaces/lists/repositories/app-4');
     assert.equal(r.status, 200);
     assert.equal(r.body.metadata.name, 'app-4');
-    assertStatus(await s.api('DELETE', '/namespaces/default/repositories/app-4'), 404, 'NotFound');
+    assertStatus(await s.api('DELETE', '/namespaces/lists/repositories/app-4'), 404, 'NotFound');
   });
 });
 
@@ -242,14 +264,18 @@ describe('namespace-scoped tokens', () => {
     const r = await s.api('POST', '/namespaces/team-a/repositories', { body: repositoryDoc('a-only', { repository: 'a/one', tag: '1', registryRef: { name: 'harbor-prod' } }, 'team-a') });
     assert.equal(r.status, 201, r.text);
     scoped = await s.token('team-a-editor', 'editor', ['team-a']);
+    // Something that exists elsewhere, so a 404 means hidden, not absent.
+    await createSeedRepository('default-only');
   });
   test('sees its namespace', async () => {
     assert.equal((await s.api('GET', '/namespaces/team-a/repositories/a-only', { token: scoped })).status, 200);
   });
   test('other namespaces are invisible: 404 on get, filtered from lists', async () => {
-    assertStatus(await s.api('GET', '/namespaces/default/repositories/nginx-latest', { token: scoped }), 404, 'NotFound');
-    assertStatus(await s.api('DELETE', '/namespaces/default/repositories/nginx-latest', { token: scoped }), 404, 'NotFound');
-    assertStatus(await s.api('POST', '/namespaces/default/repositories/nginx-latest/sync', { token: scoped }), 404, 'NotFound');
+    assert.equal((await s.api('GET', '/namespaces/default/repositories/default-only')).status, 200);
+    assertStatus(await s.api('GET', '/namespaces/default/repositories/default-only', { token: scoped }), 404, 'NotFound');
+    assertStatus(await s.api('DELETE', '/namespaces/default/repositories/default-only', { token: scoped }), 404, 'NotFound');
+    assertStatus(await s.api('POST', '/namespaces/default/repositories/default-only/sync', { token: scoped }), 404, 'NotFound');
+    assert.equal((await s.api('GET', '/namespaces/default/repositories/default-only')).status, 200, 'the DELETE did nothing');
     const all = await s.api('GET', '/repositories', { token: scoped });
     assert.deepEqual(all.body.items.map((x: any) => x.metadata.namespace), ['team-a']);
     assert.equal(all.body.metadata.totalCount, 1);
@@ -293,8 +319,32 @@ describe('registries', () => {
       assert.equal((await s.api('POST', '/namespaces/default/registries', { body: registryDoc(`ok-url-${i}`, url) })).status, 201, url);
     }
   });
+  test('test endpoint checks the stored URL, never one from the body', async () => {
+    // Both reachable: the stored one answers as an open registry, the one in the
+    // body as a registry asking for credentials, and must not even be connected to.
+    const stored = await startListener((_req, res) => {
+      res.writeHead(200, { 'docker-distribution-api-version': 'registry/2.0', 'content-type': 'application/json' }).end('{}');
+    });
+    const bait = await startListener();
+    try {
+      assert.equal((await s.api('POST', '/namespaces/default/registries', { body: registryDoc('probe-me', stored.url) })).status, 201);
+      const r = await s.api('POST', '/namespaces/default/registries/probe-me/test', { body: { url: bait.url, spec: { url: bait.url } } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(bait.connections, 0, 'the URL in the body was connected to');
+      assert.deepEqual(stored.requests.map((q) => `${q.method} ${q.url}`), ['GET /v2/']);
+      assert.equal(r.body.reachable, true, r.text);
+      assert.equal(r.body.authenticated, true, r.text);
+      assert.match(r.body.message, new RegExp(`${stored.host} answers`));
+      const reg = await s.api('GET', '/namespaces/default/registries/probe-me');
+      assert.equal(reg.body.status.reachable, true);
+      assert.equal(reg.body.spec.url, stored.url, 'the stored URL is unchanged');
+    } finally {
+      await stored.stop();
+      await bait.stop();
+    }
+  });
   test('test endpoint on an unreachable registry reports it', async () => {
-    const r = await s.api('POST', '/namespaces/default/registries/harbor-prod/test', { body: { url: 'http://evil.example.com' } });
+    const r = await s.api('POST', '/namespaces/default/registries/harbor-prod/test');
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.reachable, false);
     const reg = await s.api('GET', '/namespaces/default/registries/harbor-prod');
@@ -331,17 +381,27 @@ describe('tokens and audit', () => {
     assertStatus(await s.api('GET', '/whoami', { token: null }), 401, 'Unauthorized');
   });
   test('every change is in the audit log with the token name', async () => {
+    // The changes this test looks for are its own: it runs alone as well as after the others.
+    await createSeedRepository('audited');
+    const patched = await s.api('PATCH', '/namespaces/default/repositories/audited', { contentType: 'application/merge-patch+json', body: { spec: { retryCount: 1 } } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal((await s.api('PUT', '/namespaces/default/repositories/audited', { body: { ...patched.body, spec: { ...patched.body.spec, retryCount: 2 } } })).status, 200);
+    assert.equal((await s.api('DELETE', '/namespaces/default/repositories/audited')).status, 200);
+    const editor = await s.token('audit-editor', 'editor');
+    assert.equal((await s.api('POST', '/namespaces/default/registries', { token: editor, body: registryDoc('audited-registry', 'http://127.0.0.1:9', { credentials: { username: 'u', password: 'pw-CANARY-audit' } }) })).status, 201);
+    assert.equal((await s.api('POST', '/namespaces/default/registries/audited-registry/test', { token: editor })).status, 200);
+    assert.equal((await s.api('POST', '/tokens', { body: { name: 'audited-token', role: 'viewer' } })).status, 201);
     const r = await s.api('GET', '/auditlogs?limit=1000');
     assert.equal(r.status, 200);
     const entries = r.body.items as any[];
     const has = (verb: string, kind: string, name: string, user = 'admin') => entries.some((e) => e.verb === verb && e.kind === kind && e.name === name && e.user === user);
-    assert.ok(has('create', 'Repository', 'nginx-latest'));
-    assert.ok(has('patch', 'Repository', 'nginx-latest'));
-    assert.ok(has('update', 'Repository', 'nginx-latest'));
-    assert.ok(has('delete', 'Repository', 'app-4'));
-    assert.ok(has('create', 'Repository', 'a-only'));
-    assert.ok(has('test', 'Registry', 'harbor-prod'));
-    assert.ok(has('create', 'Token', 'ci'));
+    assert.ok(has('create', 'Repository', 'audited'));
+    assert.ok(has('patch', 'Repository', 'audited'));
+    assert.ok(has('update', 'Repository', 'audited'));
+    assert.ok(has('delete', 'Repository', 'audited'));
+    assert.ok(has('create', 'Registry', 'audited-registry', 'audit-editor'));
+    assert.ok(has('test', 'Registry', 'audited-registry', 'audit-editor'));
+    assert.ok(has('create', 'Token', 'audited-token'));
     assert.doesNotMatch(JSON.stringify(entries), /pw-CANARY/);
   });
 });

@@ -17,8 +17,7 @@
  * Then the same routes spelled the ways a raw-URL check gets wrong.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Role, SyncRun } from '../../src/api/types.ts';
@@ -28,6 +27,7 @@ import { buildApp } from '../../src/server/app.ts';
 import { createSecrets } from '../../src/server/secrets.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { type TestServer, registryDoc, repositoryDoc, startTestServer } from './harness.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const OWN = 'team-a';
 const OTHER = 'team-b';
@@ -145,7 +145,7 @@ function assertSecurityHeaders(h: Record<string, unknown>, what: string): void {
 }
 
 before(async () => {
-  webDir = mkdtempSync(join(tmpdir(), 'tug-attack-web-'));
+  webDir = tempDir(undefined, 'tug-attack-web-');
   mkdirSync(join(webDir, 'assets'));
   writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>Tugboat</title>');
   writeFileSync(join(webDir, 'assets', 'app.js'), 'console.log(1)');
@@ -160,7 +160,6 @@ before(async () => {
 });
 after(async () => {
   await s?.close();
-  rmSync(webDir, { recursive: true, force: true });
 });
 
 describe('the route table', () => {
@@ -172,9 +171,9 @@ describe('the route table', () => {
     assert.deepEqual(publicUrls, ['/', '/assets/app.js', '/healthz', '/index.html', '/openapi.json', '/readyz']);
   });
 
-  test('a route registered without a role stops the server from starting', async () => {
+  test('a route registered without a role stops the server from starting', async (t) => {
     const { openStore } = await import('../../src/store/index.ts');
-    const dir = mkdtempSync(join(tmpdir(), 'tug-attack-'));
+    const dir = tempDir(t, 'tug-attack-');
     const store = await openStore({ data: dir });
     const { Writable } = await import('node:stream');
     const app = await buildApp({ store, secrets: createSecrets(Buffer.alloc(32, 1)), logger: createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) }), webRoot: null });
@@ -182,7 +181,6 @@ describe('the route table', () => {
     await assert.rejects(async () => app.ready(), /routes without config\.role.*GET \/forgot-the-role/);
     await app.close().catch(() => {});
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 });
 

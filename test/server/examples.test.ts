@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
@@ -18,11 +17,12 @@ import { createToken } from '../../src/server/auth.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { createSecrets } from '../../src/server/secrets.ts';
 import { openStore } from '../../src/store/index.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const examples = fileURLToPath(new URL('../../examples/serve/', import.meta.url));
 
-test('the example registries and the seed\'s three repositories are accepted as written', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tug-examples-'));
+test('the example registries and the seed\'s three repositories are accepted as written', async (t) => {
+  const dir = tempDir(t, 'tug-examples-');
   const store = await openStore({ data: dir });
   const logger = createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
   const app = await buildApp({ store, secrets: createSecrets(randomBytes(32)), logger, webRoot: null });
@@ -45,6 +45,5 @@ test('the example registries and the seed\'s three repositories are accepted as 
   } finally {
     await app.close();
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 });

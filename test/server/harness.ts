@@ -4,14 +4,17 @@
  * loopback socket, JSON logs captured in memory. Everything is closed by
  * `close()`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { API_PREFIX } from '../../src/api/types.ts';
 import { type RunningServer, startServer } from '../../src/server/serve.ts';
 import { createToken } from '../../src/server/auth.ts';
 import type { Role } from '../../src/api/types.ts';
+import { tempDir } from '../support/tmp.ts';
+
+export { waitFor } from '../support/wait.ts';
 
 export interface TestServer extends RunningServer {
   dataDir: string;
@@ -23,8 +26,19 @@ export interface TestServer extends RunningServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { maxConcurrentSyncs?: number; retryBaseMs?: number; leaseMs?: number; heartbeatMs?: number; webRoot?: string; egressAllow?: string[]; egressDeny?: string[]; trustProxy?: string[] } = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tug-serve-'));
+/**
+ * The store: `database`, a PostgreSQL URL (with a secret key file in the data
+ * directory, since PostgreSQL replicas never generate one), or SQLite in
+ * `data` (the caller's directory, left in place) or in a temp directory
+ * removed by close().
+ */
+export async function startTestServer(options: { maxConcurrentSyncs?: number; retryBaseMs?: number; leaseMs?: number; heartbeatMs?: number; webRoot?: string; egressAllow?: string[]; egressDeny?: string[]; trustProxy?: string[]; database?: string; data?: string } = {}): Promise<TestServer> {
+  const dataDir = options.data ?? tempDir(undefined, 'tug-serve-');
+  let secretKeyFile: string | undefined;
+  if (options.database) {
+    secretKeyFile = join(dataDir, 'secret.key');
+    writeFileSync(secretKeyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  }
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, cb) {
@@ -36,6 +50,8 @@ export async function startTestServer(options: { maxConcurrentSyncs?: number; re
   const server = await startServer({
     listen: '127.0.0.1:0',
     data: dataDir,
+    database: options.database,
+    secretKeyFile,
     logDestination: destination,
     say: (line) => {
       const m = /(tug_[A-Za-z0-9_-]+)/.exec(line);
@@ -82,25 +98,9 @@ export async function startTestServer(options: { maxConcurrentSyncs?: number; re
     },
     async close() {
       await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (options.data === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 export function registryDoc(name: string, url: string, extra: Record<string, unknown> = {}, namespace = 'default') {

@@ -5,16 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.ts';
 import { rotateSecrets } from '../../src/server/rotate-secrets.ts';
 import { createSecrets, openRegistrySecret, registrySecretAad, secretAad } from '../../src/server/secrets.ts';
 import type { Registry } from '../../src/api/types.ts';
 import { backends, registry } from '../store/backends.ts';
 import { runTug } from '../support/tug.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const oldKey = randomBytes(32);
 const newKey = randomBytes(32);
@@ -83,8 +83,7 @@ for (const backend of backends) {
 }
 
 describe('tug serve rotate-secrets and token create (the CLI, SQLite)', () => {
-  const work = mkdtempSync(join(tmpdir(), 'tug-rotate-'));
-  after(() => rmSync(work, { recursive: true, force: true }));
+  const work = tempDir(undefined, 'tug-rotate-');
   const data = join(work, 'data');
   const oldFile = join(work, 'old.key');
   const newFile = join(work, 'new.key');

@@ -5,11 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { type TestContext, after, before, describe, test } from 'node:test';
 import { TugError } from '../../src/errors/index.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { FILE_TOKEN_NAME, createToken, ensureAdminToken, hashToken } from '../../src/server/auth.ts';
@@ -19,16 +18,7 @@ import { createSecrets } from '../../src/server/secrets.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/types.ts';
 import { type TestServer, registryDoc, startTestServer } from './harness.ts';
-
-const tempDirs: string[] = [];
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(d);
-  return d;
-}
-after(() => {
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
-});
+import { tempDir } from '../support/tmp.ts';
 
 describe('a namespace-scoped admin administers its namespaces only', () => {
   let s: TestServer;
@@ -66,19 +56,24 @@ describe('a namespace-scoped admin administers its namespaces only', () => {
     const t = r.body.status.token as string;
     assert.equal((await s.api('GET', '/namespaces/team-a/registries/visible', { token: t })).status, 200);
     assert.equal((await s.api('GET', '/namespaces/team-b/registries/hidden', { token: t })).status, 404);
+    assert.equal((await s.api('DELETE', '/tokens/team-a-ci', { token: scoped })).status, 200);
   });
 
   test('lists and deletes only the tokens within its scope', async () => {
+    assert.equal((await s.api('POST', '/tokens', { token: scoped, body: { name: 'team-a-listed', role: 'viewer', namespaces: ['team-a'] } })).status, 201);
     const names = (await s.api('GET', '/tokens', { token: scoped })).body.items.map((i: { metadata: { name: string } }) => i.metadata.name);
-    assert.deepEqual(names.sort(), ['team-a-admin', 'team-a-ci']);
+    assert.deepEqual(names.sort(), ['team-a-admin', 'team-a-listed']);
     for (const other of ['admin', 'global-viewer', 'team-b-editor', 'team-ab-viewer']) {
       assert.equal((await s.api('DELETE', `/tokens/${other}`, { token: scoped })).status, 404, other);
     }
     assert.equal((await s.api('GET', '/tokens')).body.items.length, 6, 'the unscoped admin sees all of them, none deleted');
-    assert.equal((await s.api('DELETE', '/tokens/team-a-ci', { token: scoped })).status, 200);
+    assert.equal((await s.api('DELETE', '/tokens/team-a-listed', { token: scoped })).status, 200);
   });
 
   test('reads the audit entries of its namespaces only', async () => {
+    // A token change of its own: the unscoped view must show it.
+    assert.equal((await s.api('POST', '/tokens', { body: { name: 'audit-probe', role: 'viewer' } })).status, 201);
+    assert.equal((await s.api('DELETE', '/tokens/audit-probe')).status, 200);
     const entries = (await s.api('GET', '/auditlogs', { token: scoped })).body.items as { namespace: string; name: string }[];
     assert.ok(entries.some((e) => e.namespace === 'team-a' && e.name === 'visible'));
     assert.deepEqual([...new Set(entries.map((e) => e.namespace))], ['team-a']);
@@ -173,7 +168,7 @@ describe('behind a reverse proxy (--trust-proxy)', () => {
 
 describe('public endpoints say little', () => {
   test('/readyz: 503 {status: unavailable}; the store\'s error only in the log', async () => {
-    const dir = tempDir('tug-readyz-');
+    const dir = tempDir(undefined, 'tug-readyz-');
     const store = await openStore({ data: dir });
     const broken: Store = Object.create(store, {
       countTokens: { value: async () => { throw new Error('connect ECONNREFUSED db.internal:5432 (user tugboat-secret-user)'); } },
@@ -193,33 +188,35 @@ describe('public endpoints say little', () => {
 });
 
 describe('--admin-token-file', () => {
-  let dir: string;
-  let store: Store;
-  before(async () => {
-    dir = tempDir('tug-admin-file-');
-    store = await openStore({ data: dir });
-  });
-  after(async () => {
-    await store.close();
-  });
+  /** A store of the test's own (each test here runs alone as well as in order). */
+  async function freshStore(t: TestContext): Promise<{ store: Store; dir: string }> {
+    const dir = tempDir(t, 'tug-admin-file-');
+    const store = await openStore({ data: dir });
+    t.after(() => store.close());
+    return { store, dir };
+  }
   const first = `tug_${randomBytes(32).toString('base64url')}`;
   const second = `tug_${randomBytes(32).toString('base64url')}`;
 
   for (const [what, weak] of [['shorter than 32 characters', 'tug_0123456789abcdefghijklmnop'], ['predictable', 'a'.repeat(40)], ['two words', `${first} ${second}`]] as const) {
-    test(`rejects a token that is ${what}`, async () => {
+    test(`rejects a token that is ${what}`, async (t) => {
+      const { store } = await freshStore(t);
       await assert.rejects(ensureAdminToken(store, weak), (e) => e instanceof TugError && e.code === 'USAGE');
       assert.equal(await store.countTokens(), 0);
     });
   }
 
-  test('registers the file token as "admin-file"; the same file again changes nothing', async () => {
+  test('registers the file token as "admin-file"; the same file again changes nothing', async (t) => {
+    const { store } = await freshStore(t);
     assert.deepEqual(await ensureAdminToken(store, `${first}\n`), { token: first, generated: false });
     assert.equal((await store.findToken(hashToken(first)))?.name, FILE_TOKEN_NAME);
     assert.equal(await ensureAdminToken(store, first), undefined);
     assert.equal(await store.countTokens(), 1);
   });
 
-  test('a new file revokes the old file\'s token; other tokens stay', async () => {
+  test('a new file revokes the old file\'s token; other tokens stay', async (t) => {
+    const { store } = await freshStore(t);
+    await ensureAdminToken(store, first);
     await createToken(store, { name: 'ci', role: 'editor' });
     assert.deepEqual(await ensureAdminToken(store, second), { token: second, generated: false });
     assert.equal(await store.findToken(hashToken(first)), undefined, 'the old file token no longer works');
@@ -227,7 +224,10 @@ describe('--admin-token-file', () => {
     assert.deepEqual((await store.listTokens()).map((t) => t.name).sort(), [FILE_TOKEN_NAME, 'ci']);
   });
 
-  test('a token an older version registered from the file under another name becomes the file\'s', async () => {
+  test('a token an older version registered from the file under another name becomes the file\'s', async (t) => {
+    const { store } = await freshStore(t);
+    await ensureAdminToken(store, second);
+    await createToken(store, { name: 'ci', role: 'editor' });
     const legacy = `tug_${randomBytes(32).toString('base64url')}`;
     await createToken(store, { name: 'admin-legacy', role: 'admin' }, legacy);
     await ensureAdminToken(store, legacy);
@@ -236,7 +236,9 @@ describe('--admin-token-file', () => {
     assert.deepEqual((await store.listTokens()).map((t) => t.name).sort(), [FILE_TOKEN_NAME, 'ci']);
   });
 
-  test('two replicas starting with the same new file at once both succeed', async () => {
+  test('two replicas starting with the same new file at once both succeed', async (t) => {
+    const { store, dir } = await freshStore(t);
+    await ensureAdminToken(store, first);
     const next = `tug_${randomBytes(32).toString('base64url')}`;
     const other = await openStore({ data: dir });
     try {
@@ -251,7 +253,7 @@ describe('--admin-token-file', () => {
 
 describe('the SQLite file is its owner\'s', () => {
   test('tugboat.db and its -wal and -shm are created 0600, the data directory 0700', async () => {
-    const data = join(tempDir('tug-perms-'), 'data');
+    const data = join(tempDir(undefined, 'tug-perms-'), 'data');
     const store = await openStore({ data });
     try {
       await createToken(store, { name: 'x', role: 'viewer' });
@@ -263,7 +265,7 @@ describe('the SQLite file is its owner\'s', () => {
   });
 
   test('a file an older version left readable is tightened', async () => {
-    const data = tempDir('tug-perms-old-');
+    const data = tempDir(undefined, 'tug-perms-old-');
     const file = join(data, 'tugboat.db');
     writeFileSync(file, '');
     chmodSync(file, 0o644);

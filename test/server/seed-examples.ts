@@ -1,4 +1,4 @@
-/** Documents from the seed's API contract (../shared/seeds/001), used as written by more than one test. */
+/** Documents from the service's contract (quoted in docs/contract.md), used as written by more than one test. */
 
 /** Example 1 of the seed: a Repository of library/nginx:latest from the harbor-prod Registry, synced hourly. */
 export const SEED_REPOSITORY_EXAMPLE = `apiVersion: image.theriseunion.io/v1alpha1

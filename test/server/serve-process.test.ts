@@ -5,70 +5,44 @@
  * SIGTERM shuts down cleanly.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { API_PREFIX } from '../../src/api/types.ts';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { makeImage, pushImage } from '../support/images.ts';
-import { type TestRegistry, freePort, startRegistry } from '../support/registry.ts';
+import { type TestRegistry, startRegistry } from '../support/registry.ts';
+import { type ServeProcess, spawnServe } from '../support/serve.ts';
+import { tempDir } from '../support/tmp.ts';
+import { runTug } from '../support/tug.ts';
+import { waitFor } from '../support/wait.ts';
 import { SEED_REPOSITORY_EXAMPLE } from './seed-examples.ts';
-import { TUG_BIN, runTug } from '../support/tug.ts';
-import { waitFor } from './harness.ts';
 
 const ADMIN = 'tug_test-admin-token-0123456789abcdef';
 let registry: TestRegistry;
 let proxy: FaultProxy;
 let work: string;
-let port: number;
-let server: ChildProcess | undefined;
-let stderr = '';
-const children = new Set<ChildProcess>();
+/** The server of this file: one data directory, restarted on it (on whatever port the kernel gives). */
+let server: ServeProcess | undefined;
 
-function startServe(): ChildProcess {
-  const child = spawn(process.execPath, [TUG_BIN, 'serve', '--listen', `127.0.0.1:${port}`, '--data', join(work, 'data'), '--admin-token-file', join(work, 'admin-token'), '--replica-id', 'replica-under-test', '--shutdown-timeout', '2'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TUG_SECRET_KEY: '' },
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  child.stdout!.on('data', (d: Buffer) => void d);
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  return child;
+async function startServe(): Promise<ServeProcess> {
+  server = await spawnServe(['--data', join(work, 'data'), '--admin-token-file', join(work, 'admin-token'), '--replica-id', 'replica-under-test', '--shutdown-timeout', '2'], { env: { TUG_SECRET_KEY: '' } });
+  return server;
+}
+
+/** The running server, started on the file's data directory if none is. */
+async function serving(): Promise<ServeProcess> {
+  return server && server.child.exitCode === null && server.child.signalCode === null ? server : startServe();
 }
 
 async function api(method: string, path: string): Promise<any> {
-  const res = await fetch(`http://127.0.0.1:${port}${API_PREFIX}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await fetch(`${(await serving()).url}${API_PREFIX}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}` } });
   return res.json();
 }
 
-async function ready(): Promise<void> {
-  await waitFor('tug serve to be ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 20_000);
-}
+const env = () => ({ TUG_SERVER: server!.url, TUG_TOKEN: ADMIN });
 
-const env = () => ({ TUG_SERVER: `http://127.0.0.1:${port}`, TUG_TOKEN: ADMIN });
-
-before(async () => {
-  registry = await startRegistry({ users: { ci: 'ci-password' } });
-  proxy = await startFaultProxy(registry.url);
-  await pushImage({ url: registry.url, repository: 'library/nginx', tag: 'latest', username: 'ci', password: 'ci-password' }, await makeImage({ seed: 'crash-nginx' }));
-  work = mkdtempSync(join(tmpdir(), 'tug-serve-proc-'));
-  writeFileSync(join(work, 'admin-token'), `${ADMIN}\n`, { mode: 0o600 });
-  port = await freePort();
-});
-
-after(async () => {
-  for (const c of children) c.kill('SIGKILL');
-  await proxy?.stop();
-  await registry?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-test('tug apply creates from multi-document YAML; re-apply is unchanged; immutable edits are refused', async () => {
-  server = startServe();
-  await ready();
+function objectsFile(): string {
   const file = join(work, 'objects.yaml');
   writeFileSync(
     file,
@@ -85,6 +59,36 @@ spec:
 ---
 ${SEED_REPOSITORY_EXAMPLE}`,
   );
+  return file;
+}
+
+/** What the later tests start from: the server up, the Registry and nginx-latest applied and synced once. */
+async function withSyncedRepository(): Promise<void> {
+  await serving();
+  if ((await api('GET', '/namespaces/default/repositories/nginx-latest')).kind !== 'Repository') {
+    const applied = await runTug(['apply', '-f', objectsFile()], { env: env() });
+    assert.equal(applied.code, 0, applied.stderr);
+  }
+  await waitFor('a successful sync', async () => (await api('GET', '/namespaces/default/repositories/nginx-latest')).status.syncStatus === 'Success');
+}
+
+before(async () => {
+  registry = await startRegistry({ users: { ci: 'ci-password' } });
+  proxy = await startFaultProxy(registry.url);
+  await pushImage({ url: registry.url, repository: 'library/nginx', tag: 'latest', username: 'ci', password: 'ci-password' }, await makeImage({ seed: 'crash-nginx' }));
+  work = tempDir(undefined, 'tug-serve-proc-');
+  writeFileSync(join(work, 'admin-token'), `${ADMIN}\n`, { mode: 0o600 });
+});
+
+after(async () => {
+  await server?.stop('SIGKILL');
+  await proxy?.stop();
+  await registry?.stop();
+});
+
+test('tug apply creates from multi-document YAML; re-apply is unchanged; immutable edits are refused', async () => {
+  await serving();
+  const file = objectsFile();
   const first = await runTug(['apply', '-f', file], { env: env() });
   assert.equal(first.code, 0, first.stderr);
   assert.equal(first.stdout, 'registry.image.theriseunion.io/harbor-prod created\nrepository.image.theriseunion.io/nginx-latest created\n');
@@ -116,6 +120,7 @@ ${SEED_REPOSITORY_EXAMPLE}`,
 });
 
 test('killed with SIGKILL mid-sync and restarted: the run is Interrupted, nothing stays Syncing', async () => {
+  await withSyncedRepository();
   // Hold the registry's answers so the manual sync is surely in flight.
   proxy.setFaults([{ kind: 'delay', ms: 60_000, path: /\/manifests\//, times: 100 }]);
   const r = await api('POST', '/namespaces/default/repositories/nginx-latest/sync');
@@ -123,12 +128,10 @@ test('killed with SIGKILL mid-sync and restarted: the run is Interrupted, nothin
   await waitFor('Syncing', async () => (await api('GET', '/namespaces/default/repositories/nginx-latest')).status.syncStatus === 'Syncing');
   const running = (await api('GET', '/namespaces/default/repositories/nginx-latest/syncruns')).items[0];
   assert.equal(running.status.phase, 'Running');
-  server!.kill('SIGKILL');
-  await new Promise((res) => server!.once('exit', res));
+  await server!.stop('SIGKILL');
   proxy.setFaults([]);
 
-  server = startServe();
-  await ready();
+  await startServe();
   const interrupted = await waitFor('the run to be marked Interrupted', async () => {
     const run = (await api('GET', `/namespaces/default/repositories/nginx-latest/syncruns/${running.metadata.name}`));
     return run.status.phase === 'Interrupted' && run;
@@ -145,13 +148,12 @@ test('killed with SIGKILL mid-sync and restarted: the run is Interrupted, nothin
 });
 
 test('tug delete repository, then SIGTERM exits cleanly', async () => {
+  await withSyncedRepository();
   const del = await runTug(['delete', 'repository', 'nginx-latest', '-n', 'default'], { env: env() });
   assert.equal(del.code, 0, del.stderr);
   assert.equal(del.stdout, 'repository.image.theriseunion.io "nginx-latest" deleted\n');
   const gone = await runTug(['get', 'repository', 'nginx-latest'], { env: env() });
   assert.equal(gone.code, 1);
   assert.match(gone.stderr, /not found/);
-  const exited = new Promise<number | null>((res) => server!.once('exit', (code) => res(code)));
-  server!.kill('SIGTERM');
-  assert.equal(await exited, 0, stderr);
+  assert.equal(await server!.stop('SIGTERM'), 0, server!.stderr());
 });

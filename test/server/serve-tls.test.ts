@@ -6,21 +6,21 @@
  * `..data` swap, a plain `mv`). A pair that does not load keeps the old one.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect } from 'node:tls';
-import { freePort } from '../support/registry.ts';
-import { TUG_ARGV, runTug } from '../support/tug.ts';
-import { waitFor } from './harness.ts';
+import { type ServeProcess, spawnServe } from '../support/serve.ts';
+import { tempDir } from '../support/tmp.ts';
+import { runTug } from '../support/tug.ts';
+import { waitFor } from '../support/wait.ts';
 
 let work: string;
 let caCert: Buffer;
-const children = new Set<ChildProcess>();
+const servers = new Set<ServeProcess>();
 
 interface Leaf {
   cert: string;
@@ -45,45 +45,31 @@ function openssl(...args: string[]): void {
 }
 
 before(() => {
-  work = mkdtempSync(join(tmpdir(), 'tug-serve-tls-'));
+  work = tempDir(undefined, 'tug-serve-tls-');
   openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(work, 'ca.key'), '-out', join(work, 'ca.crt'), '-subj', '/CN=Tugboat Test CA', '-days', '2');
   caCert = readFileSync(join(work, 'ca.crt'));
 });
 
-after(() => {
-  for (const c of children) c.kill('SIGKILL');
-  if (work) rmSync(work, { recursive: true, force: true });
+after(async () => {
+  for (const s of servers) await s.stop('SIGKILL');
 });
 
-interface Serve {
-  child: ChildProcess;
-  port: number;
+interface Serve extends ServeProcess {
   /** JSON log lines so far (stdout). */
   logs(): string;
-  stderr(): string;
 }
 
+/** Starts `tug serve` over TLS; it is listening (and serving this pair) when this resolves. */
 async function startServe(certFile: string, keyFile: string): Promise<Serve> {
-  const port = await freePort();
   const data = mkdtempSync(join(work, 'data-'));
-  const child = spawn(TUG_ARGV[0]!, [...TUG_ARGV.slice(1), 'serve', '--listen', `127.0.0.1:${port}`, '--data', data, '--tls-cert-file', certFile, '--tls-key-file', keyFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TUG_SECRET_KEY: '' },
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitFor(`tug serve on https://127.0.0.1:${port}\n${stderr}`, async () => children.has(child) && (await peer(port)).authorized, 20_000);
-  return { child, port, logs: () => stdout, stderr: () => stderr };
+  const s = await spawnServe(['--data', data, '--tls-cert-file', certFile, '--tls-key-file', keyFile], { env: { TUG_SECRET_KEY: '' } });
+  servers.add(s);
+  void s.exited.then(() => servers.delete(s));
+  return { ...s, logs: s.stdout };
 }
 
 async function stop(s: Serve): Promise<void> {
-  const exited = new Promise<number | null>((res) => s.child.once('exit', (code) => res(code)));
-  s.child.kill('SIGTERM');
-  assert.equal(await exited, 0, s.stderr());
+  assert.equal(await s.stop('SIGTERM'), 0, s.stderr());
 }
 
 /** Connects trusting only the test CA; the certificate the server presents. */

@@ -1,8 +1,7 @@
 /** The console from web/dist: files at /, SPA fallback to index.html, API paths still answer Status. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
@@ -10,9 +9,10 @@ import { buildApp } from '../../src/server/app.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { createSecrets } from '../../src/server/secrets.ts';
 import { openStore } from '../../src/store/index.ts';
+import { tempDir } from '../support/tmp.ts';
 
-test('serves web/dist with an SPA fallback, never for API paths', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tug-static-'));
+test('serves web/dist with an SPA fallback, never for API paths', async (t) => {
+  const dir = tempDir(t, 'tug-static-');
   const web = join(dir, 'web');
   mkdirSync(join(web, 'assets'), { recursive: true });
   writeFileSync(join(web, 'index.html'), '<!doctype html><title>Tugboat</title>');
@@ -38,6 +38,5 @@ test('serves web/dist with an SPA fallback, never for API paths', async () => {
   } finally {
     await app.close();
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -93,15 +93,20 @@ test('a scoped token only sees its namespaces in a watch', async () => {
   const token = await s.token('team-b-viewer', 'viewer', ['team-b']);
   const all = await openWatch(s, '/repositories?watch=true', token);
   const other = await openWatch(s, '/namespaces/default/repositories?watch=true', token);
+  const admin = await openWatch(s, '/namespaces/default/repositories?watch=true', s.adminToken);
   await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc('hidden', { repository: 'a/h', tag: '1', registryRef: { name: 'r' }, retryCount: 0 }) });
   await s.api('POST', '/namespaces/team-b/repositories', { body: repositoryDoc('visible', { repository: 'a/v', tag: '1', registryRef: { name: 'r' }, retryCount: 0 }, 'team-b') });
+  // Order, not time: a stream writes events as they happen, so whatever "hidden" sent
+  // to a stream is in it before what came later there ("visible", or a heartbeat
+  // that began after the admin's stream had "hidden").
   await waitFor('ADDED visible', async () => all.events.find((e) => e.data.object.metadata.name === 'visible'));
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor('the admin sees hidden', async () => admin.events.find((e) => e.data.object.metadata.name === 'hidden'));
+  const beats = other.comments.length;
+  await waitFor('a heartbeat on the other stream after that', async () => other.comments.slice(beats).some((c) => c.includes('heartbeat')));
   assert.ok(all.events.every((e) => e.data.object.metadata.namespace === 'team-b'), JSON.stringify(all.events.map((e) => e.data.object.metadata.name)));
   assert.equal(other.events.length, 0);
-  all.close();
-  other.close();
-  await Promise.all([all.done, other.done]);
+  for (const w of [all, other, admin]) w.close();
+  await Promise.all([all.done, other.done, admin.done]);
 });
 
 test('a revoked token loses its watches within a second (issue 10)', async () => {
@@ -146,7 +151,8 @@ test('a token holds at most 10 watches; timeoutSeconds is clamped, not trusted',
 
   // More milliseconds than a timer holds: unclamped, Node fires it at once and the stream ends.
   const long = await openWatch(s, '/repositories?watch=true&timeoutSeconds=3000000', s.adminToken);
-  await new Promise((r) => setTimeout(r, 500));
+  // Two heartbeats (200 ms apart) while it stays open: a timer fired at once would have ended it before the first.
+  await waitFor('two heartbeats, or the end', async () => long.isEnded() || long.comments.filter((c) => c.includes('heartbeat')).length >= 2);
   assert.ok(!long.isEnded(), 'the stream ended at once');
   long.close();
   await long.done;

@@ -3,8 +3,7 @@
  * PostgreSQL (a throwaway cluster, one database per test). Each test file
  * starts at most one cluster, lazily, and stops it when the file is done.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after } from 'node:test';
@@ -16,6 +15,7 @@ import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { startPostgres } from '../support/postgres.ts';
 import type { TestPostgres } from '../support/postgres.ts';
+import { tempDir } from '../support/tmp.ts';
 
 /** One empty database; `open()` returns another Store on it each call (closed after the file). */
 export interface TestDatabase {
@@ -24,6 +24,23 @@ export interface TestDatabase {
   raw(sql: string): Promise<Record<string, unknown>[]>;
   /** SQLite only: the database file. */
   file?: string;
+  /** Where the database is, as openStore and startServer take it: `data` (SQLite) or `database` (a PostgreSQL URL). */
+  location: { data: string } | { database: string };
+  /**
+   * Everything the database holds at rest, to search for what must never be
+   * stored: every row of every table as JSON, and the bytes of the files on
+   * disk (SQLite: the database, WAL and shared-memory files; PostgreSQL:
+   * after a CHECKPOINT, every file of the cluster's data directory, heap and
+   * WAL).
+   */
+  atRest(): Promise<{ rows: string; files: { path: string; bytes: Buffer }[] }>;
+}
+
+/** Every regular file below `dir`. */
+function filesBelow(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile());
 }
 
 export interface Backend {
@@ -54,19 +71,27 @@ export const backends: Backend[] = [
   {
     name: 'sqlite',
     async database() {
-      const dir = mkdtempSync(join(tmpdir(), 'tug-store-'));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const dir = tempDir(undefined, 'tug-store-');
       const file = join(dir, 'tugboat.db');
+      const raw = async (sql: string) => {
+        const db = new DatabaseSync(file);
+        try {
+          return db.prepare(sql).all() as Record<string, unknown>[];
+        } finally {
+          db.close();
+        }
+      };
       return {
         file,
+        location: { data: dir },
         open: async (options = {}) => track(await openStore({ data: dir, ...options })),
-        raw: async (sql) => {
-          const db = new DatabaseSync(file);
-          try {
-            return db.prepare(sql).all() as Record<string, unknown>[];
-          } finally {
-            db.close();
-          }
+        raw,
+        atRest: async () => {
+          const tables = await raw("SELECT name FROM sqlite_master WHERE type = 'table'");
+          const rows: unknown[] = [];
+          for (const { name } of tables) rows.push(...(await raw(`SELECT * FROM "${String(name)}"`)));
+          const files = [file, `${file}-wal`, `${file}-shm`].filter((f) => existsSync(f)).map((path) => ({ path, bytes: readFileSync(path) }));
+          return { rows: JSON.stringify(rows, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v)), files };
         },
       };
     },
@@ -74,17 +99,35 @@ export const backends: Backend[] = [
   {
     name: 'postgres',
     async database() {
-      const url = await (await postgres()).createDatabase();
+      const server = await postgres();
+      const url = await server.createDatabase();
+      const raw = async (sql: string) => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          return (await client.query(sql)).rows as Record<string, unknown>[];
+        } finally {
+          await client.end();
+        }
+      };
       return {
+        location: { database: url },
         open: async (options = {}) => track(await openStore({ database: url, ...options })),
-        raw: async (sql) => {
-          const client = new pg.Client({ connectionString: url });
-          await client.connect();
-          try {
-            return (await client.query(sql)).rows as Record<string, unknown>[];
-          } finally {
-            await client.end();
-          }
+        raw,
+        atRest: async () => {
+          const tables = await raw("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
+          const rows: unknown[] = [];
+          for (const { table_name } of tables) rows.push(...(await raw(`SELECT t::text AS row FROM ${pg.escapeIdentifier(String(table_name))} t`)));
+          // Dirty pages and the WAL reach the files (fsync is off in the test cluster, but CHECKPOINT writes them out).
+          await raw('CHECKPOINT');
+          const files = filesBelow(server.dataDir).flatMap((path) => {
+            try {
+              return [{ path, bytes: readFileSync(path) }];
+            } catch {
+              return []; // a WAL segment recycled while we looked
+            }
+          });
+          return { rows: JSON.stringify(rows), files };
         },
       };
     },

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, statSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Repository, WatchEvent } from '../../src/api/types.ts';
 import { TugError } from '../../src/errors/index.ts';
 import { StoreConflict, openStore, parseLabelSelector } from '../../src/store/index.ts';
 import type { Page, Store } from '../../src/store/index.ts';
+import { tempDir } from '../support/tmp.ts';
 import { backends, eventually, registry, repository } from './backends.ts';
 
 async function rejectsWith(p: Promise<unknown>, check: (err: unknown) => boolean, what: string): Promise<void> {
@@ -83,15 +83,19 @@ for (const backend of backends) {
       const again = await store.update('Registry', { ...created, spec: { ...created.spec, credentials: { username: 'robot', password: plaintext } } }, { secret: 'v1:ciphertext-two' });
       assert.equal(again.spec.credentials?.password, undefined);
       assert.equal(await store.getSecret('Registry', 'default', 'harbor'), 'v1:ciphertext-two');
+      // At rest, on both stores: the rows (the sealed value is there, so the search covers where secrets live) and the files on disk.
+      const stored = await db.atRest();
+      assert.ok(stored.rows.includes('v1:ciphertext-two'), 'the dump holds the sealed value');
+      assert.ok(!stored.rows.includes(plaintext), 'a row holds the plaintext');
+      assert.ok(stored.files.length > 0);
+      for (const f of stored.files) assert.ok(!f.bytes.includes(plaintext), `${f.path} holds the plaintext`);
       await store.update('Registry', created, { secret: null });
       assert.equal(await store.getSecret('Registry', 'default', 'harbor'), undefined, 'null removes');
       assert.equal(await store.getSecret('Registry', 'default', 'nope'), undefined);
-      if (db.file) {
-        await store.close();
-        for (const f of [db.file, `${db.file}-wal`]) {
-          if (existsSync(f)) assert.ok(!readFileSync(f).includes(plaintext), `${f} holds the plaintext`);
-        }
-      }
+      await store.close();
+      const removed = await db.atRest();
+      assert.ok(!removed.rows.includes('v1:ciphertext-two'), 'the removed sealed value is gone from the rows');
+      for (const f of removed.files) assert.ok(!f.bytes.includes(plaintext), `${f.path} holds the plaintext`);
     });
 
     test('list: namespace, namespaces scope, q, labelSelector', async () => {
@@ -222,8 +226,8 @@ for (const backend of backends) {
 }
 
 describe('openStore', () => {
-  test('creates the SQLite data directory 0700', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'tug-open-')), 'data');
+  test('creates the SQLite data directory 0700', async (t) => {
+    const dir = join(tempDir(t, 'tug-open-'), 'data');
     const store = await openStore({ data: dir });
     await store.close();
     assert.equal(statSync(dir).mode & 0o777, 0o700);

@@ -34,7 +34,10 @@ export type FaultKind =
    * when N is 0). Requests without Range do not match this fault.
    */
   | { kind: 'lie-content-range'; start?: number }
-  /** Wait `ms` before forwarding. */
+  /**
+   * Wait `ms` before forwarding. A request whose client has gone away in
+   * the meantime (a killed process) is then dropped, never forwarded.
+   */
   | { kind: 'delay'; ms: number };
 
 export type Fault = FaultKind & {
@@ -74,6 +77,14 @@ export interface FaultProxy {
   setFaults(faults: Fault[]): void;
   /** Every request so far, in arrival order. Clear it with `requests.length = 0`. */
   requests: RequestLog[];
+  /**
+   * Resolves once no request is waiting out a delay and no exchange with
+   * upstream is open: after a client is killed, what it sent has either
+   * reached the registry or never will.
+   */
+  idle(): Promise<void>;
+  /** Cuts every open client connection (a network blip: long-lived streams included); the proxy keeps listening. */
+  dropConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -110,6 +121,17 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
   let proxyOrigin = '';
+  // Requests not yet settled: answered by a fault, dropped, or their upstream exchange closed.
+  let open = 0;
+  const idleWaiters: (() => void)[] = [];
+  const settler = () => {
+    let settled = false;
+    return () => {
+      if (settled) return;
+      settled = true;
+      if (--open === 0) for (const wake of idleWaiters.splice(0)) wake();
+    };
+  };
 
   const take = (req: IncomingMessage): Fault | undefined => {
     for (const f of faults) {
@@ -128,7 +150,7 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
     if (typeof loc === 'string' && loc.startsWith(upstream.origin)) headers.location = proxyOrigin + loc.slice(upstream.origin.length);
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse, fault: Fault | undefined, entry: RequestLog): void => {
+  const handle = (req: IncomingMessage, res: ServerResponse, fault: Fault | undefined, entry: RequestLog, settle: () => void): void => {
     const headers = endToEnd(req.headers);
     headers.host = upstream.host;
     let lieStart: number | undefined;
@@ -139,6 +161,7 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
     }
     const path = fault?.kind === 'drop-query' ? (req.url ?? '').split('?')[0] : req.url;
     const up = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers, agent });
+    up.once('close', settle);
     up.on('error', () => {
       if (!res.headersSent) {
         entry.status = 502;
@@ -216,6 +239,8 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
   };
 
   const server = createServer((req, res) => {
+    open++;
+    const settle = settler();
     const fault = take(req);
     const entry: RequestLog = {
       method: req.method ?? '',
@@ -241,18 +266,27 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
         entry.status = fault.status;
         res.writeHead(fault.status, { ...headers, 'content-length': Buffer.byteLength(body) }).end(body);
       });
+      res.once('close', settle);
       return;
     }
     if (fault?.kind === 'delay') {
       req.pause();
+      // A client that goes away while held is dropped at once: never forwarded, settled now.
+      const gone = () => {
+        clearTimeout(timer);
+        timers.delete(timer);
+        settle();
+      };
       const timer = setTimeout(() => {
         timers.delete(timer);
-        handle(req, res, fault, entry);
+        res.off('close', gone);
+        handle(req, res, fault, entry, settle);
       }, fault.ms);
       timers.add(timer);
+      res.once('close', gone);
       return;
     }
-    handle(req, res, fault, entry);
+    handle(req, res, fault, entry, settle);
   });
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -272,6 +306,12 @@ export async function startFaultProxy(upstreamUrl: string): Promise<FaultProxy> 
     requests,
     setFaults(list: Fault[]) {
       faults = list.map((fault) => ({ fault, left: fault.times ?? 1 }));
+    },
+    idle() {
+      return open === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+    dropConnections() {
+      for (const s of sockets) s.destroy();
     },
     async stop() {
       for (const t of timers) clearTimeout(t);

@@ -17,6 +17,8 @@ import { freePort } from './registry.ts';
 
 export interface TestPostgres {
   port: number;
+  /** The cluster's data directory (what PostgreSQL keeps at rest: heap files, WAL). */
+  dataDir: string;
   /** `postgres://tugboat@127.0.0.1:PORT/<database>` */
   url(database: string): string;
   /** Creates a fresh database and returns its URL. */
@@ -132,6 +134,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     }
     return {
       port,
+      dataDir: data,
       url,
       async createDatabase(name = `tug_${process.pid}_${++databases}`) {
         const client = new pg.Client({ connectionString: url('postgres') });

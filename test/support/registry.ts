@@ -5,12 +5,12 @@
  * started here is killed when the test process exits.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { tempDir } from './tmp.ts';
 
 export const REGISTRY_BIN = '/usr/bin/docker-registry';
 
@@ -110,7 +110,8 @@ async function waitUntilUp(url: string, clientCertDir: string | undefined, exite
 }
 
 export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
-  const work = mkdtempSync(join(tmpdir(), 'tug-registry-'));
+  // Removed by stop(), or at exit (a failed start, a stop() never reached).
+  const work = tempDir(undefined, 'tug-registry-');
   const root = options.rootDirectory ?? join(work, 'storage');
   let lastError = '';
   for (let attempt = 0; attempt < 5; attempt++) {

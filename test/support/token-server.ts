@@ -10,11 +10,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, randomUUID, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from './tmp.ts';
 
 export interface TokenServerOptions {
   users?: Record<string, string>;
@@ -48,7 +48,8 @@ export interface TokenServer {
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
 export async function startTokenServer(options: TokenServerOptions = {}): Promise<TokenServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'tug-token-'));
+  // Removed by stop(), or at exit when stop() is never reached.
+  const dir = tempDir(undefined, 'tug-token-');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'token.key', '-out', 'token.crt', '-days', '2', '-subj', '/CN=tugboat-token-issuer'], { cwd: dir, stdio: 'pipe' });
   const key = createPrivateKey(readFileSync(join(dir, 'token.key')));
   const certPem = readFileSync(join(dir, 'token.crt'), 'utf8');

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TugError } from '../../src/errors/index.ts';
 import { detectFormat, loadSyncSpec, SyncConfigError, type SyncFormat } from '../../src/sync/config/index.ts';
 import { expectIssue, expectIssueAsync, lines } from './support.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const env = { REGISTRY_PASSWORD: 'detect-pw' };
 
@@ -56,8 +56,8 @@ test('loadSyncSpec: each example file, auto-detected', async () => {
   }
 });
 
-test('loadSyncSpec: a forced format, several list files merged, mixed formats refused, missing file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tug-sync-config-'));
+test('loadSyncSpec: a forced format, several list files merged, mixed formats refused, missing file', async (t) => {
+  const dir = tempDir(t, 'tug-sync-config-');
   const a = join(dir, 'a.txt');
   const b = join(dir, 'b.txt');
   const y = join(dir, 'skopeo.yaml');
@@ -78,8 +78,8 @@ test('loadSyncSpec: a forced format, several list files merged, mixed formats re
   await assert.rejects(loadSyncSpec([]), (err: unknown) => err instanceof TugError && err.code === 'USAGE');
 });
 
-test('loadSyncSpec: a bad ref on line N of a list and an unset passwordEnv, through the loader', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tug-sync-config-'));
+test('loadSyncSpec: a bad ref on line N of a list and an unset passwordEnv, through the loader', async (t) => {
+  const dir = tempDir(t, 'tug-sync-config-');
   const list = join(dir, 'images.txt');
   writeFileSync(list, lines('# images', 'nginx:1.27', '', 'quay.io/Bad:1'));
   await expectIssueAsync(() => loadSyncSpec([list]), list, 4, /invalid image reference "quay.io\/Bad:1"/);

@@ -9,8 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { type FaultProxy, type RequestLog, startFaultProxy } from '../support/fault-proxy.ts';
@@ -18,6 +17,7 @@ import { type GeneratedImage, makeImage, pushBlobs, pushImage } from '../support
 import { type TestRegistry, startRegistry } from '../support/registry.ts';
 import { rawManifest } from '../support/skopeo.ts';
 import { runTug } from '../support/tug.ts';
+import { tempDir } from '../support/tmp.ts';
 
 let src: TestRegistry;
 let dst: TestRegistry;
@@ -26,7 +26,7 @@ let work: string;
 const images: GeneratedImage[] = [];
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'tug-probe-'));
+  work = tempDir(undefined, 'tug-probe-');
   src = await startRegistry();
   dst = await startRegistry();
   dstProxy = await startFaultProxy(dst.url);
@@ -42,7 +42,6 @@ after(async () => {
   await dstProxy.stop();
   await dst.stop();
   await src.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
 beforeEach(() => {

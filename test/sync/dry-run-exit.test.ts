@@ -4,16 +4,15 @@
  * instead of exiting 0. A port nothing listens on stands for the registry.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../support/registry.ts';
 import { runTug } from '../support/tug.ts';
+import { tempDir } from '../support/tmp.ts';
 
 test('sync --dry-run exits as the real run does when every image of the plan failed', async (t) => {
-  const work = mkdtempSync(join(tmpdir(), 'tug-dry-run-'));
-  t.after(() => rmSync(work, { recursive: true, force: true }));
+  const work = tempDir(t, 'tug-dry-run-');
   const nobody = `127.0.0.1:${await freePort()}`;
   const list = join(work, 'images.txt');
   writeFileSync(list, `${nobody}/team/a:1\n${nobody}/team/b:2\n`);

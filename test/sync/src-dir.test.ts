@@ -7,8 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
@@ -18,6 +17,7 @@ import { type GeneratedImage, makeImage, multiArch, pushImage, sha256 } from '..
 import { type TestRegistry, startRegistry } from '../support/registry.ts';
 import { SKOPEO_BIN, rawManifest, skopeo } from '../support/skopeo.ts';
 import { runTug } from '../support/tug.ts';
+import { tempDir } from '../support/tmp.ts';
 
 let src: TestRegistry;
 let dst: TestRegistry;
@@ -27,7 +27,7 @@ const images = new Map<string, GeneratedImage>();
 const digestOf = (name: string) => images.get(name)!.top.digest;
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'tug-src-dir-'));
+  work = tempDir(undefined, 'tug-src-dir-');
   src = await startRegistry();
   dst = await startRegistry();
   dstProxy = await startFaultProxy(dst.url);
@@ -45,7 +45,6 @@ after(async () => {
   await dstProxy.stop();
   await src.stop();
   await dst.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
 /** Digest of what skopeo reads under `name`: `dir:`/`oci:` names as they are, anything else in a registry. */

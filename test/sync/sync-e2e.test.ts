@@ -4,16 +4,18 @@
  * requests), every input format, checked with skopeo.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.ts';
 import { type GeneratedImage, makeImage, multiArch, pushImage } from '../support/images.ts';
 import { type TestRegistry, startRegistry } from '../support/registry.ts';
 import { rawManifest, skopeo } from '../support/skopeo.ts';
-import { runTug } from '../support/tug.ts';
+import { tempDir } from '../support/tmp.ts';
+import { TUG_ARGV, runTug } from '../support/tug.ts';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 let src: TestRegistry;
@@ -29,7 +31,7 @@ const OPENYURT: [string, string][] = [
 ];
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'tug-sync-'));
+  work = tempDir(undefined, 'tug-sync-');
   src = await startRegistry();
   dst = await startRegistry();
   srcProxy = await startFaultProxy(src.url);
@@ -52,7 +54,6 @@ after(async () => {
   await dstProxy.stop();
   await src.stop();
   await dst.stop();
-  rmSync(work, { recursive: true, force: true });
 });
 
 function tugboatFile(name: string, prefix: string): string {
@@ -108,8 +109,48 @@ test('Tugboat sync file: every image and alias lands with the source digest; the
   assert.equal(item.sourceDigest, images.get('openyurt/yurthub:v1.6.0')!.top.digest);
 });
 
+test('a dry run against a partly filled destination plans only what is missing, and the real run does exactly that', async () => {
+  // Three tags of one repository sharing a base layer; one of them is at the destination already.
+  const tags = ['v1.5.0', 'v1.6.0', 'nightly'];
+  const list = join(work, 'partial.txt');
+  writeFileSync(list, `${tags.map((t) => `${src.host}/tools/kubectl:${t}`).join('\n')}\n`);
+  const pre = await runTug(['copy', `docker://${src.host}/tools/kubectl:v1.6.0`, `docker://${dst.host}/partial-dry/kubectl:v1.6.0`]);
+  assert.equal(pre.code, 0, pre.stderr);
+
+  const dry = await runTug(['sync', '--dry-run', '--json', '--all', list, `${dst.host}/partial-dry`]);
+  assert.equal(dry.code, 0, dry.stderr);
+  const lines = dry.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const planned = lines.filter((e) => e.type === 'plan-item');
+  const byTag = Object.fromEntries(planned.map((p) => [p.destination.split(':').at(-1), p]));
+  assert.deepEqual(Object.fromEntries(tags.map((t) => [t, byTag[t]?.action])), { 'v1.5.0': 'copy', 'v1.6.0': 'skip', nightly: 'copy' });
+  // Bytes: the blobs of the two missing images the repository does not hold (the shared base layer is there).
+  const present = new Set(images.get('tools/kubectl:v1.6.0')!.blobs.keys());
+  const missing = new Map<string, number>();
+  for (const t of ['v1.5.0', 'nightly']) for (const [d, b] of images.get(`tools/kubectl:${t}`)!.blobs) if (!present.has(d)) missing.set(d, b.size);
+  const summary = lines.at(-1);
+  assert.equal(summary.type, 'plan');
+  assert.equal(summary.blobs, missing.size, 'blobs the plan would move');
+  assert.equal(summary.bytes, [...missing.values()].reduce((n, b) => n + b, 0), 'bytes the plan would move');
+  assert.equal(byTag['v1.6.0'].bytes, 0);
+  await assert.rejects(digestAt(`${dst.host}/partial-dry/kubectl:v1.5.0`), 'nothing was written by the dry run');
+
+  const reportFile = join(work, 'partial-report.json');
+  const run = await runTug(['sync', '--all', '--report', reportFile, list, `${dst.host}/partial-dry`]);
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+  assert.deepEqual(
+    report.items.map((i: { destination: string; action: string }) => `${i.action} ${i.destination}`).sort(),
+    planned.map((p) => `${p.action} ${p.destination}`).sort(),
+    'the run did what the dry run planned',
+  );
+  assert.equal(report.items.reduce((n: number, i: { bytes: number }) => n + i.bytes, 0), summary.bytes, 'bytes moved = bytes planned');
+  for (const t of tags) assert.equal(await digestAt(`${dst.host}/partial-dry/kubectl:${t}`), images.get(`tools/kubectl:${t}`)!.top.digest, t);
+});
+
 test('an unchanged re-sync writes nothing and costs one manifest HEAD per tag on each side', async () => {
-  const file = tugboatFile('openyurt', 'edge');
+  const file = tugboatFile('resync', 'resync');
+  const first = await runTug(['sync', file]);
+  assert.equal(first.code, 0, first.stderr);
   srcProxy.requests.length = 0;
   dstProxy.requests.length = 0;
   const run = await runTug(['sync', '--json', file]);
@@ -196,32 +237,72 @@ test('--keep-going lists every failure with its reason and exits non-zero', asyn
   assert.equal(await digestAt(`${dst.host}/partial/kubectl:v1.6.0`), images.get('tools/kubectl:v1.6.0')!.top.digest, 'the good image was still copied');
 });
 
-test('a sync killed with SIGKILL is finished by re-running it, moving only the remainder', async () => {
-  const big: string[] = [];
+test('a sync killed with SIGKILL is finished by re-running it, moving only the remainder', { timeout: 180_000 }, async () => {
+  const bulk: GeneratedImage[] = [];
   for (let i = 0; i < 8; i++) {
     const img = await makeImage({ seed: `bulk-${i}`, layerSizes: [1_500_000] });
     await pushImage({ url: src.url, repository: `bulk/img${i}`, tag: 'v1' }, img);
-    big.push(`${src.host}/bulk/img${i}:v1`);
+    bulk.push(img);
   }
   const list = join(work, 'bulk.txt');
-  writeFileSync(list, `${big.join('\n')}\n`);
-  // Slow the destination so the kill lands mid-way.
-  dstProxy.setFaults([{ kind: 'delay', ms: 150, method: 'PUT', times: 1000 }]);
-  const { spawn } = await import('node:child_process');
-  const { TUG_BIN } = await import('../support/tug.ts');
-  const child = spawn(process.execPath, [TUG_BIN, 'sync', '--jobs', '2', '--all', list, `${dstProxy.host}/bulk`], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 1500));
+  writeFileSync(list, `${bulk.map((_, i) => `${src.host}/bulk/img${i}:v1`).join('\n')}\n`);
+  // Slow the destination's writes (each blob commit and manifest PUT), and kill
+  // on the progress the run reports, not on a clock: once two images are done
+  // and another has a blob in but its manifest not yet written.
+  dstProxy.setFaults([{ kind: 'delay', ms: 400, method: 'PUT', times: 1000 }]);
+  const child = spawn(TUG_ARGV[0]!, [...TUG_ARGV.slice(1), 'sync', '--jobs', '2', '--json', '--all', list, `${dstProxy.host}/bulk`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise((r) => child.once('exit', r));
+  let copied = 0;
+  const blobIn = new Set<number>();
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const e = JSON.parse(line);
+      if (e.type === 'item-done') {
+        blobIn.delete(e.index);
+        if (e.status === 'copied') copied++;
+      }
+      if (e.type === 'copy' && e.event.type === 'blob-done' && e.event.outcome === 'copied') blobIn.add(e.index);
+      if (copied >= 2 && blobIn.size > 0) resolve();
+    });
+    void exited.then(() => reject(new Error(`the sync ended before it could be killed: ${stderr}`)));
+  });
   child.kill('SIGKILL');
-  await new Promise((r) => child.once('exit', r));
+  await exited;
+  // Whatever the dead process had sent is now in the registry or dropped: nothing lands after the look below.
+  await dstProxy.idle();
   dstProxy.setFaults([]);
+
+  // What the killed run left: whole tags, and blobs (a blob is there or not: uploads commit at the last PUT).
+  const has = async (path: string) => (await fetch(`${dst.url}/v2/${path}`, { method: 'HEAD', headers: { accept: bulk[0]!.top.mediaType } })).status === 200;
+  const left = await Promise.all(
+    bulk.map(async (img, i) => ({
+      tagged: await has(`bulk/img${i}/manifests/v1`),
+      blobs: await Promise.all([...img.blobs.values()].map(async (b) => ({ size: b.size, there: await has(`bulk/img${i}/blobs/${b.digest}`) }))),
+    })),
+  );
+  assert.ok(left.filter((l) => l.tagged).length >= 2, 'the images reported done are there');
+  assert.ok(left.some((l) => !l.tagged && l.blobs.some((b) => b.there)), 'the kill landed mid-way: an image has blobs but no tag yet');
+
   const reportFile = join(work, 'resume.json');
   const run = await runTug(['sync', '--all', '--report', reportFile, list, `${dst.host}/bulk`]);
   assert.equal(run.code, 0, run.stderr);
   const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-  const done = report.items.filter((i: { status: string }) => i.status === 'skipped').length;
-  const blobsSkipped = report.items.reduce((n: number, i: { blobs?: { skipped: number } }) => n + (i.blobs?.skipped ?? 0), 0);
-  assert.ok(done > 0 || blobsSkipped > 0, 'work from the killed run was kept, not redone');
-  for (const [i, name] of big.entries()) assert.ok(await digestAt(name.replace(src.host, dst.host).replace(`bulk/img${i}`, `bulk/img${i}`)), name);
+  for (const [i, l] of left.entries()) {
+    const item = report.items.find((x: { destination: string }) => x.destination.endsWith(`/bulk/img${i}:v1`));
+    assert.ok(item, `img${i} is in the report`);
+    const missing = l.blobs.filter((b) => !b.there);
+    if (l.tagged) {
+      assert.equal(item.status, 'skipped', `img${i} was complete: not copied again: ${JSON.stringify(item)}`);
+      assert.equal(item.bytes, 0);
+    } else {
+      assert.equal(item.status, 'copied', `img${i}: ${JSON.stringify(item)}`);
+      assert.equal(item.blobs.skipped, l.blobs.length - missing.length, `img${i}: blobs the killed run wrote are not sent again: ${JSON.stringify(item)}`);
+      assert.equal(item.bytes, missing.reduce((n, b) => n + b.size, 0), `img${i}: only the missing bytes moved`);
+    }
+  }
+  for (const [i, img] of bulk.entries()) assert.equal(await digestAt(`${dst.host}/bulk/img${i}:v1`), img.top.digest, `img${i}`);
 });
 
 test('tug save writes a storage tree docker-registry serves; a re-run adds only what is new', async () => {
@@ -282,16 +363,25 @@ test('sync to dir: and oci: downloads each unique blob once', async () => {
   assert.equal(sha(await rawManifest(`oci:${join(work, 'local-oci')}:local/raven-agent:v0.4.1`)), images.get('openyurt/raven-agent:v0.4.1')!.top.digest);
 });
 
+/** Ten repositories at the source, each with two tags (v1, latest) of one multi-arch image; pushed once per file run. */
+let racePushed: Promise<void> | undefined;
+function pushRaceImages(): Promise<void> {
+  racePushed ??= (async () => {
+    for (let i = 0; i < 10; i++) {
+      const img = await multiArch(`race-${i}`, i % 2 ? 'docker' : 'oci');
+      for (const tag of ['v1', 'latest']) await pushImage({ url: src.url, repository: `race/app${i}`, tag }, img);
+    }
+  })();
+  return racePushed;
+}
+
 test('tags of one image synced at once into one repository never race (the registry corrupts links on concurrent writes)', async () => {
   // Ten repositories, each with two tags of the same multi-arch image (like `latest` and `v1`),
   // sharing base layers: without per-repository serialisation the stock registry
   // answers 400 MANIFEST_BLOB_UNKNOWN for some of them.
+  await pushRaceImages();
   const lines = [`${src.host}:`, '  tls-verify: false', '  images:'];
-  for (let i = 0; i < 10; i++) {
-    const img = await multiArch(`race-${i}`, i % 2 ? 'docker' : 'oci');
-    for (const tag of ['v1', 'latest']) await pushImage({ url: src.url, repository: `race/app${i}`, tag }, img);
-    lines.push(`    race/app${i}: ["v1", "latest"]`);
-  }
+  for (let i = 0; i < 10; i++) lines.push(`    race/app${i}: ["v1", "latest"]`);
   const yaml = join(work, 'race.yaml');
   writeFileSync(yaml, `${lines.join('\n')}\n`);
   const run = await runTug(['sync', '--all', '--jobs', '8', yaml, `${dst.host}/race`]);
@@ -300,7 +390,8 @@ test('tags of one image synced at once into one repository never race (the regis
 });
 
 test('twenty tags written at once into one OCI layout: index.json names every one', async () => {
-  // The race pushes of the test above are in the source; eight images commit to one index.json at a time.
+  // Eight images commit to one index.json at a time.
+  await pushRaceImages();
   const lines = [`${src.host}:`, '  tls-verify: false', '  images:'];
   for (let i = 0; i < 10; i++) lines.push(`    race/app${i}: ["v1", "latest"]`);
   const yaml = join(work, 'race-oci.yaml');
@@ -316,7 +407,6 @@ test('twenty tags written at once into one OCI layout: index.json names every on
 
 test('sync into an existing empty directory as an OCI layout', async () => {
   const out = join(work, 'empty-oci');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(out);
   const run = await runTug(['sync', '--dest', 'oci', tugboatFile('empty', 'empty'), out]);
   assert.equal(run.code, 0, run.stdout + run.stderr);

@@ -6,12 +6,15 @@
  * live, a failing one with its reason, details (history, log, manifest,
  * dependencies, sync now), search, namespace filter, infinite scroll over
  * 300 repositories, edit, delete, batch delete, language switch, sign-out
- * and a revoked token. Saves screenshots to docs/screenshots/.
+ * and a revoked token; the live list reconnecting after a dropped stream.
+ * Takes screenshots on the way; they are saved to docs/screenshots/ only
+ * with UPDATE_SCREENSHOTS=1, so that a test run leaves the working tree as
+ * it found it.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,19 +22,23 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { API_PREFIX } from '../../src/api/types.ts';
+import { startFaultProxy } from '../support/fault-proxy.ts';
 import { makeImage, pushImage } from '../support/images.ts';
-import { freePort, startRegistry, type TestRegistry } from '../support/registry.ts';
+import { startRegistry, type TestRegistry } from '../support/registry.ts';
+import { type ServeProcess, spawnServe } from '../support/serve.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'docs/screenshots');
+/** Screenshots are written to the repository only when asked for (`UPDATE_SCREENSHOTS=1 npm test`). */
+const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const BULK = 300;
 
 const haveChromium = existsSync(CHROMIUM);
 
 let registry: TestRegistry;
-let server: ChildProcess | undefined;
-let serverLog = '';
+let server: ServeProcess | undefined;
 let baseUrl = '';
 let token = '';
 let dataDir = '';
@@ -74,10 +81,11 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 20_
 
 const row = (key: string): Locator => page.locator(`tr[data-row-key="${key}"]`);
 
+/** Renders the page as a screenshot; saved as docs/screenshots/NAME.png only with UPDATE_SCREENSHOTS=1. */
 async function shot(name: string): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
+  if (UPDATE_SCREENSHOTS) mkdirSync(SHOTS, { recursive: true });
   await page.waitForTimeout(250); // let drawers and tooltips finish animating
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), style: '.ant-message { display: none !important; }', animations: 'disabled' });
+  await page.screenshot({ ...(UPDATE_SCREENSHOTS ? { path: join(SHOTS, `${name}.png`) } : {}), style: '.ant-message { display: none !important; }', animations: 'disabled' });
 }
 
 /** Picks an option in an antd Select found by its accessible name. */
@@ -99,27 +107,13 @@ describe('web console', () => {
     await push('library/nginx', 'latest', 'nginx');
     await push('library/redis', '7-alpine', 'redis');
 
-    dataDir = mkdtempSync(join(tmpdir(), 'tug-web-'));
+    dataDir = tempDir(undefined, 'tug-web-');
     token = `tug_${randomBytes(24).toString('hex')}`;
     writeFileSync(join(dataDir, 'admin-token'), `${token}\n`, { mode: 0o600 });
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, [join(ROOT, 'bin/tug.js'), 'serve', '--listen', `127.0.0.1:${port}`, '--data', join(dataDir, 'data'), '--admin-token-file', join(dataDir, 'admin-token'), '--shutdown-timeout', '2', '--max-concurrent-syncs', '8'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout!.on('data', (d) => (serverLog += String(d)));
-    server.stderr!.on('data', (d) => (serverLog += String(d)));
-    await waitFor('tug serve to be ready', async () => {
-      if (server!.exitCode !== null) throw new Error(`tug serve exited ${server!.exitCode}:\n${serverLog}`);
-      try {
-        return (await fetch(`${baseUrl}/readyz`)).ok;
-      } catch {
-        return false;
-      }
-    });
+    server = await spawnServe(['--data', join(dataDir, 'data'), '--admin-token-file', join(dataDir, 'admin-token'), '--shutdown-timeout', '2', '--max-concurrent-syncs', '8']);
+    baseUrl = server.url;
 
-    profileDir = mkdtempSync(join(tmpdir(), 'tug-chromium-'));
+    profileDir = tempDir(undefined, 'tug-chromium-');
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
@@ -138,13 +132,8 @@ describe('web console', () => {
 
   after(async () => {
     await context?.close().catch(() => {});
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server!.once('exit', r));
-      server.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000).then(() => server!.kill('SIGKILL'))]);
-    }
+    if (server) await Promise.race([server.stop('SIGTERM'), sleep(5000).then(() => server!.stop('SIGKILL'))]);
     await registry?.stop();
-    for (const d of [dataDir, profileDir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   it('signs in with a token (a wrong one is refused)', async () => {
@@ -448,6 +437,45 @@ describe('web console', () => {
     await page.getByText('local').first().waitFor();
     assert.equal(await page.getByTestId('add-registry').count(), 0);
     assert.equal(await page.getByTestId('test-local').count(), 0, 'no test button (it writes the registry status)');
+  });
+
+  it('the live list reconnects after its stream is cut, and shows what changed meanwhile', async (t) => {
+    // A page of its own, through a proxy that can cut connections and refuse the reconnection.
+    const proxy = await startFaultProxy(baseUrl);
+    t.after(() => proxy.stop());
+    const live = await context!.newPage();
+    t.after(() => live.close());
+    live.on('console', (msg) => {
+      if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
+    });
+    const state = (s: string) => live.locator(`[data-testid="live-state"][data-state="${s}"]`);
+    await live.goto(`${proxy.url}/login`);
+    await live.getByLabel('访问令牌').fill(token);
+    await live.getByRole('button', { name: /登\s*录/ }).click();
+    await live.waitForURL(/\/repositories/);
+    await live.goto(`${proxy.url}/repositories?ns=live`);
+    await state('open').waitFor();
+    assert.equal((await api('POST', 'namespaces/live/repositories', repoBody('live', 'gone-while-away', 'library/nginx', 'latest'))).status, 201);
+    await live.locator('tr[data-row-key="live/gone-while-away"]').waitFor();
+    await live.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 7));
+
+    // Cut the stream and refuse the console's next attempts, so that changes happen while it is away:
+    // one added (a new stream lists it anyway), one deleted (only reading the list again shows that).
+    proxy.setFaults([{ kind: 'status', status: 503, path: /[?&]watch=true/, times: 1_000 }]);
+    proxy.dropConnections();
+    await state('reconnecting').waitFor();
+    await waitFor('a refused reconnection', async () => proxy.requests.some((r) => r.status === 503));
+    assert.equal((await api('POST', 'namespaces/live/repositories', repoBody('live', 'while-away', 'library/nginx', 'latest'))).status, 201);
+    assert.equal((await api('DELETE', 'namespaces/live/repositories/gone-while-away')).status, 200);
+    proxy.setFaults([]);
+
+    // Back: the list is read again (the events were missed), and the stream is live.
+    await state('open').waitFor({ timeout: 40_000 });
+    await live.locator('tr[data-row-key="live/while-away"]').waitFor();
+    await live.locator('tr[data-row-key="live/gone-while-away"]').waitFor({ state: 'detached' });
+    assert.equal((await api('POST', 'namespaces/live/repositories', repoBody('live', 'after-reconnect', 'library/nginx', 'latest'))).status, 201);
+    await live.locator('tr[data-row-key="live/after-reconnect"]').waitFor();
+    assert.equal(await live.evaluate(() => (globalThis as unknown as { marker?: number }).marker), 7, 'the page was not reloaded');
   });
 
   it('broke no rule of the Content-Security-Policy on the way', async () => {

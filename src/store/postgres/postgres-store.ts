@@ -3,8 +3,7 @@
  * database: claimDue hands each due repository to exactly one replica
  * (FOR UPDATE SKIP LOCKED + leases), and watch events reach every replica.
  */
-import { SqlStore } from '../sql/sql-store.ts';
-import type { SqlStoreOptions } from '../sql/sql-store.ts';
+import { type SqlStore, type SqlStoreOptions, createSqlStore } from '../sql/sql-store.ts';
 import { PostgresDriver } from './postgres-driver.ts';
 import type { PostgresDriverOptions } from './postgres-driver.ts';
 
@@ -23,5 +22,5 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await driver.close().catch(() => undefined);
     throw err;
   }
-  return new SqlStore(driver, options);
+  return createSqlStore(driver, options);
 }

@@ -1,5 +1,5 @@
 /**
- * What the dialect-neutral {@link SqlStore} needs from a database: a
+ * What the dialect-neutral {@link createSqlStore} needs from a database: a
  * transaction that can publish watch events, a store-wide version counter and
  * a few dialect-specific SQL fragments. SQLite and PostgreSQL each implement
  * it in `<dialect>/<dialect>-driver.ts` (one concept per file, as Kysely's

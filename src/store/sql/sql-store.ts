@@ -5,11 +5,11 @@
  * sorted or locked on (kind/namespace/name, resource_version, search text,
  * schedule and lease).
  *
- * This class only joins the parts, one per group of tables: objects and
+ * createSqlStore only joins the parts, one per group of tables: objects and
  * their secrets and watches (sql-objects.ts), schedule and leases
  * (sql-schedule.ts), runs and their logs (sql-runs.ts), tokens and audit
  * (sql-security.ts). A new query goes into its part, a new Store method also
- * gets its line here.
+ * gets its name in the part's list below.
  */
 import type { Store } from '../types.ts';
 import type { SqlDriver } from './driver.ts';
@@ -26,93 +26,28 @@ export interface SqlStoreOptions {
   runLogLines?: number | undefined;
 }
 
-export class SqlStore implements Store {
-  readonly #driver: SqlDriver;
+/** The Store methods each part serves (its line here is all a new method needs besides the part). */
+const OBJECTS = ['create', 'get', 'getSecret', 'listSecrets', 'replaceSecret', 'list', 'update', 'updateStatus', 'delete', 'watch'] as const;
+const SCHEDULE = ['setNextSync', 'claimDue', 'renewLease', 'releaseLease', 'listLeases'] as const;
+const RUNS = ['createRun', 'updateRun', 'getRun', 'listRuns', 'listRunningRuns', 'pruneRuns', 'appendRunLog', 'getRunLog'] as const;
+const SECURITY = ['createToken', 'findToken', 'listTokens', 'deleteToken', 'countTokens', 'appendAudit', 'listAudit'] as const;
 
-  readonly create: Store['create'];
-  readonly get: Store['get'];
-  readonly getSecret: Store['getSecret'];
-  readonly listSecrets: Store['listSecrets'];
-  readonly replaceSecret: Store['replaceSecret'];
-  readonly list: Store['list'];
-  readonly update: Store['update'];
-  readonly updateStatus: Store['updateStatus'];
-  readonly delete: Store['delete'];
-  readonly watch: Store['watch'];
+/** `part`'s methods `names`, bound to `part`: the Store methods that part serves. */
+function served<P extends object, K extends keyof P>(part: P, names: readonly K[]): Pick<P, K> {
+  return Object.fromEntries(names.map((name) => [name, (part[name] as (...args: unknown[]) => unknown).bind(part)])) as Pick<P, K>;
+}
 
-  readonly setNextSync: Store['setNextSync'];
-  readonly claimDue: Store['claimDue'];
-  readonly renewLease: Store['renewLease'];
-  readonly releaseLease: Store['releaseLease'];
-  readonly listLeases: Store['listLeases'];
+/** The Store over one database, and which dialect it speaks. */
+export type SqlStore = Store & { readonly dialect: 'sqlite' | 'postgres' };
 
-  readonly createRun: Store['createRun'];
-  readonly updateRun: Store['updateRun'];
-  readonly getRun: Store['getRun'];
-  readonly listRuns: Store['listRuns'];
-  readonly listRunningRuns: Store['listRunningRuns'];
-  readonly pruneRuns: Store['pruneRuns'];
-  readonly appendRunLog: Store['appendRunLog'];
-  readonly getRunLog: Store['getRunLog'];
-
-  readonly createToken: Store['createToken'];
-  readonly findToken: Store['findToken'];
-  readonly listTokens: Store['listTokens'];
-  readonly deleteToken: Store['deleteToken'];
-  readonly countTokens: Store['countTokens'];
-  readonly appendAudit: Store['appendAudit'];
-  readonly listAudit: Store['listAudit'];
-
-  constructor(driver: SqlDriver, options: SqlStoreOptions = {}) {
-    this.#driver = driver;
-    const objects = new SqlObjects(driver);
-    this.create = objects.create.bind(objects);
-    this.get = objects.get.bind(objects);
-    this.getSecret = objects.getSecret.bind(objects);
-    this.listSecrets = objects.listSecrets.bind(objects);
-    this.replaceSecret = objects.replaceSecret.bind(objects);
-    this.list = objects.list.bind(objects);
-    this.update = objects.update.bind(objects);
-    this.updateStatus = objects.updateStatus.bind(objects);
-    this.delete = objects.delete.bind(objects);
-    this.watch = objects.watch.bind(objects);
-
-    const schedule = new SqlSchedule(driver);
-    this.setNextSync = schedule.setNextSync.bind(schedule);
-    this.claimDue = schedule.claimDue.bind(schedule);
-    this.renewLease = schedule.renewLease.bind(schedule);
-    this.releaseLease = schedule.releaseLease.bind(schedule);
-    this.listLeases = schedule.listLeases.bind(schedule);
-
-    const runs = new SqlRuns(driver, Math.max(1, options.runLogLines ?? DEFAULT_RUN_LOG_LINES));
-    this.createRun = runs.createRun.bind(runs);
-    this.updateRun = runs.updateRun.bind(runs);
-    this.getRun = runs.getRun.bind(runs);
-    this.listRuns = runs.listRuns.bind(runs);
-    this.listRunningRuns = runs.listRunningRuns.bind(runs);
-    this.pruneRuns = runs.pruneRuns.bind(runs);
-    this.appendRunLog = runs.appendRunLog.bind(runs);
-    this.getRunLog = runs.getRunLog.bind(runs);
-
-    const security = new SqlSecurity(driver);
-    this.createToken = security.createToken.bind(security);
-    this.findToken = security.findToken.bind(security);
-    this.listTokens = security.listTokens.bind(security);
-    this.deleteToken = security.deleteToken.bind(security);
-    this.countTokens = security.countTokens.bind(security);
-    this.appendAudit = security.appendAudit.bind(security);
-    this.listAudit = security.listAudit.bind(security);
-  }
-
-  get dialect(): 'sqlite' | 'postgres' {
-    return this.#driver.dialect.name;
-  }
-
-  migrate(): Promise<void> {
-    return this.#driver.migrate();
-  }
-
-  close(): Promise<void> {
-    return this.#driver.close();
-  }
+export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {}): SqlStore {
+  return {
+    ...served(new SqlObjects(driver), OBJECTS),
+    ...served(new SqlSchedule(driver), SCHEDULE),
+    ...served(new SqlRuns(driver, Math.max(1, options.runLogLines ?? DEFAULT_RUN_LOG_LINES)), RUNS),
+    ...served(new SqlSecurity(driver), SECURITY),
+    dialect: driver.dialect.name,
+    migrate: () => driver.migrate(),
+    close: () => driver.close(),
+  };
 }

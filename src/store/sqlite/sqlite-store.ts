@@ -2,8 +2,7 @@
  * The embedded default store: one SQLite file (`DATA_DIR/tugboat.db`) in WAL
  * mode. Watch events stay in this process (one server owns the file).
  */
-import { SqlStore } from '../sql/sql-store.ts';
-import type { SqlStoreOptions } from '../sql/sql-store.ts';
+import { type SqlStore, type SqlStoreOptions, createSqlStore } from '../sql/sql-store.ts';
 import { SqliteDriver } from './sqlite-driver.ts';
 
 export interface SqliteStoreOptions extends SqlStoreOptions {
@@ -15,5 +14,5 @@ export interface SqliteStoreOptions extends SqlStoreOptions {
 
 /** Opens (creating if needed) a SQLite store. Call `migrate()` before use. */
 export function openSqliteStore(options: SqliteStoreOptions): SqlStore {
-  return new SqlStore(new SqliteDriver({ path: options.path, busyTimeoutMs: options.busyTimeoutMs }), options);
+  return createSqlStore(new SqliteDriver({ path: options.path, busyTimeoutMs: options.busyTimeoutMs }), options);
 }

@@ -1,22 +1,13 @@
-/** Shared helpers of the local-layout transport tests (dir:, oci:, oci-archive:). */
+/** Shared helpers of the transport tests. Temp directories come from ../support/tmp.ts. */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { TestContext } from 'node:test';
 import { verifyingStream } from '../../src/oci/verify.ts';
 import type { Digest } from '../../src/reference/digest.ts';
 import type { ImageDestination, ImageSource } from '../../src/transports/types.ts';
 import type { GeneratedImage } from '../support/images.ts';
-
-/** A fresh directory under os.tmpdir(), removed when the test ends. */
-export function tempDir(t: TestContext, prefix = 'tug-local-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Writes `image` through the destination API in the engine's order: blobs, instances, top, commit, close. */
 export async function writeImage(dest: ImageDestination, image: GeneratedImage): Promise<void> {
@@ -34,6 +25,13 @@ export async function writeImage(dest: ImageDestination, image: GeneratedImage):
   } finally {
     await dest.close();
   }
+}
+
+/** The whole of a stream, e.g. a blob from a source. */
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }
 
 async function streamDigest(s: Readable): Promise<string> {

@@ -13,7 +13,8 @@ import { dirTransport } from '../../src/transports/dir/dir-transport.ts';
 import { type Flavour, type GeneratedImage, makeImage, multiArch, pushImage, randomBytesFrom, sha256, writeOciLayout } from '../support/images.ts';
 import { startRegistry, type TestRegistry } from '../support/registry.ts';
 import { rawManifest, skopeo } from '../support/skopeo.ts';
-import { assertSourceHolds, layoutTopDigest, listFiles, rejectsWithCode, tempDir, writeImage } from './helpers.ts';
+import { assertSourceHolds, layoutTopDigest, listFiles, rejectsWithCode, writeImage } from './helpers.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const shapes: { name: string; flavour: Flavour; multi: boolean }[] = [
   { name: 'single OCI', flavour: 'oci', multi: false },
@@ -29,7 +30,7 @@ function imageFor(seed: string, flavour: Flavour, multi: boolean): Promise<Gener
 describe('dir: written by tug, read by skopeo', () => {
   for (const shape of shapes) {
     test(shape.name, async (t) => {
-      const work = tempDir(t);
+      const work = tempDir(t, 'tug-dir-');
       const image = await imageFor(`dir-w-${shape.name}`, shape.flavour, shape.multi);
       const path = join(work, 'img');
       await writeImage(await dirTransport.parse(path).newDestination({}), image);
@@ -68,7 +69,7 @@ describe('dir: written by skopeo, read by tug', () => {
 
   for (const shape of shapes) {
     test(shape.name, async (t) => {
-      const work = tempDir(t);
+      const work = tempDir(t, 'tug-dir-');
       const image = await imageFor(`dir-r-${shape.name}`, shape.flavour, shape.multi);
       const path = join(work, 'img');
       if (shape.flavour === 'oci') {
@@ -88,7 +89,7 @@ describe('dir: written by skopeo, read by tug', () => {
 
 describe('dir: destination', () => {
   test('replaces an existing dir: layout; shared blobs are reused, the old image files go', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-dir-');
     const path = join(work, 'img');
     const a = await makeImage({ seed: 'dir-old', baseLayers: [{ seed: 'dir-shared', size: 3000 }] });
     const b = await makeImage({ seed: 'dir-new', baseLayers: [{ seed: 'dir-shared', size: 3000 }] });
@@ -112,7 +113,7 @@ describe('dir: destination', () => {
   });
 
   test('refuses a non-empty directory that is not a dir: layout, and writes nothing', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-dir-');
     writeFileSync(join(work, 'notes.txt'), 'mine');
     await rejectsWithCode(dirTransport.parse(work).newDestination({}), 'USAGE', /not a dir: layout/);
     assert.deepEqual(readdirSync(work), ['notes.txt']);
@@ -120,14 +121,14 @@ describe('dir: destination', () => {
     writeFileSync(join(work, 'version'), 'Directory Transport Version: 9.9\n');
     await rejectsWithCode(dirTransport.parse(work).newDestination({}), 'USAGE', /9\.9/);
     // skopeo refuses the same directory as a destination.
-    const src = join(tempDir(t), 'src');
+    const src = join(tempDir(t, 'tug-dir-'), 'src');
     await writeImage(await dirTransport.parse(src).newDestination({}), await makeImage({ seed: 'dir-refuse' }));
     await assert.rejects(skopeo(['copy', `dir:${src}`, `dir:${work}`]), /overwrite/);
     assert.deepEqual(readdirSync(work).sort(), ['notes.txt', 'version']);
   });
 
   test('a putBlob whose stream fails verification leaves no file named by the digest', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-dir-');
     const path = join(work, 'img');
     const dest = await dirTransport.parse(path).newDestination({});
     const bytes = randomBytesFrom('dir-bad', 100_000);
@@ -141,7 +142,7 @@ describe('dir: destination', () => {
 
 describe('dir: source refuses hostile and broken input', () => {
   test('digests that are not canonical never reach a path', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-dir-');
     const image = await makeImage({ seed: 'dir-hostile' });
     const path = join(work, 'img');
     await writeImage(await dirTransport.parse(path).newDestination({}), image);
@@ -163,7 +164,7 @@ describe('dir: source refuses hostile and broken input', () => {
   });
 
   test('a blob that is a symlink out of the directory is refused', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-dir-');
     const image = await makeImage({ seed: 'dir-symlink' });
     const path = join(work, 'img');
     await writeImage(await dirTransport.parse(path).newDestination({}), image);
@@ -179,7 +180,7 @@ describe('dir: source refuses hostile and broken input', () => {
   });
 
   test('a manifest.json over 4 MiB is refused without being parsed', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-dir-');
     writeFileSync(join(work, 'version'), 'Directory Transport Version: 1.1\n');
     writeFileSync(join(work, 'manifest.json'), Buffer.alloc(4 * 1024 * 1024 + 1, 0x20));
     const src = await dirTransport.parse(work).newSource({});
@@ -188,7 +189,7 @@ describe('dir: source refuses hostile and broken input', () => {
   });
 
   test('missing path is NOT_FOUND, a file or a directory without manifest.json is USAGE', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-dir-');
     await rejectsWithCode(dirTransport.parse(join(work, 'nope')).newSource({}), 'NOT_FOUND', /nope/);
     writeFileSync(join(work, 'file'), 'x');
     await rejectsWithCode(dirTransport.parse(join(work, 'file')).newSource({}), 'USAGE');

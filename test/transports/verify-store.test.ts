@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { type GeneratedImage, makeImage, writeOciLayout } from '../support/images.ts';
 import { runTug } from '../support/tug.ts';
-import { tempDir } from './helpers.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 

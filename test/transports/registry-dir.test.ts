@@ -13,11 +13,11 @@ import type { Digest } from '../../src/reference/index.ts';
 import { RegistryDirReference, registryDirTransport } from '../../src/transports/registry-dir/registry-dir-transport.ts';
 import type { ImageDestination } from '../../src/transports/types.ts';
 import { type GeneratedImage, makeImage, multiArch, pushImage, sha256 } from '../support/images.ts';
-import { readAll, tempWorkspace } from './fixtures.ts';
+import { readAll } from './helpers.ts';
+import { tempDir } from '../support/tmp.ts';
 import { startRegistry } from '../support/registry.ts';
 import { rawManifest, skopeo } from '../support/skopeo.ts';
 
-const { scratch } = tempWorkspace('tug-registry-dir-test-');
 
 const v2 = (root: string, ...parts: string[]) => join(root, 'docker', 'registry', 'v2', ...parts);
 
@@ -73,8 +73,8 @@ describe('registry-dir: reference parsing', () => {
 });
 
 describe('registry-dir: tug writes, the real registry serves', () => {
-  test('single and multi-arch images, OCI and Docker, in two repositories sharing base blobs', async () => {
-    const root = scratch('served');
+  test('single and multi-arch images, OCI and Docker, in two repositories sharing base blobs', async (t) => {
+    const root = tempDir(t, 'tug-registry-dir-served-');
     const a = await multiArch('rd-a', 'oci');
     const b = await multiArch('rd-b', 'docker');
     const single = await makeImage({ seed: 'rd-single', flavour: 'docker', baseLayers: [{ seed: 'base-os', size: 8192 }] });
@@ -105,7 +105,7 @@ describe('registry-dir: tug writes, the real registry serves', () => {
       for (const [repo, tag, image] of images) {
         const name = `docker://${registry.host}/${repo}:${tag}`;
         assert.equal(await rawManifest(name, ['--tls-verify=false']), image.top.bytes.toString(), `${name}: exact manifest bytes`);
-        const out = join(scratch('served-copies'), `${repo.replace('/', '-')}-${tag}`);
+        const out = join(tempDir(t, 'tug-registry-dir-served-copies-'), `${repo.replace('/', '-')}-${tag}`);
         await skopeo(['copy', '--all', '--src-tls-verify=false', name, `oci:${out}:x`]);
         const blobs = readdirSync(join(out, 'blobs', 'sha256'));
         // skopeo converts Docker types to OCI for an oci: layout (new manifests and configs), but
@@ -124,8 +124,8 @@ describe('registry-dir: tug writes, the real registry serves', () => {
     }
   });
 
-  test('a digest-only name writes no tag, and a mismatching digest is refused', async () => {
-    const root = scratch('by-digest');
+  test('a digest-only name writes no tag, and a mismatching digest is refused', async (t) => {
+    const root = tempDir(t, 'tug-registry-dir-by-digest-');
     const image = await makeImage({ seed: 'rd-digest' });
     await tugWrite(`${root}:d@${image.top.digest}`, image);
     assert.equal(existsSync(v2(root, 'repositories', 'd', '_manifests', 'tags')), false);
@@ -181,8 +181,8 @@ describe('registry-dir: the real registry writes, tug reads', () => {
 });
 
 describe('registry-dir: crash safety, deletion and hostile trees', () => {
-  test('the tag is written last: closing without commit leaves no tag', async () => {
-    const root = scratch('no-commit');
+  test('the tag is written last: closing without commit leaves no tag', async (t) => {
+    const root = tempDir(t, 'tug-registry-dir-no-commit-');
     const image = await multiArch('rd-nocommit', 'oci');
     await tugWrite(`${root}:c/img:1`, image, { commit: false });
     assert.ok(existsSync(v2(root, 'repositories', 'c', 'img', '_manifests', 'revisions', 'sha256', image.top.digest.slice(7), 'link')));
@@ -191,8 +191,8 @@ describe('registry-dir: crash safety, deletion and hostile trees', () => {
     await assert.rejects(src.getManifest(), (e: unknown) => e instanceof TugError && e.code === 'NOT_FOUND');
   });
 
-  test('a manifest whose blobs are not in the repository is refused', async () => {
-    const root = scratch('missing-blobs');
+  test('a manifest whose blobs are not in the repository is refused', async (t) => {
+    const root = tempDir(t, 'tug-registry-dir-missing-blobs-');
     const image = await makeImage({ seed: 'rd-missing' });
     const dest = await registryDirTransport.parse(`${root}:m:1`).newDestination({});
     try {
@@ -208,8 +208,8 @@ describe('registry-dir: crash safety, deletion and hostile trees', () => {
     }
   });
 
-  test('a blob whose stream fails verification is neither stored nor linked', async () => {
-    const root = scratch('corrupt');
+  test('a blob whose stream fails verification is neither stored nor linked', async (t) => {
+    const root = tempDir(t, 'tug-registry-dir-corrupt-');
     const layer = (await makeImage({ seed: 'rd-corrupt' })).manifests[0]!.layers[1]!;
     const desc = { mediaType: layer.mediaType, digest: layer.digest as Digest, size: layer.size };
     const corrupt = Buffer.from(layer.bytes);
@@ -226,8 +226,8 @@ describe('registry-dir: crash safety, deletion and hostile trees', () => {
     }
   });
 
-  test('deleteImage removes the tag and keeps the blobs', async () => {
-    const root = scratch('delete');
+  test('deleteImage removes the tag and keeps the blobs', async (t) => {
+    const root = tempDir(t, 'tug-registry-dir-delete-');
     const image = await makeImage({ seed: 'rd-delete' });
     await tugWrite(`${root}:del:1`, image);
     await tugWrite(`${root}:del:2`, image);
@@ -242,9 +242,9 @@ describe('registry-dir: crash safety, deletion and hostile trees', () => {
     assert.equal(existsSync(v2(root, 'repositories', 'del', '_manifests', 'revisions', 'sha256', image.top.digest.slice(7))), false);
   });
 
-  test('hostile link content and symlinks out of PATH are refused with UNSAFE_INPUT', async () => {
-    const root = scratch('hostile');
-    const outside = scratch('outside');
+  test('hostile link content and symlinks out of PATH are refused with UNSAFE_INPUT', async (t) => {
+    const root = tempDir(t, 'tug-registry-dir-hostile-');
+    const outside = tempDir(t, 'tug-registry-dir-outside-');
     writeFileSync(join(outside, 'secret'), 'not yours');
     const image = await makeImage({ seed: 'rd-hostile' });
     await tugWrite(`${root}:h:1`, image);

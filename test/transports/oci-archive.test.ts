@@ -16,7 +16,8 @@ import { extractAll } from '../../src/transports/archive/safe-tar-reader.ts';
 import { ociArchiveTransport } from '../../src/transports/oci-archive/oci-archive-transport.ts';
 import { makeImage, multiArch, randomBytesFrom, sha256, writeOciLayout } from '../support/images.ts';
 import { rawManifest, skopeo } from '../support/skopeo.ts';
-import { assertSourceHolds, layoutTopDigest, listFiles, rejectsWithCode, tempDir, writeImage } from './helpers.ts';
+import { assertSourceHolds, layoutTopDigest, listFiles, rejectsWithCode, writeImage } from './helpers.ts';
+import { tempDir } from '../support/tmp.ts';
 
 type TarEntry = { name: string; data?: Buffer } & Partial<Omit<Header, 'name' | 'size'>>;
 
@@ -54,7 +55,7 @@ async function layoutEntries(seed: string): Promise<TarEntry[]> {
 describe('oci-archive: written by tug, read by skopeo', () => {
   for (const multi of [false, true]) {
     test(multi ? 'multi-arch OCI' : 'single OCI', async (t) => {
-      const work = tempDir(t);
+      const work = tempDir(t, 'tug-oci-archive-');
       const scratch = join(work, 'scratch');
       mkdirSync(scratch);
       const image = multi ? await multiArch('arch-w-multi') : await makeImage({ seed: 'arch-w-single' });
@@ -73,7 +74,7 @@ describe('oci-archive: written by tug, read by skopeo', () => {
 describe('oci-archive: written by skopeo, read by tug', () => {
   for (const multi of [false, true]) {
     test(multi ? 'multi-arch OCI' : 'single OCI', async (t) => {
-      const work = tempDir(t);
+      const work = tempDir(t, 'tug-oci-archive-');
       const scratch = join(work, 'scratch');
       mkdirSync(scratch);
       const image = multi ? await multiArch('arch-r-multi') : await makeImage({ seed: 'arch-r-single' });
@@ -87,7 +88,7 @@ describe('oci-archive: written by skopeo, read by tug', () => {
   }
 
   test('a gzip-compressed archive is read too', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-archive-');
     const image = await makeImage({ seed: 'arch-gzip' });
     writeOciLayout(join(work, 'gen'), image, 'tag');
     const archive = join(work, 'image.tar');
@@ -99,7 +100,7 @@ describe('oci-archive: written by skopeo, read by tug', () => {
 
 describe('oci-archive: several images in one archive', () => {
   test('two refs: listTags lists both, deleteImage removes one; skopeo reads what is left', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-archive-');
     const archive = join(work, 'images.tar');
     const a = await multiArch('arch-two-a');
     const b = await makeImage({ seed: 'arch-two-b' });
@@ -135,7 +136,7 @@ describe('oci-archive: refuses hostile and broken input', () => {
   ];
   for (const h of hostile) {
     test(`an archive with ${h.name} is refused and nothing lands outside the scratch directory`, async (t) => {
-      const work = tempDir(t);
+      const work = tempDir(t, 'tug-oci-archive-');
       const scratch = join(work, 'scratch');
       mkdirSync(scratch);
       const archive = join(work, 'sub', 'evil.tar');
@@ -152,7 +153,7 @@ describe('oci-archive: refuses hostile and broken input', () => {
   }
 
   test('an index.json naming sha256:../../etc/passwd inside the archive is refused', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-archive-');
     const entries = await layoutEntries('arch-evil-index');
     entries[1] = { name: 'index.json', data: Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:../../etc/passwd', size: 10 }] })) };
     const archive = join(work, 'evil.tar');
@@ -162,7 +163,7 @@ describe('oci-archive: refuses hostile and broken input', () => {
   });
 
   test('more entries than the cap are refused', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-archive-');
     const archive = join(work, 'many.tar');
     writeFileSync(archive, await makeTar(Array.from({ length: 6 }, (_, i) => ({ name: `f${i}`, data: Buffer.from('x') }))));
     mkdirSync(join(work, 'out'));
@@ -172,7 +173,7 @@ describe('oci-archive: refuses hostile and broken input', () => {
   });
 
   test('a putBlob whose stream fails verification leaves nothing; without commit no archive appears', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-archive-');
     const scratch = join(work, 'scratch');
     mkdirSync(scratch);
     const archive = join(work, 'image.tar');
@@ -187,7 +188,7 @@ describe('oci-archive: refuses hostile and broken input', () => {
   });
 
   test('missing archive is NOT_FOUND; a file that is not an OCI archive is USAGE and is left alone', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-archive-');
     await rejectsWithCode(ociArchiveTransport.parse(join(work, 'nope.tar')).newSource({}), 'NOT_FOUND', /nope\.tar/);
     const notes = join(work, 'notes.tar');
     writeFileSync(notes, await makeTar([{ name: 'notes.txt', data: Buffer.from('mine') }]));

@@ -7,21 +7,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { type GeneratedImage, makeImage, sha256 } from '../support/images.ts';
+import { tempDir } from '../support/tmp.ts';
 import { runTug } from '../support/tug.ts';
 
 const BOMB_BYTES = 64 * 1024 * 1024;
 
 /** A fresh directory, removed after the test; `at(name)` is a path in it. */
 function workspace(t: TestContext): { at(name: string): string } {
-  const dir = mkdtempSync(join(tmpdir(), 'tug-bomb-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'tug-bomb-');
   return { at: (name) => join(dir, name) };
 }
 

@@ -15,7 +15,8 @@ import { isDeleter, isTagLister } from '../../src/transports/types.ts';
 import { makeImage, multiArch, pushImage, randomBytesFrom, sha256, writeOciLayout } from '../support/images.ts';
 import { startRegistry } from '../support/registry.ts';
 import { rawManifest, skopeo } from '../support/skopeo.ts';
-import { assertSourceHolds, layoutTopDigest, listFiles, rejectsWithCode, tempDir, writeImage } from './helpers.ts';
+import { assertSourceHolds, layoutTopDigest, listFiles, rejectsWithCode, writeImage } from './helpers.ts';
+import { tempDir } from '../support/tmp.ts';
 
 interface IndexJson {
   manifests: { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }[];
@@ -25,7 +26,7 @@ const readIndex = (layout: string) => JSON.parse(readFileSync(join(layout, 'inde
 describe('oci: written by tug, read by skopeo', () => {
   for (const multi of [false, true]) {
     test(multi ? 'multi-arch OCI' : 'single OCI', async (t) => {
-      const work = tempDir(t);
+      const work = tempDir(t, 'tug-oci-layout-');
       const image = multi ? await multiArch('oci-w-multi') : await makeImage({ seed: 'oci-w-single' });
       const layout = join(work, 'layout');
       await writeImage(await ociLayoutTransport.parse(`${layout}:v1`).newDestination({}), image);
@@ -49,7 +50,7 @@ describe('oci: written by tug, read by skopeo', () => {
   }
 
   test('Docker media types are stored verbatim; skopeo 1.9.3 ignores such entries', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-layout-');
     const image = await multiArch('oci-w-docker', 'docker');
     const layout = join(work, 'layout');
     await writeImage(await ociLayoutTransport.parse(`${layout}:v1`).newDestination({}), image);
@@ -63,7 +64,7 @@ describe('oci: written by tug, read by skopeo', () => {
 describe('oci: written by skopeo, read by tug', () => {
   for (const multi of [false, true]) {
     test(multi ? 'multi-arch OCI' : 'single OCI', async (t) => {
-      const work = tempDir(t);
+      const work = tempDir(t, 'tug-oci-layout-');
       const image = multi ? await multiArch('oci-r-multi') : await makeImage({ seed: 'oci-r-single' });
       writeOciLayout(join(work, 'gen'), image, 'tag');
       const layout = join(work, 'layout');
@@ -75,7 +76,7 @@ describe('oci: written by skopeo, read by tug', () => {
   }
 
   test('Docker media types: skopeo converts them to OCI when writing oci:, tug reads the result', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-layout-');
     const registry = await startRegistry();
     t.after(() => registry.stop());
     const image = await multiArch('oci-r-docker', 'docker');
@@ -107,8 +108,33 @@ describe('oci: written by skopeo, read by tug', () => {
 });
 
 describe('oci: several images in one layout', () => {
+  test('two destinations opened before the layout exists: the second one\'s first write does not reset index.json under the first one\'s entry', async (t) => {
+    // What a sync into a new layout does: every image's destination is opened
+    // and probed (layout absent) before any is written; one image then
+    // creates the layout and commits while another is still to write.
+    const layout = join(tempDir(t, 'tug-oci-layout-'), 'new-layout');
+    const a = await makeImage({ seed: 'oci-init-race-a' });
+    const b = await makeImage({ seed: 'oci-init-race-b' });
+    const destA = await ociLayoutTransport.parse(`${layout}:a`).newDestination({});
+    const destB = await ociLayoutTransport.parse(`${layout}:b`).newDestination({});
+    for (const blob of b.blobs.values()) assert.equal(await destB.hasBlob({ mediaType: blob.mediaType, digest: blob.digest as Digest, size: blob.size }), false);
+    await writeImage(destA, a);
+    try {
+      for (const blob of b.blobs.values()) {
+        const desc = { mediaType: blob.mediaType, digest: blob.digest as Digest, size: blob.size };
+        await destB.putBlob(desc, Readable.from([blob.bytes]).pipe(verifyingStream(desc, `blob ${blob.digest}`)));
+      }
+      await destB.putManifest({ bytes: b.top.bytes, mediaType: b.top.mediaType, digest: b.top.digest as Digest }, { instance: false });
+      await destB.commit();
+    } finally {
+      await destB.close();
+    }
+    assert.equal(layoutTopDigest(layout, 'a'), a.top.digest, 'the first image is still named');
+    assert.equal(layoutTopDigest(layout, 'b'), b.top.digest);
+  });
+
   test('two refs: listTags lists both, a rewrite replaces its entry, deleteImage removes one and keeps the blobs', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-layout-');
     const layout = join(work, 'layout');
     const a = await multiArch('oci-two-a');
     const b = await makeImage({ seed: 'oci-two-b', baseLayers: [{ seed: 'base-os', size: 8192 }] });
@@ -148,7 +174,7 @@ describe('oci: several images in one layout', () => {
   });
 
   test('parallel copies of several tags into one layout keep every entry', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-layout-');
     const layout = join(work, 'layout');
     const images = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((seed) => makeImage({ seed: `oci-par-${seed}`, baseLayers: [{ seed: 'oci-par-base', size: 4096 }] })));
     await Promise.all(images.map(async (img, i) => writeImage(await ociLayoutTransport.parse(`${layout}:t${i}`).newDestination({}), img)));
@@ -158,7 +184,7 @@ describe('oci: several images in one layout', () => {
   });
 
   test('a destination closed without commit leaves index.json unchanged', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-layout-');
     const layout = join(work, 'layout');
     const a = await makeImage({ seed: 'oci-nocommit-a' });
     await writeImage(await ociLayoutTransport.parse(`${layout}:a`).newDestination({}), a);
@@ -177,7 +203,7 @@ describe('oci: refuses hostile and broken input', () => {
   const badDigests = ['sha256:../../etc/passwd', `sha256:${'AB'.repeat(32)}`, 'sha256:1234'];
   for (const bad of badDigests) {
     test(`index.json naming ${bad} is refused before anything is written`, async (t) => {
-      const work = tempDir(t);
+      const work = tempDir(t, 'tug-oci-layout-');
       const layout = join(work, 'layout');
       writeOciLayout(layout, await makeImage({ seed: 'oci-hostile' }), 'tag');
       const index = readIndex(layout);
@@ -193,7 +219,7 @@ describe('oci: refuses hostile and broken input', () => {
   }
 
   test('a blob that is a symlink out of the layout is refused; so is a blobs/ directory that leads out', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-layout-');
     const layout = join(work, 'layout');
     const image = await makeImage({ seed: 'oci-symlink' });
     writeOciLayout(layout, image, 'tag');
@@ -219,14 +245,14 @@ describe('oci: refuses hostile and broken input', () => {
   });
 
   test('an index.json over 4 MiB is refused', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-layout-');
     writeFileSync(join(work, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
     writeFileSync(join(work, 'index.json'), Buffer.alloc(4 * 1024 * 1024 + 1, 0x20));
     await rejectsWithCode(ociLayoutTransport.parse(work).newSource({}), 'UNSAFE_INPUT', /limit/);
   });
 
   test('a putBlob whose stream fails verification leaves no blob file', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-layout-');
     const dest = await ociLayoutTransport.parse(`${work}:x`).newDestination({});
     const bytes = randomBytesFrom('oci-bad', 200_000);
     const desc = { mediaType: 'application/octet-stream', digest: sha256(Buffer.from('not it')) as Digest, size: bytes.length };
@@ -236,7 +262,7 @@ describe('oci: refuses hostile and broken input', () => {
   });
 
   test('missing path is NOT_FOUND; a directory that is not a layout is USAGE and is not written to', async (t) => {
-    const work = tempDir(t);
+    const work = tempDir(t, 'tug-oci-layout-');
     await rejectsWithCode(ociLayoutTransport.parse(join(work, 'nope')).newSource({}), 'NOT_FOUND', /nope/);
     writeFileSync(join(work, 'notes.txt'), 'mine');
     await rejectsWithCode(ociLayoutTransport.parse(work).newSource({}), 'USAGE', /oci-layout/);

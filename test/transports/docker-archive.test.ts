@@ -16,11 +16,11 @@ import type { Digest } from '../../src/reference/index.ts';
 import { DockerArchiveReference, dockerArchiveTransport } from '../../src/transports/docker-archive/docker-archive-transport.ts';
 import type { ImageSource } from '../../src/transports/types.ts';
 import { type GeneratedImage, type GeneratedManifest, makeImage, pushImage, sha256, writeOciLayout } from '../support/images.ts';
-import { readAll, tempWorkspace } from './fixtures.ts';
+import { readAll } from './helpers.ts';
+import { tempDir } from '../support/tmp.ts';
 import { startRegistry, type TestRegistry } from '../support/registry.ts';
 import { skopeo } from '../support/skopeo.ts';
 
-const { scratch } = tempWorkspace('tug-docker-archive-test-');
 
 /** Writes a single-platform image with the destination API, as the engine would. */
 async function tugWrite(name: string, image: GeneratedImage | GeneratedManifest, tmpDir?: string): Promise<void> {
@@ -82,9 +82,9 @@ describe('docker-archive: reference parsing', () => {
 });
 
 describe('docker-archive: tug writes, skopeo reads', () => {
-  test('skopeo inspect --config gives the same config; skopeo copy to oci: works', async () => {
-    const dir = scratch('tug-writes');
-    const staging = scratch('tug-writes-staging');
+  test('skopeo inspect --config gives the same config; skopeo copy to oci: works', async (t) => {
+    const dir = tempDir(t, 'tug-docker-archive-tug-writes-');
+    const staging = tempDir(t, 'tug-docker-archive-tug-writes-staging-');
     const image = await makeImage({ seed: 'da-write', flavour: 'oci', layerSizes: [3000, 70_000] });
     const tar = join(dir, 'one.tar');
     await tugWrite(`${tar}:example.com/tug/one:1`, image, staging);
@@ -117,8 +117,8 @@ describe('docker-archive: tug writes, skopeo reads', () => {
     assert.deepEqual(readFileSync(join(plain, m.config.digest.slice(7))), m.config.bytes);
   });
 
-  test('a layer that does not match the config diff_ids is refused with INTEGRITY', async () => {
-    const dir = scratch('tug-integrity');
+  test('a layer that does not match the config diff_ids is refused with INTEGRITY', async (t) => {
+    const dir = tempDir(t, 'tug-docker-archive-tug-integrity-');
     const image = await makeImage({ seed: 'da-bad', flavour: 'docker' });
     const other = await makeImage({ seed: 'da-bad-other', flavour: 'docker' });
     const m = image.manifests[0]!;
@@ -135,8 +135,8 @@ describe('docker-archive: tug writes, skopeo reads', () => {
     assert.equal(existsSync(tar), false, 'nothing is written without commit');
   });
 
-  test('zstd layers are decompressed on the way in', async () => {
-    const dir = scratch('zstd');
+  test('zstd layers are decompressed on the way in', async (t) => {
+    const dir = tempDir(t, 'tug-docker-archive-zstd-');
     const gz = (await makeImage({ seed: 'da-zstd' })).manifests[0]!;
     const layers = gz.layers.map((l) => {
       const bytes = zstdCompressSync(gunzipSync(l.bytes));
@@ -152,13 +152,13 @@ describe('docker-archive: tug writes, skopeo reads', () => {
     assert.deepEqual(JSON.parse(await skopeo(['inspect', '--config', `docker-archive:${tar}`])), JSON.parse(gz.config.bytes.toString()));
   });
 
-  test('a layer whose stream fails verification is not staged', async () => {
-    const staging = scratch('corrupt-staging');
+  test('a layer whose stream fails verification is not staged', async (t) => {
+    const staging = tempDir(t, 'tug-docker-archive-corrupt-staging-');
     const layer = (await makeImage({ seed: 'da-corrupt' })).manifests[0]!.layers[1]!;
     const desc = { mediaType: layer.mediaType, digest: layer.digest as Digest, size: layer.size };
     const corrupt = Buffer.from(layer.bytes);
     corrupt[corrupt.length - 1] = corrupt[corrupt.length - 1]! ^ 0xff; // the gzip trailer: still inflates
-    const dest = await dockerArchiveTransport.parse(join(scratch('corrupt'), 'c.tar')).newDestination({ tmpDir: staging });
+    const dest = await dockerArchiveTransport.parse(join(tempDir(t, 'tug-docker-archive-corrupt-'), 'c.tar')).newDestination({ tmpDir: staging });
     try {
       await assert.rejects(dest.putBlob(desc, Readable.from([corrupt]).pipe(verifyingStream(desc, 'layer'))), (e: unknown) => e instanceof TugError && e.code === 'INTEGRITY');
       assert.equal(await dest.hasBlob(desc), false);
@@ -170,9 +170,9 @@ describe('docker-archive: tug writes, skopeo reads', () => {
     assert.deepEqual(readdirSync(staging), []);
   });
 
-  test('an index is refused: the engine must pick a platform', async () => {
+  test('an index is refused: the engine must pick a platform', async (t) => {
     const image = await makeImage({ seed: 'da-index', forceIndex: true });
-    const dest = await dockerArchiveTransport.parse(join(scratch('tug-index'), 'i.tar')).newDestination({});
+    const dest = await dockerArchiveTransport.parse(join(tempDir(t, 'tug-docker-archive-tug-index-'), 'i.tar')).newDestination({});
     try {
       assert.equal(dest.supportsIndex, false);
       await assert.rejects(
@@ -194,15 +194,15 @@ describe('docker-archive: skopeo writes, tug reads', () => {
     await registry.stop();
   });
 
-  test('the source presents a valid schema2 manifest over the archive files', async () => {
-    const dir = scratch('skopeo-writes');
-    const tmp = scratch('skopeo-writes-tmp');
+  test('the source presents a valid schema2 manifest over the archive files', async (t) => {
+    const dir = tempDir(t, 'tug-docker-archive-skopeo-writes-');
+    const tmp = tempDir(t, 'tug-docker-archive-skopeo-writes-tmp-');
     const image = await makeImage({ seed: 'da-read', flavour: 'docker', layerSizes: [1024, 50_000, 10] });
     await pushImage({ url: registry.url, repository: 'x/y', tag: '1' }, image);
     const tar = join(dir, 'a.tar');
     await skopeo(['copy', '--src-tls-verify=false', `docker://${registry.host}/x/y:1`, `docker-archive:${tar}:x/y:1`]);
 
-    const extracted = scratch('skopeo-writes-x');
+    const extracted = tempDir(t, 'tug-docker-archive-skopeo-writes-x-');
     execFileSync('tar', ['xf', tar, '-C', extracted]);
     const archiveManifest = JSON.parse(readFileSync(join(extracted, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
     const fileDigests = archiveManifest[0]!.Layers.map((l) => `sha256:${createHash('sha256').update(readFileSync(join(extracted, l))).digest('hex')}`);
@@ -232,8 +232,8 @@ describe('docker-archive: skopeo writes, tug reads', () => {
     assert.deepEqual(readdirSync(tmp), [], 'close removes the extracted files');
   });
 
-  test('a gzip-compressed archive with compressed layers is read and layers are presented uncompressed', async () => {
-    const dir = scratch('gz');
+  test('a gzip-compressed archive with compressed layers is read and layers are presented uncompressed', async (t) => {
+    const dir = tempDir(t, 'tug-docker-archive-gz-');
     const image = await makeImage({ seed: 'da-gz', flavour: 'docker' });
     const m = image.manifests[0]!;
     const configName = `${m.config.digest.slice(7)}.json`;
@@ -258,8 +258,8 @@ describe('docker-archive: skopeo writes, tug reads', () => {
 });
 
 describe('docker-archive: several images in one archive', () => {
-  test('images are added, selected by REF and @N, and a re-used tag replaces its image', async () => {
-    const dir = scratch('multi');
+  test('images are added, selected by REF and @N, and a re-used tag replaces its image', async (t) => {
+    const dir = tempDir(t, 'tug-docker-archive-multi-');
     const tar = join(dir, 'multi.tar');
     const a = await makeImage({ seed: 'da-a', baseLayers: [{ seed: 'da-base', size: 4096 }] });
     const b = await makeImage({ seed: 'da-b', flavour: 'docker', baseLayers: [{ seed: 'da-base', size: 4096 }] });
@@ -310,8 +310,8 @@ describe('docker-archive: several images in one archive', () => {
     assert.deepEqual(Object.keys(repositories.a!), ['1']);
   });
 
-  test('tug adds to an archive skopeo wrote, and replaces skopeo\'s image by tag', async () => {
-    const dir = scratch('mixed');
+  test('tug adds to an archive skopeo wrote, and replaces skopeo\'s image by tag', async (ctx) => {
+    const dir = tempDir(ctx, 'tug-docker-archive-mixed-');
     const tar = join(dir, 'mixed.tar');
     const s1 = await makeImage({ seed: 'da-s1' }); // OCI: skopeo 1.9's oci: reader skips Docker-typed index entries
     const s2 = await makeImage({ seed: 'da-s2' });
@@ -335,8 +335,8 @@ describe('docker-archive: several images in one archive', () => {
     assert.deepEqual(await (dockerArchiveTransport.parse(tar) as DockerArchiveReference).listTags({}), ['tug/two:1', 'sk/one:1']);
   });
 
-  test('a file that is not a docker archive is not overwritten', async () => {
-    const dir = scratch('not-archive');
+  test('a file that is not a docker archive is not overwritten', async (t) => {
+    const dir = tempDir(t, 'tug-docker-archive-not-archive-');
     const path = join(dir, 'notes.tar');
     writeFileSync(path, await tarOf([{ name: 'notes.txt', data: Buffer.from('keep me') }]));
     const before = readFileSync(path);
@@ -360,8 +360,8 @@ describe('docker-archive: hostile archives', () => {
     ];
   }
 
-  test('a well-formed hand-made archive reads (control for the cases below)', async () => {
-    const tar = join(scratch('hostile-control'), 'ok.tar');
+  test('a well-formed hand-made archive reads (control for the cases below)', async (t) => {
+    const tar = join(tempDir(t, 'tug-docker-archive-hostile-control-'), 'ok.tar');
     writeFileSync(tar, await tarOf(await validMembers()));
     const src = await dockerArchiveTransport.parse(tar).newSource({});
     try {
@@ -381,8 +381,8 @@ describe('docker-archive: hostile archives', () => {
     { name: 'a device file', extra: { name: 'dev', type: 'character-device' } },
   ];
   for (const c of hostile) {
-    test(`${c.name} is refused with UNSAFE_INPUT`, async () => {
-      const dir = scratch(`hostile-${c.name.replace(/\W+/g, '-')}`);
+    test(`${c.name} is refused with UNSAFE_INPUT`, async (t) => {
+      const dir = tempDir(t, `tug-docker-archive-hostile-${c.name.replace(/\W+/g, '-')}-`);
       const tmp = join(dir, 'tmp');
       mkdirSync(tmp);
       const tar = join(dir, 'a', 'b', 'h.tar');
@@ -401,8 +401,8 @@ describe('docker-archive: hostile archives', () => {
     });
   }
 
-  test('a config link that loops is refused', async () => {
-    const tar = join(scratch('hostile-loop'), 'loop.tar');
+  test('a config link that loops is refused', async (t) => {
+    const tar = join(tempDir(t, 'tug-docker-archive-hostile-loop-'), 'loop.tar');
     const members = await validMembers();
     const manifest = JSON.parse(members.at(-1)!.data.toString()) as { Config: string }[];
     manifest[0]!.Config = 'l1';
