@@ -7,7 +7,9 @@
  *
  * The bucket is checked before a presented token is looked up, otherwise a
  * throttled guesser would still learn whether its next guess was right.
- * Behind a reverse proxy every client shares the proxy's address.
+ * Behind a reverse proxy every client shares the proxy's address unless
+ * the proxy is named with --trust-proxy (the client is then read from
+ * X-Forwarded-For).
  */
 
 export interface LoginLimiterOptions {
