@@ -154,7 +154,8 @@ test('serves HTTPS; SIGHUP reloads the files, and a pair that does not load keep
   writeFileSync(join(archive, 'key.pem'), v2.key);
   s.child.kill('SIGHUP');
   await waitFor('the new certificate after SIGHUP', () => servedBy(s.port, v2), 10_000);
-  assert.match(s.logs(), /TLS certificate loaded \(SIGHUP\): CN=v2\.test/);
+  // The log line travels through the child's stdout pipe: it may land after the handshake.
+  await waitFor('the reload to be logged', () => /TLS certificate loaded \(SIGHUP\): CN=v2\.test/.test(s.logs()), 10_000);
   assert.equal(await httpsStatus(s.port, '/healthz'), 200);
   await stop(s);
 });
@@ -181,7 +182,7 @@ test('file changes: a Kubernetes Secret volume update and a plain mv are served 
   const v2 = leaf('v2.test');
   generation('..2025_02_01_00_00_00.2', v2);
   await waitFor('the certificate of the new ..data', () => servedBy(s.port, v2), 15_000);
-  assert.match(s.logs(), /TLS certificate loaded \(file change\): CN=v2\.test/);
+  await waitFor('the reload to be logged', () => /TLS certificate loaded \(file change\): CN=v2\.test/.test(s.logs()), 10_000);
 
   // certbot-style: new files written aside, renamed over the old names.
   const v3 = leaf('v3.test');
