@@ -156,6 +156,16 @@ describe('sealed credentials are bound to their endpoint', () => {
     });
     assert.match(failed.status.message, /cannot be decrypted/);
     assert.equal(listener.connections, connections, 'no connection, from the check or the sync');
+
+    // What the message tells the user to do works: re-entering the password
+    // replaces what no key opens, and a later edit without it keeps it.
+    const fixed = await s.api('PATCH', '/namespaces/default/registries/other-key', { contentType: MERGE, body: { spec: { credentials: { password: 'looking-glass' } } } });
+    assert.equal(fixed.status, 200, fixed.text);
+    assert.equal(fixed.body.spec.credentials.hasPassword, true);
+    const relabel = await s.api('PATCH', '/namespaces/default/registries/other-key', { contentType: MERGE, body: { metadata: { labels: { fixed: 'yes' } } } });
+    assert.equal(relabel.status, 200, relabel.text);
+    assert.equal(relabel.body.spec.credentials.hasPassword, true);
+    assert.doesNotMatch((await check('other-key')).message, /cannot be decrypted/);
   });
 
   test('v1 credentials (identity only) open for their unchanged Registry and are sealed as v2 on the next edit', async () => {

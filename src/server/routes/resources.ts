@@ -54,6 +54,16 @@ function isTrue(v: string | undefined): boolean {
   return v === 'true' || v === '1' || v === '';
 }
 
+/** Opens stored credentials; when they cannot be opened and the request `replaces` them, there is nothing to keep. */
+function openOrReplace<T>(open: () => T, replaces: boolean): T | undefined {
+  try {
+    return open();
+  } catch (err) {
+    if (replaces) return undefined;
+    throw err;
+  }
+}
+
 export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteContext, h: KindHandler<K>): void {
   const { store } = ctx;
   const plural = h.plural;
@@ -165,7 +175,10 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
       // could point them at a host of their own and press "test".
       const moved = endpointChanges((old as Registry).spec, reg.spec);
       const sealed = await store.getSecret('Registry', ns, name);
-      const oldSecret = sealed !== undefined && moved.length === 0 ? openRegistrySecret(ctx.secrets, old as Registry, sealed) : undefined;
+      // A value no key opens (the secret key was changed) is replaced when the
+      // request sends new credentials, as its error message asks; without
+      // them the edit fails on it rather than silently dropping it.
+      const oldSecret = sealed !== undefined && moved.length === 0 ? openOrReplace(() => openRegistrySecret(ctx.secrets, old as Registry, sealed), changes) : undefined;
       const s = nextSecret(oldSecret, incoming, reg.spec.credentials !== undefined);
       // A move re-binds what was sent; a v1 value is sealed again as v2 on any edit.
       const rebind = sealed !== undefined && (moved.length > 0 || sealVersion(sealed) !== 'v2');
