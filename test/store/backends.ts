@@ -7,13 +7,13 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { API_VERSION, DISPLAY_NAME_ANNOTATION } from '../../src/api/types.ts';
 import type { Registry, Repository, SyncRun } from '../../src/api/types.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { startPostgres } from '../support/postgres.ts';
+import { waitFor } from '../support/wait.ts';
 import type { TestPostgres } from '../support/postgres.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -164,9 +164,5 @@ export function run(namespace: string, name: string, repositoryName: string): Sy
 
 /** Polls until `check` holds (watch delivery on PostgreSQL is asynchronous). */
 export async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
+  await waitFor(what, check, timeoutMs, 10);
 }

@@ -77,6 +77,21 @@ async function digestAt(image: string): Promise<string> {
   return sha(await rawManifest(`docker://${image}`, ['--tls-verify=false']));
 }
 
+/** Runs `args` with --report and checks it did what the dry run planned: the same items, `bytes` moved. Returns the report. */
+async function runAsPlanned(args: string[], reportName: string, planned: { action: string; destination: string }[], bytes: number): Promise<any> {
+  const reportFile = join(work, reportName);
+  const run = await runTug([args[0]!, '--report', reportFile, ...args.slice(1)]);
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+  assert.deepEqual(
+    report.items.map((i: { destination: string; action: string }) => `${i.action} ${i.destination}`).sort(),
+    planned.map((p) => `${p.action} ${p.destination}`).sort(),
+    'the run did what the dry run planned',
+  );
+  assert.equal(report.items.reduce((n: number, i: { bytes: number }) => n + i.bytes, 0), bytes, 'bytes moved = bytes the dry run predicted');
+  return report;
+}
+
 test('Tugboat sync file: every image and alias lands with the source digest; the plan equals what is done', async () => {
   const file = tugboatFile('openyurt', 'edge');
   const dry = await runTug(['sync', '--dry-run', '--json', file]);
@@ -87,17 +102,7 @@ test('Tugboat sync file: every image and alias lands with the source digest; the
   assert.ok(summary.bytes > 0, 'the dry run says how many bytes will move');
   await assert.rejects(digestAt(`${dst.host}/edge/yurthub:v1.6.0`), 'nothing was written by the dry run');
 
-  const reportFile = join(work, 'report.json');
-  const run = await runTug(['sync', '--report', reportFile, file]);
-  assert.equal(run.code, 0, run.stderr);
-  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-  assert.deepEqual(
-    report.items.map((i: { destination: string; action: string }) => `${i.action} ${i.destination}`).sort(),
-    planned.map((p) => `${p.action} ${p.destination}`).sort(),
-    'the run did what the dry run planned',
-  );
-  const moved = report.items.reduce((n: number, i: { bytes: number }) => n + i.bytes, 0);
-  assert.equal(moved, summary.bytes, 'bytes moved = bytes the dry run predicted');
+  const report = await runAsPlanned(['sync', file], 'report.json', planned, summary.bytes);
   for (const [name, tag] of OPENYURT) {
     const want = images.get(`openyurt/${name}:${tag}`)!.top.digest;
     assert.equal(await digestAt(`${dst.host}/edge/${name}:${tag}`), want);
@@ -134,16 +139,7 @@ test('a dry run against a partly filled destination plans only what is missing, 
   assert.equal(byTag['v1.6.0'].bytes, 0);
   await assert.rejects(digestAt(`${dst.host}/partial-dry/kubectl:v1.5.0`), 'nothing was written by the dry run');
 
-  const reportFile = join(work, 'partial-report.json');
-  const run = await runTug(['sync', '--all', '--report', reportFile, list, `${dst.host}/partial-dry`]);
-  assert.equal(run.code, 0, run.stderr);
-  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-  assert.deepEqual(
-    report.items.map((i: { destination: string; action: string }) => `${i.action} ${i.destination}`).sort(),
-    planned.map((p) => `${p.action} ${p.destination}`).sort(),
-    'the run did what the dry run planned',
-  );
-  assert.equal(report.items.reduce((n: number, i: { bytes: number }) => n + i.bytes, 0), summary.bytes, 'bytes moved = bytes planned');
+  await runAsPlanned(['sync', '--all', list, `${dst.host}/partial-dry`], 'partial-report.json', planned, summary.bytes);
   for (const t of tags) assert.equal(await digestAt(`${dst.host}/partial-dry/kubectl:${t}`), images.get(`tools/kubectl:${t}`)!.top.digest, t);
 });
 
