@@ -5,7 +5,7 @@
  * SIGKILL, which cannot remove its own, has its leftovers removed by the next
  * run that makes one there: an archive's worth of disk is not lost per kill.
  */
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ioError } from './io.ts';
 import { PROCESS_START, pidAlive, sweepOnce } from './temp-files.ts';
@@ -40,7 +40,8 @@ export async function removeStaleScratch(base: string): Promise<number> {
   for (const name of names) {
     if (!name.startsWith(PREFIX) || !isStaleScratch(name)) continue;
     try {
-      if (!(await stat(join(base, name))).isDirectory()) continue;
+      // lstat: a symlink with our name (anyone may make one in /tmp) is not ours.
+      if (!(await lstat(join(base, name))).isDirectory()) continue;
       await rm(join(base, name), { recursive: true, force: true });
       removed++;
     } catch {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isStaleScratch } from '../../src/fs/scratch.ts';
@@ -52,6 +52,12 @@ test('a copy out of an archive sweeps killed runs\' scratch directories in --tmp
   mkdirSync(live);
   const foreign = join(scratch, 'tug-scratch-not-ours');
   mkdirSync(foreign);
+  // A link named like a dead run's directory, pointing at someone's data: left alone.
+  const victim = join(work, 'victim');
+  mkdirSync(victim);
+  writeFileSync(join(victim, 'precious'), 'data');
+  const link = join(scratch, `tug-scratch-oci-archive-${deadPid()}-${start}-Link01`);
+  symlinkSync(victim, link);
 
   const archive = join(work, 'image.tar');
   const pack = await runTug(['copy', `oci:${layout}:v1`, `oci-archive:${archive}:v1`]);
@@ -62,5 +68,6 @@ test('a copy out of an archive sweeps killed runs\' scratch directories in --tmp
   assert.equal(existsSync(dead), false, 'the killed run\'s extraction is gone');
   assert.equal(existsSync(live), true, 'a live run\'s stays');
   assert.equal(existsSync(foreign), true, 'a name that is not ours stays');
-  assert.deepEqual(readdirSync(scratch).sort(), [live, foreign].map((p) => p.slice(scratch.length + 1)).sort(), 'and this run removed its own');
+  assert.equal(existsSync(join(victim, 'precious')), true, 'a symlink with a stale name is not followed');
+  assert.deepEqual(readdirSync(scratch).sort(), [live, foreign, link].map((p) => p.slice(scratch.length + 1)).sort(), 'and this run removed its own');
 });
