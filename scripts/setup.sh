@@ -13,6 +13,12 @@ declare -A need=(
   [openssl]=/usr/bin/openssl
   [chromium]=/usr/bin/chromium
   [time]=/usr/bin/time
+  # The skopeo drop-in tests: a Docker engine (docker-daemon:, docker pull),
+  # podman (reads what tug writes), a proxy on loopback, umoci.
+  [docker.io]=/usr/sbin/dockerd
+  [podman]=/usr/bin/podman
+  [tinyproxy]=/usr/bin/tinyproxy
+  [umoci]=/usr/bin/umoci
 )
 missing=()
 for pkg in "${!need[@]}"; do

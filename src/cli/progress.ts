@@ -99,6 +99,7 @@ export async function createProgress(mode: ProgressMode, options: { intervalMs?:
 export function transportLine(t: TransportEvent): string {
   if (t.type === 'retry') return `Retrying ${t.what} (attempt ${t.attempt}) in ${formatElapsed(t.delayMs)}: ${t.reason}`;
   if (t.type === 'resume') return `Resuming ${t.what} at byte ${t.offset}`;
+  if (t.type === 'http') return `HTTP ${t.method} ${t.url} -> ${t.status ?? t.error ?? 'no answer'} (${t.ms} ms)`;
   return `Note: ${t.message}`;
 }
 

@@ -17,7 +17,13 @@ export interface Credentials {
 export type TransportEvent =
   | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string }
   | { type: 'resume'; what: string; offset: number }
-  | { type: 'notice'; message: string };
+  | { type: 'notice'; message: string }
+  /**
+   * One HTTP exchange with a registry (or the Docker daemon), for `--debug`:
+   * the URL has its query's credentials redacted and no header values are
+   * carried, so the event is safe to print as it is.
+   */
+  | { type: 'http'; method: string; url: string; status: number | undefined; ms: number; error?: string | undefined };
 
 /**
  * Everything a transport may need from the caller, per side of a copy
@@ -54,6 +60,22 @@ export interface SystemContext {
   /** User-Agent header. */
   userAgent?: string | undefined;
   onEvent?: ((e: TransportEvent) => void) | undefined;
+  /**
+   * The HTTP(S) proxy for registry connections. `undefined`: read
+   * HTTP_PROXY / HTTPS_PROXY / NO_PROXY (and lower case) from the
+   * environment as Go's `http.ProxyFromEnvironment` does; `'none'`: connect
+   * directly whatever the environment says; a URL (`http://host:3128`):
+   * use it for every request of this context (a sync file's or a Registry
+   * resource's `proxy`). Credentials in the URL are never logged.
+   */
+  proxy?: string | undefined;
+  /**
+   * The Docker Engine API endpoint for `docker-daemon:` (skopeo's
+   * `--src-daemon-host` / `--dest-daemon-host`): `unix:///path/docker.sock`,
+   * `tcp://host:port` or `http(s)://host:port`. Default: DOCKER_HOST, else
+   * `unix:///var/run/docker.sock`.
+   */
+  daemonHost?: string | undefined;
   /**
    * Where the registry client may connect (token realms and redirect targets
    * included), checked on the resolved address of every new connection.
