@@ -249,7 +249,16 @@ is what the two registries' own work costs on this machine at that moment, the
 floor under any client; the other runs are best read against it.
 
 Each scenario writes into fresh destination registries (no run helps another);
-scenario b re-runs each tool against the destination its own cold run filled.
+scenario b re-runs each tool against the destination its own cold run filled,
+tug twice: as it runs by default (looking for signatures and referrers to
+carry) and with \`--no-referrers\`. Scenario e (bench/referrers.ts) copies the
+four smallest multi-tag repositories of the data set into a registry of its
+own (never into the cached data set), gives every other tag a cosign signature
+(\`sha256-<hex>.sig\`) and an SPDX SBOM referrer (in the referrers tag schema:
+the stock registry has no referrers API), lets each tool fill its own
+destination (not measured), then measures the no-op re-syncs: skopeo sync
+(which carries no referrers), tug sync, and tug sync \`--no-referrers\`; its
+check also wants every signature and SBOM index at tug's destination.
 Ratios compare with the skopeo run of the same scenario (\`skopeo sync\` for a, b
 and c, \`skopeo copy --all\` for d). MiB/s is the data set's unique blob bytes
 (for d: the big image's) divided by wall time. Requests are all requests in both

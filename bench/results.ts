@@ -6,13 +6,14 @@ import type { RequestSummary } from './access-log.ts';
 import type { Measurement } from './measure.ts';
 import type { Verdict } from './verify.ts';
 
-export type ScenarioId = 'a' | 'b' | 'c' | 'd';
+export type ScenarioId = 'a' | 'b' | 'c' | 'd' | 'e';
 
 export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   a: 'cold registry -> registry sync',
   b: 'no-op re-sync (unchanged set, synced destination)',
   c: 'registry -> local directory',
   d: 'peak memory: one image with a single big layer, registry -> registry',
+  e: 'no-op re-sync of signed images with SBOM referrers (bench/referrers.ts), referrers on and off',
 };
 
 export interface RunResult {
@@ -100,6 +101,7 @@ export const TARGETS = {
   noop: "no-op re-sync at most a fifth of skopeo sync's and at most two requests per unchanged tag",
   local: 'registry->dir/oci moves each unique blob once',
   rss: 'peak RSS under 150 MB whatever the layer size',
+  referrers: 'no-op re-sync with referrers on costs at most one more request per tag than with --no-referrers',
 };
 
 const clean = (r: RunResult) => r.measurement.exitCode === 0 && r.verdict.ok;
@@ -154,6 +156,21 @@ export function judgeTargets(runs: RunResult[]): TargetResult[] {
     });
   } else {
     out.push(unjudged(TARGETS.noop, [sb], [tb]));
+  }
+
+  // Issue 12 item 5: what carrying signatures and referrers adds to a no-op, per tag.
+  const [eon, eoff] = [get('e/tug-sync'), get('e/tug-sync-no-referrers')];
+  if (ok(eon) && ok(eoff)) {
+    const extra = (eon.requests.total - eoff.requests.total) / eon.tags;
+    const b = [get('b/tug-sync'), get('b/tug-sync-no-referrers')];
+    const unsigned = b.every(ok) ? `; on the unsigned data set (b): ${b[0]!.requests.perTag.toFixed(2)} vs ${b[1]!.requests.perTag.toFixed(2)} per tag` : '';
+    out.push({
+      target: TARGETS.referrers,
+      measured: `${eon.requests.total} requests with referrers vs ${eoff.requests.total} without for ${eon.tags} tags (half of them signed, with an SBOM) = +${extra.toFixed(2)} per tag (limit +1)${unsigned}`,
+      met: extra <= 1,
+    });
+  } else {
+    out.push(unjudged(TARGETS.referrers, [eoff], [eon]));
   }
 
   const locals = [get('c/tug-dir'), get('c/tug-oci')];

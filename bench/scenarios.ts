@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { offset, summarise, window } from './access-log.ts';
 import type { BlobInfo, DataSet, TagInfo } from './dataset.ts';
 import { measure } from './measure.ts';
+import { prepareSignedSource, verifySigned } from './referrers.ts';
 import type { RunResult, ScenarioId } from './results.ts';
 import type { Verdict } from './verify.ts';
 import { verifyDirLayouts, verifyOciLayouts, verifyRegistry } from './verify.ts';
@@ -257,6 +258,18 @@ export async function runScenarios(ctx: BenchContext, only: Set<ScenarioId>, rep
       }
     }
     results.push(combine(reps.skopeo), combine(reps.tug));
+    // The same no-op without referrers: what looking for signatures and referrers costs on an unsigned set.
+    const plain: RunResult[] = [];
+    for (let rep = 1; rep <= repeat; rep++) {
+      const dest = synced.tug!;
+      plain.push(
+        await run(ctx, {
+          id: 'b/tug-sync-no-referrers', logName: `b-tug-sync-no-referrers-r${rep}`, scenario: 'b', tool: 'tug sync --no-referrers', compareTo: 'b/skopeo-sync',
+          argv: [...syncArgv.tug(dest).slice(0, -2), '--no-referrers', ...syncArgv.tug(dest).slice(-2)], dest, tags: all, bytesMoved: 0, verify: regVerify(dest), notes: notes.tug,
+        }),
+      );
+    }
+    results.push(combine(plain));
   }
   await synced.skopeo?.stop();
   await synced.tug?.stop();
@@ -320,5 +333,51 @@ export async function runScenarios(ctx: BenchContext, only: Set<ScenarioId>, rep
       await dest.stop();
     }
   }
+  if (only.has('e')) results.push(...(await referrersScenario(ctx, repeat)));
   return results;
+}
+
+/** Scenario e (bench/referrers.ts): the no-op re-sync of signed images with SBOMs; skopeo sync, tug sync with and without referrers. */
+async function referrersScenario(ctx: BenchContext, repeat: number): Promise<RunResult[]> {
+  ctx.say('(e) no-op re-sync of signed images with SBOM referrers');
+  const source = await ctx.startDestination('e-source');
+  const set = await prepareSignedSource({
+    all: ctx.ds.tags, blobSize: (d) => ctx.blobs.get(d)?.size ?? 0, fromHost: ctx.src.host, source, work: ctx.work, logFile: join(ctx.logs, 'e-fill-source.log'),
+    copyArgv: (yaml, dest) => skopeo('sync', '--all', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', yaml, dest),
+  });
+  ctx.say(`  source: ${set.tags.length} tags, ${set.signed.length} signed with an SBOM`);
+  const ectx = { ...ctx, src: source };
+  const argv = {
+    skopeo: (d: TestRegistry) => skopeo('sync', '--all', '--src', 'yaml', '--dest', 'docker', '--dest-tls-verify=false', set.yaml, `${d.host}/mirror`),
+    tug: (d: TestRegistry, ...extra: string[]) => [...ctx.tug, 'sync', '--all', '--src', 'yaml', '--dest', 'docker', '--src-tls-verify=false', '--dest-tls-verify=false', ...extra, set.yaml, `${d.host}/mirror`],
+  };
+  const runs = [
+    { id: 'e/skopeo-sync', tool: 'skopeo sync', argv: (d: TestRegistry) => argv.skopeo(d), referrers: false },
+    { id: 'e/tug-sync', tool: 'tug sync (referrers)', argv: (d: TestRegistry) => argv.tug(d), referrers: true },
+    { id: 'e/tug-sync-no-referrers', tool: 'tug sync --no-referrers', argv: (d: TestRegistry) => argv.tug(d, '--no-referrers'), referrers: false },
+  ];
+  // skopeo and tug each fill their own destination first (not measured); both tug runs re-sync tug's.
+  const skopeoDest = await ctx.startDestination('e-skopeo');
+  const tugDest = await ctx.startDestination('e-tug');
+  const destOf = (id: string) => (id.startsWith('e/skopeo') ? skopeoDest : tugDest);
+  for (const [dest, fill] of [[skopeoDest, argv.skopeo(skopeoDest)], [tugDest, argv.tug(tugDest)]] as const) {
+    const m = await measure(fill, { logFile: join(ctx.logs, `e-fill-${dest === skopeoDest ? 'skopeo' : 'tug'}.log`) });
+    if (m.exitCode !== 0) ctx.say(`  filling a destination failed (exit ${m.exitCode}); the runs below are not no-ops`);
+  }
+  const out: RunResult[] = [];
+  for (const r of runs) {
+    const reps: RunResult[] = [];
+    for (let rep = 1; rep <= repeat; rep++) {
+      const dest = destOf(r.id);
+      reps.push(
+        await run(ectx, {
+          id: r.id, logName: `${r.id.replace('/', '-')}-r${rep}`, scenario: 'e', tool: r.tool, compareTo: 'e/skopeo-sync',
+          argv: r.argv(dest), dest, tags: set.tags, bytesMoved: 0, verify: () => verifySigned(dest, set, mirrorRepo, r.referrers),
+        }),
+      );
+    }
+    out.push(combine(reps));
+  }
+  await Promise.all([source.stop(), skopeoDest.stop(), tugDest.stop()]);
+  return out;
 }

@@ -19,6 +19,7 @@ declare -A need=(
   [podman]=/usr/bin/podman
   [tinyproxy]=/usr/bin/tinyproxy
   [umoci]=/usr/bin/umoci
+  [containerd]=/usr/bin/containerd
 )
 missing=()
 for pkg in "${!need[@]}"; do

@@ -21,6 +21,7 @@ export const registryKind: ResourceKind<Registry> = {
     { name: 'USERNAME', value: (r) => r.spec.credentials?.username ?? (r.spec.credentials?.hasToken ? '<token>' : undefined) },
     { name: 'REACHABLE', value: (r) => yesNo(r.status?.reachable) },
     { name: 'AUTHENTICATED', value: (r) => yesNo(r.status?.authenticated) },
+    { name: 'PROXY', wide: true, value: (r) => r.spec.proxy },
     { name: 'LAST CHECKED', wide: true, value: (r) => r.status?.lastChecked },
     { name: 'MESSAGE', wide: true, value: (r) => r.status?.message ?? '' },
   ],

@@ -3,20 +3,55 @@
  * (docs/contract.md). Its registry, path and tag are immutable; a PATCH may
  * change only the display name and description annotations.
  */
+import { createPublicKey } from 'node:crypto';
+import { z } from 'zod';
 import type { Cause, ResourceKind } from './kinds.ts';
 import { jsonEqual } from './merge-patch.ts';
-import { DEFAULT_RETRY_COUNT, DEFAULT_SYNC_INTERVAL, DEFAULT_SYNC_TIMEOUT, repositorySchema } from './schema.ts';
+import { DEFAULT_RETRY_COUNT, DEFAULT_SYNC_INTERVAL, DEFAULT_SYNC_TIMEOUT, repositorySchema, repositorySpecSchema } from './schema.ts';
 import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, type Repository } from './types.ts';
 
 const IMMUTABLE_HINT = 'field is immutable: delete and re-create the Repository to change the registry, path or tag';
 const PATCHABLE_ANNOTATIONS = new Set([DISPLAY_NAME_ANNOTATION, DESCRIPTION_ANNOTATION]);
+
+/**
+ * Why `pem` is not a public key cosign verifies with (SPKI PEM of ECDSA, RSA
+ * or Ed25519, as cosign.pub); undefined when it is. A private key is refused
+ * so that a secret never lands in a spec (specs are not encrypted).
+ */
+export function publicKeyProblem(pem: string): string | undefined {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return 'is a private key: give the public key (cosign.pub); a private key must never be stored here';
+  if (!pem.includes('-----BEGIN PUBLIC KEY-----')) return 'must be a PEM public key ("-----BEGIN PUBLIC KEY-----", as cosign.pub)';
+  try {
+    const type = createPublicKey({ key: pem, format: 'pem' }).asymmetricKeyType;
+    return type === 'ec' || type === 'rsa' || type === 'ed25519' ? undefined : `is a ${type ?? 'unknown'} key: cosign signs with ECDSA, RSA or Ed25519`;
+  } catch {
+    return 'is not a readable public key';
+  }
+}
+
+/** `spec.signature` (RepositorySignatureSpec): 1 to 8 PEM public keys, each checked. */
+const signatureSpecSchema = z.strictObject({
+  require: z.boolean().optional(),
+  publicKeys: z
+    .array(
+      z
+        .string()
+        .max(16 * 1024)
+        .superRefine((s, ctx) => {
+          const problem = publicKeyProblem(s);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+    )
+    .min(1, 'give at least one public key (the PEM of cosign.pub)')
+    .max(8),
+});
 
 export const repositoryKind: ResourceKind<Repository> = {
   kind: 'Repository',
   plural: 'repositories',
   listKind: 'RepositoryList',
   shortNames: ['repository', 'repo', 'repos'],
-  schema: repositorySchema,
+  schema: repositorySchema.extend({ spec: repositorySpecSchema.extend({ signature: signatureSpecSchema.optional() }) }),
   searchText: (r) => `${r.spec.repository}:${r.spec.tag}`,
   columns: [
     { name: 'DISPLAY NAME', value: (r) => r.metadata.annotations?.[DISPLAY_NAME_ANNOTATION] ?? '' },
@@ -24,6 +59,7 @@ export const repositoryKind: ResourceKind<Repository> = {
     { name: 'IMAGE', value: (r) => `${r.spec.repository}:${r.spec.tag}` },
     { name: 'STATUS', value: (r) => r.status?.syncStatus ?? 'Pending' },
     { name: 'LAST SYNCED', type: 'date', value: (r) => r.status?.lastSynced },
+    { name: 'SIGNED', value: (r) => r.status?.signature?.signed ?? (r.spec.signature ? '' : 'not-checked') },
     { name: 'DIGEST', wide: true, value: (r) => r.status?.observedDigest?.slice(0, 19) },
     { name: 'ARCH', wide: true, value: (r) => (r.status?.platforms ?? []).map((p) => `${p.architecture}${p.variant ? `/${p.variant}` : ''}`).join(',') || undefined },
     { name: 'SIZE', wide: true, value: (r) => r.status?.manifest?.size },

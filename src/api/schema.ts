@@ -7,6 +7,7 @@
  * Names follow Kubernetes: object names are DNS-1123 subdomains, namespaces
  * DNS-1123 labels, label keys qualified names. Durations are Go durations.
  */
+import { storedProxyProblem } from '../context/proxy-setting.ts';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { API_VERSION } from './types.ts';
@@ -133,6 +134,14 @@ export const registrySpecSchema = z.strictObject({
     .string()
     .max(512 * 1024)
     .refine((s) => s.includes('-----BEGIN CERTIFICATE-----'), 'must be PEM text holding at least one CERTIFICATE block')
+    .optional(),
+  proxy: z
+    .string()
+    .max(2048)
+    .superRefine((s, ctx) => {
+      const problem = storedProxyProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: `proxy ${problem}` });
+    })
     .optional(),
   credentials: registryCredentialsSchema.optional(),
 });

@@ -46,6 +46,14 @@ export interface RegistrySpec {
   /** PEM CA bundle trusted for this registry. */
   caBundle?: string;
   /**
+   * The HTTP(S) proxy for every connection to this registry (its token realm
+   * and blob redirects included): `http(s)://host:port`, or `none` for a
+   * direct connection. Unset: the server's HTTPS_PROXY / HTTP_PROXY /
+   * NO_PROXY. No user info: an authenticating proxy is configured in the
+   * server's environment.
+   */
+  proxy?: string;
+  /**
    * Write-only: `password` / `token` are accepted on create and update,
    * stored encrypted, and never returned (responses carry `hasPassword`).
    */
@@ -87,6 +95,33 @@ export interface RepositorySpec {
   retryCount?: number;
   /** Copy the image into this registry on every sync (only changed layers move). */
   mirror?: { registryRef: ObjectRef; repository?: string; tag?: string };
+  /** Check the tag's cosign signature on every sync (src/signature/); see RepositorySignatureSpec. */
+  signature?: RepositorySignatureSpec;
+}
+
+/**
+ * `spec.signature`: the public keys (PEM, as cosign.pub; public, not
+ * secrets) whose cosign signature the image should carry, any one
+ * sufficing. `require` (default false): a sync of an image without such a
+ * signature fails and copies nothing; otherwise the result is only recorded.
+ */
+export interface RepositorySignatureSpec {
+  require?: boolean;
+  publicKeys: string[];
+}
+
+/**
+ * `status.signature`: what the last sync found for `digest`. `verified`: a
+ * valid signature by one of spec.signature.publicKeys (`key` is its index);
+ * `unsigned`: none; `invalid`: signatures, none valid (`message` says why);
+ * `not-checked`: no spec.signature.
+ */
+export interface RepositorySignatureStatus {
+  signed: 'verified' | 'unsigned' | 'invalid' | 'not-checked';
+  digest?: string;
+  key?: number;
+  message?: string;
+  checkedAt?: string;
 }
 
 /** Sizes are strings, as the contract's status shows them (`size: "12345678"`). */
@@ -129,6 +164,7 @@ export interface RepositoryStatus {
   lastRunName?: string;
   health?: { pullable: boolean; checkedAt: string; message?: string };
   mirror?: { image: string; digest?: string; lastSynced?: string };
+  signature?: RepositorySignatureStatus;
 }
 
 export interface Repository {

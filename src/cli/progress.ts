@@ -7,8 +7,10 @@
  */
 import type { TransportEvent } from '../context/system-context.ts';
 import type { CopyEvent } from '../copy/events.ts';
+import { redactSecrets, redactUrl } from '../errors/index.ts';
 import { shortDigest } from '../reference/digest.ts';
 import { formatBytes, formatElapsed, formatRate } from './format.ts';
+import { type EventContext, eventLine, worthShowing } from './transport-events.ts';
 
 export type ProgressMode = 'tty' | 'plain' | 'json' | 'quiet';
 
@@ -33,7 +35,16 @@ export function progressMode(opts: { quiet?: boolean; json?: boolean }, stream: 
   return stream.isTTY ? 'tty' : 'plain';
 }
 
-export async function createProgress(mode: ProgressMode, options: { intervalMs?: number; out?: NodeJS.WriteStream } = {}): Promise<ProgressRenderer> {
+/** What createProgress takes besides the mode. */
+export interface ProgressOptions {
+  /** Plain mode: seconds between lines for blobs still moving (default 5000 ms). */
+  intervalMs?: number;
+  out?: NodeJS.WriteStream;
+  /** Each side's settings, so a notice the user already knows (plain HTTP they asked for) is not shown; see transport-events.ts. */
+  sides?: { source?: EventContext; destination?: EventContext };
+}
+
+export async function createProgress(mode: ProgressMode, options: ProgressOptions = {}): Promise<ProgressRenderer> {
   const out = options.out ?? process.stderr;
   const blobs = new Map<string, BlobState>();
   const write = (text: string) => out.write(`${text}\n`);
@@ -42,7 +53,8 @@ export async function createProgress(mode: ProgressMode, options: { intervalMs?:
   if (mode === 'json') {
     return {
       onEvent: (e) => {
-        if (e.type !== 'blob-progress') process.stdout.write(`${JSON.stringify(e)}\n`);
+        if (e.type === 'blob-progress' || (e.type === 'transport' && !worthShowing(e.event, options.sides?.[e.side]))) return;
+        process.stdout.write(`${JSON.stringify(e)}\n`);
       },
       line: () => {},
       done: () => {},
@@ -69,7 +81,7 @@ export async function createProgress(mode: ProgressMode, options: { intervalMs?:
     return {
       line: persist,
       onEvent: (e) => {
-        handleCommon(e, blobs, persist);
+        handleCommon(e, blobs, persist, options.sides);
       },
       done: () => {
         clearInterval(timer);
@@ -89,7 +101,7 @@ export async function createProgress(mode: ProgressMode, options: { intervalMs?:
     line: write,
     onEvent: (e) => {
       if (e.type === 'blob-start') write(`Copying blob ${shortDigest(e.digest)} (${formatBytes(e.size)})`);
-      handleCommon(e, blobs, write);
+      handleCommon(e, blobs, write, options.sides);
     },
     done: () => clearInterval(timer),
   };
@@ -99,11 +111,12 @@ export async function createProgress(mode: ProgressMode, options: { intervalMs?:
 export function transportLine(t: TransportEvent): string {
   if (t.type === 'retry') return `Retrying ${t.what} (attempt ${t.attempt}) in ${formatElapsed(t.delayMs)}: ${t.reason}`;
   if (t.type === 'resume') return `Resuming ${t.what} at byte ${t.offset}`;
-  if (t.type === 'http') return `HTTP ${t.method} ${t.url} -> ${t.status ?? t.error ?? 'no answer'} (${t.ms} ms)`;
+  // The emitter redacts the URL already; a second pass costs nothing and guards any other emitter.
+  if (t.type === 'http') return `HTTP ${t.method} ${redactUrl(t.url)} -> ${t.status ?? redactSecrets(t.error ?? 'no answer')} (${t.ms} ms)`;
   return `Note: ${t.message}`;
 }
 
-function handleCommon(e: CopyEvent, blobs: Map<string, BlobState>, persist: (text: string) => void): void {
+function handleCommon(e: CopyEvent, blobs: Map<string, BlobState>, persist: (text: string) => void, sides: ProgressOptions['sides']): void {
   switch (e.type) {
     case 'blob-start':
       blobs.set(e.digest, { digest: e.digest, size: e.size, bytes: 0, started: Date.now(), state: 'copying' });
@@ -132,9 +145,11 @@ function handleCommon(e: CopyEvent, blobs: Map<string, BlobState>, persist: (tex
     case 'index-rewritten':
       persist(`Filtered index: kept ${e.kept} of ${e.of} platforms; new digest ${e.digest} (source ${e.sourceDigest})`);
       break;
-    case 'transport':
-      persist(transportLine(e.event));
+    case 'transport': {
+      const line = eventLine(e.event, sides?.[e.side]);
+      if (line) persist(line);
       break;
+    }
     default:
       break;
   }

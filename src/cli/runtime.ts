@@ -1,5 +1,6 @@
 /** What the program's flags (options.ts `addGlobalFlags`) turn into, and the short names of references. */
 import { parseReference } from '../reference/reference.ts';
+import { DockerDaemonReference } from '../transports/docker-daemon/docker-daemon-transport.ts';
 import type { ImageReference } from '../transports/types.ts';
 import type { GlobalOptions } from './options.ts';
 
@@ -28,7 +29,12 @@ export function commandSignal(g: GlobalOptions): AbortSignal {
   return AbortSignal.any(signals);
 }
 
-/** The registry repository name of a docker:// reference (what skopeo prints as Name), else undefined. */
+/**
+ * The repository name of a docker:// or docker-daemon: reference (what
+ * skopeo prints as Name: `docker.io/library/alpine`), else undefined (also
+ * for a daemon image named by its ID).
+ */
 export function dockerName(ref: ImageReference): string | undefined {
+  if (ref instanceof DockerDaemonReference) return ref.ref?.name;
   return ref.transport.name === 'docker' ? parseReference(ref.reference).name : undefined;
 }

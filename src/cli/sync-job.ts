@@ -12,6 +12,8 @@ import { specFromDirectory } from '../sync/from-directory.ts';
 import { specFromReference } from '../sync/from-reference.ts';
 import type { SyncSpec } from '../sync/spec.ts';
 import { type ContextOptions, contextFrom } from './options.ts';
+import { transportLine } from './progress.ts';
+import { worthShowing } from './transport-events.ts';
 
 /**
  * What `--src` may say SOURCE is: a repository (`docker`), a directory of
@@ -61,7 +63,7 @@ export interface JobContexts {
 /** Per-registry settings of the job file win over the command line's side flags. */
 export function jobContexts(spec: SyncSpec, opts: ContextOptions<'src-'> & ContextOptions<'dest-'>, mode: OutputMode): JobContexts {
   let sink: (side: 'source' | 'destination', e: TransportEvent) => void = (_side, e) => {
-    if (e.type === 'notice' && (mode === 'tty' || mode === 'plain')) process.stderr.write(`Note: ${e.message}\n`);
+    if ((e.type === 'notice' || e.type === 'http') && (mode === 'tty' || mode === 'plain')) process.stderr.write(`${transportLine(e)}\n`);
   };
   const contexts = new Map<string, SystemContext>();
   return {
@@ -76,7 +78,12 @@ export function jobContexts(spec: SyncSpec, opts: ContextOptions<'src-'> & Conte
           ...(access?.tlsVerify !== undefined ? { tlsVerify: access.tlsVerify } : {}),
           ...(access?.certDir !== undefined ? { certDir: access.certDir } : {}),
           ...(access?.plainHttp !== undefined ? { plainHttp: access.plainHttp } : {}),
-          onEvent: (e) => sink(side, e),
+          ...(access?.proxy !== undefined ? { proxy: access.proxy } : {}),
+        };
+        const settings = ctx;
+        // Only what a person should see goes on: http with --debug, each notice once (transport-events.ts).
+        ctx.onEvent = (e) => {
+          if (worthShowing(e, settings)) sink(side, e);
         };
         contexts.set(key, ctx);
       }

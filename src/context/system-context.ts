@@ -34,7 +34,7 @@ export interface SystemContext {
   credentials?: Credentials | undefined;
   /** `--registry-token`: a bearer token used as is. */
   registryToken?: string | undefined;
-  /** `--authfile`; else REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json. */
+  /** `--authfile`; else REGISTRY_AUTH_FILE, else the files of credentials/locations.ts (skopeo's: $XDG_RUNTIME_DIR or /run/containers/$UID, ~/.config, ~/.docker). */
   authFile?: string | undefined;
   /**
    * Consult no auth file and no credential helper: the registry is reached
@@ -43,6 +43,16 @@ export interface SystemContext {
    * stores, never with the server user's ~/.docker/config.json.
    */
   noAuthFile?: boolean | undefined;
+  /**
+   * containers-registries.conf(5) for `docker://` names (mirrors, prefix
+   * remapping, `blocked`, `insecure`): undefined reads the machine's files
+   * as skopeo does (CONTAINERS_REGISTRIES_CONF, else
+   * ~/.config/containers/registries.conf, else /etc/containers/registries.conf,
+   * plus the registries.conf.d drop-ins); a path (`--registries-conf`) reads
+   * that file instead of the main one; `'none'` reads nothing. `tug serve`
+   * sets `'none'`: a Registry is reached only as it is configured.
+   */
+  registriesConf?: string | undefined;
   /** Verify TLS certificates (default true). */
   tlsVerify?: boolean | undefined;
   /** Directory with ca.crt / *.crt, client.cert, client.key (containers-certs.d(5)). */
@@ -76,6 +86,12 @@ export interface SystemContext {
    * `unix:///var/run/docker.sock`.
    */
   daemonHost?: string | undefined;
+  /**
+   * skopeo's `--additional-tag`: more NAME:TAG names a docker-archive: or
+   * docker-daemon: destination tags the image with, beside its own (RepoTags
+   * in manifest.json). Other destinations refuse it.
+   */
+  additionalTags?: readonly string[] | undefined;
   /**
    * Where the registry client may connect (token realms and redirect targets
    * included), checked on the resolved address of every new connection.

@@ -7,7 +7,11 @@
  * the top-level manifest or index -> commit. Every manifest and blob is
  * verified against its digest and size; manifest bytes are copied as they
  * are, so digests are preserved byte for byte unless a platform filter had to
- * write a new index (reported as `rewrittenFrom`).
+ * write a new index (reported as `rewrittenFrom`) or the image was converted
+ * (reported as `convertedFrom`): to the format the destination declares it is
+ * read in (OCI layouts: OCI) or `format` asks for, and with its layers
+ * (de)compressed as the destination wants (registries and OCI layouts:
+ * compressed), unless `preserveDigests` (see ./conversion.ts).
  */
 import pLimit from 'p-limit';
 import type { SystemContext } from '../context/system-context.ts';
@@ -19,12 +23,19 @@ import { hostPlatform } from '../oci/platform.ts';
 import { digestBytes, verifyBytes } from '../oci/verify.ts';
 import { type Digest, digestAlgorithm } from '../reference/digest.ts';
 import { type ImageDestination, type ImageReference, type ImageSource, type RawManifest, isRegistryLocated } from '../transports/types.ts';
+import type { LayerReplacement } from '../oci/convert.ts';
+import { formatOf } from '../oci/convert.ts';
 import type { BlobCoordinator } from './blob-coordinator.ts';
 import { copyBlob, storedState } from './blob-copy.ts';
+import { type LayerTransform, copyTransformedLayer, planLayerTransform } from './compress.ts';
+import { type ConversionOptions, type ManifestDoc, convertImageDoc, convertIndexDoc, planConversion } from './conversion.ts';
 import type { BlobOutcome, CopyEvent } from './events.ts';
+import { type ReferrerFilter, type ReferrersOutcome, carryReferrers } from './referrers.ts';
 import { type MultiArchMode, selectFromIndex } from './select.ts';
+import type { ImagePolicy } from '../signature/image-policy.ts';
 
-export interface CopyOptions {
+/** Conversion (`format`, `preserveDigests`, layer compression: see {@link ConversionOptions}) and: */
+export interface CopyOptions extends ConversionOptions {
   /** Transport options for the source side (credentials, TLS...). */
   sourceContext?: SystemContext;
   /** Transport options for the destination side. */
@@ -60,6 +71,25 @@ export interface CopyOptions {
    * content-addressed cache; other sources are read by name as usual.
    */
   sourceDigest?: Digest | undefined;
+  /**
+   * The digest of the original source when `from` is a converted copy of it
+   * (a sync retag copying from the destination it wrote): the destination
+   * records it as a conversion's (PutManifestOptions.convertedFrom), so the
+   * copy counts as up to date with that source.
+   */
+  originDigest?: Digest | undefined;
+  /**
+   * Signatures, attestations, SBOMs and OCI referrers carried after the
+   * image is committed (./referrers.ts): `false` carries none; a filter
+   * narrows them. Default: every artifact of every subject written unchanged.
+   */
+  referrers?: ReferrerFilter | false | undefined;
+  /**
+   * Checked on the source's top-level digest after its manifests are
+   * resolved and before anything is written (src/signature/image-policy.ts):
+   * a refusal (POLICY, exit 3) leaves the destination untouched. Default: none.
+   */
+  policy?: ImagePolicy | undefined;
 }
 
 export interface CopyResult {
@@ -74,6 +104,12 @@ export interface CopyResult {
   instances: { digest: Digest; platform?: Platform | undefined }[];
   /** Set when a platform filter produced a new index (its digest differs from the source's). */
   rewrittenFrom?: Digest | undefined;
+  /**
+   * Set when the engine converted the top-level document (format, layer
+   * compression): the digest it had before, which the destination's name
+   * does not point at.
+   */
+  convertedFrom?: Digest | undefined;
   /** `rewritten`: blobs the destination stored with wrong bytes, copied over (only with verifyExisting); their bytes count in bytesCopied. */
   blobs: { total: number; copied: number; skipped: number; mounted: number; rewritten: number; bytesCopied: number; bytesTotal: number };
   dryRun: boolean;
@@ -81,6 +117,8 @@ export interface CopyResult {
   missingBlobs?: { digest: Digest; size: number }[] | undefined;
   /** Dry run only: where the destination keeps blobs (see ImageDestination.blobStoreKey). */
   blobStoreKey?: string | undefined;
+  /** The artifacts carried with the image (undefined: the source keeps none, or `referrers: false`). */
+  referrers?: ReferrersOutcome | undefined;
 }
 
 interface ResolvedManifest {
@@ -139,13 +177,17 @@ export async function copyImage(from: ImageReference, to: ImageReference, option
           onEvent: (event) => onEvent({ type: 'transport', side, event }),
         };
   try {
-    const source = await from.newSource(ctx('source', options.sourceContext));
+    const sourceContext = ctx('source', options.sourceContext);
+    const source = await from.newSource(sourceContext);
     try {
       // A dry run opens the destination too, to ask which blobs it lacks;
       // destinations create nothing before putBlob / putManifest / commit.
-      const destination = await to.newDestination(ctx('destination', options.destinationContext));
+      const destinationContext = ctx('destination', options.destinationContext);
+      const destination = await to.newDestination(destinationContext);
       try {
-        return await runCopy(source, destination, from, to, options, onEvent);
+        const copied = await runCopy(source, destination, from, to, options, onEvent);
+        // Artifacts follow once their subject is committed, on the same contexts (and so the same registry clients).
+        return { ...copied, referrers: await carryReferrers(copyImage, from, to, copied, { ...options, policy: undefined, sourceContext, destinationContext }) };
       } finally {
         await destination.close();
       }
@@ -258,19 +300,60 @@ async function runCopy(
     mediaType: top.parsed.mediaType,
     platforms: instanceDescs.flatMap((d) => (d.platform ? [d.platform] : [])),
   });
+  // Signatures and policy: after the source is resolved, before the first write (also for a dry run).
+  await options.policy?.check({ image: from, digest: top.digest, context: options.sourceContext ?? {}, signal });
+
+  const conversion = planConversion(
+    formatOf(topToWrite.mediaType),
+    { manifestFormats: destination.manifestFormats, desiredLayerCompression: destination.desiredLayerCompression ?? (isRegistryLocated(destination) ? 'compress' : 'preserve') },
+    options,
+    to.toString(),
+  );
+  if (conversion.notice) onEvent({ type: 'notice', message: conversion.notice });
+  // Layers to (de)compress, by source digest (a layer shared by instances is done once).
+  const transforms = new Map<string, LayerTransform>();
+  for (const image of images) {
+    if (image.parsed.kind !== 'image') continue;
+    for (const layer of image.parsed.manifest.layers) {
+      const t = planLayerTransform(layer, conversion.layers);
+      if (t) transforms.set(layer.digest, t);
+    }
+  }
 
   const stats = emptyStats();
   stats.total = blobs.size;
   for (const d of blobs.values()) stats.bytesTotal += d.size;
 
-  const result = (digest: Digest): CopyResult => ({
+  /** What the destination is written with: every manifest converted as planned (a dry run knows no compressed digests: layers as they are). */
+  const written = (replacements: ReadonlyMap<string, LayerReplacement>) => {
+    const instances = new Map<string, ManifestDoc>();
+    for (const image of images) {
+      const doc: ManifestDoc = { bytes: image.bytes, digest: image.digest, mediaType: image.parsed.mediaType };
+      if (image.parsed.kind === 'image') instances.set(image.digest, convertImageDoc(doc, image.parsed.manifest, conversion.format, replacements));
+      else if (conversion.format !== undefined && formatOf(doc.mediaType) !== conversion.format) {
+        throw new TugError('UNSUPPORTED', `${from.toString()}: instance ${image.digest} is itself an index; nested indexes are not converted`, { hint: 'keep the format (--preserve-digests)' });
+      } else instances.set(image.digest, doc);
+    }
+    let topDoc: ManifestDoc;
+    if (picked || !isIndexType(topToWrite.mediaType)) topDoc = instances.get(images[0]!.digest)!;
+    else {
+      const parsed = parseManifest(topToWrite.bytes, topToWrite.mediaType, `index ${topToWrite.digest}`);
+      topDoc = parsed.kind === 'index' ? convertIndexDoc(topToWrite, parsed.manifest, conversion.format, instances) : topToWrite;
+    }
+    return { instances, topDoc };
+  };
+  // Converting is pure: what cannot be converted is refused here, before anything is written.
+  const preview = written(new Map());
+
+  const result = (final: ManifestDoc): CopyResult => ({
     source: from.toString(),
     destination: to.toString(),
     sourceDigest: top.digest,
-    digest,
-    mediaType: topToWrite.mediaType,
+    digest: final.digest,
+    mediaType: final.mediaType,
     instances: (picked ? [picked] : instanceDescs).map((d) => ({ digest: d.digest, platform: d.platform })),
     rewrittenFrom,
+    convertedFrom: final.digest !== topToWrite.digest ? topToWrite.digest : undefined,
     blobs: stats,
     dryRun: options.dryRun === true,
   });
@@ -288,43 +371,53 @@ async function runCopy(
         missing.push({ digest: desc.digest, size: desc.size });
       }
     }
-    return { ...result(topToWrite.digest), missingBlobs: missing, blobStoreKey: destination.blobStoreKey };
+    return { ...result(preview.topDoc), missingBlobs: missing, blobStoreKey: destination.blobStoreKey };
   }
 
   const limit = pLimit(Math.max(1, options.concurrency ?? 6));
+  const replacements = new Map<string, LayerReplacement>();
+  const tmpDir = options.destinationContext?.tmpDir ?? options.sourceContext?.tmpDir;
   const outcomes = await Promise.all(
     [...blobs.values()].map((desc) =>
-      limit(async (): Promise<[Descriptor, BlobOutcome]> => [
-        desc,
-        await copyBlob(source, destination, desc, { signal, attempts: options.blobAttempts ?? 3, onEvent, coordinator: options.coordinator, verifyExisting: options.verifyExisting }),
-      ]),
+      limit(async (): Promise<[number, BlobOutcome]> => {
+        const blobOptions = { signal, attempts: options.blobAttempts ?? 3, onEvent, coordinator: options.coordinator, verifyExisting: options.verifyExisting };
+        const t = transforms.get(desc.digest);
+        if (!t) return [desc.size, await copyBlob(source, destination, desc, blobOptions)];
+        const { replacement, outcome } = await copyTransformedLayer(source, destination, desc, t, { ...blobOptions, tmpDir });
+        replacements.set(desc.digest, replacement);
+        return [replacement.size, outcome];
+      }),
     ),
   );
-  for (const [desc, outcome] of outcomes) {
+  for (const [size, outcome] of outcomes) {
     stats[outcome] += 1;
-    if (outcome === 'copied' || outcome === 'rewritten') stats.bytesCopied += desc.size;
+    if (outcome === 'copied' || outcome === 'rewritten') stats.bytesCopied += size;
   }
 
+  const { instances, topDoc } = written(replacements);
   // Instances before the index that names them; the top-level document last.
   if (instanceDescs.length > 0 || isIndexType(topToWrite.mediaType)) {
     for (const image of images) {
-      const put = () => destination.putManifest({ bytes: image.bytes, mediaType: image.parsed.mediaType, digest: image.digest }, { instance: true, signal });
+      const doc = instances.get(image.digest)!;
+      const put = () => destination.putManifest(doc, { instance: true, signal });
       // Two tags of one image synced at once push the same instances into one
       // repository: serialise them, as for blobs (the registry races on links).
       const { coordinator } = options;
       const store = destination.blobStoreKey;
       if (coordinator && store) {
         const placement = isRegistryLocated(destination) ? destination.registryLocation.repository : to.toString();
-        await coordinator.once(`manifest\u0001${store}\u0001${placement}`, image.digest, async () => {
+        await coordinator.once(`manifest\u0001${store}\u0001${placement}`, doc.digest, async () => {
           await put();
           return undefined;
         });
       } else await put();
-      onEvent({ type: 'manifest-written', digest: image.digest, mediaType: image.parsed.mediaType, instance: true });
+      onEvent({ type: 'manifest-written', digest: doc.digest, mediaType: doc.mediaType, instance: true });
     }
   }
-  await destination.putManifest(topToWrite, { instance: false, signal });
-  onEvent({ type: 'manifest-written', digest: topToWrite.digest, mediaType: topToWrite.mediaType, instance: false });
+  const converted = topDoc.digest !== topToWrite.digest;
+  if (converted) onEvent({ type: 'converted', from: topToWrite.digest, to: topDoc.digest, mediaType: topDoc.mediaType, format: formatOf(topDoc.mediaType) });
+  await destination.putManifest(topDoc, { instance: false, signal, convertedFrom: converted ? top.digest : options.originDigest });
+  onEvent({ type: 'manifest-written', digest: topDoc.digest, mediaType: topDoc.mediaType, instance: false });
   await destination.commit();
-  return result(topToWrite.digest);
+  return result(topDoc);
 }

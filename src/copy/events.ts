@@ -3,6 +3,7 @@
  * these as progress lines or JSON, the server records them in a run's log.
  */
 import type { TransportEvent } from '../context/system-context.ts';
+import type { ManifestFormat } from '../oci/convert.ts';
 import type { Platform } from '../oci/manifest.ts';
 
 /** `rewritten`: the destination held the blob with wrong bytes (found with `verifyExisting`) and it was copied over it. */
@@ -16,4 +17,8 @@ export type CopyEvent =
   | { type: 'blob-retry'; digest: string; attempt: number; delayMs: number; reason: string }
   | { type: 'manifest-written'; digest: string; mediaType: string; instance: boolean }
   | { type: 'index-rewritten'; sourceDigest: string; digest: string; kept: number; of: number }
+  /** The image was converted (format or layer compression): the destination's name points at `to`, not at the source's `from`. */
+  | { type: 'converted'; from: string; to: string; mediaType: string; format: ManifestFormat | undefined }
+  /** Something the user should hear once (e.g. a layout other tools cannot read by ref); the CLI prints it. */
+  | { type: 'notice'; message: string }
   | { type: 'transport'; side: 'source' | 'destination'; event: TransportEvent };

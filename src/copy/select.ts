@@ -4,6 +4,7 @@
  * the multi-arch rules table-testable and `--dry-run` honest.
  */
 import { TugError } from '../errors/index.ts';
+import { SOURCE_DIGEST_ANNOTATION } from '../oci/convert.ts';
 import type { Descriptor, ImageIndex, Platform } from '../oci/manifest.ts';
 import { encodeManifest } from '../oci/manifest.ts';
 import { formatPlatform, platformMatches } from '../oci/platform.ts';
@@ -17,8 +18,8 @@ import type { Digest } from '../reference/digest.ts';
  */
 export type MultiArchMode = 'system' | 'all' | 'index-only';
 
-/** Annotation recording, on a filtered index, the digest of the index it was cut from. */
-export const SOURCE_DIGEST_ANNOTATION = 'io.tugboat.image.source.digest';
+/** Annotation recording, on a filtered index, the digest of the index it was cut from (defined with the conversions that record it too). */
+export { SOURCE_DIGEST_ANNOTATION };
 
 export interface SelectOptions {
   mode: MultiArchMode;

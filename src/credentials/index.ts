@@ -31,7 +31,7 @@ export type { AuthFile } from './auth-file.ts';
 export { HELPER_TIMEOUT_MS, helperErase, helperGet, helperList, helperStore } from './cred-helper.ts';
 export type { HelperOptions } from './cred-helper.ts';
 export { authFileCandidates, authFileWriteTarget } from './locations.ts';
-export type { AuthFileCandidate } from './locations.ts';
+export type { AuthFileCandidate, AuthLocationHost } from './locations.ts';
 export { normalizeAuthKey, normalizeRegistry } from './registry-key.ts';
 
 /** Options shared by the functions below. */

@@ -32,6 +32,7 @@ import { type FetchedManifest, type ManifestHead, type ManifestReadOptions, Mani
 import { apiHost } from './scheme.ts';
 import { type CallOptions, type ClientTuning, RegistrySession } from './session.ts';
 import { type ListTagsOptions, listTags } from './tags.ts';
+import { type ReferrersAnswer, type ReferrersOptions, listReferrers, mayHaveReferrersApi } from './referrers.ts';
 import { type UploadOptions, Uploads } from './uploads.ts';
 
 export type { PingResult } from './first-contact.ts';
@@ -181,6 +182,20 @@ export class RegistryClient {
   /** Lists a repository's tags, following `Link: <...>; rel="next"` pages (same origin only). */
   listTags(repository: string, options: ListTagsOptions = {}): Promise<string[]> {
     return listTags(this.session, repository, options);
+  }
+
+  /**
+   * Lists the referrers of `subject` (`GET /v2/<name>/referrers/<digest>`,
+   * see referrers.ts); undefined when the registry has no referrers API,
+   * which is remembered: later calls then make no request.
+   */
+  listReferrers(repository: string, subject: string, options: ReferrersOptions = {}): Promise<ReferrersAnswer | undefined> {
+    return listReferrers(this.session, repository, subject, options);
+  }
+
+  /** False once this registry has answered 404 to the referrers API; true until then (not yet asked, or has it). */
+  get mayHaveReferrersApi(): boolean {
+    return mayHaveReferrersApi(this.session);
   }
 
   /** Closes every pooled connection. The client cannot be used afterwards. */

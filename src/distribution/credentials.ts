@@ -4,7 +4,9 @@
  * unless `noAuthFile` says there are none (the server).
  */
 import type { Credentials, SystemContext } from '../context/system-context.ts';
+import { lookupWithHelpers } from '../credentials/helper-list.ts';
 import { lookupCredentials } from '../credentials/index.ts';
+import { loadRegistriesConf } from '../registries-conf/load.ts';
 
 /**
  * The credentials to use for `registry` (the name as written in references,
@@ -14,5 +16,8 @@ import { lookupCredentials } from '../credentials/index.ts';
 export async function resolveCredentials(registry: string, repository: string | undefined, ctx: SystemContext): Promise<Credentials | undefined> {
   if (ctx.credentials) return ctx.credentials;
   if (ctx.noAuthFile) return undefined;
+  // registries.conf's `credential-helpers`, when set, replaces "the auth files" by its list (as in skopeo).
+  const helpers = ctx.registriesConf === 'none' ? undefined : (await loadRegistriesConf({ path: ctx.registriesConf })).credentialHelpers;
+  if (helpers) return lookupWithHelpers(registry, helpers, { authFile: ctx.authFile, repository });
   return lookupCredentials(registry, { authFile: ctx.authFile, repository });
 }

@@ -186,7 +186,7 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 /** Walks `cause` chains (undici wraps socket errors) and returns every error code found. */
-function codesOf(err: unknown): string[] {
+export function codesOf(err: unknown): string[] {
   const out: string[] = [];
   let e: unknown = err;
   for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {

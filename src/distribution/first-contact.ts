@@ -12,7 +12,7 @@ import type { Authenticator } from './auth.ts';
 import { errorFromResponse, firstHeader, isPlainHttpSymptom } from './errors.ts';
 import { type Connections, MAX_ERROR_BODY, destroyQuietly, readText } from './http.ts';
 import { type RetryPolicy, withRetry } from './retry.ts';
-import { initialScheme, mayFallBackToHttp } from './scheme.ts';
+import { initialScheme, isLoopbackHost, mayFallBackToHttp } from './scheme.ts';
 import { diagnoseTlsClose } from './tls.ts';
 
 /** The result of a ping ({@link FirstContact.ping}, `RegistryClient.ping`). */
@@ -101,7 +101,9 @@ export class FirstContact {
     try {
       return { origin: `${scheme}://${host}`, res: await send(`${scheme}://${host}`) };
     } catch (err) {
-      if (!(scheme === 'https' && mayFallBackToHttp(host, ctx) && isPlainHttpSymptom((err as Error).cause ?? err))) throw await this.explainClose(scheme, err);
+      const plainHttp = scheme === 'https' && isPlainHttpSymptom((err as Error).cause ?? err);
+      if (plainHttp && ctx.tlsVerify === true && isLoopbackHost(host)) throw this.refusePlainHttp(err);
+      if (!(plainHttp && mayFallBackToHttp(host, ctx))) throw await this.explainClose(scheme, err);
     }
     scheme = 'http';
     const res = await send(`${scheme}://${host}`);
@@ -157,6 +159,18 @@ export class FirstContact {
   }
 
   /**
+   * A loopback registry that answers in plain HTTP while the caller asked for
+   * TLS explicitly: skopeo refuses it too, and a silent fallback would turn
+   * `--tls-verify=true` into a no-op.
+   */
+  private refusePlainHttp(err: unknown): RegistryError {
+    return new RegistryError('TLS', `${this.o.registry} does not speak TLS, and TLS verification was asked for explicitly`, { method: 'GET', url: `https://${this.o.host}/v2/` }, {
+      cause: err,
+      hint: 'to allow plain HTTP, drop --tls-verify=true (or tls-verify: true in the sync file), or pass --tls-verify=false or --plain-http',
+    });
+  }
+
+  /**
    * An HTTPS connection the server closed at once is most often a TLS
    * refusal (no client certificate) that undici reports as a plain socket
    * close: find out, and say what to do instead of retrying in vain.
@@ -165,6 +179,8 @@ export class FirstContact {
     const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
     if (scheme !== 'https' || !(err instanceof RegistryError) || !/UND_ERR_SOCKET|ECONNRESET/.test(`${code} ${err.message}`)) return err;
     const url = new URL(`https://${this.o.host}`);
+    // The diagnosis connects directly: never around a proxy the caller set.
+    if (this.o.connections.proxyOf(url.origin)) return err;
     const alert = await diagnoseTlsClose(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 443), await this.o.connections.tlsSettings(), { egress: this.o.ctx.egress }).catch(() => undefined);
     if (!alert) return err;
     return new RegistryError('TLS', `${this.o.registry} refused the TLS connection: ${alert}`, { method: 'GET', url: `${url.origin}/v2/` }, {

@@ -3,8 +3,10 @@
  * undici Agent per origin (registry, token realm, redirect target), built
  * with the registry's TLS settings and the egress policy, and `send()`,
  * which passes the host's request gate and nothing else: no auth, no retry,
- * no scheme decision (session.ts and first-contact.ts add those). A proxy
- * belongs here, in how an Agent is built.
+ * no scheme decision (session.ts and first-contact.ts add those). Whether an
+ * origin is reached directly or through a proxy (proxy.ts) is decided here,
+ * when its dispatcher is built; each exchange is reported to
+ * `SystemContext.onEvent` as an `http` event (URL redacted, no headers).
  *
  * Also the helpers every layer above uses to let go of a response body.
  */
@@ -15,6 +17,7 @@ import { type HttpMethod, TugError } from '../errors/index.ts';
 import { egressConnector } from './egress.ts';
 import { type RequestContext, errorFromNetwork, firstHeader } from './errors.ts';
 import { gateFor } from './gate.ts';
+import { type ProxyChooser, proxyChooser, proxyDispatcher, proxyError } from './proxy.ts';
 import { type TlsSettings, loadTlsSettings } from './tls.ts';
 import { Agent, request } from './undici.ts';
 
@@ -60,6 +63,25 @@ export async function readText(body: Readable, limit: number): Promise<string> {
   return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
+/**
+ * Query parameters whose values are shown in `http` events: the API's own
+ * paging and mount parameters, and the token realm's `service` and `scope`.
+ * Every other value (`account`, `X-Amz-Signature`, `sig`, `_state`, ...) is
+ * replaced: a redirect to blob storage carries signed, bearer-like URLs.
+ */
+const SHOWN_QUERY_KEYS = new Set(['n', 'last', 'digest', 'mount', 'from', 'service', 'scope']);
+
+/** `url` as an `http` event carries it: no user info, query values replaced except {@link SHOWN_QUERY_KEYS}. */
+export function eventUrl(url: URL): string {
+  const shown = new URL(url.href);
+  shown.username = '';
+  shown.password = '';
+  for (const key of new Set(shown.searchParams.keys())) {
+    if (!SHOWN_QUERY_KEYS.has(key)) shown.searchParams.set(key, 'REDACTED');
+  }
+  return shown.href;
+}
+
 /** One request as {@link Connections.send} takes it. */
 export interface SendInit {
   method: HttpMethod;
@@ -76,8 +98,11 @@ export class Connections {
   private readonly registry: string;
   private readonly host: string;
   private readonly ctx: SystemContext;
-  private readonly agents = new Map<string, Agent>();
+  private readonly agents = new Map<string, Agent | Dispatcher>();
+  /** The proxy of each origin reached through one, for messages. */
+  private readonly proxied = new Map<string, URL>();
   private tls: Promise<TlsSettings> | undefined;
+  private proxies: ProxyChooser | undefined;
   private closed = false;
 
   /** `registry` names the client in messages; `host` is where its TLS settings are looked up (certs.d). */
@@ -87,13 +112,18 @@ export class Connections {
     this.ctx = ctx;
   }
 
+  /** The proxy that carries `origin`'s connections, once its dispatcher exists; undefined: direct (or not yet connected). */
+  proxyOf(origin: string): URL | undefined {
+    return this.proxied.get(origin);
+  }
+
   /** The registry's TLS settings, read once per client. */
   tlsSettings(): Promise<TlsSettings> {
     this.tls ??= loadTlsSettings(this.host, { certDir: this.ctx.certDir, tlsVerify: this.ctx.tlsVerify, caCertificates: this.ctx.caCertificates });
     return this.tls;
   }
 
-  private async agentFor(origin: string): Promise<Agent> {
+  private async agentFor(origin: string): Promise<Agent | Dispatcher> {
     if (this.closed) throw new TugError('INTERNAL', `the client for ${this.registry} is closed`);
     let agent = this.agents.get(origin);
     if (agent) return agent;
@@ -107,9 +137,17 @@ export class Connections {
       ...(tls.ca ? { ca: tls.ca } : {}),
       ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}),
     };
+    // The environment is read once per client (a bad proxy setting is USAGE here).
+    this.proxies ??= proxyChooser(this.ctx.proxy);
+    const target = new URL(origin);
+    const proxy = this.proxies(target);
     // With an egress policy every connection of this client (registry, token
-    // realm, redirect target) is checked on the address it really connects to.
-    agent = new Agent({ connect: this.ctx.egress ? egressConnector(this.ctx.egress, connect) : connect, keepAliveTimeout: 10_000 });
+    // realm, redirect target) is checked on the address it really connects to
+    // (through a proxy: the proxy's address and the target's name, proxy.ts).
+    agent = proxy
+      ? proxyDispatcher(proxy, target, { tls: connect, egress: this.ctx.egress, keepAliveTimeout: 10_000 })
+      : new Agent({ connect: this.ctx.egress ? egressConnector(this.ctx.egress, connect) : connect, keepAliveTimeout: 10_000 });
+    if (proxy) this.proxied.set(origin, proxy);
     this.agents.set(origin, agent);
     return agent;
   }
@@ -119,7 +157,19 @@ export class Connections {
    * RegistryErrors described by `req`. The caller owns the response body.
    */
   async send(url: URL, init: SendInit, req: RequestContext): Promise<Dispatcher.ResponseData> {
-    const agent = await this.agentFor(url.origin);
+    const onEvent = this.ctx.onEvent;
+    // Nothing is measured or formatted for the event when nobody listens.
+    const started = onEvent ? performance.now() : 0;
+    const report = onEvent
+      ? (status: number | undefined, error?: string) => onEvent({ type: 'http', method: init.method, url: eventUrl(url), status, ms: Math.round(performance.now() - started), ...(error !== undefined ? { error } : {}) })
+      : undefined;
+    let agent: Agent | Dispatcher;
+    try {
+      agent = await this.agentFor(url.origin);
+    } catch (err) {
+      report?.(undefined, (err as Error).message);
+      throw err;
+    }
     // The host's request budget (see gate.ts): open, unless it said 429 lately.
     const gate = gateFor(url.host);
     const release = await gate.admit(init.signal);
@@ -140,8 +190,12 @@ export class Connections {
       });
     } catch (err) {
       release('failed');
-      throw errorFromNetwork(req, err);
+      const proxy = this.proxyOf(url.origin);
+      const mapped = (proxy && proxyError(req, proxy, err)) || errorFromNetwork(req, err);
+      report?.(undefined, mapped.message);
+      throw mapped;
     }
+    report?.(res.statusCode);
     // A 429 slows every request to this host, not just this one.
     if (res.statusCode === 429) gate.onTooManyRequests(firstHeader(res.headers, 'retry-after'), this.ctx.retryMaxDelayMs ?? 30_000);
     release(res.statusCode === 429 ? 'limited' : 'ok');

@@ -5,7 +5,9 @@
  * insecure range, or `tlsVerify=false`, as containers/image treats
  * `insecure` registries) AND its HTTPS ping failed because it speaks plain
  * HTTP. A non-loopback registry with TLS verification on is never tried over
- * http.
+ * http, and neither is a loopback one whose caller said `tlsVerify: true`
+ * explicitly (skopeo's `--tls-verify=true`): `undefined` is the default,
+ * `true` means TLS.
  */
 import { isIP } from 'node:net';
 import { DOCKER_HUB } from '../reference/reference.ts';
@@ -36,10 +38,11 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * Whether a failed HTTPS ping to `host` may be retried over plain HTTP:
- * only for a loopback registry or when the caller turned verification off.
+ * when the caller turned verification off, or for a loopback registry
+ * unless the caller asked for verification explicitly (`tlsVerify: true`).
  */
 export function mayFallBackToHttp(host: string, options: { tlsVerify?: boolean | undefined }): boolean {
-  return isLoopbackHost(host) || options.tlsVerify === false;
+  return options.tlsVerify === false || (options.tlsVerify === undefined && isLoopbackHost(host));
 }
 
 /** The scheme to try first: http only when `plainHttp` was asked for. */

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'USAGE' // bad flags, bad reference, unsafe input: exit 2
   | 'UNSAFE_INPUT' // hostile digest, path escape, oversized manifest: exit 2
   | 'INTEGRITY' // digest or size mismatch: exit 3
+  | 'POLICY' // a signature or policy requirement the image does not meet (src/signature/): exit 3
   | 'TRANSIENT' // network / 408 / 429 / 5xx that outlived retries: exit 4
   | 'AUTH' // 401 / 403 / missing credentials: exit 5
   | 'TLS' // certificate verification, handshake: exit 5
@@ -160,6 +161,7 @@ export function exitCodeFor(err: unknown): number {
     case 'UNSAFE_INPUT':
       return ExitCode.USAGE;
     case 'INTEGRITY':
+    case 'POLICY':
       return ExitCode.INTEGRITY;
     case 'TRANSIENT':
       return ExitCode.TRANSIENT;

@@ -41,3 +41,14 @@ export function shortDigest(d: string): string {
   const i = d.indexOf(':');
   return d.slice(i + 1, i + 13);
 }
+
+/**
+ * The tag that stands for `d` in the referrers tag schema (distribution spec
+ * v1.1 "Referrers Tag Schema"): `<alg>-<hex>`, the algorithm cut to 32
+ * characters and the hex to 64, as the spec says. cosign's `.sig`/`.att`/
+ * `.sbom` tags are this name plus a suffix.
+ */
+export function referrersTag(d: Digest): string {
+  const [alg = '', hex = ''] = d.split(':');
+  return `${alg.slice(0, 32)}-${hex.slice(0, 64)}`;
+}

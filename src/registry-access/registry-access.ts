@@ -39,9 +39,13 @@ export function registryAccess(registry: Registry, secret: RegistryCredentials |
   const username = registry.spec.credentials?.username;
   const ctx: SystemContext = {
     noAuthFile: true,
+    // Nor the server machine's registries.conf: no mirror or remapping the Registry does not say.
+    registriesConf: 'none',
     tlsVerify: registry.spec.insecure ? false : undefined,
     plainHttp: endpoint.plainHTTP || registry.spec.plainHTTP === true ? true : undefined,
     caCertificates: registry.spec.caBundle,
+    // Unset: the server's own HTTPS_PROXY / HTTP_PROXY / NO_PROXY.
+    proxy: registry.spec.proxy,
     userAgent: 'tugboat-server/0.1',
     egress: options.egress,
   };

@@ -13,7 +13,7 @@ import { TugError } from '../errors/index.ts';
  * scheduled sync, or a manual one after the fix, tries again. (skopeo's
  * --retry-times skips the same kinds.)
  */
-const FINAL_CODES: ReadonlySet<string> = new Set(['AUTH', 'TLS', 'NOT_FOUND', 'USAGE', 'UNSAFE_INPUT', 'UNSUPPORTED']);
+const FINAL_CODES: ReadonlySet<string> = new Set(['AUTH', 'TLS', 'NOT_FOUND', 'USAGE', 'UNSAFE_INPUT', 'UNSUPPORTED', 'POLICY']);
 
 /** Whether `err` is a failure another attempt cannot mend (see {@link FINAL_CODES}). */
 export function isFinalFailure(err: unknown): boolean {

@@ -9,13 +9,17 @@
  * records it (status, SyncRun, log lines).
  */
 import { humanSize } from '../api/bytes.ts';
-import type { LayerInfo, ManifestInfo, Repository, RepositoryStatus, RunLogLine } from '../api/types.ts';
+import type { LayerInfo, ManifestInfo, Repository, RepositorySignatureStatus, RepositoryStatus, RunLogLine } from '../api/types.ts';
 import { copyImage } from '../copy/copy.ts';
+import { TugError } from '../errors/index.ts';
+import { parsePublicKey } from '../signature/cosign.ts';
+import { verifyImageSignature } from '../signature/image-policy.ts';
+import type { Digest } from '../reference/digest.ts';
 import { type ResolvedImage, readConfig, readInstance, readTopLevel } from '../inspect/inspect.ts';
 import type { Descriptor } from '../oci/manifest.ts';
 import type { RegistryAccess } from '../registry-access/registry-access.ts';
 import { parseImageName } from '../transports/index.ts';
-import type { ImageSource } from '../transports/types.ts';
+import type { ImageReference, ImageSource } from '../transports/types.ts';
 
 export interface SyncInput {
   repository: Repository;
@@ -31,7 +35,7 @@ export interface SyncInput {
 
 export interface SyncOutput {
   /** The status fields this sync determined (syncStatus and times are the scheduler's). */
-  status: Pick<RepositoryStatus, 'domain' | 'observedDigest' | 'mediaType' | 'manifest' | 'platforms' | 'mirror'>;
+  status: Pick<RepositoryStatus, 'domain' | 'observedDigest' | 'mediaType' | 'manifest' | 'platforms' | 'mirror' | 'signature'>;
   digestBefore: string | undefined;
   digestAfter: string;
   /** Bytes copied into the mirror (0 without one). */
@@ -82,6 +86,35 @@ function layerSet(status: Pick<RepositoryStatus, 'manifest' | 'platforms'> | und
   return out;
 }
 
+/**
+ * Checks the cosign signature of `digest` with spec.signature's keys (any
+ * one suffices; the payload must name the digest). Without spec.signature:
+ * `not-checked`. With `require`, anything but `verified` throws POLICY
+ * naming the image and why, before anything is copied.
+ */
+async function checkSignature(repository: Repository, ref: ImageReference, digest: Digest, input: SyncInput): Promise<RepositorySignatureStatus> {
+  const spec = repository.spec.signature;
+  const checkedAt = new Date().toISOString();
+  if (!spec) return { signed: 'not-checked', digest, checkedAt };
+  const keys = spec.publicKeys.map((pem, i) => parsePublicKey(pem, `spec.signature.publicKeys[${i}]`));
+  const verdict = await verifyImageSignature(ref, digest, keys, input.source.ctx, { signal: input.signal });
+  let result: RepositorySignatureStatus;
+  if (verdict.status === 'verified') {
+    result = { signed: 'verified', digest, key: keys.findIndex((k) => k.name === verdict.key), checkedAt };
+    input.log('info', `signature: verified with ${verdict.key} (${verdict.where})`);
+  } else {
+    const message = verdict.status === 'unsigned' ? 'no cosign signature found' : verdict.reason;
+    result = { signed: verdict.status, digest, message, checkedAt };
+    input.log(spec.require ? 'error' : 'warn', `signature: ${verdict.status}: ${message}`);
+  }
+  if (spec.require && result.signed !== 'verified') {
+    throw new TugError('POLICY', `${ref.toString()} (${digest}) is ${result.signed === 'unsigned' ? 'not signed' : 'not validly signed'}: ${result.message} (spec.signature.require)`, {
+      hint: 'sign the image with cosign sign --key, or add the key it was signed with to spec.signature.publicKeys',
+    });
+  }
+  return result;
+}
+
 /** Runs one sync. Throws the engine's TugError on failure (its describe() is the user's message). */
 export async function syncRepository(input: SyncInput): Promise<SyncOutput> {
   const { repository, source: access, signal, log, previous } = input;
@@ -121,6 +154,7 @@ export async function syncRepository(input: SyncInput): Promise<SyncOutput> {
       mediaType: top.parsed.mediaType,
       manifest: defaultPlatform(platforms),
       platforms,
+      signature: await checkSignature(repository, ref, top.digest, input),
     };
   } finally {
     await source.close();
@@ -134,6 +168,8 @@ export async function syncRepository(input: SyncInput): Promise<SyncOutput> {
       sourceContext: access.ctx,
       destinationContext: input.mirror.access.ctx,
       multiArch: 'all',
+      // The digest described (and whose signature was checked) is the one copied, even if the tag moves meanwhile.
+      sourceDigest: status.observedDigest as Digest,
       signal,
       onEvent: (e) => {
         if (e.type === 'blob-done' && e.outcome !== 'skipped') log('info', `${e.outcome} ${e.digest} (${e.size} bytes)`);

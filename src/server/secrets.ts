@@ -130,7 +130,7 @@ type RegistrySpec = Registry['spec'];
  * over the same kind of connection. `https://h:443`, `h` and `H` are one URL;
  * `http://h` and `h` with plainHTTP are one scheme.
  */
-export const ENDPOINT_FIELDS: readonly (readonly [field: string, value: (spec: RegistrySpec) => string])[] = [
+export const ENDPOINT_FIELDS: readonly (readonly [field: string, value: (spec: RegistrySpec) => string | undefined])[] = [
   [
     'spec.url',
     (spec) => {
@@ -147,11 +147,18 @@ export const ENDPOINT_FIELDS: readonly (readonly [field: string, value: (spec: R
   ],
   ['spec.insecure', (spec) => String(spec.insecure === true)],
   ['spec.caBundle', (spec) => (spec.caBundle === undefined ? '-' : `sha256:${createHash('sha256').update(spec.caBundle).digest('hex')}`)],
+  // Through a proxy the credentials pass the proxy (in clear for a plain-HTTP
+  // or insecure registry): a new proxy must be given them again. Unset adds
+  // nothing to the binding, so values sealed before the field existed open.
+  ['spec.proxy', (spec) => spec.proxy],
 ];
 
-/** The endpoint binding of a Registry's credentials: `spec.url=h;spec.plainHTTP=false;...`. */
+/** The endpoint binding of a Registry's credentials: `spec.url=h;spec.plainHTTP=false;...` (a field whose value is undefined is left out). */
 export function registryEndpoint(spec: RegistrySpec): string {
-  return ENDPOINT_FIELDS.map(([field, value]) => `${field}=${value(spec)}`).join(';');
+  return ENDPOINT_FIELDS.flatMap(([field, value]) => {
+    const v = value(spec);
+    return v === undefined ? [] : [`${field}=${v}`];
+  }).join(';');
 }
 
 /** The endpoint fields that differ between two specs (empty: credentials may stay). */

@@ -7,14 +7,20 @@ import pLimit from 'p-limit';
 import type { SystemContext } from '../context/system-context.ts';
 import { SOURCE_DIGEST_ANNOTATION } from '../copy/select.ts';
 import { type ErrorCode, TugError, errorCode, errorText } from '../errors/index.ts';
+import { type ManifestDoc, convertImageDoc, convertIndexDoc } from '../copy/conversion.ts';
 import { readTopLevel } from '../inspect/inspect.ts';
+import { type ManifestFormat, formatOf } from '../oci/convert.ts';
+import { type Descriptor, parseManifest } from '../oci/manifest.ts';
+import { verifyBytes } from '../oci/verify.ts';
 import { isIndexType } from '../oci/media-types.ts';
 import { hostPlatform, parsePlatformList, platformMatches } from '../oci/platform.ts';
-import { type Digest } from '../reference/digest.ts';
+import { type Digest, isDigest } from '../reference/digest.ts';
 import { joinTag, parseReference } from '../reference/reference.ts';
 import { parseImageName } from '../transports/index.ts';
-import { type ImageReference, type SyncTarget, isDigestResolver, isTagLister } from '../transports/types.ts';
+import { type ImageReference, type ResolvedDigest, type SyncTarget, isDigestResolver, isTagLister } from '../transports/types.ts';
+import type { ReferrerFilter } from '../copy/referrers.ts';
 import { needsListing, selectTags } from './filter.ts';
+import { isArtifactTag, markMissingReferrers } from './referrers-check.ts';
 import { type Observation, registryOf, sourceImageName } from './plan.ts';
 import type { SyncSource, SyncSpec } from './spec.ts';
 import { destinationRepository } from './targets.ts';
@@ -29,7 +35,24 @@ export interface DiscoverOptions {
   /** Concurrent discovery requests (default 16). */
   concurrency?: number | undefined;
   platformOverride?: { os?: string | undefined; arch?: string | undefined; variant?: string | undefined } | undefined;
+  /**
+   * Sync's `--format`: a destination holding the source converted to it is
+   * up to date (its digest is computed from the source's manifests; see
+   * {@link expectConverted}). Converted images in OCI layouts need no such
+   * reading: index.json records their source digest.
+   */
+  format?: ManifestFormat | undefined;
   signal?: AbortSignal | undefined;
+  /** What travels with images (CopyOptions.referrers); up-to-date images lacking some at the destination are marked (default: every artifact; `false`: none checked). */
+  referrers?: ReferrerFilter | false | undefined;
+  /**
+   * skopeo sync's `--append-suffix`: appended to every destination tag a
+   * source tag names (not to digests, nor to a Tugboat file's aliases, which
+   * name their destination tag already). Checked by the CLI (tag characters).
+   */
+  tagSuffix?: string | undefined;
+  /** Sync's `--verify-existing`: up-to-date images' artifacts are compared by digest, not by tag name (default false). */
+  verifyExisting?: boolean | undefined;
 }
 
 /**
@@ -79,7 +102,7 @@ interface Enumerated {
   destination?: ImageReference | undefined;
 }
 
-async function resolve(ref: ImageReference, ctx: SystemContext, signal: AbortSignal | undefined): Promise<{ digest: Digest; mediaType: string | undefined } | undefined> {
+async function resolve(ref: ImageReference, ctx: SystemContext, signal: AbortSignal | undefined): Promise<ResolvedDigest | undefined> {
   if (isDigestResolver(ref)) return ref.resolveDigest(ctx, { signal });
   // Transports without a cheap lookup: read the manifest.
   let source;
@@ -125,6 +148,8 @@ async function enumerateImages(spec: SyncSpec, options: DiscoverOptions): Promis
             const ref = parseImageName(sourceImageName({ source: source.repository }));
             if (!isTagLister(ref)) throw new TugError('UNSUPPORTED', `cannot list tags of ${source.repository}`);
             listed = await ref.listTags(options.contextFor(parseReference(source.repository).registry, 'source'), { signal });
+            // Signatures and referrer indexes travel with their image, not as images of their own.
+            if (options.referrers !== false) listed = listed.filter((t) => !isArtifactTag(t));
           }
           let created: Map<string, string> | undefined;
           if (source.filter.newest?.by === 'created') created = await creationTimes(source, listed ?? source.filter.tags ?? [], options);
@@ -139,10 +164,10 @@ async function enumerateImages(spec: SyncSpec, options: DiscoverOptions): Promis
   // 2. One observation per (source, tag) and per alias.
   const images: Enumerated[] = [];
   const { target, location } = options.destination;
-  const add = (source: SyncSource, tag: string, observation: Omit<Observation, 'destination'>) => {
+  const add = (source: SyncSource, tag: string, observation: Omit<Observation, 'destination'>, suffix = '') => {
     const repository = targetRepository(source, spec, options); // no destination at all: the job's problem, thrown
     try {
-      const destination = target.syncReference({ location, repository, tag, scoped: options.scoped === true });
+      const destination = target.syncReference({ location, repository, tag: tag + suffix, scoped: options.scoped === true });
       images.push({ observation: { ...observation, destination: destination.toString() }, destination });
     } catch (err) {
       // A name this target cannot hold: this image fails, the others go on.
@@ -155,7 +180,10 @@ async function enumerateImages(spec: SyncSpec, options: DiscoverOptions): Promis
       images.push({ observation: { source: source.repository, destination: `(${source.repository})`, error, errorCode: code, origin, platforms: platformsFor(source) } });
       continue;
     }
-    for (const tag of tags) add(source, tag, { source: source.image ?? joinTag(source.repository, tag), sourceName: source.image, origin, platforms: platformsFor(source) });
+    for (const tag of tags) {
+      const suffix = isDigest(tag) ? '' : (options.tagSuffix ?? '');
+      add(source, tag, { source: source.image ?? joinTag(source.repository, tag), sourceName: source.image, origin, platforms: platformsFor(source) }, suffix);
+    }
     for (const [alias, aliased] of Object.entries(source.aliases ?? {})) {
       add(source, alias, { source: joinTag(source.repository, aliased), aliasOf: aliased, origin, platforms: platformsFor(source) });
     }
@@ -194,7 +222,12 @@ export async function discover(spec: SyncSpec, options: DiscoverOptions): Promis
           o.sourceDigest = src.digest;
           o.sourceMediaType = src.mediaType;
           o.destinationDigest = dst?.digest;
-          if (dst && dst.digest !== src.digest && isIndexType(src.mediaType)) await refineExpectation(o, options);
+          // A converted image (Docker-typed source into an OCI layout) has another digest, and its source's beside it.
+          if (dst?.convertedFrom !== undefined) o.destinationRecordedSource = dst.convertedFrom;
+          if (dst && dst.digest !== src.digest && o.destinationRecordedSource !== src.digest) {
+            if (options.format !== undefined && formatOf(src.mediaType ?? '') !== options.format) await expectConverted(o, options.format, options);
+            else if (isIndexType(src.mediaType)) await refineExpectation(o, options);
+          }
         } catch (err) {
           o.error = errorText(err);
           o.errorCode = errorCode(err);
@@ -202,7 +235,48 @@ export async function discover(spec: SyncSpec, options: DiscoverOptions): Promis
       }),
     ),
   );
+  if (options.referrers !== false) await markMissingReferrers(images, { filter: options.referrers ?? {}, exact: options.verifyExisting, contextFor: options.contextFor, concurrency: options.concurrency, signal });
   return images.map((e) => e.observation);
+}
+
+/**
+ * The digest the destination holds once the source is converted to `format`:
+ * conversion keeps config and layer bytes, so it is a pure function of the
+ * source's manifests, read here (the top-level one, and each instance the
+ * copy converts). Sets `expectedDigest`; leaves it unset where the copy
+ * would change more than the format (a platform filter) or refuse to
+ * convert, so the image is copied and the copy says why.
+ */
+async function expectConverted(o: Observation, format: ManifestFormat, options: DiscoverOptions): Promise<void> {
+  const { signal } = options;
+  const name = sourceImageName(o);
+  const source = await parseImageName(name).newSource(options.contextFor(registryOf(name), 'source'));
+  const converted = async (d: Descriptor): Promise<ManifestDoc> => {
+    const raw = await source.getManifest(d.digest, { signal });
+    const what = `manifest ${d.digest}`;
+    verifyBytes(raw.bytes, d.digest, what, d.size);
+    const parsed = parseManifest(raw.bytes, raw.mediaType ?? d.mediaType, what);
+    if (parsed.kind !== 'image') throw new TugError('UNSUPPORTED', `${what} is not an image manifest`);
+    return convertImageDoc({ bytes: raw.bytes, digest: d.digest, mediaType: parsed.mediaType }, parsed.manifest, format, new Map());
+  };
+  try {
+    const top = await readTopLevel(source, signal);
+    const doc = { bytes: top.bytes, digest: top.digest, mediaType: top.parsed.mediaType };
+    if (top.parsed.kind === 'image') o.expectedDigest = convertImageDoc(doc, top.parsed.manifest, format, new Map()).digest;
+    else if (top.parsed.kind === 'index' && o.platforms === 'all') {
+      const instances = new Map(await Promise.all(top.parsed.manifest.manifests.map(async (d) => [d.digest, await converted(d)] as const)));
+      o.expectedDigest = convertIndexDoc(doc, top.parsed.manifest, format, instances).digest;
+    } else if (top.parsed.kind === 'index' && o.platforms === 'system') {
+      const wanted = hostPlatform(options.platformOverride);
+      const match = top.parsed.manifest.manifests.find((d) => platformMatches(wanted, d.platform));
+      if (match) o.expectedDigest = (await converted(match)).digest;
+    }
+  } catch (err) {
+    // What cannot be converted is copied, and the copy refuses it with the reason.
+    if (!(err instanceof TugError && (err.code === 'UNSUPPORTED' || err.code === 'USAGE'))) throw err;
+  } finally {
+    await source.close();
+  }
 }
 
 /**

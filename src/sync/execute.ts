@@ -8,11 +8,15 @@ import pLimit from 'p-limit';
 import type { SystemContext } from '../context/system-context.ts';
 import { BlobCoordinator } from '../copy/blob-coordinator.ts';
 import { type CopyResult, copyImage, weighImage } from '../copy/copy.ts';
+import type { ConversionOptions } from '../copy/conversion.ts';
 import type { CopyEvent } from '../copy/events.ts';
+import type { ReferrerFilter } from '../copy/referrers.ts';
 import type { MultiArchMode } from '../copy/select.ts';
+import type { ImagePolicy } from '../signature/image-policy.ts';
 import { type ErrorCode, errorCode, errorText } from '../errors/index.ts';
 import type { Platform } from '../oci/manifest.ts';
 import { parsePlatformList } from '../oci/platform.ts';
+import type { Digest } from '../reference/digest.ts';
 import { parseImageName } from '../transports/index.ts';
 import { type Plan, type PlanItem, registryOf, sourceImageName } from './plan.ts';
 
@@ -50,8 +54,14 @@ export interface ExecuteOptions {
   keepGoing?: boolean;
   /** Hash blobs local destinations already hold before trusting them (CopyOptions.verifyExisting; default false). */
   verifyExisting?: boolean | undefined;
+  /** Checked on every image copied from its source (CopyOptions.policy); a refusal fails that item. Retags copy what an item already checked. */
+  policy?: ImagePolicy | undefined;
   contextFor: (registry: string, side: 'source' | 'destination') => SystemContext;
+  /** What travels with each image copied (CopyOptions.referrers; default every artifact). */
+  referrers?: ReferrerFilter | false | undefined;
   platformOverride?: { os?: string | undefined; arch?: string | undefined; variant?: string | undefined } | undefined;
+  /** `--format`, `--preserve-digests`, `--dest-compress*` for every copy (see ConversionOptions; default: as the destination wants). */
+  conversion?: ConversionOptions | undefined;
   signal?: AbortSignal | undefined;
   onEvent?: (e: SyncEvent) => void;
 }
@@ -82,6 +92,8 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   }));
   let stop = false;
   const finished = new Map<number, Promise<boolean>>();
+  /** The source digest of each item whose copy was converted (see CopyOptions.originDigest). */
+  const converted = new Map<number, Digest>();
 
   const runItem = async (index: number): Promise<boolean> => {
     const item = plan.items[index]!;
@@ -112,7 +124,11 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       const fromName = item.action === 'retag' && item.after !== undefined ? plan.items[item.after]!.destination : sourceImageName(item);
       const mode = item.action === 'retag' ? { multiArch: 'all' as const } : copyMode(item.platforms);
       try {
+        // A retag copies the image its target converted: it records the target's source digest, so it counts as synced too.
+        const origin = item.action === 'retag' && item.after !== undefined ? converted.get(item.after) : undefined;
         const copied = await copyImage(parseImageName(fromName), parseImageName(item.destination), {
+          ...options.conversion,
+          originDigest: origin,
           sourceContext: options.contextFor(registryOf(fromName), item.action === 'retag' ? 'destination' : 'source'),
           destinationContext: options.contextFor(registryOf(item.destination), 'destination'),
           ...mode,
@@ -120,10 +136,13 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
           sourceDigest: item.action === 'retag' ? undefined : item.sourceDigest,
           concurrency: options.blobConcurrency ?? 6,
           verifyExisting: options.verifyExisting === true,
+          referrers: options.referrers,
+          policy: item.action === 'retag' ? undefined : options.policy,
           coordinator,
           signal: options.signal,
           onEvent: (event) => onEvent({ type: 'copy', index, event }),
         });
+        if (copied.convertedFrom !== undefined) converted.set(index, copied.sourceDigest);
         result.status = item.action === 'retag' ? 'retagged' : 'copied';
         result.destinationDigest = copied.digest;
         result.bytes = copied.blobs.bytesCopied;

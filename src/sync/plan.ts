@@ -34,8 +34,15 @@ export interface Observation {
   expectedDigest?: Digest | undefined;
   /** What the destination holds now under that name (undefined = nothing). */
   destinationDigest?: Digest | undefined;
-  /** The source digest a filtered index at the destination records (io.tugboat.image.source.digest). */
+  /**
+   * The source digest the destination records for what it holds
+   * (io.tugboat.image.source.digest): on a filtered index, or beside a
+   * converted image's name (an OCI layout's index.json entry). Equal to the
+   * source digest = up to date, although the digests differ.
+   */
   destinationRecordedSource?: Digest | undefined;
+  /** The destination holds the image but lacks (or holds another) signature, attestation, SBOM or referrer of it (src/sync/referrers-check.ts). */
+  referrersMissing?: boolean | undefined;
   /** For aliases: the tag of the same repository this is an alias of. */
   aliasOf?: string | undefined;
   /** Why discovery could not resolve this image. */
@@ -110,6 +117,8 @@ export function assemblePlan(observations: readonly Observation[], options: Plan
       items.push({ ...o, action: 'fail', reason: o.error ?? 'source not resolved', errorCode: o.errorCode ?? 'INTERNAL' });
     } else if (upToDate(o) && options.verifyExisting && !o.destination.startsWith('docker://')) {
       items.push({ ...o, action: 'copy', reason: 'destination has this digest; checking the bytes of its blobs (--verify-existing)' });
+    } else if (upToDate(o) && o.referrersMissing) {
+      items.push({ ...o, action: 'copy', reason: 'destination has this digest but not all its signatures/referrers' });
     } else if (upToDate(o)) {
       items.push({ ...o, action: 'skip', reason: 'destination already has this digest' });
     } else {

@@ -19,6 +19,8 @@ export interface RegistryAccess {
   tlsVerify?: boolean | undefined;
   certDir?: string | undefined;
   plainHttp?: boolean | undefined;
+  /** `SystemContext.proxy`: a proxy URL or `none` (Tugboat file `proxy`); undefined: the environment. */
+  proxy?: string | undefined;
 }
 
 /**

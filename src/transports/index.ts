@@ -7,6 +7,7 @@ import { TugError } from '../errors/index.ts';
 import { dirTransport } from './dir/dir-transport.ts';
 import { dockerTransport } from './docker/docker-transport.ts';
 import { dockerArchiveTransport } from './docker-archive/docker-archive-transport.ts';
+import { dockerDaemonTransport } from './docker-daemon/docker-daemon-transport.ts';
 import { ociArchiveTransport } from './oci-archive/oci-archive-transport.ts';
 import { ociLayoutTransport } from './oci-layout/oci-layout-transport.ts';
 import { resolve } from 'node:path';
@@ -18,7 +19,7 @@ import { verifyRegistryTree } from './registry-dir/registry-dir-verify.ts';
 import type { StoreVerifier } from './store-check.ts';
 import { type ImageReference, type SyncTarget, type Transport, isSyncTarget } from './types.ts';
 
-export const transports: readonly Transport[] = [dockerTransport, dirTransport, ociLayoutTransport, ociArchiveTransport, dockerArchiveTransport, registryDirTransport];
+export const transports: readonly Transport[] = [dockerTransport, dirTransport, ociLayoutTransport, ociArchiveTransport, dockerArchiveTransport, dockerDaemonTransport, registryDirTransport];
 
 /** The destinations of `tug sync` (`--dest`): the transports with the {@link SyncTarget} capability, in table order. */
 export const syncTargets: readonly (Transport & SyncTarget)[] = transports.filter(isSyncTarget);
@@ -30,7 +31,7 @@ export function syncTarget(name: string): Transport & SyncTarget {
   return target;
 }
 
-const EXAMPLES = 'docker://HOST/REPO:TAG, dir:PATH, oci:PATH[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:REF], registry-dir:PATH:REPO[:TAG]';
+const EXAMPLES = 'docker://HOST/REPO:TAG, dir:PATH, oci:PATH[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:REF], docker-daemon:NAME:TAG, registry-dir:PATH:REPO[:TAG]';
 
 /**
  * No path and no registry name holds a NUL: refused as bad input here rather

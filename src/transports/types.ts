@@ -21,6 +21,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { SystemContext } from '../context/system-context.ts';
+import type { CompressionAlgorithm, ManifestFormat } from '../oci/convert.ts';
 import type { Descriptor } from '../oci/manifest.ts';
 import type { Digest } from '../reference/digest.ts';
 
@@ -83,6 +84,28 @@ export interface PutManifestOptions {
    */
   instance: boolean;
   signal?: AbortSignal | undefined;
+  /**
+   * Top-level only: the engine converted the image (format or layer
+   * compression) from the source document with this digest. A destination
+   * that can record it next to the image's name without changing the image's
+   * bytes does (an OCI layout: an annotation of its index.json entry), so a
+   * later sync knows the image is up to date.
+   */
+  convertedFrom?: Digest | undefined;
+}
+
+/**
+ * What a destination wants done to uncompressed layers by default
+ * (containers/image `DesiredLayerCompression`): `compress` them (registries,
+ * OCI layouts), `decompress` compressed ones, or `preserve` the bytes.
+ */
+export type LayerCompression = 'compress' | 'decompress' | 'preserve';
+
+/** How the engine compresses layers when a destination (or `--dest-compress`) asks for it. */
+export interface LayerCompressionChoice {
+  algorithm: CompressionAlgorithm;
+  /** The algorithm's level (gzip 1-9, zstd 1-22); undefined: zlib's default. */
+  level?: number | undefined;
 }
 
 export interface ImageDestination {
@@ -96,6 +119,19 @@ export interface ImageDestination {
    * without it blobs are not shared across images.
    */
   readonly blobStoreKey?: string | undefined;
+  /**
+   * The manifest formats others read this destination's images in, best
+   * first: `['oci']` for OCI layouts, which skopeo and podman find by ref only
+   * when typed OCI. The engine converts an image whose format is not listed
+   * to the first one (unless the caller preserves digests). Undefined: any
+   * format; the source's is kept.
+   */
+  readonly manifestFormats?: readonly ManifestFormat[] | undefined;
+  /**
+   * What to do with layers by default (see {@link LayerCompression}).
+   * Undefined: `compress` for a registry ({@link RegistryLocated}), else `preserve`.
+   */
+  readonly desiredLayerCompression?: LayerCompression | undefined;
   /** True when the destination already stores this blob (verified by digest and size where possible). */
   hasBlob(desc: Descriptor, options?: BlobOptions): Promise<boolean>;
   /**
@@ -189,7 +225,15 @@ export function isDeleter(x: unknown): x is Deleter {
  * per side. Returns undefined when the image does not exist.
  */
 export interface DigestResolver {
-  resolveDigest(ctx: SystemContext, options?: BlobOptions): Promise<{ digest: Digest; mediaType: string | undefined } | undefined>;
+  resolveDigest(ctx: SystemContext, options?: BlobOptions): Promise<ResolvedDigest | undefined>;
+}
+
+/** What a {@link DigestResolver} reports. */
+export interface ResolvedDigest {
+  digest: Digest;
+  mediaType: string | undefined;
+  /** The source digest recorded for an image the engine converted (see PutManifestOptions.convertedFrom), where the transport keeps one. */
+  convertedFrom?: Digest | undefined;
 }
 
 export function isDigestResolver(x: unknown): x is DigestResolver {
@@ -220,4 +264,51 @@ export interface SyncTarget {
 
 export function isSyncTarget<T extends Transport>(t: T): t is T & SyncTarget {
   return typeof (t as Partial<SyncTarget>).syncReference === 'function' && (t as Partial<SyncTarget>).syncScope !== undefined;
+}
+
+/**
+ * The OCI 1.1 referrers of one subject as a store lists them (distribution
+ * spec "Listing Referrers"): descriptors of manifests whose `subject` is the
+ * subject's digest, with their `artifactType` and annotations as listed.
+ */
+export interface ReferrerListing {
+  descriptors: Descriptor[];
+  /**
+   * `api`: from the referrers API (`GET /v2/<name>/referrers/<digest>`);
+   * `tag-schema`: from the fallback tag `<alg>-<hex>` (an OCI index), or
+   * nothing when that tag does not exist.
+   */
+  via: 'api' | 'tag-schema';
+}
+
+/**
+ * An {@link ImageReference} whose store keeps referrers and cosign's tags
+ * beside its images (docker://, registry-dir:). The copy engine
+ * (src/copy/referrers.ts) carries them with `copyImage` on the references
+ * {@link sibling} names, so every referrer is verified like any image.
+ */
+export interface ReferrerStore {
+  /** The same repository, naming another manifest by tag or by digest. */
+  sibling(name: { tag: string } | { digest: Digest }): ImageReference;
+  /** The referrers tag schema's index of `subject`: the sibling tagged `<alg>-<hex>` (which the writer keeps when {@link indexesReferrers} is false). */
+  referrersIndex(subject: Digest): ImageReference;
+  /**
+   * The referrers of `subject`: through the referrers API where the store
+   * has it, else from the referrers tag schema (`<alg>-<hex>` tag; empty
+   * when absent). `tags`, when the caller already holds the repository's tag
+   * list, lets a store without the API skip reading a fallback tag that is
+   * not there. Unverified: the engine checks every manifest it copies.
+   */
+  listReferrers(ctx: SystemContext, subject: Digest, options?: BlobOptions & { tags?: ReadonlySet<string> | undefined }): Promise<ReferrerListing>;
+  /**
+   * Whether a manifest with a `subject` written here is indexed by the store
+   * itself (a registry with the referrers API, which answers the PUT with
+   * `OCI-Subject`). When false the writer maintains the referrers tag schema
+   * index (read-modify-write of the `<alg>-<hex>` tag).
+   */
+  indexesReferrers(ctx: SystemContext, options?: BlobOptions): Promise<boolean>;
+}
+
+export function isReferrerStore(x: unknown): x is ReferrerStore {
+  return typeof x === 'object' && x !== null && typeof (x as Partial<ReferrerStore>).listReferrers === 'function' && typeof (x as Partial<ReferrerStore>).sibling === 'function';
 }

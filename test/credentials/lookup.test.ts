@@ -10,33 +10,43 @@ const entry = (user: string) => ({ auths: { [HOST]: { auth: b64(`${user}:pw-${us
 test('authFileCandidates: defaults, XDG and DOCKER_CONFIG', () => {
   const cases: Array<{ name: string; env: NodeJS.ProcessEnv; authFile?: string; want: string[] }> = [
     {
-      name: 'plain HOME',
+      name: 'plain HOME: /run/containers/UID first, as skopeo login writes it without XDG_RUNTIME_DIR',
       env: { HOME: '/h' },
-      want: ['/h/.config/containers/auth.json', '/h/.docker/config.json', '/h/.dockercfg'],
+      want: ['/run/containers/7/auth.json', '/h/.config/containers/auth.json', '/h/.docker/config.json', '/h/.dockercfg'],
     },
     {
       name: 'XDG_RUNTIME_DIR and XDG_CONFIG_HOME',
-      env: { HOME: '/h', XDG_RUNTIME_DIR: '/run/user/1', XDG_CONFIG_HOME: '/cfg' },
-      want: ['/run/user/1/containers/auth.json', '/cfg/containers/auth.json', '/h/.docker/config.json', '/h/.dockercfg'],
+      env: { HOME: '/h', XDG_RUNTIME_DIR: '/', XDG_CONFIG_HOME: '/cfg' },
+      want: ['/containers/auth.json', '/cfg/containers/auth.json', '/h/.docker/config.json', '/h/.dockercfg'],
     },
     {
       name: 'DOCKER_CONFIG',
       env: { HOME: '/h', DOCKER_CONFIG: '/dc' },
-      want: ['/h/.config/containers/auth.json', '/dc/config.json', '/h/.dockercfg'],
+      want: ['/run/containers/7/auth.json', '/h/.config/containers/auth.json', '/dc/config.json', '/h/.dockercfg'],
     },
     { name: 'REGISTRY_AUTH_FILE is exclusive', env: { HOME: '/h', REGISTRY_AUTH_FILE: '/r.json', XDG_RUNTIME_DIR: '/run' }, want: ['/r.json'] },
     { name: 'explicit authFile beats REGISTRY_AUTH_FILE', env: { HOME: '/h', REGISTRY_AUTH_FILE: '/r.json' }, authFile: '/a.json', want: ['/a.json'] },
   ];
   for (const c of cases) {
     assert.deepEqual(
-      authFileCandidates(c.env, c.authFile).map((x) => x.path),
+      authFileCandidates(c.env, c.authFile, { platform: 'linux', uid: 7 }).map((x) => x.path),
       c.want,
       c.name,
     );
   }
   assert.deepEqual(
-    authFileCandidates({ HOME: '/h' }).map((x) => x.legacy),
-    [false, false, true],
+    authFileCandidates({ HOME: '/h' }, undefined, { platform: 'linux', uid: 7 }).map((x) => x.legacy),
+    [false, false, false, true],
+  );
+  assert.deepEqual(
+    authFileCandidates({ HOME: '/h', XDG_RUNTIME_DIR: '/nonexistent/run' }, undefined, { platform: 'linux', uid: 7 }).map((x) => x.path),
+    ['/h/.config/containers/auth.json', '/h/.docker/config.json', '/h/.dockercfg'],
+    'a missing XDG_RUNTIME_DIR is skipped when reading, as containers/image does',
+  );
+  assert.deepEqual(
+    authFileCandidates({ HOME: '/h' }, undefined, { platform: 'darwin', uid: 7 }).map((x) => x.path),
+    ['/h/.config/containers/auth.json', '/h/.docker/config.json', '/h/.dockercfg'],
+    'elsewhere than Linux the default is ~/.config/containers/auth.json, read once',
   );
 });
 

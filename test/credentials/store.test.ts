@@ -1,18 +1,28 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { lookupCredentials, removeCredentials, storeCredentials } from '../../src/credentials/index.ts';
+import { type AuthLocationHost, authFileWriteTarget, lookupCredentials, removeCredentials, storeCredentials } from '../../src/credentials/index.ts';
+import type { TugError } from '../../src/errors/index.ts';
 import { b64, tempHome } from './fixture.ts';
 
 const HOST = 'registry.example.com';
 const SECRET = 'p@ss:wörd with spaces';
 const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Record<string, any>;
 
-test('store: write target is authFile, REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, then ~/.docker/config.json', async () => {
+test('write target without a named file: XDG_RUNTIME_DIR, else /run/containers/UID on Linux, else ~/.config (containers/image getPathToAuth)', () => {
+  const cases: Array<{ name: string; env: NodeJS.ProcessEnv; host: AuthLocationHost; want: string }> = [
+    { name: 'linux, no XDG_RUNTIME_DIR (cron, ssh, sudo)', env: { HOME: '/h', DOCKER_CONFIG: '/dc' }, host: { platform: 'linux', uid: 1234 }, want: '/run/containers/1234/auth.json' },
+    { name: 'linux, root moved for tests', env: { HOME: '/h' }, host: { platform: 'linux', uid: 0, root: '/sandbox' }, want: '/sandbox/run/containers/0/auth.json' },
+    { name: 'macOS', env: { HOME: '/h' }, host: { platform: 'darwin', uid: 501 }, want: '/h/.config/containers/auth.json' },
+    { name: 'XDG_RUNTIME_DIR', env: { HOME: '/h', XDG_RUNTIME_DIR: '/' }, host: { platform: 'linux', uid: 1 }, want: '/containers/auth.json' },
+  ];
+  for (const c of cases) assert.equal(authFileWriteTarget(c.env, undefined, c.host), c.want, c.name);
+  assert.throws(() => authFileWriteTarget({ XDG_RUNTIME_DIR: '/nonexistent/run/user/9' }), (err: TugError) => err.code === 'USAGE' && /XDG_RUNTIME_DIR/.test(err.message) && /unset XDG_RUNTIME_DIR/.test(err.hint ?? ''));
+});
+
+test('store: write target is authFile, REGISTRY_AUTH_FILE, then XDG_RUNTIME_DIR', async () => {
   const cases: Array<{ name: string; env: (r: string) => NodeJS.ProcessEnv; authFile?: string; want: string }> = [
-    { name: 'default', env: () => ({}), want: 'home/.docker/config.json' },
-    { name: 'DOCKER_CONFIG', env: (r) => ({ DOCKER_CONFIG: join(r, 'dc') }), want: 'dc/config.json' },
     { name: 'XDG_RUNTIME_DIR', env: (r) => ({ XDG_RUNTIME_DIR: join(r, 'run') }), want: 'run/containers/auth.json' },
     { name: 'REGISTRY_AUTH_FILE', env: (r) => ({ XDG_RUNTIME_DIR: join(r, 'run'), REGISTRY_AUTH_FILE: join(r, 'r/auth.json') }), want: 'r/auth.json' },
     { name: 'explicit', env: (r) => ({ REGISTRY_AUTH_FILE: join(r, 'r/auth.json') }), authFile: 'x/y/auth.json', want: 'x/y/auth.json' },
@@ -21,6 +31,8 @@ test('store: write target is authFile, REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, then
     const t = tempHome();
     try {
       const env = { ...t.env, ...c.env(t.root) };
+      // XDG_RUNTIME_DIR is a directory the session made; a missing one is an error (above).
+      if (env.XDG_RUNTIME_DIR) mkdirSync(env.XDG_RUNTIME_DIR);
       const authFile = c.authFile ? join(t.root, c.authFile) : undefined;
       const where = await storeCredentials(HOST, { username: 'alice', password: SECRET }, { env, authFile });
       const path = join(t.root, c.want);
@@ -69,8 +81,9 @@ test('store/remove round trip keeps unknown fields and other entries', async () 
 test('store: Docker Hub in docker config.json is spelled as docker spells it; namespaced keys', async () => {
   const t = tempHome();
   try {
-    await storeCredentials('index.docker.io', { username: 'hub', password: 'h' }, { env: t.env });
-    assert.deepEqual(Object.keys(readJson(join(t.home, '.docker/config.json')).auths), ['https://index.docker.io/v1/']);
+    const dockerConfig = join(t.home, '.docker/config.json');
+    await storeCredentials('index.docker.io', { username: 'hub', password: 'h' }, { env: t.env, authFile: dockerConfig });
+    assert.deepEqual(Object.keys(readJson(dockerConfig).auths), ['https://index.docker.io/v1/']);
     const podman = join(t.root, 'auth.json');
     await storeCredentials('docker.io', { username: 'hub', password: 'h' }, { env: t.env, authFile: podman });
     await storeCredentials(`${HOST}/team`, { username: 'team', password: 't' }, { env: t.env, authFile: podman });
@@ -95,8 +108,10 @@ test('store through credHelpers / credsStore: the secret reaches the helper on s
   try {
     const file = t.write('home/.docker/config.json', { credHelpers: { [HOST]: 'tugtest' }, credsStore: 'tugtest', auths: {} });
     const creds = { username: 'alice', password: SECRET };
-    assert.deepEqual(await storeCredentials(HOST, creds, { env: t.env }), { helper: 'tugtest' });
-    assert.deepEqual(await storeCredentials('docker.io', { username: 'hub', password: 'hubsecret' }, { env: t.env }), { helper: 'tugtest' });
+    // Logins go to containers-auth.json by default, as skopeo's; docker's file is written only when named.
+    const w = { env: t.env, authFile: file };
+    assert.deepEqual(await storeCredentials(HOST, creds, w), { helper: 'tugtest' });
+    assert.deepEqual(await storeCredentials('docker.io', { username: 'hub', password: 'hubsecret' }, w), { helper: 'tugtest' });
     const text = readFileSync(file, 'utf8');
     assert.ok(!text.includes(SECRET) && !text.includes(b64(`alice:${SECRET}`)), 'file holds no secret');
     assert.deepEqual(readJson(file).auths, { [HOST]: {}, 'https://index.docker.io/v1/': {} }, 'docker-style marker entries');
@@ -108,9 +123,9 @@ test('store through credHelpers / credsStore: the secret reaches the helper on s
     assert.deepEqual(await lookupCredentials(HOST, { env: t.env }), creds);
     assert.deepEqual(await lookupCredentials('registry-1.docker.io', { env: t.env }), { username: 'hub', password: 'hubsecret' });
 
-    assert.equal(await removeCredentials(HOST, { env: t.env }), true);
+    assert.equal(await removeCredentials(HOST, w), true);
     assert.equal(await lookupCredentials(HOST, { env: t.env }), undefined);
-    assert.equal(await removeCredentials('', { env: t.env, all: true }), true);
+    assert.equal(await removeCredentials('', { ...w, all: true }), true);
     assert.deepEqual(readJson(t.helperStore), {}, 'logout --all erased the credsStore entry the file marked');
     assert.deepEqual(readJson(file).auths, {});
   } finally {
@@ -122,8 +137,8 @@ test('logout --all leaves credsStore secrets of hosts this file never stored', a
   const t = tempHome();
   try {
     writeFileSync(t.helperStore, JSON.stringify({ 'unrelated.example.com': { Username: 'x', Secret: 'y' } }));
-    t.write('home/.docker/config.json', { credsStore: 'tugtest', auths: { [HOST]: { auth: b64('u:p') } } });
-    assert.equal(await removeCredentials('', { env: t.env, all: true }), true);
+    const file = t.write('home/.docker/config.json', { credsStore: 'tugtest', auths: { [HOST]: { auth: b64('u:p') } } });
+    assert.equal(await removeCredentials('', { env: t.env, authFile: file, all: true }), true);
     assert.deepEqual(Object.keys(readJson(t.helperStore)), ['unrelated.example.com']);
   } finally {
     t.cleanup();

@@ -143,7 +143,7 @@ test('a dry run against a partly filled destination plans only what is missing, 
   for (const t of tags) assert.equal(await digestAt(`${dst.host}/partial-dry/kubectl:${t}`), images.get(`tools/kubectl:${t}`)!.top.digest, t);
 });
 
-test('an unchanged re-sync writes nothing and costs one manifest HEAD per tag on each side', async () => {
+test('an unchanged re-sync writes nothing and costs one manifest HEAD per tag on each side, plus at most one per tag for referrers', async () => {
   const file = tugboatFile('resync', 'resync');
   const first = await runTug(['sync', file]);
   assert.equal(first.code, 0, first.stderr);
@@ -159,9 +159,20 @@ test('an unchanged re-sync writes nothing and costs one manifest HEAD per tag on
   // The source tag of an alias is the same image: resolved once.
   assert.ok(manifestRequests.length <= tags * 2, `${manifestRequests.length} manifest requests for ${tags} tags`);
   assert.ok(manifestRequests.every((r) => r.method === 'HEAD'), 'only HEADs');
-  // The first HEAD at each registry doubles as its ping: nothing else is asked.
+  // The first HEAD at each registry doubles as its ping. Besides the HEADs, only
+  // what finds the images' signatures and referrers (carried by default): each
+  // source repository's tag list and one referrers API probe per registry, which
+  // the issue holds to at most one request more per tag.
   const other = all.filter((r) => !r.path.includes('/manifests/'));
-  assert.deepEqual(other.map((r) => `${r.method} ${r.path}`), [], 'no request besides the manifest HEADs');
+  assert.ok(
+    other.every((r) => r.method === 'GET' && (r.path.endsWith('/tags/list') || r.path.includes('/referrers/'))),
+    `only tag lists and the referrers probe: ${JSON.stringify(other.map((r) => `${r.method} ${r.path}`))}`,
+  );
+  assert.ok(other.length <= tags, `${other.length} requests besides the HEADs for ${tags} tags`);
+  const off = await runTug(['sync', '--json', '--no-referrers', file]);
+  assert.equal(off.code, 0, off.stderr);
+  const offOther = [...srcProxy.requests, ...dstProxy.requests].slice(all.length).filter((r) => !r.path.includes('/manifests/'));
+  assert.deepEqual(offOther.map((r) => `${r.method} ${r.path}`), [], '--no-referrers: nothing besides the manifest HEADs');
 });
 
 test('skopeo sync YAML with a semver filter, image-syncer config and a plain image list', async () => {

@@ -3,7 +3,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -20,6 +20,7 @@ import { readAll } from './helpers.ts';
 import { tempDir } from '../support/tmp.ts';
 import { startRegistry, type TestRegistry } from '../support/registry.ts';
 import { skopeo } from '../support/skopeo.ts';
+import { runTug } from '../support/tug.ts';
 
 
 /** Writes a single-platform image with the destination API, as the engine would. */
@@ -268,7 +269,7 @@ describe('docker-archive: several images in one archive', () => {
     await tugWrite(`${tar}:quay.io/b/b:2`, b);
 
     const ref = dockerArchiveTransport.parse(tar) as DockerArchiveReference;
-    assert.deepEqual(await ref.listTags({}), ['a:1', 'quay.io/b/b:2']);
+    assert.deepEqual(await ref.listTags({}), ['docker.io/library/a:1', 'quay.io/b/b:2']);
     const cfg = (img: GeneratedImage) => img.manifests[0]!.config.digest;
     for (const [name, want] of [[`${tar}:a:1`, cfg(a)], [`${tar}:docker.io/library/a:1`, cfg(a)], [`${tar}:quay.io/b/b:2`, cfg(b)], [`${tar}:@0`, cfg(a)], [`${tar}:@1`, cfg(b)]] as const) {
       const src = await dockerArchiveTransport.parse(name).newSource({});
@@ -279,7 +280,7 @@ describe('docker-archive: several images in one archive', () => {
       }
     }
     await assert.rejects(dockerArchiveTransport.parse(tar).newSource({}), (e: unknown) => e instanceof TugError && e.code === 'USAGE' && e.message.includes('2 images') && e.hint!.includes('quay.io/b/b:2'));
-    await assert.rejects(dockerArchiveTransport.parse(`${tar}:nope:1`).newSource({}), (e: unknown) => e instanceof TugError && e.code === 'NOT_FOUND' && e.hint!.includes('a:1'));
+    await assert.rejects(dockerArchiveTransport.parse(`${tar}:nope:1`).newSource({}), (e: unknown) => e instanceof TugError && e.code === 'NOT_FOUND' && e.hint!.includes('docker.io/library/a:1'));
     await assert.rejects(dockerArchiveTransport.parse(`${tar}:@2`).newSource({}), (e: unknown) => e instanceof TugError && e.code === 'NOT_FOUND');
     await assert.rejects(dockerArchiveTransport.parse(`${tar}.missing`).newSource({}), (e: unknown) => e instanceof TugError && e.code === 'NOT_FOUND');
     // skopeo reads the second image by its tag
@@ -288,7 +289,7 @@ describe('docker-archive: several images in one archive', () => {
 
     // a:1 now names c: a's files go, b's (and the shared base layer) stay
     await tugWrite(`${tar}:a:1`, c);
-    assert.deepEqual(await ref.listTags({}), ['quay.io/b/b:2', 'a:1']);
+    assert.deepEqual(await ref.listTags({}), ['quay.io/b/b:2', 'docker.io/library/a:1']);
     const members = tarMembers(tar);
     assert.ok(!members.includes(`${cfg(a).slice(7)}.json`), 'the replaced image config is gone');
     assert.ok(members.includes(`${cfg(b).slice(7)}.json`));
@@ -306,8 +307,8 @@ describe('docker-archive: several images in one archive', () => {
       await bSrc.close();
     }
     const repositories = JSON.parse(execFileSync('tar', ['xOf', tar, 'repositories'], { encoding: 'utf8' })) as Record<string, Record<string, string>>;
-    assert.deepEqual(Object.keys(repositories).sort(), ['a', 'quay.io/b/b']);
-    assert.deepEqual(Object.keys(repositories.a!), ['1']);
+    assert.deepEqual(Object.keys(repositories).sort(), ['docker.io/library/a', 'quay.io/b/b']);
+    assert.deepEqual(Object.keys(repositories['docker.io/library/a']!), ['1']);
   });
 
   test('tug adds to an archive skopeo wrote, and replaces skopeo\'s image by tag', async (ctx) => {
@@ -332,7 +333,7 @@ describe('docker-archive: several images in one archive', () => {
     assert.deepEqual(tarMembers(tar).filter((n) => n.endsWith('/layer.tar')), [], 'no dangling legacy links');
     assert.deepEqual(await inspect('sk/one:1'), JSON.parse(s2.manifests[0]!.config.bytes.toString()));
     assert.deepEqual(await inspect('tug/two:1'), JSON.parse(t.manifests[0]!.config.bytes.toString()));
-    assert.deepEqual(await (dockerArchiveTransport.parse(tar) as DockerArchiveReference).listTags({}), ['tug/two:1', 'sk/one:1']);
+    assert.deepEqual(await (dockerArchiveTransport.parse(tar) as DockerArchiveReference).listTags({}), ['docker.io/tug/two:1', 'docker.io/sk/one:1']);
   });
 
   test('a file that is not a docker archive is not overwritten', async (t) => {
@@ -343,6 +344,75 @@ describe('docker-archive: several images in one archive', () => {
     const image = await makeImage({ seed: 'da-keep' });
     await assert.rejects(tugWrite(`${path}:k:1`, image), (e: unknown) => e instanceof TugError && e.code === 'USAGE');
     assert.deepEqual(readFileSync(path), before);
+  });
+});
+
+describe('docker-archive: names as skopeo writes them', () => {
+  test('RepoTags and repositories match skopeo\'s for the same names', async (t) => {
+    const dir = tempDir(t, 'tug-docker-archive-names-');
+    const image = await makeImage({ seed: 'da-names' });
+    const oci = join(dir, 'oci');
+    writeOciLayout(oci, image, 'x');
+    for (const name of ['alpine:3', 'tug/app:1', 'quay.io/a/b:2', '127.0.0.1:5000/c:3']) {
+      const ours = join(dir, 'ours.tar'), theirs = join(dir, 'theirs.tar');
+      rmSync(ours, { force: true });
+      rmSync(theirs, { force: true });
+      await tugWrite(`${ours}:${name}`, image);
+      await skopeo(['copy', `oci:${oci}:x`, `docker-archive:${theirs}:${name}`]);
+      const read = (tar: string, member: string) => JSON.parse(execFileSync('tar', ['xOf', tar, member], { encoding: 'utf8' })) as unknown;
+      const tagsOf = (tar: string) => (read(tar, 'manifest.json') as { RepoTags: string[] }[]).map((e) => e.RepoTags);
+      assert.deepEqual(tagsOf(ours), tagsOf(theirs), name);
+      assert.deepEqual(Object.keys(read(ours, 'repositories') as object), Object.keys(read(theirs, 'repositories') as object), name);
+    }
+  });
+
+  test('--additional-tag: the same RepoTags as skopeo\'s; a second image takes a name away from the first; other destinations refuse it', async (t) => {
+    const dir = tempDir(t, 'tug-docker-archive-additional-');
+    const first = await makeImage({ seed: 'da-extra-1' });
+    const second = await makeImage({ seed: 'da-extra-2' });
+    writeOciLayout(join(dir, 'oci1'), first, 'x');
+    writeOciLayout(join(dir, 'oci2'), second, 'x');
+    const ours = join(dir, 'ours.tar'), theirs = join(dir, 'theirs.tar');
+    const extra = ['--additional-tag', 'quay.io/a/extra:2', '--additional-tag=tug/more:3'];
+    const run = await runTug(['copy', '-q', ...extra, `oci:${join(dir, 'oci1')}:x`, `docker-archive:${ours}:tug/app:1`]);
+    assert.equal(run.code, 0, run.stderr);
+    await skopeo(['copy', ...extra, `oci:${join(dir, 'oci1')}:x`, `docker-archive:${theirs}:tug/app:1`]);
+    const read = (tar: string, member: string) => JSON.parse(execFileSync('tar', ['xOf', tar, member], { encoding: 'utf8' })) as unknown;
+    const tagsOf = (tar: string) => (read(tar, 'manifest.json') as { RepoTags: string[] }[]).map((e) => e.RepoTags);
+    assert.deepEqual(tagsOf(ours), tagsOf(theirs));
+    assert.deepEqual(tagsOf(ours), [['docker.io/tug/app:1', 'quay.io/a/extra:2', 'docker.io/tug/more:3']]);
+    // Each name reads the image back.
+    for (const name of ['tug/app:1', 'quay.io/a/extra:2', 'tug/more:3']) {
+      const config = JSON.parse(await skopeo(['inspect', '--raw', `docker-archive:${ours}:${name}`])) as { config: { digest: string } };
+      assert.equal(config.config.digest, first.manifests[0]!.config.digest, name);
+    }
+    // A second image named quay.io/a/extra:2 takes that name; the first keeps its others.
+    const again = await runTug(['copy', '-q', `oci:${join(dir, 'oci2')}:x`, `docker-archive:${ours}:quay.io/a/extra:2`]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(tagsOf(ours), [['docker.io/tug/app:1', 'docker.io/tug/more:3'], ['quay.io/a/extra:2']]);
+    const refused = await runTug(['copy', '--additional-tag', 'x:1', `oci:${join(dir, 'oci1')}:x`, `oci:${join(dir, 'out')}:y`]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--additional-tag applies to docker-archive: and docker-daemon: destinations, not oci:/);
+    assert.equal(existsSync(join(dir, 'out')), false, 'nothing written');
+    const bad = await runTug(['copy', '--additional-tag', 'tug/app@sha256:' + 'a'.repeat(64), `oci:${join(dir, 'oci1')}:x`, `docker-archive:${ours}:tug/app:1`]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /invalid --additional-tag .*needs a tag and no digest/);
+  });
+
+  test('podman load gives the image its docker.io name, not localhost/', { skip: process.getuid?.() === 0 ? undefined : 'podman with its own --root needs root' }, async (t) => {
+    const dir = tempDir(t, 'tug-docker-archive-podman-');
+    const image = await makeImage({ seed: 'da-podman' });
+    const tar = join(dir, 'p.tar');
+    await tugWrite(`${tar}:tug/podman:1`, image);
+    await tugWrite(`${tar}:quay.io/tug/other:2`, await makeImage({ seed: 'da-podman-2' }));
+    // Its own store under the test's temp dir: the machine's images are never touched.
+    const podman = (args: string[]) =>
+      execFileSync('podman', ['--root', join(dir, 'root'), '--runroot', join(dir, 'runroot'), '--storage-driver', 'vfs', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    podman(['load', '-i', tar]);
+    const names = podman(['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n').filter(Boolean).sort();
+    assert.deepEqual(names, ['docker.io/tug/podman:1', 'quay.io/tug/other:2']);
+    const id = podman(['image', 'inspect', '--format', '{{.Id}}', 'docker.io/tug/podman:1']).trim();
+    assert.equal(`sha256:${id.replace(/^sha256:/, '')}`, image.manifests[0]!.config.digest, 'the image ID is the config digest');
   });
 });
 

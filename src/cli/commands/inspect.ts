@@ -1,11 +1,15 @@
-/** `tug inspect [--raw] [--config] IMAGE`: skopeo inspect's output, byte for byte where it prints raw data. */
-import { Command } from '@commander-js/extra-typings';
+/** `tug inspect [--raw] [--config] [--format TEMPLATE] IMAGE`: skopeo inspect's output, byte for byte where it prints raw data. */
+import { Command, Option } from '@commander-js/extra-typings';
 import { TugError } from '../../errors/index.ts';
 import { inspectOutput, readConfig, readTopLevel, resolveImage } from '../../inspect/inspect.ts';
 import { hostPlatform } from '../../oci/platform.ts';
+import { digestBytes } from '../../oci/verify.ts';
 import { isTagLister, parseImageName } from '../../transports/index.ts';
-import { type GlobalOptions, addCommonFlags, addRegistryFlags, contextFrom } from '../options.ts';
+import { renderGoTemplate } from '../go-template.ts';
+import { type GlobalOptions, addCommonFlags, addCredentialFlags, addRegistryFlags, contextFrom } from '../options.ts';
+import { addDaemonHostFlag, daemonContext } from '../daemon-flags.ts';
 import { commandSignal, dockerName, platformOverride } from '../runtime.ts';
+import { printingEvents } from '../transport-events.ts';
 
 export function inspectCommand(globals: () => GlobalOptions) {
   const cmd = new Command('inspect')
@@ -13,11 +17,14 @@ export function inspectCommand(globals: () => GlobalOptions) {
     .argument('<image>', 'image name with transport, e.g. docker://nginx:1.27')
     .option('--raw', 'print the manifest (or with --config, the config) exactly as stored')
     .option('--config', 'print the image config instead of the summary')
-    .option('-n, --no-tags', 'do not list the repository tags (faster on big repositories)');
-  return addCommonFlags(addRegistryFlags(cmd, '')).action(async (name, opts) => {
+    .option('-n, --no-tags', 'do not list the repository tags (faster on big repositories)')
+    .option('-f, --format <template>', 'print the summary through a Go template: {{.Digest}}, {{.Name}}, {{.Labels.KEY}}, {{json .}}')
+    .addOption(new Option('--manifest-digest <algorithm>', 'digest algorithm for the Digest field').choices(['sha256', 'sha512']));
+  return addDaemonHostFlag(addCommonFlags(addCredentialFlags(addRegistryFlags(cmd, ''), '')), '').action(async (name, opts) => {
     const g = globals();
+    if (opts.format !== undefined && opts.raw) throw new TugError('USAGE', '--raw conflicts with --format', { hint: 'use one of them' });
     const ref = parseImageName(name);
-    const ctx = contextFrom(opts, '');
+    const ctx = printingEvents(contextFrom(opts, '', daemonContext(opts, '')));
     const signal = commandSignal(g);
     const source = await ref.newSource(ctx);
     try {
@@ -29,6 +36,7 @@ export function inspectCommand(globals: () => GlobalOptions) {
       const image = await resolveImage(source, top, hostPlatform(platformOverride(g)), signal);
       const { bytes, config } = await readConfig(source, image.manifest, signal);
       if (opts.config) {
+        if (opts.format !== undefined) return void process.stdout.write(withNewline(renderGoTemplate(opts.format, config)));
         process.stdout.write(opts.raw ? bytes : `${JSON.stringify(config, null, 4)}\n`);
         return;
       }
@@ -40,10 +48,16 @@ export function inspectCommand(globals: () => GlobalOptions) {
           if (!(err instanceof TugError) || err.code !== 'NOT_FOUND') throw err;
         }
       }
-      const out = inspectOutput({ name: dockerName(ref), digest: top.digest, tags, image, config });
-      process.stdout.write(`${JSON.stringify(out, null, 4)}\n`);
+      const digest = opts.manifestDigest && opts.manifestDigest !== 'sha256' ? digestBytes(top.bytes, opts.manifestDigest) : top.digest;
+      const out = inspectOutput({ name: dockerName(ref), digest, tags, image, config });
+      process.stdout.write(opts.format !== undefined ? withNewline(renderGoTemplate(opts.format, out)) : `${JSON.stringify(out, null, 4)}\n`);
     } finally {
       await source.close();
     }
   });
+}
+
+/** skopeo ends a template's output with a newline unless it has one. */
+function withNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
 }

@@ -6,11 +6,12 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { Command } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { lookupCredentials, removeCredentials, storeCredentials } from '../../credentials/index.ts';
 import { TugError } from '../../errors/index.ts';
-import { type GlobalOptions, addRegistryFlags, contextFrom } from '../options.ts';
+import { type GlobalOptions, addRegistryFlags, contextFrom, parseBool } from '../options.ts';
 import { commandSignal } from '../runtime.ts';
+import { printingEvents } from '../transport-events.ts';
 
 /** Accepts `host[:port][/namespace...]`, with or without a scheme or docker:// prefix. */
 export function normalizeLoginTarget(input: string): { host: string; key: string } {
@@ -48,10 +49,12 @@ export function loginCommand(globals: () => GlobalOptions) {
     .option('-u, --username <name>', 'user name')
     .option('--password-stdin', 'read the password from standard input')
     .option('-p, --password <password>', 'password (visible in the process list: prefer --password-stdin)')
-    .option('--get-login', 'print the user name stored for the registry and exit');
+    .option('--get-login', 'print the user name stored for the registry and exit')
+    .option('--compat-auth-file <path>', 'Docker-style config.json to write instead of the auth file (the same "auths" format)')
+    .option('-v, --verbose', 'also say which auth file was used');
   return addRegistryFlags(cmd, '').action(async (registry, opts) => {
     const { host, key } = normalizeLoginTarget(registry);
-    const authFile = opts.authfile;
+    const authFile = authFileOf(opts);
     if (opts.getLogin) {
       const creds = await lookupCredentials(host, { authFile, repository: key.includes('/') ? key.slice(host.length + 1) : undefined });
       if (!creds) throw new TugError('NOT_FOUND', `not logged into ${key}`, { hint: `run "tug login ${key}"` });
@@ -68,11 +71,13 @@ export function loginCommand(globals: () => GlobalOptions) {
     } else password = await prompt('Password: ', true);
     if (!username || !password) throw new TugError('USAGE', 'user name and password must not be empty');
     const creds = { username, password };
-    const ctx = { ...contextFrom(opts, ''), credentials: creds };
+    // -u/-p are login's own (the credentials to check), not contextFrom's --username/--password.
+    const { username: _user, password: _password, ...registryOpts } = opts;
+    const ctx = printingEvents({ ...contextFrom(registryOpts, ''), credentials: creds });
     const { checkLogin } = await import('../../distribution/login.ts');
     await checkLogin(host, ctx, { signal: commandSignal(globals()) });
     const where = await storeCredentials(key, creds, { authFile });
-    process.stdout.write(`Login Succeeded! (credentials stored in ${'file' in where ? where.file : `docker-credential-${where.helper}`})\n`);
+    process.stdout.write(opts.verbose ? `Login Succeeded! (credentials stored in ${'file' in where ? where.file : `docker-credential-${where.helper}`})\n` : 'Login Succeeded!\n');
   });
 }
 
@@ -80,13 +85,22 @@ export function logoutCommand() {
   return new Command('logout')
     .description('Remove stored credentials for a registry')
     .argument('[registry]', 'registry host (or host/namespace)')
-    .option('-a, --all', 'remove the credentials of every registry in the auth file')
+    .option('-a, --all', 'remove the credentials of every registry in the auth file (nothing stored is not an error)')
     .option('--authfile <path>', 'auth file to edit')
+    .option('--compat-auth-file <path>', 'Docker-style config.json to edit instead of the auth file')
+    .addOption(new Option('--tls-verify [bool]', 'accepted for skopeo\'s scripts: logout makes no connection').argParser(parseBool))
     .action(async (registry, opts) => {
       if (!registry && !opts.all) throw new TugError('USAGE', 'name a registry or pass --all');
       const key = registry ? normalizeLoginTarget(registry).key : '';
-      const removed = await removeCredentials(key, { authFile: opts.authfile, all: opts.all === true });
-      if (!removed) throw new TugError('NOT_FOUND', `not logged into ${key || 'any registry'}`);
+      const removed = await removeCredentials(key, { authFile: authFileOf(opts), all: opts.all === true });
+      // skopeo logout --all succeeds with nothing stored: the end state is the one asked for.
+      if (!removed && !opts.all) throw new TugError('NOT_FOUND', `not logged into ${key}`);
       process.stdout.write(opts.all ? 'Removed login credentials for all registries\n' : `Removed login credentials for ${key}\n`);
     });
+}
+
+/** --authfile or --compat-auth-file (both write the same "auths" JSON); not both. */
+function authFileOf(opts: { authfile?: string | undefined; compatAuthFile?: string | undefined }): string | undefined {
+  if (opts.authfile !== undefined && opts.compatAuthFile !== undefined) throw new TugError('USAGE', '--authfile and --compat-auth-file conflict', { hint: 'use one of them' });
+  return opts.compatAuthFile ?? opts.authfile;
 }

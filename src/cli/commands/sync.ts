@@ -5,43 +5,54 @@
  * discovers, plans, then executes; `--dry-run` stops after the plan.
  */
 import { writeFile } from 'node:fs/promises';
-import { Command, Option } from '@commander-js/extra-typings';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { TugError } from '../../errors/index.ts';
 import { discover } from '../../sync/discover.ts';
 import { estimatePlan } from '../../sync/estimate.ts';
-import { executePlan } from '../../sync/execute.ts';
+import { type ItemResult, executePlan } from '../../sync/execute.ts';
 import { SYNC_FILE_TITLES } from '../../sync/config/readers.ts';
 import { syncFailure } from '../../sync/outcome.ts';
 import { syncTarget, syncTargets } from '../../transports/index.ts';
 import { assemblePlan } from '../../sync/plan.ts';
 import { type GlobalOptions, addTransferFlags, parsePositiveInt } from '../options.ts';
+import { addSignatureFlags, imagePolicyFrom } from '../signature-flags.ts';
+import { addFormatFlags, conversionFrom, conversionNotices } from '../format-flags.ts';
+import { addReferrerFlags, referrerFilter } from '../referrer-flags.ts';
 import { SRC_KINDS, jobContexts, loadJob, outputMode, platformChoice } from '../sync-job.ts';
 import { commandSignal, platformOverride } from '../runtime.ts';
 import { createSyncProgress, printPlan, printSummary } from '../sync-output.ts';
+
+/** `--append-suffix`: characters a tag may hold ([A-Za-z0-9_.-]); the whole tag's length is checked per image. */
+function parseTagSuffix(value: string): string {
+  if (!/^[\w.-]{1,127}$/.test(value)) throw new InvalidArgumentError(`"${value}" cannot end a tag (letters, digits, _ . - only)`);
+  return value;
+}
 
 export function syncCommand(globals: () => GlobalOptions) {
   const cmd = new Command('sync')
     .description('Synchronize many images: from a sync file, an image list, a whole repository, or a directory of dir: images')
     .argument('<source>', `a sync file (${SYNC_FILE_TITLES}); with --src docker, a repository; with --src dir, a directory of dir: images (as --dest dir writes them)`)
     .argument('[destination]', 'registry prefix (--dest docker) or directory; optional when the file maps destinations')
-    .addOption(new Option('--src <kind>', 'what SOURCE is (default: a file, its format detected)').choices(SRC_KINDS))
-    .addOption(new Option('--dest <kind>', 'where images go').choices(syncTargets.map((t) => t.name)).default('docker'))
+    .addOption(new Option('-s, --src <kind>', 'what SOURCE is (default: a file, its format detected)').choices(SRC_KINDS))
+    .addOption(new Option('-d, --dest <kind>', 'where images go').choices(syncTargets.map((t) => t.name)).default('docker'))
     .option('--image-syncer-auth <file>', 'image-syncer auth file to read with the images file')
     .option('--scoped', 'keep the full source name under the destination (skopeo --scoped)')
+    .addOption(new Option('--append-suffix <suffix>', 'append SUFFIX to every destination tag, e.g. -mirror (not to digests or a sync file\'s aliases)').argParser(parseTagSuffix))
     .option('-a, --all', 'copy every platform of multi-arch images')
     .option('--platform <list>', 'copy only these platforms, e.g. linux/amd64,linux/arm64')
-    .option('--preserve-digests', 'fail rather than change a digest (always the case: tug never converts formats)')
     .option('--dry-run', 'print the plan with counts and the bytes that would move; write nothing')
-    .option('--verify-existing', 'with --dest dir, oci or registry-dir: hash every blob the destination already has (also of up-to-date images) before trusting it; rewrite bad ones')
+    .option('--verify-existing', 'with --dest dir, oci or registry-dir: hash every blob the destination already has (also of up-to-date images) before trusting it; rewrite bad ones. Any destination: compare up-to-date images\' signatures and referrers by digest, not by tag name')
     .option('--keep-going', 'continue after a failed image; list failures at the end')
     .option('--report <file>', 'write a JSON report of every image')
+    .option('--digestfile <file>', 'write "DIGEST REFERENCE" for every image at the destination, one per line (skopeo sync --digestfile)')
     .addOption(new Option('--jobs <n>', 'images copied at once').argParser(parsePositiveInt).default(4))
     .addOption(new Option('--concurrency <n>', 'blobs per image at once').argParser(parsePositiveInt).default(6))
     .addOption(new Option('--registry-concurrency <n>', 'blob transfers into one destination at once, across images').argParser(parsePositiveInt).default(8))
     .option('-q, --quiet', 'print only failures and the summary')
     .option('--json', 'print events as JSON lines');
-  return addTransferFlags(cmd, 'source registries').action(async (sourceArg, destArg, opts) => {
+  return addReferrerFlags(addFormatFlags(addSignatureFlags(addTransferFlags(cmd, 'source registries'), 'sync'))).action(async (sourceArg, destArg, opts) => {
     const g = globals();
+    const policy = await imagePolicyFrom(opts, g);
     const started = new Date();
     const signal = commandSignal(g);
     const spec = await loadJob(opts.imageSyncerAuth ? [opts.imageSyncerAuth, sourceArg] : [sourceArg], opts.src);
@@ -53,7 +64,9 @@ export function syncCommand(globals: () => GlobalOptions) {
     const mode = outputMode(opts);
     const { contextFor, setTransportSink } = jobContexts(spec, opts, mode);
     const override = platformOverride(g);
-    const observations = await discover(spec, { destination: { target, location }, scoped: opts.scoped === true, platforms: platformChoice(opts, spec), contextFor, platformOverride: override, signal });
+    const referrers = referrerFilter(opts);
+    const conversion = conversionFrom(opts); // conflicting flags are refused before any request
+    const observations = await discover(spec, { destination: { target, location }, scoped: opts.scoped === true, platforms: platformChoice(opts, spec), contextFor, platformOverride: override, signal, referrers, format: conversion.format, verifyExisting: opts.verifyExisting === true, tagSuffix: opts.appendSuffix });
     const verifyExisting = opts.verifyExisting === true;
     const plan = assemblePlan(observations, { verifyExisting });
 
@@ -74,14 +87,18 @@ export function syncCommand(globals: () => GlobalOptions) {
       blobConcurrency: opts.concurrency,
       storeConcurrency: opts.registryConcurrency,
       keepGoing: opts.keepGoing === true,
+      policy,
       verifyExisting,
+      referrers,
       contextFor,
       platformOverride: override,
+      conversion,
       signal,
-      onEvent: (e) => progress.onEvent(e),
+      onEvent: conversionNotices((e) => progress.onEvent(e)),
     });
     progress.done();
     const failed = results.filter((r) => r.status === 'failed' || r.status === 'not-run');
+    if (opts.digestfile) await writeFile(opts.digestfile, digestLines(results));
     if (opts.report) {
       const report = { startedAt: started.toISOString(), finishedAt: new Date().toISOString(), counts: plan.counts, failed: failed.length, items: results };
       await writeFile(opts.report, `${JSON.stringify(report, null, 2)}\n`);
@@ -95,4 +112,12 @@ export function syncCommand(globals: () => GlobalOptions) {
       );
     }
   });
+}
+
+/** skopeo sync's --digestfile: the digest and reference of each image the destination now holds. */
+function digestLines(results: readonly ItemResult[]): string {
+  return results
+    .filter((r) => r.status !== 'failed' && r.status !== 'not-run')
+    .map((r) => `${r.destinationDigest ?? r.sourceDigest ?? ''} ${r.destination}\n`)
+    .join('');
 }

@@ -11,6 +11,7 @@
  *     tls-verify: true               # default true
  *     cert-dir: ./certs              # relative to this file
  *     plain-http: false              # default false
+ *     proxy: http://proxy:3128       # or none; default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY
  * destination: quanzhenglong.com/edge # default prefix: <destination>/<last path component>
  * platforms: all                     # or [linux/amd64, linux/arm64]; default: the command line's
  * mappings:                          # first match wins; before `destination`
@@ -93,6 +94,7 @@ function buildSpec(yaml: YamlFile, data: FileData, options: TugboatFileOptions):
     if (reg['tls-verify'] !== undefined) access.tlsVerify = reg['tls-verify'];
     if (reg['cert-dir'] !== undefined) access.certDir = local(reg['cert-dir']);
     if (reg['plain-http'] !== undefined) access.plainHttp = reg['plain-http'];
+    if (reg.proxy !== undefined) access.proxy = reg.proxy;
     spec.registries[key.value] = access;
   }
 

@@ -4,6 +4,7 @@
  * mean" suggestions. tugboat-file.ts turns the checked data into a SyncSpec.
  * zod loads, and the schemas are built, only when a Tugboat file is read.
  */
+import { storedProxyProblem } from '../../context/proxy-setting.ts';
 import { createRequire } from 'node:module';
 import { visit, isPair, isScalar as isYamlScalar } from 'yaml';
 import type * as Z from 'zod';
@@ -18,6 +19,12 @@ export const TUGBOAT_KIND = 'SyncConfig';
 const PASSWORD_REFUSED =
   'a plaintext password is not allowed in a sync file (expected passwordEnv: VARIABLE, read from the environment, or passwordFile: PATH, read from a file)';
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A registry's `proxy`: see context/proxy-setting.ts. */
+function checkSyncProxy(text: string): Checked<string> {
+  const problem = storedProxyProblem(text);
+  return problem === undefined ? { ok: true, value: text } : { ok: false, problem: `proxy ${problem}` };
+}
 
 /** Adds a zod issue for a failed {@link Checked}. */
 function refineWith<T>(check: (v: T) => Checked<unknown>) {
@@ -59,6 +66,7 @@ function buildSchemas() {
     'tls-verify': z.boolean().optional(),
     'cert-dir': nonEmpty.optional(),
     'plain-http': z.boolean().optional(),
+    proxy: nonEmpty.superRefine(refineWith(checkSyncProxy)).optional(),
   });
 
   const mappingSchema = z.strictObject({ from: nonEmpty, to: nonEmpty });

@@ -41,17 +41,18 @@ export interface WriteTarOptions {
 }
 
 /**
- * Builds the archive at `path` from the members `fill` adds, in order. The
- * archive appears at `path` only if `fill` resolves and every byte was
- * written; otherwise the temp file is removed and the error rethrown as is
- * (callers name the action).
+ * A tar being packed: `add` appends members in order, `finish` ends the
+ * archive, `fail` destroys it; `stream` yields the archive's bytes.
  */
-export async function writeTarAtomic(path: string, fill: (add: AddEntry) => Promise<void>, options: WriteTarOptions = {}): Promise<void> {
-  // A killed earlier write left its temp archive next to PATH: as big as the archive.
-  await removeStaleTemps([dirname(path)]);
+interface TarPacker {
+  stream: Readable;
+  add: AddEntry;
+  finish: () => void;
+  fail: (err: Error) => void;
+}
+
+function tarPacker(): TarPacker {
   const pack = tarStream().pack();
-  const writing = writeStreamAtomic(path, Readable.from(pack as AsyncIterable<Uint8Array>), options);
-  writing.catch(() => {}); // awaited below on both paths
   const add: AddEntry = async (header, body) => {
     const h = {
       name: header.name,
@@ -84,15 +85,50 @@ export async function writeTarAtomic(path: string, fill: (add: AddEntry) => Prom
     if (!sink.destroyed) sink.end();
     return done;
   };
+  return { stream: Readable.from(pack as AsyncIterable<Uint8Array>), add, finish: () => pack.finalize(), fail: (err) => pack.destroy(err) };
+}
+
+/**
+ * Builds the archive at `path` from the members `fill` adds, in order. The
+ * archive appears at `path` only if `fill` resolves and every byte was
+ * written; otherwise the temp file is removed and the error rethrown as is
+ * (callers name the action).
+ */
+export async function writeTarAtomic(path: string, fill: (add: AddEntry) => Promise<void>, options: WriteTarOptions = {}): Promise<void> {
+  // A killed earlier write left its temp archive next to PATH: as big as the archive.
+  await removeStaleTemps([dirname(path)]);
+  const packer = tarPacker();
+  const writing = writeStreamAtomic(path, packer.stream, options);
+  writing.catch(() => {}); // awaited below on both paths
   try {
-    await fill(add);
-    pack.finalize();
+    await fill(packer.add);
+    packer.finish();
   } catch (err) {
-    pack.destroy(err as Error);
+    packer.fail(err as Error);
     await writing.catch(() => {});
     throw err;
   }
   await writing;
+}
+
+/**
+ * The archive `fill` adds members to, as a stream (for a consumer that is
+ * not a file, e.g. a Docker daemon's `POST /images/load`). Members are
+ * packed as the consumer reads; if `fill` rejects, the stream is destroyed
+ * with its error, so the consumer never sees a complete-looking archive.
+ * `filled` settles with `fill`.
+ */
+export function tarReadable(fill: (add: AddEntry) => Promise<void>): { stream: Readable; filled: Promise<void> } {
+  const packer = tarPacker();
+  const filled = fill(packer.add).then(
+    () => packer.finish(),
+    (err: unknown) => {
+      packer.fail(err as Error);
+      throw err;
+    },
+  );
+  filled.catch(() => {}); // the caller awaits it; the stream carries the error too
+  return { stream: packer.stream, filled };
 }
 
 /** Relative paths under `root`, depth-first in name order (directories before their contents, as `tar` does). */

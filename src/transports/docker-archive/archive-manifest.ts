@@ -13,7 +13,7 @@ import type { ArchiveReadOptions } from '../archive/safe-tar-reader.ts';
 export interface ArchiveImage {
   /** Member name of the config, e.g. `HEX.json`. */
   Config: string;
-  /** Tags as `repo:tag` (docker writes the familiar form; skopeo the qualified one). Empty for an untagged image. */
+  /** Tags as `repo:tag` (docker writes the familiar form; skopeo and Tugboat the qualified one). Empty for an untagged image. */
   RepoTags: string[];
   /** Member names of the uncompressed layer tars, base first. */
   Layers: string[];
@@ -78,9 +78,14 @@ export function parseRepositories(bytes: Uint8Array | undefined): ArchiveReposit
   }
 }
 
-/** The RepoTags spelling Tugboat writes: the familiar form, as `docker save` does (`nginx:1.27`, `quay.io/a/b:1`). */
+/**
+ * The RepoTags spelling Tugboat writes: fully qualified, as skopeo 1.9 writes
+ * it (`docker.io/library/nginx:1.27`, `quay.io/a/b:1`; containers/image
+ * `tarfile.Writer`). `docker load` reads both spellings, but Podman reads a
+ * name without a registry (`docker save`'s `nginx:1.27`) as `localhost/nginx:1.27`.
+ */
 export function formatRepoTag(ref: Reference): string {
-  return ref.tagged().familiar();
+  return ref.tagged().toString();
 }
 
 /** True when the RepoTags entry `repoTag` names the same repository and tag as `ref`, whichever spelling either uses. */

@@ -3,59 +3,29 @@
  * skopeo read: `manifest.json`, the config as `HEX.json` (HEX = the image
  * ID), each layer as an uncompressed `DIFFID.tar` (the layout skopeo 1.9
  * writes), and the legacy `repositories` file. Blobs are staged in a private
- * temp directory; `commit` packs the archive next to PATH and renames it
+ * temp directory (archive-staging.ts, shared with docker-daemon:); `commit` packs the archive next to PATH and renames it
  * into place, so PATH is always either the old archive or the new one.
  */
-import { createReadStream } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Readable, pipeline as pipelineCb } from 'node:stream';
+import { stat } from 'node:fs/promises';
 import type { SystemContext } from '../../context/system-context.ts';
-import { TugError, cancelledError, isAbortError, tooLargeError } from '../../errors/index.ts';
-import { writeStreamAtomic } from '../../fs/atomic.ts';
-import { makeScratchDir } from '../../fs/scratch.ts';
+import { TugError } from '../../errors/index.ts';
 import { ioError, pathExists } from '../../fs/io.ts';
-import type { Descriptor } from '../../oci/manifest.ts';
-import { parseManifest } from '../../oci/manifest.ts';
-import { integrityError } from '../../oci/verify.ts';
-import { type Digest, digestHex, parseDigest } from '../../reference/digest.ts';
-import { DigestingStream } from '../archive/digesting-stream.ts';
+import type { Reference } from '../../reference/reference.ts';
 import { type ArchiveIndex, drain, forEachArchiveMember, resolveMember, scanArchive } from '../archive/safe-tar-reader.ts';
 import { writeTarAtomic } from '../archive/tar-writer.ts';
-import type { BlobOptions, ImageDestination, PutManifestOptions } from '../types.ts';
 import {
   type ArchiveImage,
   type ArchiveRepositories,
   DOCKER_SAVE_TAR,
-  diffIdsOf,
-  formatRepoTag,
   parseArchiveManifest,
   parseRepositories,
   untagImages,
   untagRepositories,
 } from './archive-manifest.ts';
+import { StagingArchiveDestination, addImageFiles, addRepositoriesEntry, archiveEntry, archiveTags, jsonBytes } from './archive-staging.ts';
 import type { DockerArchiveReference } from './docker-archive-transport.ts';
-import { decompressor, layerCompression } from './layer-compression.ts';
 
-const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 const EPOCH = new Date(0);
-const noop = (): void => {};
-
-interface StagedBlob {
-  file: string;
-  /** sha256 of the stored (for layers: decompressed) bytes. */
-  storedDigest: Digest;
-  size: number;
-  isLayer: boolean;
-}
-
-interface PendingImage {
-  configFile: string;
-  configDigest: Digest;
-  /** Staged layer files in manifest order, with their uncompressed digests (= diff_ids). */
-  layers: { file: string; diffId: Digest }[];
-}
 
 /**
  * An {@link ImageDestination} that stores a single image (`supportsIndex` is
@@ -66,95 +36,23 @@ interface PendingImage {
  * that carried the same RepoTag loses it (and is dropped if it had no other
  * tag), as a re-tag followed by `docker save` would behave.
  */
-export class DockerArchiveDestination implements ImageDestination {
+export class DockerArchiveDestination extends StagingArchiveDestination {
   readonly reference: DockerArchiveReference;
-  readonly supportsIndex = false;
-  private readonly work: string;
-  private readonly blobs = new Map<Digest, StagedBlob>();
-  private pending: PendingImage | undefined;
   private committed = false;
 
-  private constructor(reference: DockerArchiveReference, work: string) {
+  /** The names the image is tagged with: the reference's own and `ctx.additionalTags`. */
+  private readonly tags: readonly Reference[];
+
+  private constructor(reference: DockerArchiveReference, tags: readonly Reference[], work: string) {
+    super(work);
     this.reference = reference;
-    this.work = work;
+    this.tags = tags;
   }
 
-  /** Creates the staging directory under `ctx.tmpDir ?? os.tmpdir()`; `close` removes it. */
+  /** Checks `ctx.additionalTags` (USAGE), then creates the staging directory under `ctx.tmpDir ?? os.tmpdir()`; `close` removes it. */
   static async create(reference: DockerArchiveReference, ctx: SystemContext): Promise<DockerArchiveDestination> {
-    const { dir: work } = await makeScratchDir(ctx.tmpDir ?? tmpdir(), 'docker-archive-dest');
-    return new DockerArchiveDestination(reference, work);
-  }
-
-  /** True only for blobs already staged by this destination: layers in an existing archive are stored decompressed and cannot be matched by their compressed digest. */
-  async hasBlob(desc: Descriptor, _options?: BlobOptions): Promise<boolean> {
-    return this.blobs.has(desc.digest);
-  }
-
-  /**
-   * Stages a blob. Layers (by media type) are decompressed while written,
-   * and their uncompressed sha256 is recorded for the diff_ids check in
-   * {@link putManifest}; other blobs are stored as received. The staged file
-   * appears only if `stream` ends cleanly.
-   */
-  async putBlob(desc: Descriptor, stream: Readable, options: BlobOptions = {}): Promise<void> {
-    const digest = parseDigest(desc.digest, 'blob digest');
-    const compression = layerCompression(desc.mediaType);
-    const file = join(this.work, `${digest.replace(':', '-')}`);
-    const digesting = new DigestingStream();
-    const inflate = compression ? decompressor(compression, `layer ${digest}`) : undefined;
-    try {
-      // The callback form returns the tail and destroys every stage on any error, so a
-      // verifier failing upstream fails the write instead of ending it.
-      const tail = inflate ? pipelineCb(stream, inflate, digesting, noop) : pipelineCb(stream, digesting, noop);
-      await writeStreamAtomic(file, tail, options);
-    } catch (err) {
-      if (err instanceof TugError) throw err;
-      const code = (err as NodeJS.ErrnoException).code;
-      if (typeof code === 'string' && code.startsWith('Z_')) {
-        throw new TugError('INTEGRITY', `decompressing layer ${digest}: ${(err as Error).message}`, { cause: err, hint: 'the layer is not the compression its media type says' });
-      }
-      if (isAbortError(err)) throw cancelledError(`writing ${digest} to ${this.reference.toString()}`, err);
-      throw ioError('staging blob for', this.reference.toString(), err);
-    }
-    this.blobs.set(digest, { file, storedDigest: digesting.digest, size: digesting.size, isLayer: compression !== undefined });
-  }
-
-  /**
-   * Records the top-level image manifest: every layer's uncompressed digest
-   * must equal the config's `rootfs.diff_ids` entry at its position
-   * (INTEGRITY otherwise). An index is UNSUPPORTED (the engine must pick a
-   * platform); instance manifests (`instance: true`) are ignored, since an
-   * archive stores no manifests of its own.
-   */
-  async putManifest(manifest: { bytes: Uint8Array; mediaType: string; digest: Digest }, options: PutManifestOptions): Promise<void> {
-    if (options.instance) return;
-    const parsed = parseManifest(manifest.bytes, manifest.mediaType, `manifest ${manifest.digest}`);
-    if (parsed.kind !== 'image') {
-      throw new TugError('UNSUPPORTED', `${this.reference.toString()}: a docker archive holds one image, not ${parsed.kind === 'index' ? 'an index' : 'a schema1 manifest'}`, {
-        hint: 'choose a platform (--override-arch / --platform) when copying a multi-arch image',
-      });
-    }
-    const { config, layers } = parsed.manifest;
-    const staged = (d: Descriptor, what: string): StagedBlob => {
-      const b = this.blobs.get(d.digest);
-      if (!b) throw new TugError('INTERNAL', `${this.reference.toString()}: ${what} ${d.digest} was not written before its manifest`);
-      return b;
-    };
-    const configBlob = staged(config, 'config');
-    if (configBlob.size > MAX_CONFIG_BYTES) throw tooLargeError(`config ${config.digest}`, configBlob.size, MAX_CONFIG_BYTES);
-    const diffIds = diffIdsOf(await readFile(configBlob.file), `config ${config.digest}`);
-    if (diffIds.length !== layers.length) {
-      throw integrityError(`manifest ${manifest.digest}`, `has ${layers.length} layers but its config lists ${diffIds.length} diff_ids`);
-    }
-    const out: PendingImage['layers'] = layers.map((l, i) => {
-      const b = staged(l, 'layer');
-      if (!b.isLayer) throw new TugError('UNSUPPORTED', `layer ${l.digest} has media type ${l.mediaType}, which a docker archive cannot store`);
-      if (b.storedDigest !== diffIds[i]) {
-        throw integrityError(`layer ${l.digest}`, `uncompressed sha256 ${b.storedDigest} does not match the config's diff_id ${diffIds[i]}`);
-      }
-      return { file: b.file, diffId: b.storedDigest };
-    });
-    this.pending = { configFile: configBlob.file, configDigest: parseDigest(config.digest), layers: out };
+    const tags = archiveTags(reference.ref, ctx.additionalTags);
+    return new DockerArchiveDestination(reference, tags, await StagingArchiveDestination.stagingDir(ctx, 'docker-archive-dest'));
   }
 
   /**
@@ -165,37 +63,28 @@ export class DockerArchiveDestination implements ImageDestination {
    */
   async commit(): Promise<void> {
     if (this.committed) return;
-    const image = this.pending;
-    if (!image) throw new TugError('INTERNAL', `${this.reference.toString()}: commit called before the image manifest was written`);
+    const image = this.stagedImage();
     const path = this.reference.absolutePath;
     const existing = await readExisting(path);
-    const ref = this.reference.ref;
-    const { kept, dropped } = untagImages(existing?.images ?? [], ref);
-
-    const configName = `${digestHex(image.configDigest)}.json`;
-    const layerNames = image.layers.map((l) => `${digestHex(l.diffId)}.tar`);
-    const newEntry: ArchiveImage = { Config: configName, RepoTags: ref ? [formatRepoTag(ref)] : [], Layers: layerNames };
-    const repositories: ArchiveRepositories = untagRepositories(existing?.repositories ?? {}, ref);
-    const top = layerNames.at(-1);
-    if (ref && top) {
-      const repo = formatRepoTag(ref).slice(0, formatRepoTag(ref).lastIndexOf(':'));
-      // Legacy value: docker wrote the top layer's v1 ID; nothing modern reads it (manifest.json wins).
-      repositories[repo] = { ...repositories[repo], [ref.tag ?? 'latest']: top.slice(0, -'.tar'.length) };
+    // Every name the new image takes is moved off any image that had it; an image left with none is dropped.
+    let kept = existing?.images ?? [];
+    const dropped: ArchiveImage[] = [];
+    let repositories: ArchiveRepositories = existing?.repositories ?? {};
+    for (const ref of this.tags) {
+      const untagged = untagImages(kept, ref);
+      kept = untagged.kept;
+      dropped.push(...untagged.dropped);
+      repositories = untagRepositories(repositories, ref);
     }
+    const newEntry = archiveEntry(image, this.tags);
+    addRepositoriesEntry(repositories, newEntry, this.tags);
 
     const written = new Set<string>(['manifest.json', 'repositories']);
     const skip = existing ? filesOnlyUsedBy(existing.index, dropped, kept) : new Set<string>();
 
     try {
       await writeTarAtomic(path, async (add) => {
-        const addFile = async (name: string, file: string): Promise<void> => {
-          if (written.has(name)) return;
-          written.add(name);
-          const { size } = await stat(file);
-          await add({ name, type: 'file', size }, createReadStream(file));
-        };
-        await addFile(configName, image.configFile);
-        for (const [i, l] of image.layers.entries()) await addFile(layerNames[i]!, l.file);
+        await addImageFiles(add, image, newEntry, written);
         if (existing) {
           await forEachArchiveMember(existing.index, async (m, body) => {
             if (written.has(m.name) || skip.has(m.name)) return drain(body);
@@ -204,19 +93,15 @@ export class DockerArchiveDestination implements ImageDestination {
             await add({ name: m.name, type: m.type, size: m.size, mode: m.mode, mtime: m.mtime ?? EPOCH, ...(linkname !== undefined ? { linkname } : {}) }, body);
           });
         }
-        const json = (doc: unknown) => Buffer.from(JSON.stringify(doc));
-        await add({ name: 'manifest.json', type: 'file', size: json([...kept, newEntry]).byteLength }, json([...kept, newEntry]));
-        await add({ name: 'repositories', type: 'file', size: json(repositories).byteLength }, json(repositories));
+        const manifestJson = jsonBytes([...kept, newEntry]);
+        const repositoriesJson = jsonBytes(repositories);
+        await add({ name: 'manifest.json', type: 'file', size: manifestJson.byteLength }, manifestJson);
+        await add({ name: 'repositories', type: 'file', size: repositoriesJson.byteLength }, repositoriesJson);
       });
     } catch (err) {
       throw ioError('writing docker archive', path, err);
     }
     this.committed = true;
-  }
-
-  /** Removes the staging directory. Without `commit`, PATH is untouched. */
-  async close(): Promise<void> {
-    await rm(this.work, { recursive: true, force: true });
   }
 }
 

@@ -24,26 +24,36 @@ import type { Digest } from '../../reference/digest.ts';
 import { DigestingStream } from '../archive/digesting-stream.ts';
 import { diskBudget, isGzipFile } from '../archive/extract-budget.ts';
 import { type ArchiveBudget, extractMembers, resolveMember, scanArchive } from '../archive/safe-tar-reader.ts';
-import type { BlobOptions, ImageSource, RawManifest } from '../types.ts';
-import { DOCKER_SAVE_TAR, diffIdsOf, parseArchiveManifest, selectImage } from './archive-manifest.ts';
+import type { BlobOptions, ImageReference, ImageSource, RawManifest } from '../types.ts';
+import { DOCKER_SAVE_TAR, type ImageSelector, diffIdsOf, parseArchiveManifest, selectImage } from './archive-manifest.ts';
 import type { DockerArchiveReference } from './docker-archive-transport.ts';
 import { decompressor, sniffFileCompression } from './layer-compression.ts';
 
 /** Configs larger than this are refused before being read into memory. */
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
+/** A `docker save` tar on disk and the image to read from it. */
+export interface ArchiveFile {
+  /** Absolute path of the tar. */
+  path: string;
+  /** Names the archive in messages (the path as typed, or where the tar came from). */
+  label: string;
+  selector: ImageSelector;
+}
+
 /**
  * An {@link ImageSource} over one image of a docker archive. Create with
- * {@link DockerArchiveSource.open}; `close` removes the extracted files.
+ * {@link DockerArchiveSource.open} (or {@link DockerArchiveSource.openFile}
+ * for a tar another transport fetched); `close` removes the extracted files.
  */
 export class DockerArchiveSource implements ImageSource {
-  readonly reference: DockerArchiveReference;
+  readonly reference: ImageReference;
   private readonly work: string;
   private readonly manifest: Uint8Array;
   private readonly manifestDigest: Digest;
   private readonly files: Map<Digest, string>;
 
-  private constructor(reference: DockerArchiveReference, work: string, manifest: Uint8Array, files: Map<Digest, string>) {
+  private constructor(reference: ImageReference, work: string, manifest: Uint8Array, files: Map<Digest, string>) {
     this.reference = reference;
     this.work = work;
     this.manifest = manifest;
@@ -58,25 +68,34 @@ export class DockerArchiveSource implements ImageSource {
    * decompressed. Each uncompressed layer must hash to the config's diff_id
    * at its position (INTEGRITY otherwise), as `docker load` demands.
    */
-  static async open(reference: DockerArchiveReference, ctx: SystemContext): Promise<DockerArchiveSource> {
-    const path = reference.absolutePath;
+  static open(reference: DockerArchiveReference, ctx: SystemContext): Promise<DockerArchiveSource> {
+    return DockerArchiveSource.openFile(reference, { path: reference.absolutePath, label: reference.path, selector: { ref: reference.ref, index: reference.index } }, ctx);
+  }
+
+  /**
+   * As {@link open}, for the tar `archive` names, presented as `reference`
+   * (docker-daemon: reads `docker save` output this way). The tar is only
+   * read: once this resolves, the caller may remove it.
+   */
+  static async openFile(reference: ImageReference, archive: ArchiveFile, ctx: SystemContext): Promise<DockerArchiveSource> {
+    const { path, label } = archive;
     const scratch = ctx.tmpDir ?? tmpdir();
     // Only a gzip-compressed archive can inflate past its own size while it is scanned.
-    const scanBudget = (await isGzipFile(path).catch(() => false)) ? await diskBudget('docker archive', path, scratch) : undefined;
+    const scanBudget = (await isGzipFile(path).catch(() => false)) ? await diskBudget('docker archive', label, scratch) : undefined;
     const index = await scanArchive(path, { ...DOCKER_SAVE_TAR, keep: ['manifest.json'], budget: scanBudget });
     const manifestJson = index.kept.get('manifest.json');
     if (!manifestJson) {
-      throw new TugError('UNSUPPORTED', `${reference.path} has no manifest.json`, { hint: 'only archives from docker save 1.10+ (or skopeo, tug) are supported' });
+      throw new TugError('UNSUPPORTED', `${label} has no manifest.json`, { hint: 'only archives from docker save 1.10+ (or skopeo, tug) are supported' });
     }
-    const { image } = selectImage(parseArchiveManifest(manifestJson, reference.path), { ref: reference.ref, index: reference.index }, reference.path);
+    const { image } = selectImage(parseArchiveManifest(manifestJson, label), archive.selector, label);
     const configMember = resolveMember(index, image.Config, 'config');
-    if (configMember.size > MAX_CONFIG_BYTES) throw tooLargeError(`${reference.path}: config "${image.Config}"`, configMember.size, MAX_CONFIG_BYTES);
+    if (configMember.size > MAX_CONFIG_BYTES) throw tooLargeError(`${label}: config "${image.Config}"`, configMember.size, MAX_CONFIG_BYTES);
     const layerMembers = image.Layers.map((l) => resolveMember(index, l, 'layer'));
 
     const { dir: work } = await makeScratchDir(scratch, 'docker-archive');
     try {
       // docker save's manifest.json declares no sizes: what is extracted and inflated is capped by the free disk only.
-      const budget = await diskBudget('docker archive', path, scratch);
+      const budget = await diskBudget('docker archive', label, scratch);
       let used = 0;
       const remaining = () => ({ bytes: budget.bytes - used, refuse: (n: number) => budget.refuse(used + n) });
       // File names are ours (m0, m1...), never taken from the archive.
@@ -88,9 +107,9 @@ export class DockerArchiveSource implements ImageSource {
       const configFile = wanted.get(configMember.name)!;
       const configBytes = await readFile(configFile);
       const configDigest = digestBytes(configBytes);
-      const diffIds = diffIdsOf(configBytes, `${reference.path} config`);
+      const diffIds = diffIdsOf(configBytes, `${label} config`);
       if (diffIds.length !== layerMembers.length) {
-        throw integrityError(reference.path, `the config lists ${diffIds.length} diff_ids but manifest.json lists ${layerMembers.length} layers`);
+        throw integrityError(label, `the config lists ${diffIds.length} diff_ids but manifest.json lists ${layerMembers.length} layers`);
       }
 
       const files = new Map<Digest, string>([[configDigest, configFile]]);
@@ -110,7 +129,7 @@ export class DockerArchiveSource implements ImageSource {
           uncompressed.set(member.name, layer);
         }
         if (layer.digest !== diffIds[i]) {
-          throw integrityError(`${reference.path} layer "${image.Layers[i]}"`, `sha256 ${layer.digest} does not match the config's diff_id ${diffIds[i]}`);
+          throw integrityError(`${label} layer "${image.Layers[i]}"`, `sha256 ${layer.digest} does not match the config's diff_id ${diffIds[i]}`);
         }
         files.set(layer.digest, layer.file);
         layers.push({ mediaType: MediaType.DockerLayer, digest: layer.digest, size: layer.size });

@@ -14,7 +14,7 @@ import { TugError } from '../../errors/index.ts';
 import { type Reference, parseReference } from '../../reference/reference.ts';
 import { scanArchive } from '../archive/safe-tar-reader.ts';
 import type { BlobOptions, ImageDestination, ImageReference, ImageSource, TagLister, Transport } from '../types.ts';
-import { DOCKER_SAVE_TAR, formatRepoTag, parseArchiveManifest } from './archive-manifest.ts';
+import { DOCKER_SAVE_TAR, parseArchiveManifest } from './archive-manifest.ts';
 import { DockerArchiveDestination } from './docker-archive-destination.ts';
 import { DockerArchiveSource } from './docker-archive-source.ts';
 
@@ -45,7 +45,8 @@ export class DockerArchiveReference implements ImageReference, TagLister {
   }
 
   get reference(): string {
-    if (this.ref) return `${this.path}:${formatRepoTag(this.ref)}`;
+    // Shown as typed (the familiar form); what is written into the archive is formatRepoTag's.
+    if (this.ref) return `${this.path}:${this.ref.tagged().familiar()}`;
     if (this.index !== undefined) return `${this.path}:@${this.index}`;
     return this.path;
   }

@@ -9,21 +9,29 @@ import type { ClientLease } from '../../distribution/pool.ts';
 import { TugError } from '../../errors/index.ts';
 import { digestBytes } from '../../oci/verify.ts';
 import type { Digest } from '../../reference/digest.ts';
-import { type Reference, joinTag, parseReference } from '../../reference/reference.ts';
-import type { BlobOptions, Deleter, DigestResolver, ImageDestination, ImageReference, ImageSource, SyncTarget, TagLister, Transport } from '../types.ts';
+import { Reference, joinTag, parseReference } from '../../reference/reference.ts';
+import { readReferrersIndex, referrersTag } from '../referrers-tag.ts';
+import type { BlobOptions, Deleter, DigestResolver, ImageDestination, ImageReference, ImageSource, ReferrerListing, ReferrerStore, SyncTarget, TagLister, Transport } from '../types.ts';
+
+/** The digest of `{}`, the OCI empty descriptor: a subject any registry with the referrers API answers for (an empty list). */
+const EMPTY_JSON_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a' as Digest;
 
 // The registry client (undici and friends) is loaded on first use, not when a
 // name is parsed: `tug --help` and local-only copies start faster.
-async function acquireClient(registry: string, ctx: SystemContext): Promise<ClientLease> {
+// Every request of the name as written (not a pull: see newSource) passes
+// registries.conf's `blocked` and `insecure` for it.
+async function acquireClient(ref: Reference, ctx: SystemContext): Promise<ClientLease> {
+  const { contextForName } = await import('./docker-registries-conf.ts');
+  const located = await contextForName('contacting', ref, ctx);
   const pool = await import('../../distribution/pool.ts');
-  return pool.acquireClient(registry, ctx);
+  return pool.acquireClient(ref.registry, located);
 }
 
 /**
  * A `docker://` reference. `ref` is the parsed, normalised image reference
  * (`docker.io/library/nginx:latest` for `docker://nginx`).
  */
-export class DockerReference implements ImageReference, TagLister, Deleter, DigestResolver {
+export class DockerReference implements ImageReference, TagLister, Deleter, DigestResolver, ReferrerStore {
   readonly ref: Reference;
 
   constructor(ref: Reference) {
@@ -45,19 +53,21 @@ export class DockerReference implements ImageReference, TagLister, Deleter, Dige
 
   /** Opens a source; no request is made until the first read. Close it to release the pooled client. */
   async newSource(ctx: SystemContext): Promise<ImageSource> {
-    const { DockerSource } = await import('./docker-source.ts');
-    return new DockerSource(this, ctx);
+    // registries.conf's mirrors and prefix remapping apply to pulls (docker-registries-conf.ts).
+    const { openPullSource } = await import('./docker-registries-conf.ts');
+    return openPullSource(this, ctx);
   }
 
   /** Opens a destination; no request is made until the first write. Close it to release the pooled client. */
   async newDestination(ctx: SystemContext): Promise<ImageDestination> {
     const { DockerDestination } = await import('./docker-destination.ts');
-    return new DockerDestination(this, ctx);
+    const { contextForName } = await import('./docker-registries-conf.ts');
+    return new DockerDestination(this, await contextForName('writing', this.ref, ctx));
   }
 
   /** Every tag of the repository (the reference's own tag and digest are ignored), following pagination. */
   async listTags(ctx: SystemContext, options: BlobOptions = {}): Promise<string[]> {
-    const lease = await acquireClient(this.ref.registry, ctx);
+    const lease = await acquireClient(this.ref, ctx);
     try {
       return await lease.client.listTags(this.ref.repository, { signal: options.signal });
     } finally {
@@ -72,7 +82,7 @@ export class DockerReference implements ImageReference, TagLister, Deleter, Dige
    * one request per side in `tug sync`.
    */
   async resolveDigest(ctx: SystemContext, options: BlobOptions = {}): Promise<{ digest: Digest; mediaType: string | undefined } | undefined> {
-    const lease = await acquireClient(this.ref.registry, ctx);
+    const lease = await acquireClient(this.ref, ctx);
     const { client } = lease;
     const repo = this.ref.repository;
     try {
@@ -86,6 +96,55 @@ export class DockerReference implements ImageReference, TagLister, Deleter, Dige
     }
   }
 
+  /** The same repository, by tag or by digest (for referrers and cosign's tags). */
+  sibling(name: { tag: string } | { digest: Digest }): DockerReference {
+    const { registry, repository } = this.ref;
+    return new DockerReference(Reference.from('tag' in name ? { registry, repository, tag: name.tag } : { registry, repository, digest: name.digest }));
+  }
+
+  /** The sibling tagged `<alg>-<hex>`: where the referrers tag schema keeps `subject`'s index. */
+  referrersIndex(subject: Digest): DockerReference {
+    return this.sibling({ tag: referrersTag(subject) });
+  }
+
+  /**
+   * The referrers of `subject`: one GET of the referrers API; on a registry
+   * without it (remembered after its first 404), the fallback tag's index,
+   * read only when `tags` (the repository's list, if the caller has it)
+   * names that tag.
+   */
+  async listReferrers(ctx: SystemContext, subject: Digest, options: BlobOptions & { tags?: ReadonlySet<string> | undefined } = {}): Promise<ReferrerListing> {
+    const lease = await acquireClient(this.ref, ctx);
+    try {
+      const answer = await lease.client.listReferrers(this.ref.repository, subject, { signal: options.signal });
+      if (answer) return { descriptors: answer.descriptors, via: 'api' };
+    } finally {
+      await lease.release();
+    }
+    if (options.tags && !options.tags.has(referrersTag(subject))) return { descriptors: [], via: 'tag-schema' };
+    const source = await this.referrersIndex(subject).newSource(ctx);
+    try {
+      return { descriptors: await readReferrersIndex(source, options), via: 'tag-schema' };
+    } finally {
+      await source.close();
+    }
+  }
+
+  /**
+   * True when the registry has the referrers API (it then indexes a pushed
+   * manifest by its subject itself). Asked once per client with a referrers
+   * GET of the OCI empty descriptor's digest; the answer is remembered.
+   */
+  async indexesReferrers(ctx: SystemContext, options: BlobOptions = {}): Promise<boolean> {
+    const lease = await acquireClient(this.ref, ctx);
+    try {
+      if (!lease.client.mayHaveReferrersApi) return false;
+      return (await lease.client.listReferrers(this.ref.repository, EMPTY_JSON_DIGEST, { signal: options.signal })) !== undefined;
+    } finally {
+      await lease.release();
+    }
+  }
+
   /**
    * Deletes the manifest the reference names: by its digest, or by the digest
    * a HEAD of its tag resolves to (which removes every tag pointing at it, as
@@ -93,7 +152,7 @@ export class DockerReference implements ImageReference, TagLister, Deleter, Dige
    * exist; UNSUPPORTED when the registry has deletion disabled.
    */
   async deleteImage(ctx: SystemContext, options: BlobOptions = {}): Promise<void> {
-    const lease = await acquireClient(this.ref.registry, ctx);
+    const lease = await acquireClient(this.ref, ctx);
     const { client } = lease;
     const repo = this.ref.repository;
     try {

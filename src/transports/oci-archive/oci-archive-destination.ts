@@ -14,7 +14,8 @@ import type { Digest } from '../../reference/digest.ts';
 import { packDirectory } from '../archive/tar-writer.ts';
 import { assertLayout } from '../oci-layout/layout-files.ts';
 import { OciLayoutDestination } from '../oci-layout/oci-layout-destination.ts';
-import type { BlobOptions, ImageDestination, PutManifestOptions } from '../types.ts';
+import type { BlobOptions, ImageDestination, LayerCompression, PutManifestOptions } from '../types.ts';
+import type { ManifestFormat } from '../../oci/convert.ts';
 import { extractOciArchive } from './oci-archive-extract.ts';
 import type { OciArchiveReference } from './oci-archive-transport.ts';
 import { scratchDir } from './scratch-dir.ts';
@@ -23,6 +24,16 @@ export class OciArchiveDestination implements ImageDestination {
   readonly reference: OciArchiveReference;
   readonly supportsIndex = true;
   private readonly layout: OciLayoutDestination;
+
+  /** As the layout it packs (OCI types, compressed layers). */
+  get manifestFormats(): readonly ManifestFormat[] {
+    return this.layout.manifestFormats;
+  }
+
+  get desiredLayerCompression(): LayerCompression {
+    return this.layout.desiredLayerCompression;
+  }
+
   private readonly removeScratch: () => Promise<void>;
   private committed = false;
 

@@ -10,6 +10,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TugError } from '../../errors/index.ts';
+import { type ManifestFormat, SOURCE_DIGEST_ANNOTATION } from '../../oci/convert.ts';
 import { type Descriptor, checkManifestSize } from '../../oci/manifest.ts';
 import { verifyBytes } from '../../oci/verify.ts';
 import { type Digest, parseDigest } from '../../reference/digest.ts';
@@ -37,10 +38,15 @@ import {
 export class OciLayoutDestination implements ImageDestination, BlobContentChecker {
   readonly reference: ImageReference;
   readonly supportsIndex = true;
+  /** skopeo and podman find an image in a layout by its ref only when it is typed OCI (skopeo issue 1975). */
+  readonly manifestFormats: readonly ManifestFormat[] = ['oci'];
+  /** As containers/image's OCI layout destination: uncompressed layers are stored compressed. */
+  readonly desiredLayerCompression = 'compress';
   /** Layout directory (for oci-archive: the temporary working copy). */
   readonly root: string;
   private readonly ref: string | undefined;
   private top: Descriptor | undefined;
+  private convertedFrom: Digest | undefined;
   private committed = false;
 
   /** One layout directory holds the blobs of every ref in it. */
@@ -154,7 +160,10 @@ export class OciLayoutDestination implements ImageDestination, BlobContentChecke
     } catch (err) {
       throw ioError('writing manifest to', path, err);
     }
-    if (!options.instance) this.top = { mediaType: manifest.mediaType, digest, size: manifest.bytes.byteLength };
+    if (!options.instance) {
+      this.top = { mediaType: manifest.mediaType, digest, size: manifest.bytes.byteLength };
+      this.convertedFrom = options.convertedFrom;
+    }
   }
 
   /**
@@ -166,7 +175,12 @@ export class OciLayoutDestination implements ImageDestination, BlobContentChecke
   async commit(): Promise<void> {
     if (this.committed) return;
     if (!this.top) throw new TugError('INTERNAL', `commit to ${this.reference.toString()} before the top-level manifest was written`);
-    const entry: Descriptor = { ...this.top, ...(this.ref !== undefined ? { annotations: { [REF_NAME_ANNOTATION]: this.ref } } : {}) };
+    // The source digest of a converted image goes beside the name, not into the image's bytes.
+    const annotations: Record<string, string> = {
+      ...(this.ref !== undefined ? { [REF_NAME_ANNOTATION]: this.ref } : {}),
+      ...(this.convertedFrom !== undefined ? { [SOURCE_DIGEST_ANNOTATION]: this.convertedFrom } : {}),
+    };
+    const entry: Descriptor = { ...this.top, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) };
     const sameName = (d: Descriptor) => d.annotations?.[REF_NAME_ANNOTATION] === this.ref;
     await this.prepare();
     await withIndexLock(this.root, async () => {

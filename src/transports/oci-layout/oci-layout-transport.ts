@@ -8,7 +8,9 @@ import { resolve } from 'node:path';
 import type { SystemContext } from '../../context/system-context.ts';
 import { TugError } from '../../errors/index.ts';
 import { joinTag } from '../../reference/reference.ts';
-import type { BlobOptions, Deleter, ImageDestination, ImageSource, SyncTarget, TagLister, Transport } from '../types.ts';
+import { SOURCE_DIGEST_ANNOTATION } from '../../oci/convert.ts';
+import type { Digest } from '../../reference/digest.ts';
+import type { BlobOptions, Deleter, DigestResolver, ImageDestination, ImageSource, ResolvedDigest, SyncTarget, TagLister, Transport } from '../types.ts';
 import { type LayoutImageReference, assertLayout, findImage, readLayoutIndex, refNames, REF_NAME_ANNOTATION, withIndexLock, writeLayoutIndex } from './layout-files.ts';
 import { OciLayoutDestination } from './oci-layout-destination.ts';
 import { OciLayoutSource } from './oci-layout-source.ts';
@@ -97,8 +99,12 @@ export abstract class LayoutReference implements LayoutImageReference {
   }
 }
 
-/** An `oci:PATH[:REF]` reference. Lists ref names ({@link TagLister}) and removes entries ({@link Deleter}). */
-export class OciLayoutReference extends LayoutReference implements TagLister, Deleter {
+/**
+ * An `oci:PATH[:REF]` reference. Lists ref names ({@link TagLister}), removes
+ * entries ({@link Deleter}) and names its digest from index.json alone
+ * ({@link DigestResolver}).
+ */
+export class OciLayoutReference extends LayoutReference implements TagLister, Deleter, DigestResolver {
   get transport(): Transport {
     return ociLayoutTransport;
   }
@@ -114,6 +120,25 @@ export class OciLayoutReference extends LayoutReference implements TagLister, De
   /** Every ref.name in index.json (entries without a name are not listed). */
   listTags(_ctx: SystemContext, _options?: BlobOptions): Promise<string[]> {
     return listLayoutRefs(this.path);
+  }
+
+  /**
+   * The index.json entry this reference names, with the source digest
+   * recorded for a converted image (SOURCE_DIGEST_ANNOTATION); undefined when
+   * the layout or the entry does not exist. Reads index.json only: the
+   * manifest is verified when it is copied.
+   */
+  async resolveDigest(_ctx: SystemContext, _options?: BlobOptions): Promise<ResolvedDigest | undefined> {
+    let entry;
+    try {
+      await assertLayout(this.path);
+      entry = findImage(await readLayoutIndex(this.path), this.ref, `oci:${this.path}`);
+    } catch (err) {
+      if (err instanceof TugError && err.code === 'NOT_FOUND') return undefined;
+      throw err;
+    }
+    const recorded = entry.annotations?.[SOURCE_DIGEST_ANNOTATION];
+    return { digest: entry.digest, mediaType: entry.mediaType, convertedFrom: recorded !== undefined ? (recorded as Digest) : undefined };
   }
 
   /** Removes this reference's index.json entry; the blobs stay (see {@link deleteFromLayout}). */

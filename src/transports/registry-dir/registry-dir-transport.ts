@@ -11,7 +11,8 @@ import { TugError } from '../../errors/index.ts';
 import { ioError } from '../../fs/io.ts';
 import type { Digest } from '../../reference/digest.ts';
 import { type Reference, isValidTag, joinTag, parseReference } from '../../reference/reference.ts';
-import type { BlobOptions, Deleter, ImageDestination, ImageReference, ImageSource, SyncTarget, TagLister, Transport } from '../types.ts';
+import { readReferrersIndex, referrersTag } from '../referrers-tag.ts';
+import type { BlobOptions, Deleter, ImageDestination, ImageReference, ImageSource, ReferrerListing, ReferrerStore, SyncTarget, TagLister, Transport } from '../types.ts';
 import { RegistryDirDestination } from './registry-dir-destination.ts';
 import { RegistryLayout } from './registry-dir-layout.ts';
 import { RegistryDirSource } from './registry-dir-source.ts';
@@ -22,9 +23,11 @@ function usage(input: string, problem: string, hint?: string): TugError {
 
 /**
  * A parsed `registry-dir:` name. Also a {@link TagLister} (the repository's
- * tag directories) and a {@link Deleter} (removes the tag; see deleteImage).
+ * tag directories), a {@link Deleter} (removes the tag; see deleteImage) and
+ * a {@link ReferrerStore}: the registry that serves such a tree (distribution
+ * 2.8) has no referrers API, so referrers are kept in the tag schema.
  */
-export class RegistryDirReference implements ImageReference, TagLister, Deleter {
+export class RegistryDirReference implements ImageReference, TagLister, Deleter, ReferrerStore {
   readonly transport: Transport = registryDirTransport;
   /** The storage root as given (resolved against the working directory when used). */
   readonly path: string;
@@ -61,6 +64,32 @@ export class RegistryDirReference implements ImageReference, TagLister, Deleter 
   /** Writes into PATH (created if missing); the tag is written by `commit`, last. */
   newDestination(_ctx: SystemContext): Promise<ImageDestination> {
     return RegistryDirDestination.create(this);
+  }
+
+  /** The same repository of the same tree, by tag or by digest. */
+  sibling(name: { tag: string } | { digest: Digest }): RegistryDirReference {
+    return 'tag' in name ? new RegistryDirReference(this.path, { repository: this.repository, tag: name.tag }) : new RegistryDirReference(this.path, { repository: this.repository, digest: name.digest });
+  }
+
+  /** The sibling tagged `<alg>-<hex>`: where the referrers tag schema keeps `subject`'s index. */
+  referrersIndex(subject: Digest): RegistryDirReference {
+    return this.sibling({ tag: referrersTag(subject) });
+  }
+
+  /** The referrers tag schema's index of `subject` (empty when the tag is absent, or not in `tags` when given). */
+  async listReferrers(ctx: SystemContext, subject: Digest, options: BlobOptions & { tags?: ReadonlySet<string> | undefined } = {}): Promise<ReferrerListing> {
+    if (options.tags && !options.tags.has(referrersTag(subject))) return { descriptors: [], via: 'tag-schema' };
+    const source = await this.referrersIndex(subject).newSource(ctx);
+    try {
+      return { descriptors: await readReferrersIndex(source, options), via: 'tag-schema' };
+    } finally {
+      await source.close();
+    }
+  }
+
+  /** Never: the tree is served by a registry without the referrers API, so writers keep the tag schema. */
+  indexesReferrers(_ctx: SystemContext, _options?: BlobOptions): Promise<boolean> {
+    return Promise.resolve(false);
   }
 
   /** Tag directories of the repository, sorted; NOT_FOUND when the repository does not exist. */

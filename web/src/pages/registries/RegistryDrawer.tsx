@@ -16,6 +16,7 @@ interface Values {
   insecure?: boolean;
   plainHTTP?: boolean;
   caBundle?: string;
+  proxy?: string;
   username?: string;
   password?: string;
   clearPassword?: boolean;
@@ -27,6 +28,7 @@ const CAUSE_FIELDS: CauseFields<keyof Values> = [
   [/^metadata\.namespace/, 'namespace'],
   ['spec.url', 'url'],
   ['spec.caBundle', 'caBundle'],
+  ['spec.proxy', 'proxy'],
   ['spec.credentials.username', 'username'],
   [/^spec\.credentials/, 'password'],
   ['spec.insecure', 'insecure'],
@@ -35,7 +37,7 @@ const CAUSE_FIELDS: CauseFields<keyof Values> = [
 
 /** The form's values for `existing`, or a new registry's defaults. The password is write-only: never filled. */
 function initialValues(existing: Registry | null, defaultNamespace: string): Values {
-  const blank = { name: '', url: '', caBundle: '', username: '', password: '', clearPassword: false };
+  const blank = { name: '', url: '', caBundle: '', proxy: '', username: '', password: '', clearPassword: false };
   if (!existing) return { ...blank, namespace: defaultNamespace, insecure: false, plainHTTP: false };
   return {
     ...blank,
@@ -45,6 +47,7 @@ function initialValues(existing: Registry | null, defaultNamespace: string): Val
     insecure: existing.spec.insecure ?? false,
     plainHTTP: existing.spec.plainHTTP ?? false,
     caBundle: existing.spec.caBundle ?? '',
+    proxy: existing.spec.proxy ?? '',
     username: existing.spec.credentials?.username ?? '',
   };
 }
@@ -106,6 +109,7 @@ export function RegistryDrawer({ value, onClose, onSaved }: { value: Registry | 
       ...(v.insecure ? { insecure: true } : {}),
       ...(v.plainHTTP ? { plainHTTP: true } : {}),
       ...(v.caBundle?.trim() ? { caBundle: v.caBundle.trim() + '\n' } : {}),
+      ...(v.proxy?.trim() ? { proxy: v.proxy.trim() } : {}),
       ...(credentials ? { credentials } : {}),
     };
     try {
@@ -156,6 +160,9 @@ export function RegistryDrawer({ value, onClose, onSaved }: { value: Registry | 
         <div style={{ height: 16 }} />
         <Form.Item name="caBundle" label={t('reg.caBundle')}>
           <Input.TextArea rows={3} placeholder="-----BEGIN CERTIFICATE-----" className="mono" />
+        </Form.Item>
+        <Form.Item name="proxy" label={t('reg.proxy')} extra={t('reg.proxyHelp')}>
+          <Input placeholder="http://proxy.example.com:3128" autoComplete="off" />
         </Form.Item>
         <Form.Item name="username" label={t('reg.username')}>
           <Input autoComplete="off" />

@@ -5,6 +5,7 @@ import { DeleteOutlined, EditOutlined, EyeOutlined, MoreOutlined, SyncOutlined }
 import { Link } from 'react-router';
 import type { Repository } from '../../api/client.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { SignatureBadge } from './SignatureBadge.tsx';
 import { displayName, formatTime, fromNow, syncStatus } from '../../format.ts';
 import { useI18n } from '../../i18n.tsx';
 import { paths } from '../../paths.ts';
@@ -47,6 +48,7 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
         render: (_, r) => (r.status?.lastSynced ? <Tooltip title={fromNow(r.status.lastSynced)}>{formatTime(r.status.lastSynced)}</Tooltip> : <Typography.Text type="secondary">—</Typography.Text>),
       },
       { title: t('repo.col.status'), key: 'status', width: 130, render: (_, r) => <StatusBadge status={syncStatus(r)} message={r.status?.message} /> },
+      { title: t('repo.col.signed'), key: 'signed', width: 120, render: (_, r) => <SignatureBadge r={r} /> },
       {
         title: t('common.actions'),
         key: 'actions',

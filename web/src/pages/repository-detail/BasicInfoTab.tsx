@@ -1,6 +1,7 @@
 import { Descriptions, Tag, Typography } from 'antd';
 import type { Repository } from '../../api/client.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { SignatureBadge } from '../repositories/SignatureBadge.tsx';
 import { description, displayName, formatTime, fromNow, syncStatus } from '../../format.ts';
 import { useI18n } from '../../i18n.tsx';
 
@@ -28,6 +29,15 @@ export function BasicInfoTab({ r }: { r: Repository }) {
         <Descriptions.Item label={t('detail.mirror')} span={2}>
           <span className="mono">{s?.mirror?.image ?? `${r.spec.mirror.registryRef.namespace ?? r.metadata.namespace}/${r.spec.mirror.registryRef.name} → ${r.spec.mirror.repository ?? r.spec.repository}:${r.spec.mirror.tag ?? r.spec.tag}`}</span>
           {s?.mirror?.lastSynced ? ` · ${formatTime(s.mirror.lastSynced)}` : ''}
+        </Descriptions.Item>
+      )}
+      {(r.spec.signature || s?.signature) && (
+        <Descriptions.Item label={t('detail.signature')} span={2}>
+          <SignatureBadge r={r} />
+          {r.spec.signature?.require ? <Tag color="blue">{t('signed.required')}</Tag> : null}
+          {r.spec.signature ? `${t('signed.keys', { n: r.spec.signature.publicKeys.length })} · ` : ''}
+          {s?.signature?.checkedAt ? formatTime(s.signature.checkedAt) : ''}
+          {s?.signature?.message ? <Typography.Text type="secondary"> {s.signature.message}</Typography.Text> : null}
         </Descriptions.Item>
       )}
       {s?.health && (
