@@ -4,6 +4,7 @@
  * instance manifest and every blob, at the destination. Checks happen after
  * the measured window, so their requests are not counted.
  */
+import { SOURCE_DIGEST_ANNOTATION } from '../src/oci/convert.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -106,24 +107,36 @@ export function verifyDirLayouts(root: string, tags: TagInfo[], blobs: Map<strin
  * some `index.json`, and that layout has every manifest and blob of the tag.
  */
 export function verifyOciLayouts(root: string, tags: TagInfo[], blobs: Map<string, BlobInfo>): Verdict {
-  const layouts: { dir: string; digests: Set<string> }[] = [];
+  // A Docker-typed tag is converted to OCI on the way in (as skopeo does): its entry has a new
+  // digest and names the source's in SOURCE_DIGEST_ANNOTATION; configs and layers are the source's.
+  const layouts: { dir: string; digests: Set<string>; converted: Map<string, string> }[] = [];
   if (existsSync(root)) {
     walk(root, (path, name) => {
       if (name !== 'index.json' || !existsSync(join(path, '..', 'oci-layout'))) return;
-      const index = JSON.parse(readFileSync(path, 'utf8')) as { manifests?: { digest: string }[] };
-      layouts.push({ dir: join(path, '..'), digests: new Set((index.manifests ?? []).map((m) => m.digest)) });
+      const index = JSON.parse(readFileSync(path, 'utf8')) as { manifests?: { digest: string; annotations?: Record<string, string> }[] };
+      const entries = index.manifests ?? [];
+      const converted = new Map<string, string>();
+      for (const m of entries) {
+        const from = m.annotations?.[SOURCE_DIGEST_ANNOTATION];
+        if (from !== undefined) converted.set(from, m.digest);
+      }
+      layouts.push({ dir: join(path, '..'), digests: new Set(entries.map((m) => m.digest)), converted });
     });
   }
   const problems: string[] = [];
   const blobPath = (dir: string, digest: string) => join(dir, 'blobs', 'sha256', digest.slice(7));
   for (const t of tags) {
-    const candidates = layouts.filter((l) => l.digests.has(t.digest));
+    const candidates = layouts.filter((l) => l.digests.has(t.digest) || l.converted.has(t.digest));
     if (candidates.length === 0) {
       problems.push(`${t.repo}:${t.tag}: ${t.digest.slice(0, 19)} in no index.json`);
       continue;
     }
+    const manifestsPresent = (l: (typeof layouts)[number]) => {
+      const as = l.converted.get(t.digest);
+      return as !== undefined ? existsSync(blobPath(l.dir, as)) : t.manifests.every((m) => existsSync(blobPath(l.dir, m)));
+    };
     const complete = candidates.some(
-      (l) => t.manifests.every((m) => existsSync(blobPath(l.dir, m))) && t.blobs.every((b) => existsSync(blobPath(l.dir, b)) && statSync(blobPath(l.dir, b)).size === blobs.get(b)!.size),
+      (l) => manifestsPresent(l) && t.blobs.every((b) => existsSync(blobPath(l.dir, b)) && statSync(blobPath(l.dir, b)).size === blobs.get(b)!.size),
     );
     if (!complete) problems.push(`${t.repo}:${t.tag}: manifests or blobs missing in its layout`);
   }

@@ -20,7 +20,7 @@ import { parseImageName } from '../transports/index.ts';
 import { type ImageReference, type ResolvedDigest, type SyncTarget, isDigestResolver, isTagLister } from '../transports/types.ts';
 import type { ReferrerFilter } from '../copy/referrers.ts';
 import { needsListing, selectTags } from './filter.ts';
-import { isArtifactTag, markMissingReferrers } from './referrers-check.ts';
+import { isArtifactTag, markMissingReferrers, prefetchSourceTagLists } from './referrers-check.ts';
 import { type Observation, registryOf, sourceImageName } from './plan.ts';
 import type { SyncSource, SyncSpec } from './spec.ts';
 import { destinationRepository } from './targets.ts';
@@ -199,6 +199,7 @@ export async function discover(spec: SyncSpec, options: DiscoverOptions): Promis
   const limit = pLimit(options.concurrency ?? 16);
   const signal = options.signal;
   const images = await enumerateImages(spec, options);
+  const tagLists = options.referrers !== false ? prefetchSourceTagLists(images, { contextFor: options.contextFor, signal }) : undefined;
 
   // 3. Resolve both sides. The source of several observations (aliases) is resolved once.
   const sourceCache = new Map<string, Promise<{ digest: Digest; mediaType: string | undefined } | undefined>>();
@@ -235,7 +236,7 @@ export async function discover(spec: SyncSpec, options: DiscoverOptions): Promis
       }),
     ),
   );
-  if (options.referrers !== false) await markMissingReferrers(images, { filter: options.referrers ?? {}, exact: options.verifyExisting, contextFor: options.contextFor, concurrency: options.concurrency, signal });
+  if (options.referrers !== false) await markMissingReferrers(images, { filter: options.referrers ?? {}, exact: options.verifyExisting, tagLists, contextFor: options.contextFor, concurrency: options.concurrency, signal });
   return images.map((e) => e.observation);
 }
 

@@ -19,7 +19,12 @@ import { parseImageName } from '../transports/index.ts';
 import { type ImageReference, isReferrerStore } from '../transports/types.ts';
 import { type Observation, registryOf, sourceImageName } from './plan.ts';
 
+/** Tag lists by repository (see repositoryKey), each read at most once per job. */
+export type TagLists = Map<string, Promise<ReadonlySet<string> | undefined>>;
+
 export interface ReferrersCheckOptions {
+  /** Lists already asked for ({@link prefetchSourceTagLists}); filled here with the rest. */
+  tagLists?: TagLists | undefined;
   filter: ReferrerFilter;
   contextFor: (registry: string, side: 'source' | 'destination') => SystemContext;
   /** Compare every artifact by digest instead of by name (sync's `--verify-existing`; see referrersInSync). */
@@ -52,7 +57,7 @@ function repositoryKey(ref: ImageReference): string | undefined {
  */
 export async function markMissingReferrers(images: readonly { observation: Observation; destination?: ImageReference | undefined }[], options: ReferrersCheckOptions): Promise<void> {
   const limit = pLimit(options.concurrency ?? 16);
-  const lists = new Map<string, Promise<ReadonlySet<string> | undefined>>();
+  const lists: TagLists = options.tagLists ?? new Map();
   const listOnce = (ref: ImageReference, ctx: SystemContext) => {
     const key = repositoryKey(ref);
     if (key === undefined) return Promise.resolve(undefined);
@@ -91,4 +96,24 @@ export async function markMissingReferrers(images: readonly { observation: Obser
       }),
     ),
   );
+}
+
+/**
+ * Starts reading each source repository's tag list, so that the lists
+ * arrive while discovery resolves digests instead of after (a no-op sync's
+ * wall time is its round trips). A failure surfaces where the list is used.
+ */
+export function prefetchSourceTagLists(images: readonly { observation: Observation; destination?: ImageReference | undefined }[], options: Pick<ReferrersCheckOptions, 'contextFor' | 'signal'>): TagLists {
+  const lists: TagLists = new Map();
+  for (const { observation: o, destination } of images) {
+    if (o.error || !destination) continue;
+    const name = sourceImageName(o);
+    const from = parseImageName(name);
+    const key = repositoryKey(from);
+    if (key === undefined || lists.has(key)) continue;
+    const pending = tagSet(from, options.contextFor(registryOf(name), 'source'), options.signal);
+    pending.catch(() => {}); // awaited (and reported) by markMissingReferrers
+    lists.set(key, pending);
+  }
+  return lists;
 }
