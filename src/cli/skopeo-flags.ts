@@ -86,6 +86,14 @@ const formats = (command: SkopeoCommand): SkopeoFlag[] => [
   { command, flag: '--dest-compress-level', status: 'elsewhere', value: '3', note: 'format conversion' },
 ];
 
+/** Flags skopeo does not have, listed so the table is the whole picture of copy and sync. */
+const tugOnly = (command: SkopeoCommand): SkopeoFlag[] => [
+  { command, flag: '--referrers', status: 'elsewhere', value: 'application/spdx+json', note: 'referrers (tug only)' },
+  { command, flag: '--no-referrers', status: 'elsewhere', note: 'referrers (tug only)' },
+  { command, flag: '--require-signed', status: 'elsewhere', note: 'signatures (tug only)' },
+  { command, flag: '--key', status: 'elsewhere', value: '/tmp/cosign.pub', note: 'signatures (tug only)' },
+];
+
 const encryption = 'tug does not encrypt or decrypt layers (ocicrypt) | copy with skopeo for encrypted images';
 
 /** The table. Order: skopeo's help order per command. */
@@ -124,10 +132,7 @@ export const SKOPEO_FLAGS: readonly SkopeoFlag[] = [
   ...formats('copy'),
   ...signing('copy'),
   ...retry('copy'),
-  { command: 'copy', flag: '--referrers', status: 'elsewhere', value: 'application/spdx+json', note: 'referrers (tug only)' },
-  { command: 'copy', flag: '--no-referrers', status: 'elsewhere', note: 'referrers (tug only)' },
-  { command: 'copy', flag: '--require-signed', status: 'elsewhere', note: 'signatures (tug only)' },
-  { command: 'copy', flag: '--key', status: 'elsewhere', value: '/tmp/cosign.pub', note: 'signatures (tug only)' },
+  ...tugOnly('copy'),
 
   { command: 'sync', flag: '--all', short: '-a', status: 'implemented' },
   { command: 'sync', flag: '--authfile', status: 'implemented', value: '/tmp/auth.json' },
@@ -143,10 +148,7 @@ export const SKOPEO_FLAGS: readonly SkopeoFlag[] = [
   ...formats('sync').filter((f) => !f.flag.startsWith('--dest-')),
   ...signing('sync'),
   ...retry('sync'),
-  { command: 'sync', flag: '--referrers', status: 'elsewhere', value: 'application/spdx+json', note: 'referrers (tug only)' },
-  { command: 'sync', flag: '--no-referrers', status: 'elsewhere', note: 'referrers (tug only)' },
-  { command: 'sync', flag: '--require-signed', status: 'elsewhere', note: 'signatures (tug only)' },
-  { command: 'sync', flag: '--key', status: 'elsewhere', value: '/tmp/cosign.pub', note: 'signatures (tug only)' },
+  ...tugOnly('sync'),
 
   ...sideFlags('inspect', ''),
   sharedBlobDir('inspect', ''),

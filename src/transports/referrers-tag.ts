@@ -7,9 +7,11 @@
  */
 import { TugError } from '../errors/index.ts';
 import { type Descriptor, parseManifest } from '../oci/manifest.ts';
-import type { ImageSource } from './types.ts';
+import type { SystemContext } from '../context/system-context.ts';
+import { type Digest, referrersTag } from '../reference/digest.ts';
+import type { BlobOptions, ImageReference, ImageSource, ReferrerListing } from './types.ts';
 
-export { referrersTag } from '../reference/digest.ts';
+export { referrersTag };
 
 /**
  * The descriptors of the fallback index `source` names (a source opened on
@@ -28,4 +30,25 @@ export async function readReferrersIndex(source: ImageSource, options: { signal?
   const parsed = parseManifest(raw.bytes, raw.mediaType, `referrers index ${source.reference.toString()}`);
   if (parsed.kind !== 'index') throw new TugError('UNSAFE_INPUT', `${source.reference.toString()}: the referrers tag holds a ${parsed.mediaType}, not an image index`);
   return parsed.manifest.manifests;
+}
+
+/**
+ * The referrers of `subject` as the referrers tag schema keeps them: the
+ * index at `store.referrersIndex(subject)`, read only when `tags` (the
+ * repository's list, when the caller has it) names that tag. For stores
+ * without the referrers API, and registries that turned out to lack it.
+ */
+export async function listFromTagSchema(
+  store: { referrersIndex(subject: Digest): ImageReference },
+  ctx: SystemContext,
+  subject: Digest,
+  options: BlobOptions & { tags?: ReadonlySet<string> | undefined },
+): Promise<ReferrerListing> {
+  if (options.tags && !options.tags.has(referrersTag(subject))) return { descriptors: [], via: 'tag-schema' };
+  const source = await store.referrersIndex(subject).newSource(ctx);
+  try {
+    return { descriptors: await readReferrersIndex(source, options), via: 'tag-schema' };
+  } finally {
+    await source.close();
+  }
 }

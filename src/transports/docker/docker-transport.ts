@@ -10,7 +10,7 @@ import { TugError } from '../../errors/index.ts';
 import { digestBytes } from '../../oci/verify.ts';
 import type { Digest } from '../../reference/digest.ts';
 import { Reference, joinTag, parseReference } from '../../reference/reference.ts';
-import { readReferrersIndex, referrersTag } from '../referrers-tag.ts';
+import { listFromTagSchema, referrersTag } from '../referrers-tag.ts';
 import type { BlobOptions, Deleter, DigestResolver, ImageDestination, ImageReference, ImageSource, ReferrerListing, ReferrerStore, SyncTarget, TagLister, Transport } from '../types.ts';
 
 /** The digest of `{}`, the OCI empty descriptor: a subject any registry with the referrers API answers for (an empty list). */
@@ -121,13 +121,7 @@ export class DockerReference implements ImageReference, TagLister, Deleter, Dige
     } finally {
       await lease.release();
     }
-    if (options.tags && !options.tags.has(referrersTag(subject))) return { descriptors: [], via: 'tag-schema' };
-    const source = await this.referrersIndex(subject).newSource(ctx);
-    try {
-      return { descriptors: await readReferrersIndex(source, options), via: 'tag-schema' };
-    } finally {
-      await source.close();
-    }
+    return listFromTagSchema(this, ctx, subject, options);
   }
 
   /**

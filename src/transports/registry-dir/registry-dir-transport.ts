@@ -11,7 +11,7 @@ import { TugError } from '../../errors/index.ts';
 import { ioError } from '../../fs/io.ts';
 import type { Digest } from '../../reference/digest.ts';
 import { type Reference, isValidTag, joinTag, parseReference } from '../../reference/reference.ts';
-import { readReferrersIndex, referrersTag } from '../referrers-tag.ts';
+import { listFromTagSchema, referrersTag } from '../referrers-tag.ts';
 import type { BlobOptions, Deleter, ImageDestination, ImageReference, ImageSource, ReferrerListing, ReferrerStore, SyncTarget, TagLister, Transport } from '../types.ts';
 import { RegistryDirDestination } from './registry-dir-destination.ts';
 import { RegistryLayout } from './registry-dir-layout.ts';
@@ -78,13 +78,7 @@ export class RegistryDirReference implements ImageReference, TagLister, Deleter,
 
   /** The referrers tag schema's index of `subject` (empty when the tag is absent, or not in `tags` when given). */
   async listReferrers(ctx: SystemContext, subject: Digest, options: BlobOptions & { tags?: ReadonlySet<string> | undefined } = {}): Promise<ReferrerListing> {
-    if (options.tags && !options.tags.has(referrersTag(subject))) return { descriptors: [], via: 'tag-schema' };
-    const source = await this.referrersIndex(subject).newSource(ctx);
-    try {
-      return { descriptors: await readReferrersIndex(source, options), via: 'tag-schema' };
-    } finally {
-      await source.close();
-    }
+    return listFromTagSchema(this, ctx, subject, options);
   }
 
   /** Never: the tree is served by a registry without the referrers API, so writers keep the tag schema. */
