@@ -113,6 +113,10 @@ export function openApiDocument(): Record<string, unknown> {
         parameters: [nsParam, nameParam],
         post: { summary: 'Check the stored URL and credentials (the body is ignored)', responses: { '200': { description: 'RegistryTestResult {reachable, authenticated, message}' }, ...errors } },
       },
+      [`${API_PREFIX}/namespaces/{namespace}/registries/{name}/pull-secret`]: {
+        parameters: [nsParam, nameParam, { name: 'secretName', in: 'query', schema: { type: 'string' } }, { name: 'kubeNamespace', in: 'query', schema: { type: 'string' } }],
+        get: { summary: 'The commands that create an image pull Secret for this registry (never the stored password)', responses: { '200': { description: 'RegistryPullSecret {server, username, secretName, kubeNamespace, commands: {tug, kubectl}}' }, ...errors } },
+      },
       [`${API_PREFIX}/whoami`]: { get: { summary: "The calling token's name, role and namespaces (any role)", responses: { '200': { description: 'SelfSubjectReview {status.userInfo: {username, role, namespaces}}' }, ...errors } } },
       [`${API_PREFIX}/tokens`]: {
         get: { summary: 'List tokens (admin)', responses: { '200': { description: 'TokenList' }, ...errors } },

@@ -1,7 +1,7 @@
 /**
  * Real counterpart: Debian's containerd (started as root with a minimal
  * config of its own, stopped by pid) pulls `docker.io/openyurt/yurthub:v1.6.0`
- * with `ctr images pull --hosts-dir`, from a loopback mirror `tug copy`
+ * with `ctr images pull --hosts-dir`, from a loopback mirror `tug sync`
  * filled, using only the hosts.toml `tug kube mirror-config --for containerd`
  * generated (the mirror keeps the upstream path under a prefix:
  * override_path). No internet here: a pull that did not use the mirror fails.

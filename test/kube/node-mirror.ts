@@ -10,12 +10,24 @@ import { join } from 'node:path';
 import { type Flavour, type GeneratedImage, multiArch, writeOciLayout } from '../support/images.ts';
 import { runTug } from '../support/tug.ts';
 
-/** Copies a generated two-platform image to `docker://HOST/REPOSITORY:v1.6.0` with `tug copy --all`. */
+/**
+ * Puts a generated two-platform image at `docker://HOST/REPOSITORY:v1.6.0`
+ * as the issue asks, with `tug sync`: it is staged under `HOST/upstream/`
+ * (no internet to sync from), then a sync file maps it to REPOSITORY.
+ */
 export async function fillMirror(work: string, host: string, repository: string, seed: string, flavour: Flavour = 'oci'): Promise<GeneratedImage> {
   const image = await multiArch(seed, flavour);
   writeOciLayout(join(work, 'layout'), image, 'v1.6.0');
-  const copy = await runTug(['copy', '--all', `oci:${join(work, 'layout')}:v1.6.0`, `docker://${host}/${repository}:v1.6.0`]);
+  const staged = `${host}/upstream/${repository}`;
+  const copy = await runTug(['copy', '--all', `oci:${join(work, 'layout')}:v1.6.0`, `docker://${staged}:v1.6.0`]);
   assert.equal(copy.code, 0, copy.stderr);
+  const file = join(work, 'fill.sync.yaml');
+  writeFileSync(
+    file,
+    ['apiVersion: tugboat.dev/v1alpha1', 'kind: SyncConfig', 'platforms: all', 'mappings:', `  - from: ${staged}`, `    to: ${host}/${repository}`, 'images:', `  - source: ${staged}`, '    tags: [v1.6.0]', ''].join('\n'),
+  );
+  const sync = await runTug(['sync', '-q', file]);
+  assert.equal(sync.code, 0, sync.stderr);
   return image;
 }
 

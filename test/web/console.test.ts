@@ -175,6 +175,17 @@ describe('web console', () => {
     assert.equal((await api('PUT', 'namespaces/default/registries/local', withPassword)).status, 200);
     await page.getByRole('button', { name: '刷新' }).click();
     await page.getByText('robot / ••••••').waitFor();
+    // 拉取凭证: the commands name the host and user; the stored password is never in the page.
+    await page.getByTestId('pull-secret-local').click();
+    const tugCommand = page.getByTestId('pull-secret-tug');
+    await tugCommand.getByText(`-u robot --password-stdin ${registry.host}`).waitFor();
+    await page.getByLabel('Secret 名称').fill('edge-registry');
+    await page.getByLabel('集群命名空间').fill('kube-system');
+    await page.getByTestId('pull-secret-kubectl').getByText('kubectl create secret docker-registry edge-registry').waitFor();
+    assert.match(await page.getByTestId('pull-secret-kubectl').innerText(), /--docker-username=robot --docker-password="\$PASSWORD" -n kube-system/);
+    assert.equal(await page.getByTestId('pull-secret').locator('.ant-typography-copy').count(), 2);
+    assert.doesNotMatch(await page.getByTestId('pull-secret').innerText(), /s3cret/);
+    await page.getByTestId('close-pull-secret').click();
     await page.getByTestId('reg-actions-local').click();
     await page.getByRole('menuitem', { name: '编辑' }).click();
     const pw = page.getByLabel('密码', { exact: true });
@@ -257,6 +268,11 @@ describe('web console', () => {
     await row('default/nginx-latest').locator('td').nth(4).click(); // any column opens details
     await page.waitForURL(/\/repositories\/default\/nginx-latest/);
     await page.getByTestId('basic-info').getByText('Nginx web 服务器').waitFor();
+    // 集群引用地址: the reference pinned to the synced digest, and by tag, each with a copy button.
+    const ref = page.getByTestId('cluster-ref');
+    assert.match((await ref.getByTestId('cluster-ref-pinned').innerText()).trim(), new RegExp(`^${registry.host.replace(/[.]/g, '\\.')}/library/nginx:latest@sha256:[0-9a-f]{64}$`));
+    assert.equal((await ref.getByTestId('cluster-ref-tagged').innerText()).trim(), `${registry.host}/library/nginx:latest`);
+    assert.equal(await ref.locator('.ant-typography-copy').count(), 2);
     await page.getByRole('tab', { name: '镜像清单' }).click();
     await page.getByText('linux/amd64').first().waitFor();
     await page.getByText('层（3）').waitFor();
@@ -437,6 +453,10 @@ describe('web console', () => {
     await page.getByText('local').first().waitFor();
     assert.equal(await page.getByTestId('add-registry').count(), 0);
     assert.equal(await page.getByTestId('test-local').count(), 0, 'no test button (it writes the registry status)');
+    // 拉取凭证 only reads: a viewer has it.
+    await page.getByTestId('pull-secret-local').click();
+    await page.getByTestId('pull-secret-tug').getByText(registry.host).waitFor();
+    await page.getByTestId('close-pull-secret').click();
   });
 
   it('the live list reconnects after its stream is cut, and shows what changed meanwhile', async (t) => {

@@ -53,6 +53,24 @@ export function syncStatus(r: Repository): SyncStatus {
   return r.status?.syncStatus ?? 'Pending';
 }
 
+/**
+ * The image as a cluster should reference it: the mirror's copy when the
+ * Repository has a mirror (status.mirror, written by the scheduler after the
+ * copy: `HOST/PATH:TAG` and the digest there), else the source the last sync
+ * resolved. `pinned` adds the digest (`HOST/PATH:TAG@sha256:...`), so nodes
+ * pull exactly what was synced; undefined until a sync has succeeded.
+ */
+export function clusterReference(r: Repository): { tagged: string; pinned?: string; mirrored: boolean } | undefined {
+  const s = r.status;
+  if (r.spec.mirror) {
+    if (!s?.mirror?.image) return undefined;
+    return { tagged: s.mirror.image, mirrored: true, ...(s.mirror.digest ? { pinned: `${s.mirror.image}@${s.mirror.digest}` } : {}) };
+  }
+  if (!s?.domain || !s.observedDigest) return undefined;
+  const tagged = `${s.domain}/${r.spec.repository}:${r.spec.tag}`;
+  return { tagged, pinned: `${tagged}@${s.observedDigest}`, mirrored: false };
+}
+
 /** The host a Registry URL names (`https://h:5000` -> `h:5000`). */
 export function registryHost(url: string): string {
   try {

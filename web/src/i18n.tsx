@@ -57,6 +57,8 @@ const dict = {
   'common.deleted': ['已删除 {name}', 'Deleted {name}'],
   'common.required': ['必填', 'Required'],
   'common.search': ['搜索', 'Search'],
+  'common.copy': ['复制', 'Copy'],
+  'common.copied': ['已复制', 'Copied'],
 
   'ns.all': ['全部项目', 'All projects'],
   'ns.label': ['命名空间', 'Namespace'],
@@ -159,6 +161,11 @@ const dict = {
   'detail.message': ['同步信息', 'Message'],
   'detail.failureTitle': ['同步失败原因', 'Why the sync failed'],
   'detail.mirror': ['镜像目标', 'Mirror'],
+  'detail.clusterRef': ['集群引用地址', 'Cluster reference'],
+  'detail.refPinned': ['按摘要（推荐）', 'By digest (recommended)'],
+  'detail.refTagged': ['按标签', 'By tag'],
+  'detail.refSource': ['未配置镜像目标：集群直接从源镜像仓库拉取。', 'No mirror: the cluster pulls from the source registry.'],
+  'detail.refNotYet': ['首次同步成功后显示。', 'Shown after the first successful sync.'],
   'detail.signature': ['签名验证', 'Signature check'],
   'detail.health': ['可用性', 'Health'],
   'detail.pullable': ['可拉取', 'Pullable'],
@@ -235,6 +242,13 @@ const dict = {
   'reg.deleteWarn': ['引用此镜像源的镜像将无法同步。', 'Images that use this registry will fail to sync.'],
   'reg.deleteTypeName': ['请输入镜像源名称 {name} 以确认删除', 'Type the registry name {name} to confirm'],
   'reg.created': ['已添加镜像源 {name}', 'Added registry {name}'],
+  'reg.pullSecret': ['拉取凭证', 'Pull secret'],
+  'reg.pullSecretTitle': ['创建镜像拉取凭证：{name}', 'Create an image pull secret: {name}'],
+  'reg.secretName': ['Secret 名称', 'Secret name'],
+  'reg.kubeNamespace': ['集群命名空间', 'Cluster namespace'],
+  'reg.pullSecretHelp': ['在集群中为 {server} 创建 imagePullSecret（用户 {user}）。密码不会由服务端提供：请先设置环境变量 PASSWORD 为您自己的密码，再运行命令。', 'Creates an imagePullSecret for {server} (user {user}) in the cluster. The server never provides the password: set PASSWORD to your own password, then run the command.'],
+  'reg.pullSecretTug': ['使用 tug（密码经标准输入传递，推荐）', 'With tug (the password goes through standard input; recommended)'],
+  'reg.pullSecretKubectl': ['使用 kubectl（密码会出现在 kubectl 的命令行参数中）', 'With kubectl (the password is on kubectl\'s command line)'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type MessageKey = keyof typeof dict;

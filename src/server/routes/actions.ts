@@ -6,6 +6,7 @@
  *     GET  /namespaces/{ns}/repositories/{name}/syncruns/{run}
  *     GET  /namespaces/{ns}/repositories/{name}/syncruns/{run}/log    JSON lines, or text with Accept: text/plain
  *     POST /namespaces/{ns}/registries/{name}/test                    connection check with the STORED url and credentials
+ *     GET  /namespaces/{ns}/registries/{name}/pull-secret             the commands that make a pull Secret (never the password)
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { API_VERSION, type List, type Registry, type SyncRun } from '../../api/types.ts';
@@ -15,6 +16,7 @@ import { RegistryError, TugError, errorText } from '../../errors/index.ts';
 import { type RegistryCredentials, registryAccess } from '../../registry-access/registry-access.ts';
 import { canSee } from '../auth.ts';
 import { badRequest, notFound } from '../errors.ts';
+import { pullSecretCommands } from '../pull-secret-commands.ts';
 import { openRegistrySecret } from '../secrets.ts';
 import { type RouteContext, principal } from './context.ts';
 import { checkName, checkNamespace } from './resources.ts';
@@ -164,5 +166,18 @@ export function actionRoutes(app: FastifyInstance, ctx: RouteContext): void {
     ctx.metrics.registryHealth.set({ namespace: ns, name }, result.reachable && result.authenticated ? 1 : 0);
     await ctx.audit(request, { verb: 'test', kind: 'Registry', namespace: ns, name, detail: result.reachable && result.authenticated ? 'ok' : 'failed' });
     return { apiVersion: API_VERSION, kind: 'RegistryTestResult', metadata: { name, namespace: ns }, ...result, checkedAt };
+  });
+
+  // Viewer: it tells what a reader of the Registry already sees (its URL and
+  // user name). The sealed credentials are not even opened: the commands read
+  // the user's own password from $PASSWORD.
+  app.get<{ Params: Params; Querystring: { secretName?: string; kubeNamespace?: string } }>('/namespaces/:namespace/registries/:name/pull-secret', { config: { role: 'viewer' } }, async (request) => {
+    const { namespace: ns, name } = request.params;
+    checkNamespace(ns);
+    checkName(name);
+    const registry = canSee(principal(request), ns) ? await store.get('Registry', ns, name) : undefined;
+    if (!registry) throw notFound('registries', name);
+    const answer = pullSecretCommands(registry, { secretName: request.query.secretName, kubeNamespace: request.query.kubeNamespace });
+    return { apiVersion: API_VERSION, kind: 'RegistryPullSecret', metadata: { name, namespace: ns }, ...answer };
   });
 }

@@ -1,4 +1,4 @@
-/** Registries: `/namespaces/{ns}/registries[/{name}[/test]]`. */
+/** Registries: `/namespaces/{ns}/registries[/{name}[/test|/pull-secret]]`. */
 import { API_VERSION, type ObjectMeta, type RegistrySpec } from '../../../src/api/types.ts';
 import { nsPath, query, request, type List, type Registry } from './client.ts';
 
@@ -32,4 +32,18 @@ export async function deleteRegistry(r: Registry): Promise<void> {
 /** 测试连接: the server pings the registry with its credentials. */
 export function testRegistry(r: Registry): Promise<RegistryTestResult> {
   return request<RegistryTestResult>(nsPath(r.metadata.namespace, 'registries', r.metadata.name, 'test'), { method: 'POST', body: {} });
+}
+
+/** What `GET .../pull-secret` answers: the commands a user runs with their own password (never the stored one). */
+export interface RegistryPullSecret {
+  server: string;
+  username?: string;
+  secretName: string;
+  kubeNamespace: string;
+  commands: { tug: string; kubectl: string };
+}
+
+/** 拉取凭证命令: the commands that create an image pull Secret for `r` (400 for a name Kubernetes would refuse). */
+export function registryPullSecret(r: Registry, options: { secretName?: string; kubeNamespace?: string }, signal?: AbortSignal): Promise<RegistryPullSecret> {
+  return request<RegistryPullSecret>(`${nsPath(r.metadata.namespace, 'registries', r.metadata.name, 'pull-secret')}${query(options)}`, { signal });
 }

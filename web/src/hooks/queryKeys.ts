@@ -3,6 +3,7 @@ export const keys = {
   me: ['whoami'] as const,
   registries: ['registries'] as const,
   namespaces: ['namespaces'] as const,
+  pullSecret: (ns: string, name: string, secretName: string, kubeNamespace: string) => ['pull-secret', ns, name, secretName, kubeNamespace] as const,
   /** Every list of repositories (for invalidating them all). */
   repoLists: ['repositories', 'list'] as const,
   repoList: (ns: string | undefined, q: string) => ['repositories', 'list', ns ?? '', q] as const,

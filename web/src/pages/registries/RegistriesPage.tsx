@@ -1,8 +1,8 @@
-/** 镜像源: the registries, with add, edit, delete and 测试连接. */
+/** 镜像源: the registries, with add, edit, delete, 测试连接 and 拉取凭证. */
 import { useState } from 'react';
 import { App, Button, Dropdown, Empty, Input, Result, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
-import { ApiOutlined, DeleteOutlined, EditOutlined, MoreOutlined, PlusOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
+import { ApiOutlined, DeleteOutlined, EditOutlined, KeyOutlined, MoreOutlined, PlusOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import type { Registry } from '../../api/client.ts';
 import { deleteRegistry, testRegistry, type RegistryTestResult } from '../../api/registries.ts';
@@ -13,6 +13,7 @@ import { useRegistries } from '../../hooks/useRegistries.ts';
 import { useCanWrite } from '../../hooks/useSession.ts';
 import { useI18n } from '../../i18n.tsx';
 import { ConnectionTag } from './ConnectionTag.tsx';
+import { PullSecretModal } from './PullSecretModal.tsx';
 import { RegistryDrawer } from './RegistryDrawer.tsx';
 import { TestResultModal } from './TestResultModal.tsx';
 
@@ -27,6 +28,7 @@ export function RegistriesPage() {
   const [testing, setTesting] = useState<string | null>(null);
   const [result, setResult] = useState<{ registry: Registry; result: RegistryTestResult } | null>(null);
   const [search, setSearch] = useState('');
+  const [pullSecretOf, setPullSecretOf] = useState<Registry | null>(null);
 
   async function test(r: Registry) {
     setTesting(objKey(r));
@@ -61,17 +63,23 @@ export function RegistriesPage() {
     { title: t('reg.col.status'), key: 'status', render: (_, r) => <ConnectionTag r={r} /> },
     { title: t('reg.col.checked'), key: 'checked', render: (_, r) => (r.status?.lastChecked ? <Tooltip title={formatTime(r.status.lastChecked)}>{fromNow(r.status.lastChecked)}</Tooltip> : '—') },
   ];
-  // Every action here writes (the test records the registry's status): none for a viewer.
-  if (canWrite) {
-    columns.push({
-      title: t('common.actions'),
-      key: 'actions',
-      width: 190,
-      render: (_, r) => (
-        <Space>
+  // 拉取凭证 only reads (anyone who sees the registry); the others write
+  // (the test records the registry's status): none of those for a viewer.
+  columns.push({
+    title: t('common.actions'),
+    key: 'actions',
+    width: canWrite ? 290 : 120,
+    render: (_, r) => (
+      <Space>
+        <Button size="small" icon={<KeyOutlined />} onClick={() => setPullSecretOf(r)} data-testid={`pull-secret-${r.metadata.name}`}>
+          {t('reg.pullSecret')}
+        </Button>
+        {canWrite && (
           <Button size="small" icon={<ApiOutlined />} loading={testing === objKey(r)} onClick={() => void test(r)} data-testid={`test-${r.metadata.name}`}>
             {t('reg.test')}
           </Button>
+        )}
+        {canWrite && (
           <Dropdown
             trigger={['click']}
             menu={{
@@ -84,10 +92,10 @@ export function RegistriesPage() {
           >
             <Button size="small" type="text" icon={<MoreOutlined />} aria-label={t('common.moreActions', { name: r.metadata.name })} data-testid={`reg-actions-${r.metadata.name}`} />
           </Dropdown>
-        </Space>
-      ),
-    });
-  }
+        )}
+      </Space>
+    ),
+  });
 
   return (
     <div>
@@ -152,6 +160,7 @@ export function RegistriesPage() {
         }}
       />
       <TestResultModal result={result} onClose={() => setResult(null)} />
+      <PullSecretModal registry={pullSecretOf} onClose={() => setPullSecretOf(null)} />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { Descriptions, Tag, Typography } from 'antd';
 import type { Repository } from '../../api/client.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { SignatureBadge } from '../repositories/SignatureBadge.tsx';
+import { ClusterReference } from './ClusterReference.tsx';
 import { description, displayName, formatTime, fromNow, syncStatus } from '../../format.ts';
 import { useI18n } from '../../i18n.tsx';
 
@@ -31,6 +32,9 @@ export function BasicInfoTab({ r }: { r: Repository }) {
           {s?.mirror?.lastSynced ? ` · ${formatTime(s.mirror.lastSynced)}` : ''}
         </Descriptions.Item>
       )}
+      <Descriptions.Item label={t('detail.clusterRef')} span={2}>
+        <ClusterReference r={r} />
+      </Descriptions.Item>
       {(r.spec.signature || s?.signature) && (
         <Descriptions.Item label={t('detail.signature')} span={2}>
           <SignatureBadge r={r} />
