@@ -51,10 +51,12 @@ function baseProgram() {
     .showHelpAfterError('(run "tug help COMMAND" for the flags of a command)')
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .exitOverride();
-  program.hook('preAction', () => {
+  program.hook('preAction', async () => {
     const g = program.opts() as GlobalOptions;
     useGlobals(g);
     setDebug(g.debug === true);
+    // Honoured or refused, never ignored: see signature/registries-d.ts.
+    if (g.registriesD !== undefined) await (await import('../signature/registries-d.ts')).checkRegistriesD(g.registriesD);
   });
   return addRefusedFlags(program, 'global');
 }
