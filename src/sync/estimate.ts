@@ -18,7 +18,13 @@ export interface Estimate {
   perItem: Map<number, { bytes: number; blobs: number; error?: string; errorCode?: ErrorCode | undefined }>;
 }
 
-export async function estimatePlan(plan: Plan, options: Pick<ExecuteOptions, 'contextFor' | 'platformOverride' | 'signal' | 'verifyExisting'> & { concurrency?: number }): Promise<Estimate> {
+/**
+ * Dry-runs every image the plan copies, with the options the real run would
+ * use: the same conversion (so what a converted image lacks is counted) and
+ * the same policy (an image the real run would refuse is an error here, with
+ * the real run's exit code).
+ */
+export async function estimatePlan(plan: Plan, options: Pick<ExecuteOptions, 'contextFor' | 'platformOverride' | 'signal' | 'verifyExisting' | 'policy' | 'conversion'> & { concurrency?: number }): Promise<Estimate> {
   const limit = pLimit(options.concurrency ?? 4);
   const seen = new Set<string>();
   const estimate: Estimate = { bytes: 0, blobs: 0, perItem: new Map() };
@@ -31,6 +37,10 @@ export async function estimatePlan(plan: Plan, options: Pick<ExecuteOptions, 'co
             const source = sourceImageName(item);
             try {
               return await copyImage(parseImageName(source), parseImageName(item.destination), {
+                ...options.conversion,
+                policy: options.policy,
+                // Counting blobs only: a dry run carries no referrers (the plan says which images lack theirs).
+                referrers: false,
                 dryRun: true,
                 verifyExisting: options.verifyExisting === true,
                 sourceContext: options.contextFor(registryOf(source), 'source'),

@@ -84,6 +84,15 @@ test('tug sync --keep-going under --policy: the refused image fails, the others 
   assert.equal(f.written('synced/none'), false);
 });
 
+test('tug sync --dry-run under --policy says what the real run would: the refused image fails, exit 3 when every failure is a refusal, nothing written', async () => {
+  const list = join(f.work, 'dry-images.txt');
+  writeFileSync(list, `${f.reg.host}/sig/none:v1\n`);
+  const run = await runTug(['--policy', writePolicy('dry.json', { type: 'matchRepository' }), 'sync', '--dry-run', list, `${f.reg.host}/dry`]);
+  assert.equal(run.code, 3, run.stdout + run.stderr);
+  assert.match(run.stdout + run.stderr, /sig\/none:v1.*is not signed/);
+  assert.equal(f.written('dry/none'), false);
+});
+
 test('without --policy, $HOME/.config/containers/policy.json is honoured; --insecure-policy skips it', async () => {
   const home = tempDir(undefined, 'tug-sig-home-');
   mkdirSync(join(home, '.config/containers'), { recursive: true });

@@ -71,7 +71,7 @@ export function syncCommand(globals: () => GlobalOptions) {
     const plan = assemblePlan(observations, { verifyExisting });
 
     if (opts.dryRun) {
-      const estimate = await estimatePlan(plan, { contextFor, platformOverride: override, verifyExisting, signal });
+      const estimate = await estimatePlan(plan, { contextFor, platformOverride: override, verifyExisting, policy, conversion, signal });
       printPlan(plan, estimate, mode === 'json');
       if (opts.report) await writeFile(opts.report, `${JSON.stringify({ dryRun: true, counts: plan.counts, bytes: estimate.bytes, items: plan.items }, null, 2)}\n`);
       // An image that cannot be planned (or estimated) would fail the real run: exit as it would.
