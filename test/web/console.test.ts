@@ -181,8 +181,10 @@ describe('web console', () => {
     await tugCommand.getByText(`-u robot --password-stdin ${registry.host}`).waitFor();
     await page.getByLabel('Secret 名称').fill('edge-registry');
     await page.getByLabel('集群命名空间').fill('kube-system');
-    await page.getByTestId('pull-secret-kubectl').getByText('kubectl create secret docker-registry edge-registry').waitFor();
-    assert.match(await page.getByTestId('pull-secret-kubectl').innerText(), /--docker-username=robot --docker-password="\$PASSWORD" -n kube-system/);
+    // The fields refetch after a pause, name and namespace possibly in two answers: wait for the one with both.
+    const kubectl = page.getByTestId('pull-secret-kubectl');
+    await kubectl.getByText('--docker-password="$PASSWORD" -n kube-system').waitFor();
+    assert.match(await kubectl.innerText(), /^kubectl create secret docker-registry edge-registry --docker-server=\S+ --docker-username=robot --docker-password="\$PASSWORD" -n kube-system$/);
     assert.equal(await page.getByTestId('pull-secret').locator('.ant-typography-copy').count(), 2);
     assert.doesNotMatch(await page.getByTestId('pull-secret').innerText(), /s3cret/);
     await page.getByTestId('close-pull-secret').click();
