@@ -18,8 +18,6 @@ import { TugError } from '../../errors/index.ts';
 import { type Digest, isDigest } from '../../reference/digest.ts';
 import { type Reference, parseReference } from '../../reference/reference.ts';
 import type { ImageDestination, ImageReference, ImageSource, Transport } from '../types.ts';
-import { DockerDaemonDestination } from './docker-daemon-destination.ts';
-import { DockerDaemonSource } from './docker-daemon-source.ts';
 
 function usage(input: string, problem: string, hint: string): TugError {
   return new TugError('USAGE', `invalid docker-daemon reference "${input}": ${problem}`, { hint });
@@ -48,7 +46,9 @@ export class DockerDaemonReference implements ImageReference {
   }
 
   /** Streams `docker save` of the image to a temp file under `ctx.tmpDir` and reads it as a docker archive (removed by `close`). */
-  newSource(ctx: SystemContext): Promise<ImageSource> {
+  async newSource(ctx: SystemContext): Promise<ImageSource> {
+    // Loaded when used: the Engine client (node:http, https, tls) is no cost of every command's start.
+    const { DockerDaemonSource } = await import('./docker-daemon-source.ts');
     return DockerDaemonSource.open(this, ctx);
   }
 
@@ -57,7 +57,7 @@ export class DockerDaemonReference implements ImageReference {
     if (!this.ref?.tag) {
       return Promise.reject(usage(this.reference, 'a destination must be NAME:TAG', 'name the tag the loaded image gets, e.g. docker-daemon:example/app:1'));
     }
-    return DockerDaemonDestination.create(this, ctx);
+    return import('./docker-daemon-destination.ts').then(({ DockerDaemonDestination }) => DockerDaemonDestination.create(this, ctx));
   }
 }
 
