@@ -53,6 +53,12 @@ export interface ResourceKind<R extends Resource> {
   schema: z.ZodType;
   /** What `?q=` searches besides the name and display name. */
   searchText(obj: R): string;
+  /**
+   * Fields `?fieldSelector=` takes besides `metadata.name` and
+   * `metadata.namespace`, as dotted paths into the object (Kubernetes lets
+   * each kind pick its own: `status.phase` for Pods).
+   */
+  selectableFields?: readonly string[];
   /** The columns of `tug get` between NAME and AGE (`wide` ones after AGE). */
   columns: readonly PrinterColumn<R>[];
   /** Server-side defaults (Kubernetes defaulting) for a validated object. */

@@ -229,7 +229,7 @@ export interface Status {
   kind: 'Status';
   status: 'Failure' | 'Success';
   message: string;
-  reason: 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'RequestEntityTooLarge' | 'UnsupportedMediaType' | 'NotAcceptable' | 'TooManyRequests' | 'InternalError' | 'ServiceUnavailable' | 'MethodNotAllowed';
+  reason: 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'RequestEntityTooLarge' | 'UnsupportedMediaType' | 'NotAcceptable' | 'TooManyRequests' | 'InternalError' | 'ServiceUnavailable' | 'MethodNotAllowed' | 'Expired';
   code: number;
   /** `retryAfterSeconds` also goes out as the Retry-After header (429, as Kubernetes does). */
   details?: { name?: string; kind?: string; causes?: { reason?: string; message: string; field?: string }[]; retryAfterSeconds?: number };

@@ -31,6 +31,7 @@ import { openApiDocument } from './openapi.ts';
 import { handlers, loadRegistry } from './resources.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { namespaceRoutes } from './routes/namespaces.ts';
 import type { RouteContext, SchedulerControl } from './routes/context.ts';
 import { resourceRoutes } from './routes/resources.ts';
 import type { Secrets } from './secrets.ts';
@@ -191,6 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       for (const h of handlers) resourceRoutes(api, ctx, h);
       actionRoutes(api, ctx);
       adminRoutes(api, ctx);
+      namespaceRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { KIND_LIST, type Kind, type ResourceKind, type ResourceOf } from '../api/kinds.ts';
 import { isPlainObject } from '../api/merge-patch.ts';
 import { API_VERSION, type ObjectMeta, type Registry } from '../api/types.ts';
-import { parseLabelSelector, searchText } from '../store/query.ts';
+import { fieldValue, parseFieldSelector, parseLabelSelector, searchText } from '../store/query.ts';
 import type { Store } from '../store/types.ts';
 import { type Principal, canSee } from './auth.ts';
 import { ApiError, badRequest, forbidden, invalid, zodCauses } from './errors.ts';
@@ -141,9 +141,10 @@ export async function loadRegistry(store: Store, secrets: Secrets, namespace: st
 }
 
 /** The same filters the store applies to lists, for live watch events. */
-export function listMatcher<K extends Kind>(labelSelector: string | undefined, q: string | undefined): (obj: ResourceOf<K>) => boolean {
-  const reqs = parseLabelSelector(labelSelector ?? '');
-  const needle = q?.toLowerCase();
+export function listMatcher<K extends Kind>(kind: K, selectors: { labelSelector?: string | undefined; fieldSelector?: string | undefined; q?: string | undefined }): (obj: ResourceOf<K>) => boolean {
+  const reqs = parseLabelSelector(selectors.labelSelector ?? '');
+  const fields = parseFieldSelector(kind, selectors.fieldSelector ?? '');
+  const needle = selectors.q?.toLowerCase();
   return (obj) => {
     const labels = obj.metadata.labels ?? {};
     for (const r of reqs) {
@@ -152,6 +153,7 @@ export function listMatcher<K extends Kind>(labelSelector: string | undefined, q
       if (r.op === 'eq' && v !== r.value) return false;
       if (r.op === 'neq' && v === r.value) return false;
     }
+    for (const f of fields) if ((fieldValue(obj, f.path) === f.value) !== (f.op === 'eq')) return false;
     return !needle || searchText(obj).includes(needle);
   };
 }

@@ -1,10 +1,19 @@
 /**
- * `?watch=true` as server-sent events. Like a Kubernetes watch without a
- * resourceVersion: first an `ADDED` event for every object that exists, then
- * every change as `ADDED` / `MODIFIED` / `DELETED`:
+ * `?watch=true` as server-sent events, as a Kubernetes watch. Without a
+ * resourceVersion (or with `0`): first an `ADDED` event for every object
+ * that exists, then every change as `ADDED` / `MODIFIED` / `DELETED`:
  *
  *     event: MODIFIED
  *     data: {"type":"MODIFIED","object":{...}}
+ *
+ * With `resourceVersion=N` (the last version a client saw): no listing, the
+ * changes after N replayed from the store's event log, then live ones; when
+ * N has left the log (EVENT_RETENTION versions) the answer is 410 Gone with
+ * reason `Expired`, and the client lists again. With a selector, an object
+ * that stops matching arrives as `DELETED` and one that starts as `ADDED`,
+ * as from the API server; a resumed watch does not know what the client
+ * held, so it may send `DELETED` for an object the client never had
+ * (informers ignore those).
  *
  * A comment line (`: heartbeat`) every `heartbeatMs` keeps proxies from
  * closing an idle stream. `timeoutSeconds` ends the stream cleanly, as does
@@ -68,7 +77,10 @@ export interface WatchOptions<K extends Kind> {
   namespace: string | undefined;
   namespaces: readonly string[] | undefined;
   labelSelector: string | undefined;
+  fieldSelector: string | undefined;
   q: string | undefined;
+  /** Resume after this version (`?resourceVersion=N`, N > 0); undefined lists first. */
+  resumeFrom: number | undefined;
   /** Extra filter after the store's (labels and search on live events). */
   matches: (obj: ResourceOf<K>) => boolean;
   /** Makes an object fit for the client (strips anything write-only). */
@@ -90,15 +102,29 @@ export async function serveWatch<K extends Kind>(request: FastifyRequest, reply:
   let live = false;
   let res: ServerResponse | undefined;
   let listedVersion = 0;
-  const send = (e: WatchEvent<ResourceOf<K>>) => {
+  // What the client holds (namespace/name) under the selector: decides ADDED vs MODIFIED, and DELETED when an object stops matching.
+  const inView = new Set<string>();
+  const resumed = o.resumeFrom !== undefined;
+  const write = (type: WatchEvent<ResourceOf<K>>['type'], object: ResourceOf<K>) => {
     if (!res || res.writableEnded) return;
-    const body = { type: e.type, object: o.present(e.object) };
-    res.write(`event: ${e.type}\ndata: ${JSON.stringify(body)}\n\n`);
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, object: o.present(object) })}\n\n`);
   };
+  const send = (e: WatchEvent<ResourceOf<K>>) => {
+    const key = `${e.object.metadata.namespace}/${e.object.metadata.name}`;
+    const had = inView.has(key);
+    if (e.type !== 'DELETED' && o.matches(e.object)) {
+      inView.add(key);
+      write(had ? 'MODIFIED' : e.type === 'ADDED' || !resumed ? 'ADDED' : 'MODIFIED', e.object);
+    } else if (had || resumed) {
+      inView.delete(key);
+      write('DELETED', e.object);
+    }
+  };
+  // Versions replayed from the log: their live copies (a commit's event may arrive after its row was read) are dropped.
+  const replayed = new Set<number>();
   const onEvent = (e: WatchEvent<ResourceOf<K>>) => {
-    if (!o.matches(e.object) && e.type !== 'DELETED') return;
     if (!live) buffered.push(e);
-    else send(e);
+    else if (!replayed.has(rv(e.object))) send(e);
   };
   let ended = false;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -119,13 +145,21 @@ export async function serveWatch<K extends Kind>(request: FastifyRequest, reply:
   unsubscribe = o.store.watch(o.kind, { namespace: o.namespace, namespaces: o.namespaces }, onEvent);
   try {
     const existing: ResourceOf<K>[] = [];
-    let cont: string | undefined;
-    do {
-      const page = await o.store.list(o.kind, { namespace: o.namespace, namespaces: o.namespaces, labelSelector: o.labelSelector, q: o.q, limit: 1000, continue: cont });
-      existing.push(...page.items);
-      listedVersion = Math.max(listedVersion, Number(page.resourceVersion) || 0);
-      cont = page.continue;
-    } while (cont);
+    let replay: WatchEvent<ResourceOf<K>>[] = [];
+    if (o.resumeFrom !== undefined) {
+      const changes = await o.store.changesSince(o.kind, o.resumeFrom, { namespace: o.namespace, namespaces: o.namespaces });
+      if (changes === 'expired') throw new ApiError(410, 'Expired', `too old resource version: ${o.resumeFrom}; list again and watch from the list's metadata.resourceVersion`);
+      for (const e of changes) replayed.add(rv(e.object));
+      replay = changes;
+    } else {
+      let cont: string | undefined;
+      do {
+        const page = await o.store.list(o.kind, { namespace: o.namespace, namespaces: o.namespaces, labelSelector: o.labelSelector, fieldSelector: o.fieldSelector, q: o.q, limit: 1000, continue: cont });
+        existing.push(...page.items);
+        listedVersion = Math.max(listedVersion, Number(page.resourceVersion) || 0);
+        cont = page.continue;
+      } while (cont);
+    }
     // Revoked, or the server closing, while the listing ran.
     if (ended) throw new ApiError(503, 'ServiceUnavailable', 'the watch ended before it started (the server is shutting down or the token was revoked); retry');
     reply.hijack();
@@ -139,8 +173,10 @@ export async function serveWatch<K extends Kind>(request: FastifyRequest, reply:
     });
     res.write(': watching\n\n');
     for (const obj of existing) send({ type: 'ADDED', object: obj });
+    for (const e of replay) send(e);
     live = true;
-    for (const e of buffered.splice(0)) if (rv(e.object) > listedVersion) send(e);
+    // Subscribed before reading: what the listing or the replay already holds goes out once.
+    for (const e of buffered.splice(0)) if (rv(e.object) > listedVersion && !replayed.has(rv(e.object))) send(e);
   } catch (err) {
     end();
     throw err;

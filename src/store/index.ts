@@ -11,10 +11,11 @@ import type { PostgresStoreOptions } from './postgres/postgres-store.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './types.ts';
 
-export type { Kind, Lease, ListOptions, Page, ResourceOf, Store, StoredToken } from './types.ts';
+export type { AuditFilter, Kind, Lease, ListOptions, Page, ResourceOf, Store, StoredToken } from './types.ts';
 export { StoreConflict } from './types.ts';
-export { parseLabelSelector } from './query.ts';
-export type { LabelRequirement } from './query.ts';
+export { parseFieldSelector, parseLabelSelector } from './query.ts';
+export type { FieldRequirement, LabelRequirement } from './query.ts';
+export { EVENT_RETENTION } from './sql/sql-objects.ts';
 export { DEFAULT_RUN_LOG_LINES } from './sql/sql-store.ts';
 export { openSqliteStore } from './sqlite/sqlite-store.ts';
 export { openPostgresStore } from './postgres/postgres-store.ts';

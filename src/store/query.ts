@@ -2,7 +2,7 @@
  * Pure helpers shared by both SQL dialects: label selectors, page sizes,
  * continue tokens and the search text. No I/O here.
  */
-import { type Kind, type ResourceOf, kindOf } from '../api/kinds.ts';
+import { type Kind, RESOURCE_KINDS, type ResourceOf, kindOf } from '../api/kinds.ts';
 import { DISPLAY_NAME_ANNOTATION } from '../api/types.ts';
 import { TugError } from '../errors/index.ts';
 
@@ -45,6 +45,47 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
     }
   }
   return out;
+}
+
+/** One requirement of a field selector: the field as a path into the object. */
+export interface FieldRequirement {
+  field: string;
+  path: readonly string[];
+  op: 'eq' | 'neq';
+  value: string;
+}
+
+/** Fields every kind can be selected by, as in Kubernetes. */
+const COMMON_FIELDS = ['metadata.name', 'metadata.namespace'];
+
+/**
+ * Parses a Kubernetes field selector (`status.syncStatus=Failed`,
+ * `metadata.name!=a`, `==` too) for `kind`: only the fields the kind
+ * declares (`selectableFields` in src/api/) are accepted, so a typo is an
+ * error naming the fields there are rather than an empty list.
+ */
+export function parseFieldSelector(kind: Kind, selector: string): FieldRequirement[] {
+  const out: FieldRequirement[] = [];
+  if (selector.trim() === '') return out;
+  const fields = [...COMMON_FIELDS, ...(RESOURCE_KINDS[kind].selectableFields ?? [])];
+  for (const raw of selector.split(',')) {
+    const part = raw.trim();
+    const m = /^([A-Za-z0-9.]+)\s*(!=|==|=)\s*(.*)$/.exec(part);
+    if (!m) throw new TugError('USAGE', `invalid fieldSelector part "${part}"`, { hint: 'use field=value or field!=value, separated by commas' });
+    const field = m[1]!;
+    const value = m[3]!;
+    if (!fields.includes(field)) throw new TugError('USAGE', `field label not supported for ${kind}: "${field}"`, { hint: `fieldSelector takes ${fields.join(', ')}` });
+    if (!VALUE.test(value) || value.length > 253) throw new TugError('USAGE', `invalid fieldSelector value "${value}" for ${field}`);
+    out.push({ field, path: field.split('.'), op: m[2] === '!=' ? 'neq' : 'eq', value });
+  }
+  return out;
+}
+
+/** A field's value as a selector compares it: a missing field is the empty string (Kubernetes' rule). */
+export function fieldValue(obj: unknown, path: readonly string[]): string {
+  let v: unknown = obj;
+  for (const key of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
 }
 
 export const DEFAULT_LIMIT = 100;

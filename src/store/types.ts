@@ -20,6 +20,16 @@ import type { Kind, ResourceOf } from '../api/kinds.ts';
 /** The kinds and their object types come from the one table in src/api/kinds.ts. */
 export type { Kind, ResourceOf };
 
+/** What `GET /auditlogs` narrows by: exact user, kind, verb and namespace, and a time window (ISO 8601, `since` inclusive, `until` exclusive). */
+export interface AuditFilter {
+  user?: string | undefined;
+  kind?: string | undefined;
+  verb?: string | undefined;
+  namespace?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
 export interface ListOptions {
   /** Undefined = every namespace the caller may see (see `namespaces`). */
   namespace?: string | undefined;
@@ -32,6 +42,8 @@ export interface ListOptions {
    * matches objects without `c`. A malformed one throws TugError USAGE.
    */
   labelSelector?: string | undefined;
+  /** Kubernetes field selector over the kind's selectable fields: `status.syncStatus=Failed`. A bad one throws TugError USAGE. */
+  fieldSelector?: string | undefined;
   /** Page size (default 100, max 1000). */
   limit?: number | undefined;
   /** Opaque token from the previous page (keyset on namespace/name); a malformed one throws TugError USAGE. */
@@ -117,6 +129,14 @@ export interface Store {
    * listening connection was down are not replayed: re-list after a gap.
    */
   watch<K extends Kind>(kind: K, options: { namespace?: string | undefined; namespaces?: readonly string[] | undefined }, onEvent: (e: WatchEvent<ResourceOf<K>>) => void): () => void;
+  /**
+   * The changes of `kind` committed after `afterVersion`, oldest first (what
+   * a watch resumed with `?resourceVersion=` replays), or 'expired' when
+   * that version has left the event log (the client re-lists: 410 Gone).
+   */
+  changesSince<K extends Kind>(kind: K, afterVersion: number, options: { namespace?: string | undefined; namespaces?: readonly string[] | undefined }): Promise<WatchEvent<ResourceOf<K>>[] | 'expired'>;
+  /** Every namespace holding objects, with how many of each kind. */
+  listNamespaces(): Promise<{ name: string; counts: Partial<Record<Kind, number>> }[]>;
 
   // Scheduling: repositories carry `nextSyncAt` (epoch ms) and a lease.
   /** Sets when a repository is next due (epoch ms); `now` makes it due at once. */
@@ -171,6 +191,9 @@ export interface Store {
   /** Deletes a token by id; false when there was none. */
   deleteToken(id: string): Promise<boolean>;
   appendAudit(entry: AuditEntry): Promise<void>;
-  /** Newest first; `namespaces` keeps only entries of those namespaces (a scoped admin's view). */
-  listAudit(options?: { limit?: number; continue?: string; namespaces?: readonly string[] | undefined }): Promise<Page<AuditEntry>>;
+  /**
+   * Newest first; `namespaces` keeps only entries of those namespaces (a
+   * scoped admin's view), `filter` narrows further (every field given must match).
+   */
+  listAudit(options?: { limit?: number; continue?: string; namespaces?: readonly string[] | undefined; filter?: AuditFilter }): Promise<Page<AuditEntry>>;
 }

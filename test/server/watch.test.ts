@@ -3,8 +3,11 @@
  * MODIFIED and DELETED, namespace scoping, heartbeats, clean ends.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, test } from 'node:test';
 import { API_PREFIX } from '../../src/api/types.ts';
+import { EVENT_RETENTION } from '../../src/store/index.ts';
 import { type TestServer, registryDoc, repositoryDoc, startTestServer, waitFor } from './harness.ts';
 
 interface SseEvent {
@@ -164,6 +167,65 @@ test('the event stream carries the security headers', async () => {
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
   assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
   await res.text();
+});
+
+test('a watch resumed with resourceVersion replays what happened after it, without listing, then goes on live', async () => {
+  const rv0 = (await s.api('GET', '/namespaces/default/repositories')).body.metadata.resourceVersion as string;
+  await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc('resume-a', { repository: 'a/ra', tag: '1', registryRef: { name: 'r' }, retryCount: 0 }) });
+  await s.api('PATCH', '/namespaces/default/repositories/resume-a', { contentType: 'application/merge-patch+json', body: { metadata: { labels: { seen: 'yes' } } } });
+  await s.api('DELETE', '/namespaces/default/repositories/resume-a');
+  const w = await openWatch(s, `/namespaces/default/repositories?watch=true&resourceVersion=${rv0}`, s.adminToken);
+  await waitFor('DELETED resume-a', async () => w.events.find((e) => e.event === 'DELETED' && e.data.object.metadata.name === 'resume-a'));
+  const mine = w.events.filter((e) => e.data.object.metadata.name === 'resume-a');
+  assert.equal(mine[0]?.event, 'ADDED');
+  assert.ok(mine.some((e) => e.event === 'MODIFIED' && e.data.object.metadata.labels?.seen === 'yes'));
+  assert.ok(!w.events.some((e) => e.data.object.metadata.name === 'existing'), 'no initial listing on a resumed watch');
+  const versions = w.events.map((e) => Number(e.data.object.metadata.resourceVersion));
+  assert.deepEqual(versions, [...versions].sort((x, y) => x - y), 'replayed in order, each once');
+  assert.equal(new Set(versions).size, versions.length);
+  await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc('resume-b', { repository: 'a/rb', tag: '1', registryRef: { name: 'r' }, retryCount: 0 }) });
+  await waitFor('ADDED resume-b, live', async () => w.events.find((e) => e.event === 'ADDED' && e.data.object.metadata.name === 'resume-b'));
+  w.close();
+  await w.done;
+  await s.api('DELETE', '/namespaces/default/repositories/resume-b');
+});
+
+test('a fieldSelector watch sees an object enter the selection as ADDED and leave it as DELETED', async () => {
+  const w = await openWatch(s, '/namespaces/default/repositories?watch=true&fieldSelector=status.syncStatus%3DFailed', s.adminToken);
+  await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc('selected', { repository: 'a/sel', tag: '1', registryRef: { name: 'r' }, retryCount: 0 }) });
+  // Nothing listens on port 9: the first sync fails, and the object enters the selection.
+  await waitFor('ADDED selected (Failed)', async () => w.events.find((e) => e.event === 'ADDED' && e.data.object.metadata.name === 'selected'));
+  assert.equal(w.events.find((e) => e.data.object.metadata.name === 'selected')!.data.object.status.syncStatus, 'Failed');
+  await s.store.updateStatus('Repository', 'default', 'selected', { syncStatus: 'Success' });
+  await waitFor('DELETED selected (no longer Failed)', async () => w.events.find((e) => e.event === 'DELETED' && e.data.object.metadata.name === 'selected'));
+  assert.ok(w.events.every((e) => e.data.object.metadata.name === 'selected' || e.data.object.status?.syncStatus === 'Failed'));
+  w.close();
+  await w.done;
+  const bad = await s.api('GET', '/namespaces/default/repositories?watch=true&fieldSelector=status.phase%3DFailed');
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.message, /status\.phase/);
+  await s.api('DELETE', '/namespaces/default/repositories/selected');
+});
+
+test('a resourceVersion older than the event log answers 410 Expired; a malformed one 400', async () => {
+  const rv0 = (await s.api('GET', '/namespaces/default/repositories')).body.metadata.resourceVersion as string;
+  // What EVENT_RETENTION writes would do to the counter, without making them.
+  const db = new DatabaseSync(join(s.dataDir, 'tugboat.db'));
+  try {
+    db.exec(`UPDATE counters SET value = value + ${EVENT_RETENTION + 1} WHERE name = 'resource_version'`);
+  } finally {
+    db.close();
+  }
+  const r = await s.api('GET', `/namespaces/default/repositories?watch=true&resourceVersion=${rv0}`);
+  assert.equal(r.status, 410);
+  assert.equal(r.body.kind, 'Status');
+  assert.equal(r.body.reason, 'Expired');
+  assert.match(r.body.message, /list again/);
+  const fresh = (await s.api('GET', '/namespaces/default/repositories')).body.metadata.resourceVersion as string;
+  const w = await openWatch(s, `/namespaces/default/repositories?watch=true&resourceVersion=${fresh}`, s.adminToken);
+  w.close();
+  await w.done;
+  assert.equal((await s.api('GET', '/namespaces/default/repositories?watch=true&resourceVersion=abc')).status, 400);
 });
 
 test('timeoutSeconds ends the stream cleanly; so does the server shutting down', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Repository, WatchEvent } from '../../src/api/types.ts';
 import { TugError } from '../../src/errors/index.ts';
-import { StoreConflict, openStore, parseLabelSelector } from '../../src/store/index.ts';
+import { EVENT_RETENTION, StoreConflict, openStore, parseLabelSelector } from '../../src/store/index.ts';
 import type { Page, Store } from '../../src/store/index.ts';
 import { tempDir } from '../support/tmp.ts';
 import { backends, eventually, registry, repository } from './backends.ts';
@@ -255,3 +255,62 @@ describe('openStore', () => {
     for (const c of cases) assert.deepEqual(parseLabelSelector(c.in), c.out, c.in);
   });
 });
+
+for (const backend of backends) {
+  describe(`${backend.name} field selectors, namespaces and the event log`, () => {
+    test('fieldSelector filters on metadata and the kind\'s selectable fields; a field the kind lacks is a USAGE error naming those it has', async () => {
+      const store = await (await backend.database()).open();
+      for (const name of ['a', 'b', 'c']) await store.create('Repository', repository('default', name));
+      await store.create('Repository', repository('team-x', 'a'));
+      await store.updateStatus('Repository', 'default', 'b', { syncStatus: 'Failed', message: 'boom' });
+      const names = async (fieldSelector: string) => (await store.list('Repository', { fieldSelector })).items.map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
+      assert.deepEqual(await names('status.syncStatus=Failed'), ['default/b']);
+      assert.deepEqual(await names('status.syncStatus!=Failed'), ['default/a', 'default/c', 'team-x/a']);
+      assert.deepEqual(await names('metadata.name=a,metadata.namespace==team-x'), ['team-x/a']);
+      assert.deepEqual(await names('spec.registryRef.name=hub,status.syncStatus=Pending'), ['default/a', 'default/c', 'team-x/a']);
+      assert.equal((await store.list('Repository', { fieldSelector: 'status.syncStatus=Failed' })).totalCount, 1);
+      await rejectsWith(store.list('Repository', { fieldSelector: 'status.phase=Failed' }), (err) => tugError('USAGE')(err) && /status\.phase/.test((err as Error).message) && /status\.syncStatus/.test((err as TugError).hint ?? ''), 'USAGE naming the fields');
+      await rejectsWith(store.list('Registry', { fieldSelector: 'status.syncStatus=Failed' }), tugError('USAGE'), 'USAGE: Registries have no syncStatus');
+      await rejectsWith(store.list('Repository', { fieldSelector: "metadata.name=a'; DROP TABLE objects; --" }), tugError('USAGE'), 'USAGE for a value outside the label syntax');
+    });
+
+    test('listNamespaces counts each kind per namespace', async () => {
+      const store = await (await backend.database()).open();
+      await store.create('Registry', registry('default', 'hub'));
+      await store.create('Repository', repository('default', 'a'));
+      await store.create('Repository', repository('default', 'b'));
+      await store.create('Repository', repository('team-x', 'a'));
+      assert.deepEqual(await store.listNamespaces(), [
+        { name: 'default', counts: { Registry: 1, Repository: 2 } },
+        { name: 'team-x', counts: { Repository: 1 } },
+      ]);
+    });
+
+    test('changesSince replays committed changes after a version in order, scoped to namespaces; a version older than the log is expired', async () => {
+      const db = await backend.database();
+      const store = await db.open();
+      const first = await store.create('Repository', repository('default', 'a'));
+      const from = Number(first.metadata.resourceVersion);
+      await store.create('Repository', repository('team-x', 'b'));
+      await store.updateStatus('Repository', 'default', 'a', { syncStatus: 'Success' });
+      await store.delete('Repository', 'default', 'a');
+      await store.create('Registry', registry('default', 'hub'));
+      const changes = await store.changesSince('Repository', from, {});
+      assert.ok(changes !== 'expired');
+      assert.deepEqual(changes.map((e) => `${e.type} ${e.object.metadata.namespace}/${e.object.metadata.name}`), ['ADDED team-x/b', 'MODIFIED default/a', 'DELETED default/a']);
+      const versions = changes.map((e) => Number(e.object.metadata.resourceVersion));
+      assert.deepEqual(versions, [...versions].sort((x, y) => x - y));
+      const scoped = await store.changesSince('Repository', from, { namespaces: ['team-x'] });
+      assert.deepEqual(scoped !== 'expired' && scoped.map((e) => e.object.metadata.name), ['b']);
+      assert.deepEqual(await store.changesSince('Repository', from, { namespaces: [] }), []);
+      // Move the version counter past the window, as EVENT_RETENTION writes would.
+      if (backend.name === 'sqlite') await db.raw(`UPDATE counters SET value = value + ${EVENT_RETENTION + 1} WHERE name = 'resource_version'`);
+      else await db.raw(`SELECT setval('resource_version_seq', nextval('resource_version_seq') + ${EVENT_RETENTION + 1})`);
+      assert.equal(await store.changesSince('Repository', from, {}), 'expired');
+      // A write prunes what fell out of the window: the log stays bounded.
+      await store.create('Repository', repository('default', 'c'));
+      const left = await db.raw('SELECT count(*) AS n FROM events');
+      assert.equal(Number(left[0]?.['n']), 1);
+    });
+  });
+}

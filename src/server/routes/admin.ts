@@ -9,7 +9,8 @@
  *     POST   /tokens          create a token; the answer holds it once (status.token)
  *     GET    /tokens          list tokens (names, roles, scopes; never the token)
  *     DELETE /tokens/{name}   revoke; the token's open watches end at once
- *     GET    /auditlogs       who changed what, newest first (limit, continue)
+ *     GET    /auditlogs       who changed what, newest first (limit, continue; user, kind,
+ *                             verb, namespace, since, until)
  *
  * An admin scoped to namespaces administers those namespaces and nothing
  * more, as a Kubernetes namespace admin (RBAC escalation check: no one
@@ -27,7 +28,9 @@
 import type { FastifyInstance } from 'fastify';
 import { tokenCreateSchema } from '../../api/schema.ts';
 import { API_VERSION } from '../../api/types.ts';
-import type { StoredToken } from '../../store/types.ts';
+import type { AuditEntry } from '../../api/types.ts';
+import { parseDuration } from '../../api/duration.ts';
+import type { AuditFilter, StoredToken } from '../../store/types.ts';
 import { FILE_TOKEN_NAME, type Principal, createToken, hasRole, within } from '../auth.ts';
 import { ApiError, badRequest, forbidden, invalid, notFound, zodCauses } from '../errors.ts';
 import { type RouteContext, principal } from './context.ts';
@@ -94,11 +97,13 @@ export function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return tokenResource(t);
   });
 
-  app.get<{ Querystring: { limit?: string; continue?: string } }>('/auditlogs', { config: { role: 'admin' } }, async (request) => {
+  app.get<{ Querystring: AuditQuery }>('/auditlogs', { config: { role: 'admin' } }, async (request) => {
     const p = principal(request);
-    const limit = request.query.limit !== undefined ? Number(request.query.limit) : undefined;
+    const q = request.query;
+    const limit = q.limit !== undefined ? Number(q.limit) : undefined;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw badRequest('limit must be a whole number from 1 to 1000');
-    const page = await store.listAudit({ ...(limit !== undefined ? { limit } : {}), ...(request.query.continue ? { continue: request.query.continue } : {}), namespaces: p.namespaces });
+    const filter = auditFilter(q, Date.now());
+    const page = await store.listAudit({ ...(limit !== undefined ? { limit } : {}), ...(q.continue ? { continue: q.continue } : {}), namespaces: p.namespaces, filter });
     return {
       apiVersion: API_VERSION,
       kind: 'AuditEntryList',
@@ -106,4 +111,55 @@ export function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
       items: page.items,
     };
   });
+}
+
+interface AuditQuery {
+  limit?: string;
+  continue?: string;
+  user?: string;
+  kind?: string;
+  verb?: string;
+  namespace?: string;
+  since?: string;
+  until?: string;
+}
+
+const AUDIT_VERBS: readonly AuditEntry['verb'][] = ['create', 'update', 'patch', 'delete', 'sync', 'test'];
+const AUDIT_KINDS = ['Registry', 'Repository', 'Token'];
+
+/**
+ * `?user=&kind=&verb=&namespace=&since=&until=`: exact matches (kind and verb
+ * from their closed sets, so a typo is an error rather than an empty page);
+ * `since`/`until` take an RFC 3339 time or a Go duration back from now
+ * (`since=24h`, as `kubectl logs --since`).
+ */
+export function auditFilter(q: AuditQuery, nowMs: number): AuditFilter {
+  const text = (name: string, v: string | undefined) => {
+    if (v === undefined || v === '') return undefined;
+    if (v.length > 253) throw badRequest(`${name} is longer than 253 characters`);
+    return v;
+  };
+  const oneOf = (name: string, v: string | undefined, values: readonly string[]) => {
+    const t = text(name, v);
+    if (t !== undefined && !values.includes(t)) throw badRequest(`${name} must be one of ${values.join(', ')}, got "${t}"`);
+    return t;
+  };
+  const time = (name: string, v: string | undefined) => {
+    const t = text(name, v);
+    if (t === undefined) return undefined;
+    const back = parseDuration(t);
+    if (back !== undefined) return new Date(nowMs - back).toISOString();
+    const ms = /^\d{4}-\d{2}-\d{2}T/.test(t) ? Date.parse(t) : Number.NaN;
+    if (Number.isNaN(ms)) throw badRequest(`${name} must be an RFC 3339 time (2026-12-05T09:00:00Z) or a duration back from now (24h), got "${t}"`);
+    return new Date(ms).toISOString();
+  };
+  const f: AuditFilter = {
+    user: text('user', q.user),
+    kind: oneOf('kind', q.kind, AUDIT_KINDS),
+    verb: oneOf('verb', q.verb, AUDIT_VERBS),
+    namespace: text('namespace', q.namespace),
+    since: time('since', q.since),
+    until: time('until', q.until),
+  };
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as AuditFilter;
 }

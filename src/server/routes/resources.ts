@@ -2,7 +2,7 @@
  * The Kubernetes-style endpoints shared by `repositories` and `registries`:
  *
  *     GET    /{plural}                              list, every namespace the token sees
- *     GET    /namespaces/{ns}/{plural}              list (q, labelSelector, limit, continue, watch)
+ *     GET    /namespaces/{ns}/{plural}              list (q, labelSelector, fieldSelector, limit, continue, watch)
  *     POST   /namespaces/{ns}/{plural}              create (JSON or YAML)
  *     DELETE /namespaces/{ns}/{plural}?names=a,b    batch delete
  *     GET    /namespaces/{ns}/{plural}/{name}
@@ -25,6 +25,7 @@ import { type RouteContext, principal } from './context.ts';
 interface ListQuery {
   q?: string;
   labelSelector?: string;
+  fieldSelector?: string;
   limit?: string;
   continue?: string;
   watch?: string;
@@ -88,14 +89,20 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
     if (isTrue(query.watch) && query.watch !== undefined) {
       const timeoutSeconds = query.timeoutSeconds !== undefined ? Number(query.timeoutSeconds) : undefined;
       if (timeoutSeconds !== undefined && (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)) throw badRequest('timeoutSeconds must be a positive number');
-      const matches = listMatcher<K>(query.labelSelector, query.q);
+      const rvText = query.resourceVersion;
+      if (rvText !== undefined && rvText !== '' && !/^\d{1,15}$/.test(rvText)) throw badRequest(`resourceVersion must be a version from a list or an object, got "${rvText.slice(0, 40)}"`);
+      // "0" (and none) means "from any state": list first, as the API server does.
+      const resumeFrom = rvText && Number(rvText) > 0 ? Number(rvText) : undefined;
+      const matches = listMatcher<K>(h.kind, query);
       await serveWatch(request, reply, {
         store,
         kind: h.kind,
         namespace: ns,
         namespaces: ns !== undefined && !canSee(p, ns) ? [] : namespaces,
         labelSelector: query.labelSelector,
+        fieldSelector: query.fieldSelector,
         q: query.q,
+        resumeFrom,
         matches,
         present: h.present,
         heartbeatMs: ctx.heartbeatMs,
@@ -110,6 +117,7 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
       namespaces: ns !== undefined && !canSee(p, ns) ? [] : namespaces,
       q: query.q || undefined,
       labelSelector: query.labelSelector || undefined,
+      fieldSelector: query.fieldSelector || undefined,
       limit: parseLimit(query.limit),
       continue: query.continue || undefined,
     });

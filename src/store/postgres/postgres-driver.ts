@@ -16,6 +16,8 @@ export const postgresDialect: SqlDialect = {
   // `->>` is overloaded for text and integer: the cast picks the key form.
   labelValue: (placeholder) => `(object->'metadata'->'labels'->>${placeholder}::text)`,
   labelParam: (key) => key,
+  fieldValue: (placeholder) => `COALESCE(object #>> ${placeholder}::text[], '')`,
+  fieldParam: (path) => `{${path.join(',')}}`,
   forUpdate: ' FOR UPDATE',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
 };

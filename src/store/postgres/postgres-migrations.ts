@@ -77,4 +77,20 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE UNIQUE INDEX tokens_name ON tokens ((token ->> 'name'));
     `,
   },
+  {
+    version: 3,
+    name: 'watch event log',
+    sql: `
+      -- Every committed change of a Registry or Repository, newest kept for
+      -- EVENT_RETENTION versions (src/store/sql/sql-objects.ts): a watch that
+      -- reconnects with ?resourceVersion=N resumes from here, or gets 410.
+      CREATE TABLE events (
+        resource_version BIGINT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        type TEXT NOT NULL,
+        object JSONB NOT NULL
+      );
+    `,
+  },
 ];

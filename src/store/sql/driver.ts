@@ -36,6 +36,10 @@ export interface SqlDialect {
   labelValue(placeholder: string): string;
   /** The parameter bound for {@link labelValue}'s placeholder. */
   labelParam(key: string): string;
+  /** SQL for the text at a path of the object ('' when absent) whose path is bound to `placeholder`. */
+  fieldValue(placeholder: string): string;
+  /** The parameter bound for {@link fieldValue}'s placeholder. */
+  fieldParam(path: readonly string[]): string;
   /** Appended to SELECTs that read a row the transaction will write (`FOR UPDATE` on PostgreSQL). */
   readonly forUpdate: string;
   /** Appended to the due-repository subquery of claimDue (`FOR UPDATE SKIP LOCKED` on PostgreSQL). */

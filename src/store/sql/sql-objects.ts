@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { API_VERSION } from '../../api/types.ts';
 import type { Registry, Repository, WatchEvent } from '../../api/types.ts';
 import { TugError } from '../../errors/index.ts';
-import { decodeContinue, encodeContinue, likePattern, pageLimit, parseLabelSelector, searchText } from '../query.ts';
+import { decodeContinue, encodeContinue, likePattern, pageLimit, parseFieldSelector, parseLabelSelector, searchText } from '../query.ts';
 import { StoreConflict } from '../types.ts';
 import type { Kind, ListOptions, Page, ResourceOf, Store } from '../types.ts';
 import { fromJson, toInt } from './driver.ts';
@@ -17,7 +17,7 @@ import type { SqlDriver, SqlExecutor } from './driver.ts';
 type Resource = Registry | Repository;
 
 /** The object methods of {@link Store}. */
-export type ObjectStore = Pick<Store, 'create' | 'get' | 'getSecret' | 'listSecrets' | 'replaceSecret' | 'list' | 'update' | 'updateStatus' | 'delete' | 'watch'>;
+export type ObjectStore = Pick<Store, 'create' | 'get' | 'getSecret' | 'listSecrets' | 'replaceSecret' | 'list' | 'update' | 'updateStatus' | 'delete' | 'watch' | 'changesSince' | 'listNamespaces'>;
 
 export class SqlObjects implements ObjectStore {
   readonly #db: SqlDriver;
@@ -52,7 +52,7 @@ export class SqlObjects implements ObjectStore {
         [kind, stored.metadata.namespace, stored.metadata.name, stored.metadata.uid, rv, JSON.stringify(stored), searchText(stored), options.secret ?? null, nextSync],
       );
       if (rows.length === 0) throw new StoreConflict('AlreadyExists', `${kind} "${obj.metadata.namespace}/${obj.metadata.name}" already exists`);
-      await tx.publish({ kind, type: 'ADDED', object: stored });
+      await record(tx, { kind, type: 'ADDED', object: stored });
       return stored as ResourceOf<K>;
     });
   }
@@ -97,6 +97,10 @@ export class SqlObjects implements ObjectStore {
       else if (req.op === 'eq') where.push(`${value} = ${bind(req.value)}`);
       // Kubernetes: `k!=v` also matches objects without the label.
       else where.push(`(${value} IS NULL OR ${value} <> ${bind(req.value)})`);
+    }
+    for (const req of parseFieldSelector(kind, options.fieldSelector ?? '')) {
+      const value = this.#db.dialect.fieldValue(bind(this.#db.dialect.fieldParam(req.path)));
+      where.push(`${value} ${req.op === 'eq' ? '=' : '<>'} ${bind(req.value)}`);
     }
     const filter = where.join(' AND ');
     const countParams = [...params];
@@ -150,7 +154,7 @@ export class SqlObjects implements ObjectStore {
       const params: unknown[] = [kind, namespace, name, rv, JSON.stringify(next), searchText(next)];
       if (options.secret !== undefined) params.push(options.secret);
       await tx.query(`UPDATE objects SET resource_version = $4, object = $5, search = $6${secretSql} WHERE kind = $1 AND namespace = $2 AND name = $3`, params);
-      await tx.publish({ kind, type: 'MODIFIED', object: next });
+      await record(tx, { kind, type: 'MODIFIED', object: next });
       return next as ResourceOf<K>;
     });
   }
@@ -162,7 +166,7 @@ export class SqlObjects implements ObjectStore {
       const rv = await tx.nextVersion();
       const next = { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) }, status } as ResourceOf<K>;
       await tx.query('UPDATE objects SET resource_version = $4, object = $5 WHERE kind = $1 AND namespace = $2 AND name = $3', [kind, namespace, name, rv, JSON.stringify(next)]);
-      await tx.publish({ kind, type: 'MODIFIED', object: next });
+      await record(tx, { kind, type: 'MODIFIED', object: next });
       return next;
     });
   }
@@ -177,7 +181,7 @@ export class SqlObjects implements ObjectStore {
       await tx.query('DELETE FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3', [kind, namespace, name]);
       // Runs go with their repository; their logs follow by ON DELETE CASCADE.
       if (kind === 'Repository') await tx.query('DELETE FROM runs WHERE namespace = $1 AND repository_name = $2', [namespace, name]);
-      await tx.publish({ kind, type: 'DELETED', object: last });
+      await record(tx, { kind, type: 'DELETED', object: last });
       return last;
     });
   }
@@ -197,10 +201,54 @@ export class SqlObjects implements ObjectStore {
     });
   }
 
+  async changesSince<K extends Kind>(kind: K, afterVersion: number, options: { namespace?: string | undefined; namespaces?: readonly string[] | undefined }): Promise<WatchEvent<ResourceOf<K>>[] | 'expired'> {
+    return this.#db.transaction(async (tx) => {
+      // Every version above current - EVENT_RETENTION is still in the log (record() prunes below that at each write).
+      if (afterVersion < (await this.#db.currentVersion(tx)) - EVENT_RETENTION) return 'expired';
+      const where = ['kind = $1', 'resource_version > $2'];
+      const params: unknown[] = [kind, afterVersion];
+      const bind = (v: unknown) => {
+        params.push(v);
+        return `$${params.length}`;
+      };
+      if (options.namespace !== undefined) where.push(`namespace = ${bind(options.namespace)}`);
+      if (options.namespaces !== undefined) where.push(options.namespaces.length === 0 ? '1 = 0' : `namespace IN (${options.namespaces.map(bind).join(', ')})`);
+      const rows = await tx.query(`SELECT type, object FROM events WHERE ${where.join(' AND ')} ORDER BY resource_version`, params);
+      return rows.map((r) => ({ type: r['type'] as WatchEvent<ResourceOf<K>>['type'], object: fromJson<ResourceOf<K>>(r['object']) }));
+    }, { readOnly: true });
+  }
+
+  async listNamespaces(): Promise<{ name: string; counts: Partial<Record<Kind, number>> }[]> {
+    const rows = await this.#db.query('SELECT namespace, kind, count(*) AS n FROM objects GROUP BY namespace, kind ORDER BY namespace');
+    const out = new Map<string, Partial<Record<Kind, number>>>();
+    for (const r of rows) {
+      const ns = String(r['namespace']);
+      const counts = out.get(ns) ?? {};
+      counts[r['kind'] as Kind] = toInt(r['n']);
+      out.set(ns, counts);
+    }
+    return [...out].map(([name, counts]) => ({ name, counts }));
+  }
+
   async #lockObject<K extends Kind>(tx: SqlExecutor, kind: K, namespace: string, name: string): Promise<ResourceOf<K> | undefined> {
     const rows = await tx.query(`SELECT object FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3${this.#db.dialect.forUpdate}`, [kind, namespace, name]);
     return rows[0] ? fromJson<ResourceOf<K>>(rows[0]['object']) : undefined;
   }
+}
+
+/**
+ * How many versions back a watch may resume from (`?resourceVersion=`):
+ * older positions get 410 Gone and re-list, as from the Kubernetes API
+ * server once etcd has compacted them.
+ */
+export const EVENT_RETENTION = 10_000;
+
+/** Logs a change for resuming watches (pruning what fell out of the window) and publishes it on commit. */
+async function record(tx: SqlExecutor, event: { kind: Kind; type: WatchEvent<Resource>['type']; object: Resource }): Promise<void> {
+  const rv = toInt(event.object.metadata.resourceVersion);
+  await tx.query('INSERT INTO events (resource_version, kind, namespace, type, object) VALUES ($1, $2, $3, $4, $5)', [rv, event.kind, event.object.metadata.namespace, event.type, JSON.stringify(event.object)]);
+  await tx.query('DELETE FROM events WHERE resource_version <= $1', [rv - EVENT_RETENTION]);
+  await tx.publish(event);
 }
 
 function checkIdentity(kind: Kind, obj: Resource): void {

@@ -4,7 +4,7 @@
  */
 import type { AuditEntry } from '../../api/types.ts';
 import { StoreConflict } from '../types.ts';
-import type { Page, Store, StoredToken } from '../types.ts';
+import type { AuditFilter, Page, Store, StoredToken } from '../types.ts';
 import { fromJson, toInt } from './driver.ts';
 import type { SqlDriver } from './driver.ts';
 import { newestFirst } from './sql-pages.ts';
@@ -50,11 +50,24 @@ export class SqlSecurity implements SecurityStore {
     await this.#db.query('INSERT INTO audit (entry) VALUES ($1)', [JSON.stringify(entry)]);
   }
 
-  listAudit(options: { limit?: number; continue?: string; namespaces?: readonly string[] | undefined } = {}): Promise<Page<AuditEntry>> {
-    const ns = options.namespaces;
-    if (ns === undefined) return newestFirst<AuditEntry>(this.#db, 'audit', 'seq', 'entry', '1 = 1', [], options);
+  listAudit(options: { limit?: number; continue?: string; namespaces?: readonly string[] | undefined; filter?: AuditFilter } = {}): Promise<Page<AuditEntry>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const bind = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
     // `->>` reads a JSON field on both dialects (SQLite >= 3.38: TEXT holding JSON; PostgreSQL: JSONB).
-    const filter = ns.length === 0 ? '1 = 0' : `entry ->> 'namespace' IN (${ns.map((_, i) => `$${i + 1}`).join(', ')})`;
-    return newestFirst<AuditEntry>(this.#db, 'audit', 'seq', 'entry', filter, [...ns], options);
+    const ns = options.namespaces;
+    if (ns !== undefined) where.push(ns.length === 0 ? '1 = 0' : `entry ->> 'namespace' IN (${ns.map(bind).join(', ')})`);
+    const f = options.filter ?? {};
+    for (const field of ['user', 'kind', 'verb', 'namespace'] as const) {
+      const value = f[field];
+      if (value !== undefined) where.push(`entry ->> '${field}' = ${bind(value)}`);
+    }
+    // Entries carry `time` as toISOString() (UTC, fixed width): text order is time order.
+    if (f.since !== undefined) where.push(`entry ->> 'time' >= ${bind(f.since)}`);
+    if (f.until !== undefined) where.push(`entry ->> 'time' < ${bind(f.until)}`);
+    return newestFirst<AuditEntry>(this.#db, 'audit', 'seq', 'entry', where.length ? where.join(' AND ') : '1 = 1', params, options);
   }
 }

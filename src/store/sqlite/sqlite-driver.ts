@@ -24,6 +24,8 @@ export const sqliteDialect: SqlDialect = {
   // Label keys are checked against Kubernetes' character set (no quotes), so
   // quoting the key as one JSON path step is safe; keys hold '.' and '/'.
   labelParam: (key) => `$.metadata.labels."${key}"`,
+  fieldValue: (placeholder) => `COALESCE(json_extract(object, ${placeholder}), '')`,
+  fieldParam: (path) => `$.${path.join('.')}`,
   forUpdate: '',
   skipLocked: '',
 };
