@@ -6,6 +6,7 @@
 import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import type { Cause, ResourceKind } from './kinds.ts';
+import { parsePlatform } from '../oci/platform.ts';
 import { jsonEqual } from './merge-patch.ts';
 import { DEFAULT_RETRY_COUNT, DEFAULT_SYNC_INTERVAL, DEFAULT_SYNC_TIMEOUT, repositorySchema, repositorySpecSchema } from './schema.ts';
 import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, type Repository } from './types.ts';
@@ -46,12 +47,30 @@ const signatureSpecSchema = z.strictObject({
     .max(8),
 });
 
+/** `spec.platforms`: 1 to 16 distinct `os/arch[/variant]`. */
+const platformsSchema = z
+  .array(
+    z.string().max(80).superRefine((s, ctx) => {
+      try {
+        parsePlatform(s);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `"${s}" is not a platform: expected os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8` });
+      }
+    }),
+  )
+  .min(1, 'name at least one platform, or leave platforms out for all of them')
+  .max(16)
+  .refine((list) => new Set(list.map((p) => p.toLowerCase())).size === list.length, 'lists a platform twice');
+
+/** Seed 004's wording for a bad mode, as `oc import-image --import-mode` answers. */
+const importModeSchema = z.enum(['Legacy', 'PreserveOriginal'], { error: 'valid importMode values are Legacy or PreserveOriginal' });
+
 export const repositoryKind: ResourceKind<Repository> = {
   kind: 'Repository',
   plural: 'repositories',
   listKind: 'RepositoryList',
   shortNames: ['repository', 'repo', 'repos'],
-  schema: repositorySchema.extend({ spec: repositorySpecSchema.extend({ signature: signatureSpecSchema.optional() }) }),
+  schema: repositorySchema.extend({ spec: repositorySpecSchema.extend({ signature: signatureSpecSchema.optional(), importMode: importModeSchema.optional(), platforms: platformsSchema.optional() }) }),
   searchText: (r) => `${r.spec.repository}:${r.spec.tag}`,
   selectableFields: ['status.syncStatus', 'spec.registryRef.namespace', 'spec.registryRef.name', 'spec.mirror.registryRef.name'],
   columns: [

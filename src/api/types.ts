@@ -97,7 +97,18 @@ export interface RepositorySpec {
   mirror?: { registryRef: ObjectRef; repository?: string; tag?: string };
   /** Check the tag's cosign signature on every sync (src/signature/); see RepositorySignatureSpec. */
   signature?: RepositorySignatureSpec;
+  /**
+   * What a multi-arch tag becomes in the mirror (seed 004's import modes):
+   * `PreserveOriginal` (the default here) keeps the index and every platform
+   * (or those of `platforms`); `Legacy` drops the index and keeps one image,
+   * picked by IMPORT_MODES' order (src/scheduler/import-mode.ts).
+   */
+  importMode?: ImportMode;
+  /** `os/arch[/variant]`: with PreserveOriginal the platforms kept (the index is cut to them), with Legacy the first present is the one picked. */
+  platforms?: string[];
 }
+
+export type ImportMode = 'Legacy' | 'PreserveOriginal';
 
 /**
  * `spec.signature`: the public keys (PEM, as cosign.pub; public, not
@@ -163,7 +174,8 @@ export interface RepositoryStatus {
   nextSyncTime?: string;
   lastRunName?: string;
   health?: { pullable: boolean; checkedAt: string; message?: string };
-  mirror?: { image: string; digest?: string; lastSynced?: string };
+  /** The mirror's copy: its digest (an index cut to `spec.platforms`, or Legacy's single image, differs from observedDigest) and the platforms it holds. */
+  mirror?: { image: string; digest?: string; lastSynced?: string; platforms?: string[] };
   signature?: RepositorySignatureStatus;
 }
 

@@ -2,8 +2,9 @@
  * What one sync of a Repository does with the engine: resolve the tag at its
  * registry, describe what it points at (every platform of an index, the
  * default platform in the contract's `status.manifest` shape (docs/contract.md)), and, with
- * `spec.mirror`, copy the whole image into the mirror registry (the engine
- * skips blobs the mirror already has, so only changed layers move).
+ * `spec.mirror`, copy the image into the mirror registry as `spec.importMode`
+ * and `spec.platforms` say (import-mode.ts; the engine skips blobs the mirror
+ * already has, so only changed layers move).
  *
  * Silent: progress goes to `log`, the result is returned; the scheduler
  * records it (status, SyncRun, log lines).
@@ -17,6 +18,8 @@ import { verifyImageSignature } from '../signature/image-policy.ts';
 import type { Digest } from '../reference/digest.ts';
 import { type ResolvedImage, readConfig, readInstance, readTopLevel } from '../inspect/inspect.ts';
 import type { Descriptor } from '../oci/manifest.ts';
+import { hostPlatform } from '../oci/platform.ts';
+import { type MirrorSelection, mirrorSelection } from './import-mode.ts';
 import type { RegistryAccess } from '../registry-access/registry-access.ts';
 import { parseImageName } from '../transports/index.ts';
 import type { ImageReference, ImageSource } from '../transports/types.ts';
@@ -123,6 +126,7 @@ export async function syncRepository(input: SyncInput): Promise<SyncOutput> {
   log('info', `resolving ${image}`);
   const source = await ref.newSource(access.ctx);
   let status: SyncOutput['status'];
+  let selection: MirrorSelection;
   try {
     const top = await readTopLevel(source, signal);
     log('info', `${repository.spec.tag} is ${top.digest} (${top.parsed.mediaType})`);
@@ -148,11 +152,13 @@ export async function syncRepository(input: SyncInput): Promise<SyncOutput> {
       platforms = [];
       log('warn', 'Docker schema 1 image: platforms and layers are not described');
     }
+    selection = mirrorSelection(repository.spec, platforms, top.parsed.kind === 'index', hostPlatform());
+    if (repository.spec.importMode || repository.spec.platforms) log('info', `import mode ${selection.describe}`);
     status = {
       domain: access.host,
       observedDigest: top.digest,
       mediaType: top.parsed.mediaType,
-      manifest: defaultPlatform(platforms),
+      manifest: selection.shown ?? defaultPlatform(platforms),
       platforms,
       signature: await checkSignature(repository, ref, top.digest, input),
     };
@@ -167,7 +173,9 @@ export async function syncRepository(input: SyncInput): Promise<SyncOutput> {
     const result = await copyImage(ref, parseImageName(target), {
       sourceContext: access.ctx,
       destinationContext: input.mirror.access.ctx,
-      multiArch: 'all',
+      multiArch: selection.multiArch,
+      platforms: selection.platforms,
+      platformOverride: selection.platformOverride,
       // The digest described (and whose signature was checked) is the one copied, even if the tag moves meanwhile.
       sourceDigest: status.observedDigest as Digest,
       signal,
@@ -178,7 +186,7 @@ export async function syncRepository(input: SyncInput): Promise<SyncOutput> {
     });
     bytesMoved = result.blobs.bytesCopied;
     log('info', `mirror: ${result.blobs.copied} blobs copied (${bytesMoved} bytes), ${result.blobs.skipped} already there, ${result.blobs.mounted} mounted`);
-    status.mirror = { image: target.slice('docker://'.length), digest: result.digest, lastSynced: new Date().toISOString() };
+    status.mirror = { image: target.slice('docker://'.length), digest: result.digest, lastSynced: new Date().toISOString(), platforms: selection.holds };
   }
 
   const before = layerSet(previous);

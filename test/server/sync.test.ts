@@ -226,6 +226,57 @@ describe('sync against a real registry', () => {
     assert.match(m.text, /tug_sync_bytes_moved_total \d+/);
     assert.match(m.text, /tug_syncs_total\{result="success"\} \d+/);
   });
+
+  test('import modes (seed 004): PreserveOriginal cut to spec.platforms, Legacy keeps one image; a platform the index lacks fails naming what it has', async () => {
+    const redis = await multiArch('redis');
+    const arm = redis.manifests.find((m) => m.platform.architecture === 'arm64')!;
+    const amd = redis.manifests.find((m) => m.platform.architecture === 'amd64')!;
+    const mirrorCreds = ['--creds', 'mirror:mirror-pw', '--tls-verify=false'];
+    const mk = async (name: string, extra: Record<string, unknown>) => {
+      const r = await s.api('POST', '/namespaces/default/repositories', {
+        body: repositoryDoc(name, { repository: 'library/redis', tag: '7-alpine', registryRef: { name: 'harbor-prod' }, retryCount: 0, mirror: { registryRef: { name: 'mirror' }, repository: `modes/${name}` }, ...extra }),
+      });
+      assert.equal(r.status, 201, r.text);
+      return settled(name);
+    };
+
+    // PreserveOriginal with spec.platforms: an index holding only arm64, recording the index it was cut from.
+    const cut = await mk('redis-arm-only', { importMode: 'PreserveOriginal', platforms: ['linux/arm64'] });
+    assert.equal(cut.status.syncStatus, 'Success', cut.status.message);
+    const index = JSON.parse(await rawManifest(`docker://${mirror.host}/modes/redis-arm-only:7-alpine`, mirrorCreds));
+    assert.deepEqual(index.manifests.map((d: any) => d.digest), [arm.digest]);
+    assert.equal(index.annotations['io.tugboat.image.source.digest'], redis.top.digest);
+    assert.deepEqual(cut.status.mirror.platforms, ['linux/arm64/v8']);
+    assert.equal(cut.status.observedDigest, redis.top.digest, 'the source is described as it is');
+    assert.equal(cut.status.platforms.length, 2);
+
+    // Legacy: the index is dropped; spec.platforms (the tag annotation's role) picks arm64 over the server's own amd64.
+    const legacy = await mk('redis-legacy-arm', { importMode: 'Legacy', platforms: ['linux/s390x', 'linux/arm64'] });
+    assert.equal(legacy.status.syncStatus, 'Success', legacy.status.message);
+    const single = await rawManifest(`docker://${mirror.host}/modes/redis-legacy-arm:7-alpine`, mirrorCreds);
+    assert.equal(sha256(Buffer.from(single)), arm.digest);
+    assert.equal(legacy.status.mirror.digest, arm.digest);
+    assert.equal(legacy.status.manifest.architecture, 'arm64');
+    const log = (await s.api('GET', `/namespaces/default/repositories/redis-legacy-arm/syncruns/${legacy.status.lastRunName}/log`)).body.lines.map((l: any) => l.message).join('\n');
+    assert.match(log, /Legacy: linux\/arm64\/v8 only \(picked by spec\.platforms/);
+
+    // Legacy without platforms: the server's platform (amd64 here), then linux/amd64.
+    await mk('redis-legacy', { importMode: 'Legacy' });
+    assert.equal(sha256(Buffer.from(await rawManifest(`docker://${mirror.host}/modes/redis-legacy:7-alpine`, mirrorCreds))), amd.digest);
+
+    // A platform the index does not have: Failed, naming what it has; nothing in the mirror.
+    const missing = await mk('redis-s390x', { platforms: ['linux/s390x'] });
+    assert.equal(missing.status.syncStatus, 'Failed');
+    assert.match(missing.status.message, /spec\.platforms names linux\/s390x, which the index does not have \(available: linux\/amd64, linux\/arm64\/v8\)/);
+    await assert.rejects(rawManifest(`docker://${mirror.host}/modes/redis-s390x:7-alpine`, mirrorCreds));
+
+    // Validation: seed 004's message for a bad mode; a bad platform names itself.
+    const bad = await s.api('POST', '/namespaces/default/repositories', { body: repositoryDoc('bad-mode', { repository: 'library/redis', tag: '7-alpine', registryRef: { name: 'harbor-prod' }, importMode: 'Everything', platforms: ['arm64'] }) });
+    assert.equal(bad.status, 422, bad.text);
+    const causes = JSON.stringify(bad.body.details.causes);
+    assert.match(causes, /valid importMode values are Legacy or PreserveOriginal/);
+    assert.ok(bad.body.details.causes.some((c: any) => c.field === 'spec.platforms[0]' && c.message.startsWith('"arm64" is not a platform')), causes);
+  });
 });
 
 describe('TLS registries', () => {

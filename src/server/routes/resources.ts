@@ -210,8 +210,9 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
     delete obj.metadata.resourceVersion;
     const updated = await store.update(h.kind, obj, { expectedResourceVersion: expected, secret });
     await ctx.audit(request, { verb: patch !== undefined ? 'patch' : 'update', kind: h.kind, namespace: ns, name, ...(detail ? { detail } : {}) });
-    if (h.kind === 'Repository' && !jsonEqual((old as ResourceOf<'Repository'>).spec.mirror, (updated as ResourceOf<'Repository'>).spec.mirror)) {
-      // A new mirror target should be filled now, not at the next interval.
+    const mirrorPart = (r: ResourceOf<'Repository'>) => ({ mirror: r.spec.mirror, importMode: r.spec.importMode, platforms: r.spec.platforms });
+    if (h.kind === 'Repository' && !jsonEqual(mirrorPart(old as ResourceOf<'Repository'>), mirrorPart(updated as ResourceOf<'Repository'>))) {
+      // A new mirror target (or a new idea of what it holds) should be filled now, not at the next interval.
       await ctx.scheduler?.added(ns, name);
     }
     return h.present(updated);
