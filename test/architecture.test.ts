@@ -86,7 +86,7 @@ const allowed: Record<string, string[]> = {
   inspect: ['errors', 'context', 'reference', 'oci', 'transports'],
   sync: ['errors', 'context', 'reference', 'oci', 'transports', 'signature', 'copy', 'inspect'],
   kube: ['errors', 'context', 'reference', 'credentials', 'transports', 'sync'],
-  api: ['errors', 'context'],
+  api: ['errors', 'context', 'oci'],
   store: ['errors', 'api'],
   'registry-access': ['errors', 'context', 'api'],
   scheduler: ['errors', 'context', 'reference', 'oci', 'transports', 'signature', 'copy', 'inspect', 'api', 'store', 'registry-access'],

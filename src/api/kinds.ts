@@ -35,6 +35,8 @@ export interface PrinterColumn<R> {
   type?: 'date';
   /** Only with `-o wide`. */
   wide?: boolean;
+  /** The field the column shows, when it is one field: what a CRD's additionalPrinterColumns use (`tug serve crds`). */
+  jsonPath?: string;
 }
 
 /**

@@ -17,12 +17,12 @@ export const registryKind: ResourceKind<Registry> = {
   schema: registrySchema,
   searchText: (r) => r.spec.url,
   columns: [
-    { name: 'URL', value: (r) => r.spec.url },
-    { name: 'USERNAME', value: (r) => r.spec.credentials?.username ?? (r.spec.credentials?.hasToken ? '<token>' : undefined) },
+    { name: 'URL', value: (r) => r.spec.url, jsonPath: '.spec.url' },
+    { name: 'USERNAME', value: (r) => r.spec.credentials?.username ?? (r.spec.credentials?.hasToken ? '<token>' : undefined), jsonPath: '.spec.credentials.username' },
     { name: 'REACHABLE', value: (r) => yesNo(r.status?.reachable) },
     { name: 'AUTHENTICATED', value: (r) => yesNo(r.status?.authenticated) },
-    { name: 'PROXY', wide: true, value: (r) => r.spec.proxy },
-    { name: 'LAST CHECKED', wide: true, value: (r) => r.status?.lastChecked },
+    { name: 'PROXY', wide: true, value: (r) => r.spec.proxy, jsonPath: '.spec.proxy' },
+    { name: 'LAST CHECKED', wide: true, value: (r) => r.status?.lastChecked, jsonPath: '.status.lastChecked' },
     { name: 'MESSAGE', wide: true, value: (r) => r.status?.message ?? '' },
   ],
   present(obj) {

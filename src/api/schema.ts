@@ -186,6 +186,35 @@ export const repositorySchema = z.looseObject({
   spec: repositorySpecSchema,
 });
 
+// ---------------------------------------------------------------- SyncRun
+
+/**
+ * A SyncRun as the server writes it (clients never send one): the schema
+ * documents it, in /openapi.json and in `tug serve crds`.
+ */
+export const syncRunSchema = z.looseObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('SyncRun'),
+  metadata: objectMetaSchema,
+  spec: z.strictObject({
+    repositoryName: nameSchema,
+    trigger: z.enum(['create', 'scheduled', 'manual', 'retry', 'recovery']),
+    attempt: z.number().int().min(1),
+  }),
+  status: z.strictObject({
+    phase: z.enum(['Queued', 'Running', 'Succeeded', 'Failed', 'Interrupted']),
+    startTime: z.string(),
+    completionTime: z.string().optional(),
+    error: z.string().optional(),
+    bytesMoved: z.number().int().min(0).optional(),
+    digestBefore: z.string().optional(),
+    digestAfter: z.string().optional(),
+    layersAdded: z.array(z.string()).optional(),
+    layersRemoved: z.array(z.string()).optional(),
+    runner: z.string().optional(),
+  }),
+});
+
 // ---------------------------------------------------------------- tokens
 
 export const tokenCreateSchema = z.strictObject({

@@ -25,10 +25,12 @@ const errors = {
 const listParams = [
   { name: 'q', in: 'query', schema: { type: 'string' }, description: 'case-insensitive search over name, display name and repository:tag (registries: url)' },
   { name: 'labelSelector', in: 'query', schema: { type: 'string' }, description: 'a=b,c!=d,e' },
+  { name: 'fieldSelector', in: 'query', schema: { type: 'string' }, description: 'status.syncStatus=Failed, metadata.name!=x (the kind\'s selectable fields; others are a 400 naming them)' },
   { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
   { name: 'continue', in: 'query', schema: { type: 'string' }, description: 'metadata.continue of the previous page' },
   { name: 'watch', in: 'query', schema: { type: 'boolean' }, description: 'stream ADDED/MODIFIED/DELETED as text/event-stream' },
   { name: 'timeoutSeconds', in: 'query', schema: { type: 'integer' }, description: 'end a watch after this long' },
+  { name: 'resourceVersion', in: 'query', schema: { type: 'string' }, description: 'with watch: resume after this version (no listing); 410 Expired when it has left the event log' },
 ];
 
 const nsParam = { name: 'namespace', in: 'path', required: true, schema: { type: 'string' } };

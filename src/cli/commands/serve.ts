@@ -3,6 +3,7 @@
  * `tug serve token create`: adds an API token straight to the store (for
  * bootstrapping and recovery; the API's POST /tokens does the same online).
  * `tug serve rotate-secrets`: seals stored credentials with a new key.
+ * `tug serve crds`: CustomResourceDefinitions for the API's kinds.
  */
 import { Command, type CommandUnknownOpts, Option, type OptionValues } from '@commander-js/extra-typings';
 import { TugError } from '../../errors/index.ts';
@@ -113,6 +114,25 @@ function rotateSecretsCommand() {
   return cmd;
 }
 
+/** `tug serve crds`: the CustomResourceDefinitions of the API's kinds, for clusters that keep them in Kubernetes. */
+function crdsCommand() {
+  const cmd = new Command('crds')
+    .description('Print CustomResourceDefinitions (apiextensions.k8s.io/v1) for Registry, Repository and SyncRun, generated from the schemas the server validates with: tug serve crds | kubectl apply -f -')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json'] as const).default('yaml' as const));
+  cmd.action(async () => {
+    const { output } = subcommandOpts(cmd);
+    const { customResourceDefinitions } = await import('../../api/crds.ts');
+    const crds = customResourceDefinitions();
+    if (output === 'json') {
+      process.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds }, null, 2)}\n`);
+      return;
+    }
+    const YAML = (await import('yaml')).default;
+    process.stdout.write(crds.map((c) => YAML.stringify(c, { lineWidth: 0 })).join('---\n'));
+  });
+  return cmd;
+}
+
 export function serveCommand() {
   const base = new Command('serve')
     .description('Run the management service: the image.theriseunion.io/v1alpha1 API and the sync scheduler')
@@ -131,6 +151,7 @@ export function serveCommand() {
     .option('--trust-proxy <cidr>', 'an address or CIDR of the reverse proxy (ingress) in front: its X-Forwarded-For names the client, so failed logins are counted per client (repeatable; default: the header is ignored)', collect);
   cmd.addCommand(tokenCommand());
   cmd.addCommand(rotateSecretsCommand());
+  cmd.addCommand(crdsCommand());
   return cmd.action(async (opts) => {
     // The server (fastify, pino, the stores) loads only for this command.
     const { startServer } = await import('../../server/serve.ts');
