@@ -32,6 +32,7 @@ import { handlers, loadRegistry } from './resources.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { namespaceRoutes } from './routes/namespaces.ts';
+import { importRoutes } from './routes/imports.ts';
 import type { RouteContext, SchedulerControl } from './routes/context.ts';
 import { resourceRoutes } from './routes/resources.ts';
 import type { Secrets } from './secrets.ts';
@@ -193,6 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       actionRoutes(api, ctx);
       adminRoutes(api, ctx);
       namespaceRoutes(api, ctx);
+      importRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

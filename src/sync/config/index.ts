@@ -36,6 +36,8 @@ export interface LoadSyncSpecOptions {
   format?: SyncFormat | undefined;
   /** Environment for `passwordEnv` (Tugboat) and `${VAR}` (image-syncer) values; default `process.env`. */
   env?: NodeJS.ProcessEnv | undefined;
+  /** Reads a Tugboat `passwordFile` (default: the file system). */
+  readFile?: ((path: string) => string) | undefined;
 }
 
 /**
@@ -67,7 +69,7 @@ export function readSyncSpec(inputs: readonly ConfigText[], options: LoadSyncSpe
   }
   const reader = READERS.find((r) => r.format === format)?.reader;
   if (!reader) throw new TugError('USAGE', `unknown sync file format "${format}"`);
-  return reader.read(inputs, { env: options.env });
+  return reader.read(inputs, { env: options.env, readFile: options.readFile });
 }
 
 async function readConfigText(file: string): Promise<string> {

@@ -23,6 +23,8 @@ export type Detected = { fits: true; role?: string | undefined } | { fits: false
 export interface ReadOptions {
   /** Environment for passwords (`passwordEnv`, `${VAR}`); default `process.env`. */
   env?: NodeJS.ProcessEnv | undefined;
+  /** Reads a Tugboat file's `passwordFile` (default: the file system); the server's import refuses every read. */
+  readFile?: ((path: string) => string) | undefined;
 }
 
 /** One input format. */

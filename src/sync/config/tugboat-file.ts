@@ -61,7 +61,7 @@ export const tugboatReader: SyncReader = {
     if ('why' in m) return { fits: false, why: m.why };
     return isTugboatDocument(m.yaml) ? { fits: true } : { fits: false, why: 'no "kind: SyncConfig"' };
   },
-  read: eachFile((input, options) => readTugboatFile(input, { env: options.env })),
+  read: eachFile((input, options) => readTugboatFile(input, { env: options.env, readFile: options.readFile })),
 };
 
 /**
