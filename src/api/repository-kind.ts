@@ -72,7 +72,7 @@ export const repositoryKind: ResourceKind<Repository> = {
   shortNames: ['repository', 'repo', 'repos'],
   schema: repositorySchema.extend({ spec: repositorySpecSchema.extend({ signature: signatureSpecSchema.optional(), importMode: importModeSchema.optional(), platforms: platformsSchema.optional() }) }),
   searchText: (r) => `${r.spec.repository}:${r.spec.tag}`,
-  selectableFields: ['status.syncStatus', 'spec.registryRef.namespace', 'spec.registryRef.name', 'spec.mirror.registryRef.name'],
+  selectableFields: ['status.syncStatus', 'status.health.state', 'spec.registryRef.namespace', 'spec.registryRef.name', 'spec.mirror.registryRef.name'],
   columns: [
     { name: 'DISPLAY NAME', value: (r) => r.metadata.annotations?.[DISPLAY_NAME_ANNOTATION] ?? '' },
     { name: 'REGISTRY', value: (r) => r.status?.domain ?? r.spec.registryRef.name },

@@ -173,10 +173,29 @@ export interface RepositoryStatus {
   message?: string;
   nextSyncTime?: string;
   lastRunName?: string;
-  health?: { pullable: boolean; checkedAt: string; message?: string };
+  /** Set by each sync (pullable) and, between syncs, by the health checker (src/scheduler/health.ts): a HEAD at the source and the mirror. */
+  health?: RepositoryHealth;
   /** The mirror's copy: its digest (an index cut to `spec.platforms`, or Legacy's single image, differs from observedDigest) and the platforms it holds. */
   mirror?: { image: string; digest?: string; lastSynced?: string; platforms?: string[] };
   signature?: RepositorySignatureStatus;
+}
+
+/**
+ * `status.health`: can the image be pulled where clusters pull it.
+ * `Healthy`: the source tag answers with the digest last synced and the
+ * mirror (when there is one) holds what the last sync put there.
+ * `Degraded`: the mirror still serves, but the source does not answer or its
+ * tag moved since the last sync (the next sync takes it). `Unhealthy`: the
+ * mirror lacks its image or does not answer; without a mirror, the source.
+ */
+export interface RepositoryHealth {
+  /** The source tag answers (what syncs set; kept from the contract). */
+  pullable: boolean;
+  state?: 'Healthy' | 'Degraded' | 'Unhealthy';
+  checkedAt: string;
+  message?: string;
+  source?: { ok: boolean; digest?: string; message?: string };
+  mirror?: { ok: boolean; digest?: string; message?: string };
 }
 
 export interface Repository {

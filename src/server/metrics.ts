@@ -33,6 +33,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ['namespace', 'name'] as const,
     registers: [registry],
   });
+  const healthChanges = new Counter({
+    name: 'tug_repository_health_changes_total',
+    help: 'Health checks that found a Repository in another state than before, by the new state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
   const httpRequests = new Counter({ name: 'tug_http_requests_total', help: 'API requests by method and status code', labelNames: ['method', 'code'] as const, registers: [registry] });
   return {
     registry,
@@ -51,6 +57,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
           break;
         case 'registry-health':
           registryHealth.set({ namespace: e.namespace, name: e.name }, e.healthy ? 1 : 0);
+          break;
+        case 'health-changed':
+          healthChanges.inc({ state: e.health.state ?? 'unknown' });
           break;
         default:
           break;

@@ -14,6 +14,7 @@ import type { DestinationStream, Logger } from 'pino';
 import { createEgressPolicy } from '../distribution/egress.ts';
 import { TugError } from '../errors/index.ts';
 import type { SchedulerEvent } from '../scheduler/events.ts';
+import { DEFAULT_HEALTH_INTERVAL_MS, HealthChecker } from '../scheduler/health.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
 import { isPostgresUrl, openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
@@ -58,6 +59,8 @@ export interface ServeOptions {
   logDestination?: DestinationStream | undefined;
   /** Where the human lines (listening, first admin token) go (default stderr). */
   say?: ((line: string) => void) | undefined;
+  /** Between two health checks of a Repository (default 10 min); 0 turns them off. */
+  healthIntervalMs?: number | undefined;
   /** Scheduler tuning (tests). */
   leaseMs?: number | undefined;
   pollMs?: number | undefined;
@@ -106,6 +109,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   for (const p of options.trustProxy ?? []) checkTrustedProxy(p);
   const logger = createLogger({ destination: options.logDestination });
   const postgres = isPostgresUrl(options.database);
+  // A mistyped URL (a Secret's placeholder, "postgress://") must not fall back
+  // to a private SQLite store per replica. The value is not echoed: it may hold a password.
+  if (options.database && !postgres) {
+    throw new TugError('USAGE', '--database / TUG_DATABASE is set but is not a postgres:// or postgresql:// URL', { hint: 'give postgres://USER@HOST/DB, or leave both unset for the embedded SQLite store' });
+  }
   const store = await openStore({ data, database: options.database, onError: (err: unknown) => logger.warn({ err }, 'database connection error') });
   try {
     const { key, source } = await loadSecretKey({
@@ -131,6 +139,11 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       metrics.observe(e);
       if (e.type === 'run-finished') {
         logger.info({ namespace: e.run.metadata.namespace, repository: e.run.spec.repositoryName, run: e.run.metadata.name, result: e.result, durationMs: e.durationMs, bytesMoved: e.bytesMoved, error: e.run.status.error }, 'sync finished');
+      } else if (e.type === 'health-changed') {
+        const { namespace, name } = e.repository.metadata;
+        const line = { namespace, repository: name, from: e.from ?? 'unknown', to: e.health.state, message: e.health.message };
+        if (e.health.state === 'Healthy') logger.info(line, 'health changed');
+        else logger.warn(line, 'health changed');
       } else if (e.type === 'error') {
         logger.error({ err: e.error }, e.message);
       }
@@ -147,6 +160,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       egress,
       loadRegistry: ({ namespace, name }) => loadRegistry(store, secrets, namespace, name),
     });
+    const healthIntervalMs = options.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
+    const health = healthIntervalMs > 0
+      ? new HealthChecker({ store, egress, intervalMs: healthIntervalMs, pollMs: options.pollMs, onEvent, loadRegistry: ({ namespace, name }) => loadRegistry(store, secrets, namespace, name) })
+      : undefined;
     const app = await buildApp({ store, secrets, logger, scheduler, metrics, heartbeatMs: options.heartbeatMs, webRoot: options.webRoot, https: tls, egress, trustProxy: options.trustProxy });
     await app.listen({ host, port });
     const addr = app.server.address();
@@ -159,6 +176,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       logger.info({ subject: tls.subject, fingerprint256: tls.fingerprint256, validTo: tls.validTo }, `TLS certificate loaded: ${tls.subject}, expires ${tls.validTo}`);
     }
     await scheduler.start();
+    health?.start();
     logger.info({ url, replicaId, store: postgres ? 'postgres' : 'sqlite' }, 'listening');
     say(`tug serve: listening on ${url} (replica ${replicaId}, ${postgres ? 'PostgreSQL' : `SQLite in ${data}`})`);
 
@@ -167,6 +185,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
       stopping ??= (async () => {
         logger.info('shutting down');
         reloader?.close();
+        await health?.stop();
         await scheduler.stop(options.shutdownDeadlineMs ?? 20_000);
         await app.close();
         await store.close();

@@ -13,7 +13,7 @@
  * - Watch events are delivered after commit, in commit order per object;
  *   with PostgreSQL they reach every replica (LISTEN/NOTIFY).
  */
-import type { AuditEntry, Repository, Role, RunLogLine, SyncRun, WatchEvent } from '../api/types.ts';
+import type { AuditEntry, Repository, RepositoryHealth, Role, RunLogLine, SyncRun, WatchEvent } from '../api/types.ts';
 
 import type { Kind, ResourceOf } from '../api/kinds.ts';
 
@@ -121,6 +121,8 @@ export interface Store {
   update<K extends Kind>(kind: K, obj: ResourceOf<K>, options?: { expectedResourceVersion?: string | undefined; secret?: string | null | undefined }): Promise<ResourceOf<K>>;
   /** Replaces `status` only (no optimistic check: the scheduler owns status). */
   updateStatus<K extends Kind>(kind: K, namespace: string, name: string, status: NonNullable<ResourceOf<K>['status']>): Promise<ResourceOf<K> | undefined>;
+  /** Replaces `status.health` only (the health checker's part of status), keeping the rest as the scheduler wrote it. */
+  setHealth(namespace: string, name: string, health: RepositoryHealth): Promise<Repository | undefined>;
   delete<K extends Kind>(kind: K, namespace: string, name: string, options?: { expectedResourceVersion?: string | undefined }): Promise<ResourceOf<K> | undefined>;
   /**
    * Subscribes to changes; returns an unsubscribe function. DELETED carries
@@ -154,6 +156,12 @@ export interface Store {
   releaseLease(namespace: string, name: string, owner: string, nextSyncAtMs: number): Promise<void>;
   /** Leases held by `owner` (for graceful hand-back) or all expired leases (owner undefined). */
   listLeases(owner?: string): Promise<Lease[]>;
+  /**
+   * Atomically claims up to `limit` Repositories whose health check is due
+   * (never checked, or due at or before nowMs) and makes each due again at
+   * nextAtMs, so each check goes to one replica.
+   */
+  claimHealthChecks(nowMs: number, nextAtMs: number, limit: number): Promise<Repository[]>;
 
   // Sync history.
   /** Sets uid, resourceVersion (and creationTimestamp if absent). @throws StoreConflict('AlreadyExists'). */

@@ -32,7 +32,7 @@ export interface TestServer extends RunningServer {
  * `data` (the caller's directory, left in place) or in a temp directory
  * removed by close().
  */
-export async function startTestServer(options: { maxConcurrentSyncs?: number; retryBaseMs?: number; leaseMs?: number; heartbeatMs?: number; webRoot?: string; egressAllow?: string[]; egressDeny?: string[]; trustProxy?: string[]; database?: string; data?: string } = {}): Promise<TestServer> {
+export async function startTestServer(options: { healthIntervalMs?: number; maxConcurrentSyncs?: number; retryBaseMs?: number; leaseMs?: number; heartbeatMs?: number; webRoot?: string; egressAllow?: string[]; egressDeny?: string[]; trustProxy?: string[]; database?: string; data?: string } = {}): Promise<TestServer> {
   const dataDir = options.data ?? tempDir(undefined, 'tug-serve-');
   let secretKeyFile: string | undefined;
   if (options.database) {
@@ -62,6 +62,8 @@ export async function startTestServer(options: { maxConcurrentSyncs?: number; re
     leaseMs: options.leaseMs ?? 5000,
     retryBaseMs: options.retryBaseMs ?? 100,
     heartbeatMs: options.heartbeatMs ?? 15_000,
+    // Off unless a test is about them: a check is a HEAD per side and a status write, which other tests would see.
+    healthIntervalMs: options.healthIntervalMs ?? 0,
     shutdownDeadlineMs: 2000,
     webRoot: options.webRoot ?? null,
     egressAllow: options.egressAllow,

@@ -79,3 +79,24 @@ for (const backend of backends) {
     });
   });
 }
+
+for (const backend of backends) {
+  describe(`${backend.name} health check schedule`, () => {
+    test('a never-checked repository is due; a claimed one is not again until its next time; setHealth writes only status.health', async () => {
+      const store = await (await backend.database()).open();
+      await store.create('Repository', repository('dev', 'a'));
+      await store.create('Repository', repository('dev', 'b'));
+      const now = Date.now();
+      assert.deepEqual(names(await store.claimHealthChecks(now, now + 60_000, 1)), ['dev/a']);
+      assert.deepEqual(names(await store.claimHealthChecks(now, now + 60_000, 10)), ['dev/b']);
+      assert.deepEqual(await store.claimHealthChecks(now + 59_999, now + 120_000, 10), [], 'claimed until their next time');
+      assert.deepEqual(names(await store.claimHealthChecks(now + 60_000, now + 120_000, 10)), ['dev/a', 'dev/b']);
+      // The scheduler's status and the checker's health do not overwrite each other.
+      await store.updateStatus('Repository', 'dev', 'a', { syncStatus: 'Success', lastSynced: '2026-01-01T00:00:00Z' });
+      const health = { pullable: true, state: 'Healthy' as const, checkedAt: '2026-01-01T00:01:00Z' };
+      const after = await store.setHealth('dev', 'a', health);
+      assert.deepEqual(after?.status, { syncStatus: 'Success', lastSynced: '2026-01-01T00:00:00Z', health });
+      assert.equal(await store.setHealth('dev', 'gone', health), undefined);
+    });
+  });
+}

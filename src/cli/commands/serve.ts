@@ -5,11 +5,19 @@
  * `tug serve rotate-secrets`: seals stored credentials with a new key.
  * `tug serve crds`: CustomResourceDefinitions for the API's kinds.
  */
-import { Command, type CommandUnknownOpts, Option, type OptionValues } from '@commander-js/extra-typings';
+import { Command, type CommandUnknownOpts, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
+import { parseDuration } from '../../api/duration.ts';
 import { TugError } from '../../errors/index.ts';
 import { parsePositiveInt } from '../options.ts';
 
 const DEFAULT_DATA = '.tugboat';
+
+/** `--health-interval`: a Go duration of at least 10s, or 0 (off). */
+function parseHealthInterval(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || (ms !== 0 && ms < 10_000)) throw new InvalidArgumentError(`"${value}" is not an interval of 10s or more (a Go duration: 5m, 1h), or 0 to turn health checks off`);
+  return ms;
+}
 
 /** A repeatable flag's values, in the order given. */
 const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -145,6 +153,7 @@ export function serveCommand() {
     .addOption(new Option('--shutdown-timeout <seconds>', 'on SIGTERM, how long in-flight syncs may finish before they are interrupted').argParser(parsePositiveInt).default(20))
     .option('--tls-cert-file <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key-file. Reloaded on SIGHUP and when the file changes')
     .option('--tls-key-file <file>', 'the PEM private key of --tls-cert-file')
+    .addOption(new Option('--health-interval <duration>', 'between two health checks of a Repository (a manifest HEAD at its source and mirror, between syncs); 0 turns them off').argParser(parseHealthInterval).default(600_000, '10m'))
     .addOption(new Option('--keep-sync-runs <n>', 'sync runs kept per repository; older finished runs and their logs are deleted when a run finishes').argParser(parsePositiveInt).default(100))
     .option('--egress-deny <rule>', 'never let the server connect here (registries, token realms, redirects; checked after DNS): a CIDR, an address, a host name or *.suffix; wins over --egress-allow (repeatable)', collect)
     .option('--egress-allow <rule>', 're-open what the server refuses by default: link-local 169.254.0.0/16 and fe80::/10, cloud metadata (169.254.169.254, fd00:ec2::254, 100.100.100.200, metadata.google.internal); same forms (repeatable)', collect)
@@ -167,6 +176,7 @@ export function serveCommand() {
       shutdownDeadlineMs: opts.shutdownTimeout * 1000,
       leaseMs: opts.leaseDuration * 1000,
       keepSyncRuns: opts.keepSyncRuns,
+      healthIntervalMs: opts.healthInterval,
       tlsCertFile: opts.tlsCertFile,
       tlsKeyFile: opts.tlsKeyFile,
       egressAllow: opts.egressAllow,

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { API_VERSION } from '../../api/types.ts';
-import type { Registry, Repository, WatchEvent } from '../../api/types.ts';
+import type { Registry, Repository, RepositoryHealth, WatchEvent } from '../../api/types.ts';
 import { TugError } from '../../errors/index.ts';
 import { decodeContinue, encodeContinue, likePattern, pageLimit, parseFieldSelector, parseLabelSelector, searchText } from '../query.ts';
 import { StoreConflict } from '../types.ts';
@@ -17,7 +17,7 @@ import type { SqlDriver, SqlExecutor } from './driver.ts';
 type Resource = Registry | Repository;
 
 /** The object methods of {@link Store}. */
-export type ObjectStore = Pick<Store, 'create' | 'get' | 'getSecret' | 'listSecrets' | 'replaceSecret' | 'list' | 'update' | 'updateStatus' | 'delete' | 'watch' | 'changesSince' | 'listNamespaces'>;
+export type ObjectStore = Pick<Store, 'create' | 'get' | 'getSecret' | 'listSecrets' | 'replaceSecret' | 'list' | 'update' | 'updateStatus' | 'setHealth' | 'delete' | 'watch' | 'changesSince' | 'listNamespaces'>;
 
 export class SqlObjects implements ObjectStore {
   readonly #db: SqlDriver;
@@ -167,6 +167,19 @@ export class SqlObjects implements ObjectStore {
       const next = { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) }, status } as ResourceOf<K>;
       await tx.query('UPDATE objects SET resource_version = $4, object = $5 WHERE kind = $1 AND namespace = $2 AND name = $3', [kind, namespace, name, rv, JSON.stringify(next)]);
       await record(tx, { kind, type: 'MODIFIED', object: next });
+      return next;
+    });
+  }
+
+  async setHealth(namespace: string, name: string, health: RepositoryHealth): Promise<Repository | undefined> {
+    return this.#db.transaction(async (tx) => {
+      const old = await this.#lockObject(tx, 'Repository', namespace, name);
+      if (!old) return undefined;
+      const rv = await tx.nextVersion();
+      // Only status.health: the scheduler writes the rest of status meanwhile.
+      const next: Repository = { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) }, status: { ...(old.status ?? { syncStatus: 'Pending' }), health } };
+      await tx.query('UPDATE objects SET resource_version = $4, object = $5 WHERE kind = $1 AND namespace = $2 AND name = $3', ['Repository', namespace, name, rv, JSON.stringify(next)]);
+      await record(tx, { kind: 'Repository', type: 'MODIFIED', object: next });
       return next;
     });
   }

@@ -9,7 +9,7 @@ import { fromJson, toInt } from './driver.ts';
 import type { SqlDriver } from './driver.ts';
 
 /** The scheduling methods of {@link Store}. */
-export type ScheduleStore = Pick<Store, 'setNextSync' | 'claimDue' | 'renewLease' | 'releaseLease' | 'listLeases'>;
+export type ScheduleStore = Pick<Store, 'setNextSync' | 'claimDue' | 'renewLease' | 'releaseLease' | 'listLeases' | 'claimHealthChecks'>;
 
 export class SqlSchedule implements ScheduleStore {
   readonly #db: SqlDriver;
@@ -45,6 +45,22 @@ export class SqlSchedule implements ScheduleStore {
       .map((r) => ({ at: toInt(r['next_sync_at']), obj: fromJson<Repository>(r['object']) }))
       .sort((a, b) => a.at - b.at || compareKeys(a.obj, b.obj))
       .map((r) => r.obj);
+  }
+
+  async claimHealthChecks(nowMs: number, nextAtMs: number, limit: number): Promise<Repository[]> {
+    if (limit < 1) return [];
+    // As claimDue: one statement, each due row to one replica; no lease (a check is one HEAD per side).
+    const rows = await this.#db.query(
+      `WITH due AS MATERIALIZED (
+           SELECT namespace, name FROM objects
+           WHERE kind = 'Repository' AND COALESCE(next_health_at, 0) <= $1
+           ORDER BY COALESCE(next_health_at, 0), namespace, name LIMIT $3${this.#db.dialect.skipLocked})
+         UPDATE objects SET next_health_at = $2
+         FROM due WHERE objects.kind = 'Repository' AND objects.namespace = due.namespace AND objects.name = due.name
+         RETURNING objects.object AS object`,
+      [Math.floor(nowMs), Math.floor(nextAtMs), Math.floor(limit)],
+    );
+    return rows.map((r) => fromJson<Repository>(r['object'])).sort(compareKeys);
   }
 
   async renewLease(namespace: string, name: string, owner: string, untilMs: number): Promise<boolean> {

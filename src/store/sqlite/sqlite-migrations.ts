@@ -82,4 +82,13 @@ export const sqliteMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'health check schedule',
+    sql: `
+      -- When each Repository's next health check is due (src/scheduler/health.ts); NULL: never checked.
+      ALTER TABLE objects ADD COLUMN next_health_at INTEGER;
+      CREATE INDEX objects_health ON objects (kind, next_health_at);
+    `,
+  },
 ];
