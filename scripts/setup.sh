@@ -20,6 +20,12 @@ declare -A need=(
   [tinyproxy]=/usr/bin/tinyproxy
   [umoci]=/usr/bin/umoci
   [containerd]=/usr/bin/containerd
+  # The arm64 single-file tug (npm run dist, docs/dist.md): qemu runs its
+  # Node to make the code cache, and the tests run it, with the arm64 libc.
+  [qemu-user-static]=/usr/bin/qemu-aarch64-static
+  [libc6-arm64-cross]=/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1
+  # npm run image (docs/deploy.md): readelf finds the arm64 binary's libraries.
+  [binutils]=/usr/bin/readelf
 )
 missing=()
 for pkg in "${!need[@]}"; do
@@ -29,6 +35,7 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql
 # Fonts for the console's screenshots: Chinese text and the status emoji.
 [[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]] || missing+=(fonts-wqy-microhei)
 [[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]] || missing+=(fonts-noto-color-emoji)
+[[ -e /usr/aarch64-linux-gnu/lib/libstdc++.so.6 ]] || missing+=(libstdc++6-arm64-cross)
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
   sudo_cmd=()
@@ -43,4 +50,16 @@ npm ci --no-audit --no-fund
 # Compile src/ to dist/ (what bin/tug.js runs) and build the console (web/dist).
 npm run -s build
 npm run -s build:web
+# `tug` on PATH: a link to scripts/tug-launcher.sh, which runs bin/tug.js
+# with the pinned Node 24 (no npm per call). /usr/local/bin as root, else
+# ~/.local/bin.
+if [[ $(id -u) -eq 0 ]]; then bindir=/usr/local/bin; else bindir="$HOME/.local/bin"; fi
+mkdir -p "$bindir"
+if [[ -e "$bindir/tug" && ! -L "$bindir/tug" ]]; then
+  echo "setup: $bindir/tug is a file, not the launcher link (a single-file tug?): left alone"
+else
+  ln -sfn "$PWD/scripts/tug-launcher.sh" "$bindir/tug"
+  echo "setup: tug -> $bindir/tug ($("$bindir/tug" --version))"
+fi
+[[ $(id -u) -eq 0 ]] || [[ ":$PATH:" == *":$bindir:"* ]] || echo "setup: $bindir is not on your PATH: add it (export PATH=\"$bindir:\$PATH\") to run tug"
 echo "setup: node $(npm run -s env -- node --version) ready"

@@ -10,13 +10,8 @@
  * Also: /healthz and /readyz (the store answers; public and terse),
  * /metrics (Prometheus; a viewer token for every namespace), /openapi.json,
  * and the console from web/dist at / (SPA fallback to index.html) when that
- * directory exists.
+ * directory exists (or the copy inside a single-file executable: web-assets.ts).
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import YAML from 'yaml';
@@ -30,19 +25,17 @@ import { type Metrics, createMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { handlers, loadRegistry } from './resources.ts';
 import { actionRoutes } from './routes/actions.ts';
-import { adminRoutes } from './routes/admin.ts';
 import { namespaceRoutes } from './routes/namespaces.ts';
 import { importRoutes } from './routes/imports.ts';
+import { adminRoutes } from './routes/admin.ts';
 import type { RouteContext, SchedulerControl } from './routes/context.ts';
 import { resourceRoutes } from './routes/resources.ts';
 import type { Secrets } from './secrets.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
+import { consoleFiles } from './web-assets.ts';
 import { createWatchStreams } from './watch.ts';
 
 export type { SchedulerControl } from './routes/context.ts';
-
-/** The console's build output, if the web engineer's build has run. */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 export interface AppDeps {
   store: Store;
@@ -53,7 +46,7 @@ export interface AppDeps {
   /** Undefined: manual syncs answer 400, new repositories wait for a scheduler elsewhere. */
   scheduler?: SchedulerControl | undefined;
   metrics?: Metrics | undefined;
-  /** Console files; default web/dist of the repo when it exists; null = none. */
+  /** Console files; default web/dist of the repo when it exists, or the copy inside a single-file executable (web-assets.ts); null = none. */
   webRoot?: string | null | undefined;
   /** Request body limit in bytes (default 1 MiB). */
   bodyLimit?: number | undefined;
@@ -124,14 +117,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(status.code).type('application/json').send(status);
   });
 
-  const webRoot = deps.webRoot === null ? undefined : (deps.webRoot ?? DEFAULT_WEB_ROOT);
-  const hasWeb = webRoot !== undefined && existsSync(`${webRoot}/index.html`);
+  const webFiles = consoleFiles(deps.webRoot);
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0]!;
-    if (hasWeb && request.method === 'GET' && !isApiPath(path) && !['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path)) {
+    if (webFiles && request.method === 'GET' && !isApiPath(path) && !['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path)) {
       // The console is a single-page app: its routes are index.html's.
-      return reply.type('text/html; charset=utf-8').send(await readFile(join(webRoot!, 'index.html')));
+      return reply.type('text/html; charset=utf-8').send(await webFiles.index());
     }
     const status = new ApiError(404, 'NotFound', `the server could not find the requested resource (${request.method} ${path})`).status;
     return reply.code(404).send(status);
@@ -199,15 +191,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: API_PREFIX },
   );
 
-  if (hasWeb) {
+  if (webFiles) {
     await app.register(async (web) => {
       // The console's files are public: the login page is one of them.
       web.addHook('onRoute', (route) => {
         route.config = { ...route.config, role: 'public' };
       });
-      // One route per file (no wildcard): everything else reaches the
-      // not-found handler, which access.ts judges by the path.
-      await web.register(fastifyStatic, { root: webRoot!, prefix: '/', index: ['index.html'], wildcard: false });
+      await webFiles.register(web);
     });
   }
 
