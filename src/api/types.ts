@@ -268,6 +268,41 @@ export interface Status {
 
 export type Role = 'viewer' | 'editor' | 'admin';
 
+// ---------------------------------------------------------------- Webhook
+
+/** What a webhook is sent (CloudEvents `type`): one event per finished SyncRun and per health change, never per layer. */
+export const WEBHOOK_EVENT_TYPES = ['io.tugboat.syncrun.finished', 'io.tugboat.repository.health.changed'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number] | 'io.tugboat.webhook.test';
+
+/**
+ * A namespace's webhook: where its events go. The signing secret is
+ * write-only (generated when not given, shown once in `status.secret`,
+ * stored sealed) as a Registry's password is.
+ */
+export interface Webhook {
+  apiVersion: typeof API_VERSION;
+  kind: 'Webhook';
+  metadata: { name: string; namespace: string; creationTimestamp?: string };
+  spec: { url: string; events?: (typeof WEBHOOK_EVENT_TYPES)[number][] };
+  status?: { secret?: string };
+}
+
+/** One attempt to deliver one event (the delivery log; the newest 100 per webhook are kept). */
+export interface WebhookDelivery {
+  /** The event's CloudEvents id (every attempt of one event shares it). */
+  eventId: string;
+  type: WebhookEventType;
+  subject?: string;
+  time: string;
+  attempt: number;
+  ok: boolean;
+  statusCode?: number;
+  error?: string;
+  durationMs: number;
+  /** When the next attempt runs, if one will. */
+  retryAt?: string;
+}
+
 export interface AuditEntry {
   time: string;
   /** Token name (never the token). */

@@ -27,6 +27,7 @@ import { handlers, loadRegistry } from './resources.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { namespaceRoutes } from './routes/namespaces.ts';
 import { importRoutes } from './routes/imports.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { adminRoutes } from './routes/admin.ts';
 import type { RouteContext, SchedulerControl } from './routes/context.ts';
 import { resourceRoutes } from './routes/resources.ts';
@@ -34,6 +35,7 @@ import type { Secrets } from './secrets.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { consoleFiles } from './web-assets.ts';
 import { createWatchStreams } from './watch.ts';
+import type { WebhookDispatcher } from './webhooks.ts';
 
 export type { SchedulerControl } from './routes/context.ts';
 
@@ -58,6 +60,8 @@ export interface AppDeps {
   https?: { cert: Buffer; key: Buffer } | undefined;
   /** Where the registry test may connect (src/distribution/egress.ts); undefined: anywhere. */
   egress?: EgressPolicy | undefined;
+  /** Sends webhooks (server/webhooks.ts); undefined: none. */
+  webhooks?: WebhookDispatcher | undefined;
   /**
    * Addresses or CIDRs of the reverse proxies in front (an ingress): from
    * these, the client is the last untrusted address of X-Forwarded-For, so
@@ -172,6 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     streams,
     heartbeatMs: deps.heartbeatMs ?? 15_000,
     egress: deps.egress,
+    webhooks: deps.webhooks,
     async audit(request: FastifyRequest, entry) {
       await deps.store.appendAudit({ time: new Date().toISOString(), user: request.principal?.name ?? 'anonymous', ...entry });
     },
@@ -187,6 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       adminRoutes(api, ctx);
       namespaceRoutes(api, ctx);
       importRoutes(api, ctx);
+      webhookRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

@@ -16,6 +16,7 @@ import { TugError } from '../errors/index.ts';
 import type { SchedulerEvent } from '../scheduler/events.ts';
 import { DEFAULT_HEALTH_INTERVAL_MS, HealthChecker } from '../scheduler/health.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
+import { WebhookDispatcher } from './webhooks.ts';
 import { isPostgresUrl, openStore } from '../store/index.ts';
 import type { Store } from '../store/types.ts';
 import { buildApp } from './app.ts';
@@ -61,6 +62,8 @@ export interface ServeOptions {
   say?: ((line: string) => void) | undefined;
   /** Between two health checks of a Repository (default 10 min); 0 turns them off. */
   healthIntervalMs?: number | undefined;
+  /** Waits before webhook retries (tests; default server/webhooks.ts RETRY_DELAYS_MS). */
+  webhookRetryDelaysMs?: readonly number[] | undefined;
   /** Scheduler tuning (tests). */
   leaseMs?: number | undefined;
   pollMs?: number | undefined;
@@ -135,8 +138,10 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
 
     const metrics = createMetrics({ defaultMetrics: true });
     const replicaId = options.replicaId ?? (postgres ? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}` : hostname());
+    const webhooks = new WebhookDispatcher({ store, secrets, egress, retryDelaysMs: options.webhookRetryDelaysMs, onError: (message, err) => logger.warn({ err }, message) });
     const onEvent = (e: SchedulerEvent) => {
       metrics.observe(e);
+      webhooks.observe(e);
       if (e.type === 'run-finished') {
         logger.info({ namespace: e.run.metadata.namespace, repository: e.run.spec.repositoryName, run: e.run.metadata.name, result: e.result, durationMs: e.durationMs, bytesMoved: e.bytesMoved, error: e.run.status.error }, 'sync finished');
       } else if (e.type === 'health-changed') {
@@ -164,7 +169,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     const health = healthIntervalMs > 0
       ? new HealthChecker({ store, egress, intervalMs: healthIntervalMs, pollMs: options.pollMs, onEvent, loadRegistry: ({ namespace, name }) => loadRegistry(store, secrets, namespace, name) })
       : undefined;
-    const app = await buildApp({ store, secrets, logger, scheduler, metrics, heartbeatMs: options.heartbeatMs, webRoot: options.webRoot, https: tls, egress, trustProxy: options.trustProxy });
+    const app = await buildApp({ store, secrets, logger, scheduler, metrics, webhooks, heartbeatMs: options.heartbeatMs, webRoot: options.webRoot, https: tls, egress, trustProxy: options.trustProxy });
     await app.listen({ host, port });
     const addr = app.server.address();
     const actualPort = typeof addr === 'object' && addr ? addr.port : port;
@@ -187,6 +192,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
         reloader?.close();
         await health?.stop();
         await scheduler.stop(options.shutdownDeadlineMs ?? 20_000);
+        await webhooks.close();
         await app.close();
         await store.close();
       })();

@@ -13,7 +13,7 @@
  * - Watch events are delivered after commit, in commit order per object;
  *   with PostgreSQL they reach every replica (LISTEN/NOTIFY).
  */
-import type { AuditEntry, Repository, RepositoryHealth, Role, RunLogLine, SyncRun, WatchEvent } from '../api/types.ts';
+import type { AuditEntry, Repository, RepositoryHealth, Role, RunLogLine, SyncRun, WatchEvent, Webhook, WebhookDelivery } from '../api/types.ts';
 
 import type { Kind, ResourceOf } from '../api/kinds.ts';
 
@@ -199,6 +199,19 @@ export interface Store {
   /** Deletes a token by id; false when there was none. */
   deleteToken(id: string): Promise<boolean>;
   appendAudit(entry: AuditEntry): Promise<void>;
+
+  // Webhooks.
+  /** @throws StoreConflict('AlreadyExists'). `sealedSecret` is the signing secret as Secrets.seal wrote it. */
+  createWebhook(webhook: Webhook, sealedSecret: string): Promise<void>;
+  getWebhook(namespace: string, name: string): Promise<{ webhook: Webhook; sealedSecret: string } | undefined>;
+  /** By name. */
+  listWebhooks(namespace: string): Promise<Webhook[]>;
+  /** With its delivery log; false when there was none. */
+  deleteWebhook(namespace: string, name: string): Promise<boolean>;
+  /** Appends one attempt; the newest 100 per webhook are kept. */
+  appendDelivery(namespace: string, webhook: string, delivery: WebhookDelivery): Promise<void>;
+  /** Newest first. */
+  listDeliveries(namespace: string, webhook: string, limit?: number): Promise<WebhookDelivery[]>;
   /**
    * Newest first; `namespaces` keeps only entries of those namespaces (a
    * scoped admin's view), `filter` narrows further (every field given must match).

@@ -82,6 +82,7 @@ async function ensureFixtures(): Promise<void> {
   for (const ns of [OWN, OTHER]) {
     if (!(await s.store.get('Registry', ns, 'reg'))) await create('registries', ns, registryDoc('reg', 'http://127.0.0.1:9', {}, ns));
     if (!(await s.store.get('Repository', ns, 'repo'))) await create('repositories', ns, repositoryDoc('repo', { repository: 'a/b', tag: '1', registryRef: { name: 'reg' }, retryCount: 0, syncInterval: '24h' }, ns));
+    if (!(await s.store.getWebhook(ns, 'hook'))) await create('webhooks', ns, { metadata: { name: 'hook' }, spec: { url: 'http://127.0.0.1:9/hook' } });
     if (!(await s.store.getRun(ns, 'repo-fixture'))) {
       const now = new Date().toISOString();
       const run: SyncRun = {
@@ -104,6 +105,7 @@ function fill(route: RouteEntry, namespace: string): string {
     .replace(/\/repositories\/:name/, '/repositories/repo')
     .replace(/\/registries\/:name/, '/registries/reg')
     .replace('/tokens/:name', `/tokens/${VICTIM}`)
+    .replace('/webhooks/:name', '/webhooks/hook')
     .replace(':run', 'repo-fixture');
 }
 
@@ -116,6 +118,7 @@ async function body(route: RouteEntry, namespace: string): Promise<{ payload?: s
   if (route.method === 'POST' && u.endsWith('/registries')) return json(registryDoc(n, 'http://127.0.0.1:9', {}, namespace));
   if (route.method === 'POST' && u.endsWith('/tokens')) return json({ name: n, role: 'viewer', namespaces: [OWN] });
   if (route.method === 'POST' && u.endsWith('/imports')) return json({ content: '127.0.0.1:9/a/b:1', dryRun: true });
+  if (route.method === 'POST' && u.endsWith('/webhooks')) return json({ metadata: { name: n }, spec: { url: 'http://127.0.0.1:9/hook' } });
   if (route.method === 'PUT') {
     const kind = u.includes('/repositories/') ? 'Repository' : 'Registry';
     const current = (await s.store.get(kind, namespace, kind === 'Repository' ? 'repo' : 'reg'))!;

@@ -32,7 +32,7 @@ export interface TestServer extends RunningServer {
  * `data` (the caller's directory, left in place) or in a temp directory
  * removed by close().
  */
-export async function startTestServer(options: { healthIntervalMs?: number; maxConcurrentSyncs?: number; retryBaseMs?: number; leaseMs?: number; heartbeatMs?: number; webRoot?: string; egressAllow?: string[]; egressDeny?: string[]; trustProxy?: string[]; database?: string; data?: string } = {}): Promise<TestServer> {
+export async function startTestServer(options: { webhookRetryDelaysMs?: number[]; healthIntervalMs?: number; maxConcurrentSyncs?: number; retryBaseMs?: number; leaseMs?: number; heartbeatMs?: number; webRoot?: string; egressAllow?: string[]; egressDeny?: string[]; trustProxy?: string[]; database?: string; data?: string } = {}): Promise<TestServer> {
   const dataDir = options.data ?? tempDir(undefined, 'tug-serve-');
   let secretKeyFile: string | undefined;
   if (options.database) {
@@ -64,6 +64,7 @@ export async function startTestServer(options: { healthIntervalMs?: number; maxC
     heartbeatMs: options.heartbeatMs ?? 15_000,
     // Off unless a test is about them: a check is a HEAD per side and a status write, which other tests would see.
     healthIntervalMs: options.healthIntervalMs ?? 0,
+    webhookRetryDelaysMs: options.webhookRetryDelaysMs,
     shutdownDeadlineMs: 2000,
     webRoot: options.webRoot ?? null,
     egressAllow: options.egressAllow,

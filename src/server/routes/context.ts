@@ -8,6 +8,7 @@ import type { RouteEntry } from '../access.ts';
 import type { Principal } from '../auth.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Secrets } from '../secrets.ts';
+import type { WebhookDispatcher } from '../webhooks.ts';
 import type { createWatchStreams } from '../watch.ts';
 
 declare module 'fastify' {
@@ -47,6 +48,8 @@ export interface RouteContext {
   registryCredentials(namespace: string, name: string): Promise<RegistryCredentials | undefined>;
   /** Where the server may connect (`--egress-allow/--egress-deny`); undefined: anywhere. */
   egress?: EgressPolicy | undefined;
+  /** Sends webhooks (server/webhooks.ts); undefined: none are sent (the test button answers 503). */
+  webhooks?: WebhookDispatcher | undefined;
 }
 
 export function principal(request: FastifyRequest): Principal {

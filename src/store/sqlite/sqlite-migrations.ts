@@ -91,4 +91,19 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX objects_health ON objects (kind, next_health_at);
     `,
   },
+  {
+    version: 5,
+    name: 'webhooks',
+    sql: `
+      -- A namespace's webhooks (the signing secret sealed as Registry secrets are) and their delivery log.
+      CREATE TABLE webhooks (namespace TEXT NOT NULL, name TEXT NOT NULL, webhook TEXT NOT NULL, secret TEXT NOT NULL, PRIMARY KEY (namespace, name));
+      CREATE TABLE webhook_deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        namespace TEXT NOT NULL,
+        webhook TEXT NOT NULL,
+        delivery TEXT NOT NULL
+      );
+      CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (namespace, webhook, seq);
+    `,
+  },
 ];
