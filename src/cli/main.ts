@@ -13,10 +13,11 @@ import { buildProgram, emptyProgram } from './program.ts';
 export async function main(argv: string[]): Promise<number> {
   let debug = argv.includes('--debug') || argv.includes('--debug=true');
   try {
-    const at = commandIndex(argv, emptyProgram());
+    const base = emptyProgram();
+    const at = commandIndex(argv, base);
     // `tug --version` needs no command; help and completion need them all.
     const versionOnly = at < 0 && (argv.includes('-v') || argv.includes('--version'));
-    const program = versionOnly ? emptyProgram() : await buildProgram(at >= 0 ? argv[at] : undefined);
+    const program = versionOnly ? base : await buildProgram(at >= 0 ? argv[at] : undefined, base);
     const command = at >= 0 ? program.commands.find((c) => c.name() === argv[at]) : undefined;
     const args = normalizeArgv(argv, program, command);
     try {

@@ -25,6 +25,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'copy', load: async (g) => (await import('./commands/copy.ts')).copyCommand(g) },
   { name: 'sync', load: async (g) => (await import('./commands/sync.ts')).syncCommand(g) },
   { name: 'save', load: async (g) => (await import('./commands/save.ts')).saveCommand(g) },
+  { name: 'bundle', load: async (g) => (await import('./commands/bundle.ts')).bundleCommand(g) },
   { name: 'verify', load: async (g) => (await import('./commands/verify.ts')).verifyCommand(g) },
   { name: 'inspect', load: async (g) => (await import('./commands/inspect.ts')).inspectCommand(g) },
   { name: 'list-tags', load: async (g) => (await import('./commands/list-tags.ts')).listTagsCommand(g) },
@@ -69,10 +70,11 @@ export function emptyProgram(): Program {
 /**
  * The program with `only` (a command name) or, when undefined or unknown,
  * every command (for help, completion, and commander's own
- * "unknown command" suggestions).
+ * "unknown command" suggestions). The commands go into `program` when given
+ * (the {@link emptyProgram} that found the command name: one set of global
+ * flags built per start, not two).
  */
-export async function buildProgram(only?: string): Promise<Program> {
-  const program = baseProgram();
+export async function buildProgram(only?: string, program: Program = baseProgram()): Promise<Program> {
   // The attribute of --registries.d is renamed in options.ts; the type follows it there.
   const globals: Globals = () => program.opts() as GlobalOptions;
   const entry = COMMANDS.find((c) => c.name === only);

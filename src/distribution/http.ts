@@ -73,6 +73,9 @@ const SHOWN_QUERY_KEYS = new Set(['n', 'last', 'digest', 'mount', 'from', 'servi
 
 /** `url` as an `http` event carries it: no user info, query values replaced except {@link SHOWN_QUERY_KEYS}. */
 export function eventUrl(url: URL): string {
+  // Most exchanges (every HEAD of a sync) have neither: their href is already what is shown.
+  // Copying the URL and clearing its parts cost ~0.2 ms an event, for every request of a run.
+  if (url.username === '' && url.password === '' && url.search === '') return url.href;
   const shown = new URL(url.href);
   shown.username = '';
   shown.password = '';

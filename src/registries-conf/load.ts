@@ -88,6 +88,43 @@ async function dropIns(dir: string): Promise<string[]> {
   }
 }
 
+const BLANK_OR_COMMENT = /^[ \t]*(?:#.*)?$/;
+const ALIASES_HEADER = /^[ \t]*\[[ \t]*aliases[ \t]*\][ \t]*(?:#.*)?$/;
+/** `"name" = "value"`: basic strings without escapes (a backslash or a control character sends the file to the parser). */
+const PLAIN_ALIAS = /^[ \t]*"([^"\\\x00-\x1f\x7f]*)"[ \t]*=[ \t]*"[^"\\\x00-\x1f\x7f]*"[ \t]*(?:#.*)?$/;
+/** Characters TOML allows nowhere outside strings but tab and CRLF, and a byte order mark: left to the parser to refuse. */
+const NOT_PLAIN = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]|\r(?!\n)/;
+
+/**
+ * Whether `text` sets nothing tug reads: only comments and blank lines,
+ * and at most one `[aliases]` table of plain `"name" = "value"` lines with
+ * distinct names (tug checks that `aliases` is a table and uses nothing in
+ * it: short names are podman's). Debian's stock files are exactly that (a
+ * registries.conf of comments, shortnames.conf of aliases), and without
+ * them the TOML parser (ten modules, ~15-20 ms of every docker:// command's
+ * start) need not load. Conservative: anything else, valid or not, goes
+ * to the parser, which reads it or refuses it as before.
+ */
+export function setsNothing(text: string): boolean {
+  if (NOT_PLAIN.test(text)) return false;
+  let inAliases = false;
+  const names = new Set<string>();
+  for (const line of text.split(/\r?\n/)) {
+    if (BLANK_OR_COMMENT.test(line)) continue;
+    if (ALIASES_HEADER.test(line)) {
+      // a second [aliases] is a TOML error: the parser says so
+      if (inAliases) return false;
+      inAliases = true;
+      continue;
+    }
+    const alias = inAliases ? PLAIN_ALIAS.exec(line) : null;
+    // a duplicate name is a TOML error too
+    if (!alias || names.has(alias[1]!)) return false;
+    names.add(alias[1]!);
+  }
+  return true;
+}
+
 /** Reads and merges the files {@link registriesConfPaths} names. Throws USAGE / IO naming the file. */
 export async function readRegistriesConf(options: RegistriesConfOptions = {}): Promise<RegistriesConfig> {
   const { file, named, dirs } = await registriesConfPaths(options);
@@ -101,7 +138,10 @@ export async function readRegistriesConf(options: RegistriesConfOptions = {}): P
     }
   }
   if (main === undefined && dropInTexts.length === 0) return emptyRegistriesConfig();
-  // The TOML parser loads only on a machine that has a file: docker:// commands elsewhere never pay for it.
+  // The TOML parser loads only when a file sets something: what an empty file amounts to otherwise.
+  if ((main === undefined || setsNothing(main)) && dropInTexts.every((d) => setsNothing(d.text))) {
+    return { ...emptyRegistriesConfig(), files: [...(main === undefined ? [] : [file]), ...dropInTexts.map((d) => d.path)] };
+  }
   const { mergeRegistriesConf, parseRegistriesConf } = await import('./registries-conf.ts');
   let config = main === undefined ? emptyRegistriesConfig() : parseRegistriesConf(main, file);
   for (const d of dropInTexts) config = mergeRegistriesConf(config, parseRegistriesConf(d.text, d.path, { dropIn: true }));

@@ -11,11 +11,8 @@ import { dockerDaemonTransport } from './docker-daemon/docker-daemon-transport.t
 import { ociArchiveTransport } from './oci-archive/oci-archive-transport.ts';
 import { ociLayoutTransport } from './oci-layout/oci-layout-transport.ts';
 import { resolve } from 'node:path';
-import { verifyDirLayout } from './dir/dir-verify.ts';
 import { parseLayoutLocation } from './oci-layout/oci-layout-transport.ts';
-import { verifyOciLayout } from './oci-layout/oci-layout-verify.ts';
 import { type RegistryDirReference, registryDirTransport } from './registry-dir/registry-dir-transport.ts';
-import { verifyRegistryTree } from './registry-dir/registry-dir-verify.ts';
 import type { StoreVerifier } from './store-check.ts';
 import { type ImageReference, type SyncTarget, type Transport, isSyncTarget } from './types.ts';
 
@@ -62,22 +59,23 @@ export function parseImageName(name: string): ImageReference {
 /**
  * The local stores `tug verify` checks by their bytes, by prefix; the text
  * after the prefix is parsed as the transport parses it, except that
- * registry-dir: takes the whole tree when REPO is left out.
+ * registry-dir: takes the whole tree when REPO is left out. Each checker
+ * loads when `tug verify` runs it: every command imports this table.
  */
 const STORES: Record<string, (rest: string, name: string) => StoreVerifier> = {
   oci: (rest, name) => {
     const { path, ref } = parseLayoutLocation(rest, 'oci');
-    return { verifyStore: (options) => verifyOciLayout(path, ref, name, options) };
+    return { verifyStore: async (options) => (await import('./oci-layout/oci-layout-verify.ts')).verifyOciLayout(path, ref, name, options) };
   },
   dir: (rest, name) => {
     const path = dirTransport.parse(rest).path;
-    return { verifyStore: (options) => verifyDirLayout(path, name, options) };
+    return { verifyStore: async (options) => (await import('./dir/dir-verify.ts')).verifyDirLayout(path, name, options) };
   },
   'registry-dir': (rest, name) => {
     const colon = rest.indexOf(':');
     const repository = colon < 0 ? undefined : (registryDirTransport.parse(rest) as RegistryDirReference).repository;
     const path = resolve(colon < 0 ? rest : rest.slice(0, colon));
-    return { verifyStore: (options) => verifyRegistryTree(path, repository, name, options) };
+    return { verifyStore: async (options) => (await import('./registry-dir/registry-dir-verify.ts')).verifyRegistryTree(path, repository, name, options) };
   },
 };
 

@@ -44,6 +44,9 @@ const urlCases: [name: string, input: string, shown: string][] = [
   ['a token realm keeps service and scope, not account', 'https://auth.example/token?service=reg&scope=repository%3Aa%3Apull&account=alice', 'https://auth.example/token?service=reg&scope=repository%3Aa%3Apull&account=REDACTED'],
   ['a signed storage URL loses its signature', 'https://s3.example/blob?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=abc&X-Amz-Expires=60', 'https://s3.example/blob?X-Amz-Credential=REDACTED&X-Amz-Signature=REDACTED&X-Amz-Expires=REDACTED'],
   ['user info is dropped', 'https://u:p@r.example/v2/', 'https://r.example/v2/'],
+  ['a user name alone is dropped too', 'https://u@r.example/v2/a/manifests/v1', 'https://r.example/v2/a/manifests/v1'],
+  ['a URL with neither (most requests) is shown as it is', 'http://127.0.0.1:5000/v2/a/b/manifests/sha256%3Aab', 'http://127.0.0.1:5000/v2/a/b/manifests/sha256%3Aab'],
+  ['an empty query keeps its mark', 'https://r.example/v2/a/tags/list?', 'https://r.example/v2/a/tags/list?'],
   ['an upload session state is replaced', 'http://r.example/v2/a/blobs/uploads/1?_state=xyz&digest=sha256%3Aab', 'http://r.example/v2/a/blobs/uploads/1?_state=REDACTED&digest=sha256%3Aab'],
 ];
 for (const [name, input, shown] of urlCases) {

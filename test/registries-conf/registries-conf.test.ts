@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import type { TugError } from '../../src/errors/index.ts';
 import { parseReference } from '../../src/reference/reference.ts';
 import { findRegistry, mergeRegistriesConf, parseRegistriesConf, pullSources, readRegistriesConf, registriesConfPaths } from '../../src/registries-conf/index.ts';
+import { setsNothing } from '../../src/registries-conf/load.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const FILE = '/etc/containers/registries.conf';
@@ -168,4 +169,54 @@ test('files: the user file replaces the system one; --registries-conf keeps the 
   writeFileSync(join(userDir, 'registries.conf.d', '20-broken.conf'), '[[registry]]\nlocation = "x.example"\nblocked = "yes"\n');
   await assert.rejects(readRegistriesConf({ path: named, env: { HOME: home } }), (err: TugError) => err.code === 'USAGE' && err.message.includes('20-broken.conf') && err.message.includes('registry[0].blocked'));
   await assert.rejects(readRegistriesConf({ path: join(home, 'missing.conf'), env: { HOME: home } }), (err: TugError) => err.message.includes('missing.conf'));
+});
+
+// Files that set nothing tug reads skip the TOML parser (load.ts setsNothing): each such text must read
+// exactly as the parser reads it, and every text the parser refuses must go to the parser.
+const inertCases: [name: string, text: string, setsNothing: boolean][] = [
+  ['comments and blank lines (Debian registries.conf)', '# unqualified-search-registries = ["example.com"]\n\n  # [[registry]]\n\t\n', true],
+  ['an aliases table (Debian shortnames.conf)', '[aliases]\n  # docker\n  "alpine" = "docker.io/library/alpine"\n  "busybox" = "docker.io/library/busybox" # trailing\r\n"" = ""\n', true],
+  ['an empty file', '', true],
+  ['a registry table', '[[registry]]\nlocation = "x.example"\n', false],
+  ['a top-level key', 'short-name-mode = "permissive"\n', false],
+  ['an alias before [aliases] is a top-level key', '"alpine" = "docker.io/library/alpine"\n', false],
+  ['a duplicate alias (a TOML error)', '[aliases]\n"a" = "x"\n"a" = "y"\n', false],
+  ['[aliases] twice (a TOML error)', '[aliases]\n"a" = "x"\n[aliases]\n"b" = "y"\n', false],
+  ['an escape in a value', '[aliases]\n"a" = "x\\u0041"\n', false],
+  ['a bare key', '[aliases]\na = "x"\n', false],
+  ['a control character in a comment (a TOML error)', '# bell \u0007\n', false],
+  ['a lone carriage return (a TOML error)', '# a\rb\n', false],
+  ['broken TOML', '[aliases\n', false],
+];
+for (const [name, text, expected] of inertCases) {
+  test(`setsNothing: ${name}`, () => {
+    assert.equal(setsNothing(text), expected);
+    let parsed: ReturnType<typeof parseRegistriesConf> | undefined;
+    try {
+      parsed = parseRegistriesConf(text, FILE, { dropIn: true });
+    } catch {
+      parsed = undefined;
+    }
+    if (expected) assert.deepEqual(parsed, { files: [FILE], registries: [], unqualifiedSearchRegistries: undefined, shortNameMode: undefined, credentialHelpers: undefined });
+    if (parsed === undefined) assert.equal(expected, false);
+  });
+}
+
+test('files that set nothing read as the parser reads them, and a drop-in that sets something still applies', async (t) => {
+  const home = tempDir(t, 'tug-regconf-inert-');
+  const dropIns = join(home, '.config/containers/registries.conf.d');
+  mkdirSync(dropIns, { recursive: true });
+  const main = join(home, 'main.conf');
+  writeFileSync(main, '# all commented out\n');
+  writeFileSync(join(dropIns, '000-shortnames.conf'), '[aliases]\n"alpine" = "docker.io/library/alpine"\n');
+  const inert = await readRegistriesConf({ path: main, env: { HOME: home } });
+  const system = await readRegistriesConf({ path: join(home, 'none.conf'), env: { HOME: home } }).catch(() => undefined);
+  assert.equal(system, undefined, 'a named main file that is missing is still an error');
+  const viaParser = mergeRegistriesConf(parseRegistriesConf('# all commented out\n', main), parseRegistriesConf('[aliases]\n"alpine" = "docker.io/library/alpine"\n', join(dropIns, '000-shortnames.conf'), { dropIn: true }));
+  // the main file first, then the drop-ins (this machine's system ones, then the user's), as the parser lists them
+  assert.deepEqual([inert.files[0], inert.files.at(-1)], viaParser.files);
+  assert.deepEqual({ ...inert, files: [] }, { ...viaParser, files: [] });
+  writeFileSync(join(dropIns, '010-mirror.conf'), '[[registry]]\nlocation = "mirror.example"\ninsecure = true\n');
+  const applied = await readRegistriesConf({ path: main, env: { HOME: home } });
+  assert.deepEqual(applied.registries.map((r) => [r.prefix, r.insecure]), [['mirror.example', true]]);
 });

@@ -13,8 +13,6 @@ import type { SystemContext } from '../../context/system-context.ts';
 import { TugError } from '../../errors/index.ts';
 import { joinTag } from '../../reference/reference.ts';
 import type { ImageDestination, ImageReference, ImageSource, SyncTarget, Transport } from '../types.ts';
-import { DirDestination } from './dir-destination.ts';
-import { DirSource } from './dir-source.ts';
 
 /** A `dir:PATH` reference; PATH is absolute, and is the whole reference. */
 export class DirReference implements ImageReference {
@@ -32,13 +30,14 @@ export class DirReference implements ImageReference {
   toString(): string {
     return `dir:${this.path}`;
   }
+  // Source and destination load when used (every command imports the transport table: issue 14's start-up).
 
   newSource(_ctx: SystemContext): Promise<ImageSource> {
-    return DirSource.open(this);
+    return import('./dir-source.ts').then(({ DirSource }) => DirSource.open(this));
   }
 
   newDestination(_ctx: SystemContext): Promise<ImageDestination> {
-    return DirDestination.open(this);
+    return import('./dir-destination.ts').then(({ DirDestination }) => DirDestination.open(this));
   }
 }
 

@@ -15,8 +15,6 @@ import { type Reference, parseReference } from '../../reference/reference.ts';
 import { scanArchive } from '../archive/safe-tar-reader.ts';
 import type { BlobOptions, ImageDestination, ImageReference, ImageSource, TagLister, Transport } from '../types.ts';
 import { DOCKER_SAVE_TAR, parseArchiveManifest } from './archive-manifest.ts';
-import { DockerArchiveDestination } from './docker-archive-destination.ts';
-import { DockerArchiveSource } from './docker-archive-source.ts';
 
 const MAX_INDEX = 1_000_000;
 
@@ -61,8 +59,9 @@ export class DockerArchiveReference implements ImageReference, TagLister {
   }
 
   /** Opens the archive and extracts the chosen image to a temp dir under `ctx.tmpDir` (removed by `close`). */
+  // Source and destination load when used (every command imports the transport table: issue 14's start-up).
   newSource(ctx: SystemContext): Promise<ImageSource> {
-    return DockerArchiveSource.open(this, ctx);
+    return import('./docker-archive-source.ts').then(({ DockerArchiveSource }) => DockerArchiveSource.open(this, ctx));
   }
 
   /** A destination that writes (or adds to) the archive at PATH on `commit`. `@N` is refused: it names no tag to write. */
@@ -70,7 +69,7 @@ export class DockerArchiveReference implements ImageReference, TagLister {
     if (this.index !== undefined) {
       return Promise.reject(usage(this.reference, '@N selects an image to read; it cannot name one to write', 'use PATH or PATH:REPO:TAG as the destination'));
     }
-    return DockerArchiveDestination.create(this, ctx);
+    return import('./docker-archive-destination.ts').then(({ DockerArchiveDestination }) => DockerArchiveDestination.create(this, ctx));
   }
 
   /** The RepoTags of every image in the archive, in archive order (untagged images contribute nothing). */

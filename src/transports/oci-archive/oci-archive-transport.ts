@@ -12,9 +12,7 @@ import { packDirectory } from '../archive/tar-writer.ts';
 import { INDEX_FILE, refNames } from '../oci-layout/layout-files.ts';
 import { LayoutReference, deleteFromLayout, parseLayoutLocation } from '../oci-layout/oci-layout-transport.ts';
 import type { BlobOptions, Deleter, ImageDestination, ImageSource, TagLister, Transport } from '../types.ts';
-import { OciArchiveDestination } from './oci-archive-destination.ts';
 import { extractOciArchive } from './oci-archive-extract.ts';
-import { OciArchiveSource } from './oci-archive-source.ts';
 import { OCI_ARCHIVE_TAR, scratchDir } from './scratch-dir.ts';
 
 /** An `oci-archive:PATH[:REF]` reference. Lists ref names ({@link TagLister}) and removes entries ({@link Deleter}). */
@@ -22,13 +20,14 @@ export class OciArchiveReference extends LayoutReference implements TagLister, D
   get transport(): Transport {
     return ociArchiveTransport;
   }
+  // Source and destination load when used (every command imports the transport table: issue 14's start-up).
 
   newSource(ctx: SystemContext): Promise<ImageSource> {
-    return OciArchiveSource.open(this, ctx);
+    return import('./oci-archive-source.ts').then(({ OciArchiveSource }) => OciArchiveSource.open(this, ctx));
   }
 
   newDestination(ctx: SystemContext): Promise<ImageDestination> {
-    return OciArchiveDestination.open(this, ctx);
+    return import('./oci-archive-destination.ts').then(({ OciArchiveDestination }) => OciArchiveDestination.open(this, ctx));
   }
 
   /** The ref names in the archive's index.json, read without extracting the blobs. */

@@ -12,8 +12,6 @@ import { SOURCE_DIGEST_ANNOTATION } from '../../oci/convert.ts';
 import type { Digest } from '../../reference/digest.ts';
 import type { BlobOptions, Deleter, DigestResolver, ImageDestination, ImageSource, ResolvedDigest, SyncTarget, TagLister, Transport } from '../types.ts';
 import { type LayoutImageReference, assertLayout, findImage, readLayoutIndex, refNames, REF_NAME_ANNOTATION, withIndexLock, writeLayoutIndex } from './layout-files.ts';
-import { OciLayoutDestination } from './oci-layout-destination.ts';
-import { OciLayoutSource } from './oci-layout-source.ts';
 
 // containers/image oci/internal refRegexp, from the image-spec annotations.md
 // grammar for org.opencontainers.image.ref.name.
@@ -108,13 +106,14 @@ export class OciLayoutReference extends LayoutReference implements TagLister, De
   get transport(): Transport {
     return ociLayoutTransport;
   }
+  // Source and destination load when used (every command imports the transport table: issue 14's start-up).
 
   newSource(_ctx: SystemContext): Promise<ImageSource> {
-    return OciLayoutSource.open(this.path, this);
+    return import('./oci-layout-source.ts').then(({ OciLayoutSource }) => OciLayoutSource.open(this.path, this));
   }
 
   newDestination(_ctx: SystemContext): Promise<ImageDestination> {
-    return OciLayoutDestination.open(this.path, this);
+    return import('./oci-layout-destination.ts').then(({ OciLayoutDestination }) => OciLayoutDestination.open(this.path, this));
   }
 
   /** Every ref.name in index.json (entries without a name are not listed). */

@@ -13,9 +13,7 @@ import type { Digest } from '../../reference/digest.ts';
 import { type Reference, isValidTag, joinTag, parseReference } from '../../reference/reference.ts';
 import { listFromTagSchema, referrersTag } from '../referrers-tag.ts';
 import type { BlobOptions, Deleter, ImageDestination, ImageReference, ImageSource, ReferrerListing, ReferrerStore, SyncTarget, TagLister, Transport } from '../types.ts';
-import { RegistryDirDestination } from './registry-dir-destination.ts';
 import { RegistryLayout } from './registry-dir-layout.ts';
-import { RegistryDirSource } from './registry-dir-source.ts';
 
 function usage(input: string, problem: string, hint?: string): TugError {
   return new TugError('USAGE', `invalid registry-dir reference "${input}": ${problem}`, hint ? { hint } : {});
@@ -57,13 +55,14 @@ export class RegistryDirReference implements ImageReference, TagLister, Deleter,
   }
 
   /** Reads manifests and blobs in place; nothing is copied or locked. */
+  // Source and destination load when used (every command imports the transport table: issue 14's start-up).
   newSource(_ctx: SystemContext): Promise<ImageSource> {
-    return Promise.resolve(new RegistryDirSource(this));
+    return import('./registry-dir-source.ts').then(({ RegistryDirSource }) => new RegistryDirSource(this));
   }
 
   /** Writes into PATH (created if missing); the tag is written by `commit`, last. */
   newDestination(_ctx: SystemContext): Promise<ImageDestination> {
-    return RegistryDirDestination.create(this);
+    return import('./registry-dir-destination.ts').then(({ RegistryDirDestination }) => RegistryDirDestination.create(this));
   }
 
   /** The same repository of the same tree, by tag or by digest. */
