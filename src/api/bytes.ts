@@ -27,3 +27,13 @@ export function humanSize(bytes: number): string {
   const { value, unit } = scale(bytes, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB']);
   return `${Number(value.toPrecision(3))}${unit}`;
 }
+
+const UNITS: Readonly<Record<string, number>> = { b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** Bytes from `4096`, `650MiB`, `4.7GB`, `2TiB` (decimal and binary units, any case); undefined when it is not one. */
+export function parseByteSize(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? UNITS[(m[2] || 'b').toLowerCase()] : undefined;
+  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : Number.NaN;
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}

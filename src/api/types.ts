@@ -154,6 +154,8 @@ export interface ManifestInfo {
   /** The same total in bytes. */
   sizeBytes: number;
   created?: string;
+  /** The config blob (what storage figures count besides the layers). */
+  config?: { digest: string; size: number };
   layers: LayerInfo[];
 }
 
@@ -267,6 +269,14 @@ export interface Status {
 }
 
 export type Role = 'viewer' | 'editor' | 'admin';
+
+// ---------------------------------------------------------------- Namespace settings
+
+/** What a namespace is configured with (`PUT /namespaces/{ns}/settings`). */
+export interface NamespaceSettings {
+  /** Warn when the namespace's mirrors hold more than this many bytes (shared blobs counted once). */
+  storageWarningBytes?: number;
+}
 
 // ---------------------------------------------------------------- Webhook
 

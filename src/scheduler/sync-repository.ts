@@ -74,6 +74,7 @@ async function describe(source: ImageSource, image: ResolvedImage, signal: Abort
     size: humanSize(sizeBytes),
     sizeBytes,
     ...(config.created ? { created: config.created } : {}),
+    config: { digest: image.manifest.config.digest, size: image.manifest.config.size },
     layers,
   };
 }

@@ -25,7 +25,7 @@ import { type Metrics, createMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { handlers, loadRegistry } from './resources.ts';
 import { actionRoutes } from './routes/actions.ts';
-import { namespaceRoutes } from './routes/namespaces.ts';
+import { namespaceRoutes, settingsRoutes } from './routes/namespaces.ts';
 import { importRoutes } from './routes/imports.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -191,6 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       actionRoutes(api, ctx);
       adminRoutes(api, ctx);
       namespaceRoutes(api, ctx);
+      settingsRoutes(api, ctx);
       importRoutes(api, ctx);
       webhookRoutes(api, ctx);
     },

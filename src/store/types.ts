@@ -13,7 +13,7 @@
  * - Watch events are delivered after commit, in commit order per object;
  *   with PostgreSQL they reach every replica (LISTEN/NOTIFY).
  */
-import type { AuditEntry, Repository, RepositoryHealth, Role, RunLogLine, SyncRun, WatchEvent, Webhook, WebhookDelivery } from '../api/types.ts';
+import type { AuditEntry, NamespaceSettings, Repository, RepositoryHealth, Role, RunLogLine, SyncRun, WatchEvent, Webhook, WebhookDelivery } from '../api/types.ts';
 
 import type { Kind, ResourceOf } from '../api/kinds.ts';
 
@@ -199,6 +199,13 @@ export interface Store {
   /** Deletes a token by id; false when there was none. */
   deleteToken(id: string): Promise<boolean>;
   appendAudit(entry: AuditEntry): Promise<void>;
+
+  // Namespace settings.
+  /** `{}` for a namespace without any. */
+  getNamespaceSettings(namespace: string): Promise<NamespaceSettings>;
+  putNamespaceSettings(namespace: string, settings: NamespaceSettings): Promise<void>;
+  /** Every namespace that has settings. */
+  listNamespaceSettings(): Promise<Map<string, NamespaceSettings>>;
 
   // Webhooks.
   /** @throws StoreConflict('AlreadyExists'). `sealedSecret` is the signing secret as Secrets.seal wrote it. */

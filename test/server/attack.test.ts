@@ -62,7 +62,7 @@ function expected(route: RouteEntry, caller: Caller, namespace: string): Expect 
   if (route.allNamespaces && caller.namespaces) return 403;
   if (caller.namespaces && route.url.includes(':namespace') && !caller.namespaces.includes(namespace)) {
     // Another namespace does not exist for a scoped token (src/server/auth.ts).
-    if (/:name(\/|$)/.test(route.url)) return 404;
+    if (/:name(\/|$)/.test(route.url) || route.url.endsWith('/settings')) return 404;
     if (route.method === 'POST') return 403;
     return 'empty';
   }
@@ -119,6 +119,7 @@ async function body(route: RouteEntry, namespace: string): Promise<{ payload?: s
   if (route.method === 'POST' && u.endsWith('/tokens')) return json({ name: n, role: 'viewer', namespaces: [OWN] });
   if (route.method === 'POST' && u.endsWith('/imports')) return json({ content: '127.0.0.1:9/a/b:1', dryRun: true });
   if (route.method === 'POST' && u.endsWith('/webhooks')) return json({ metadata: { name: n }, spec: { url: 'http://127.0.0.1:9/hook' } });
+  if (route.method === 'PUT' && u.endsWith('/settings')) return json({ spec: { storageWarning: '1GiB' } });
   if (route.method === 'PUT') {
     const kind = u.includes('/repositories/') ? 'Repository' : 'Registry';
     const current = (await s.store.get(kind, namespace, kind === 'Repository' ? 'repo' : 'reg'))!;

@@ -117,4 +117,12 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (namespace, webhook, seq);
     `,
   },
+  {
+    version: 6,
+    name: 'namespace settings',
+    sql: `
+      -- Per-namespace settings (the storage warning threshold): a namespace is no object of its own.
+      CREATE TABLE namespace_settings (namespace TEXT PRIMARY KEY, settings JSONB NOT NULL);
+    `,
+  },
 ];

@@ -8,7 +8,8 @@
  * createSqlStore only joins the parts, one per group of tables: objects and
  * their secrets and watches (sql-objects.ts), schedule and leases
  * (sql-schedule.ts), runs and their logs (sql-runs.ts), tokens and audit
- * (sql-security.ts), webhooks and their deliveries (sql-webhooks.ts). A new query goes into its part, a new Store method also
+ * (sql-security.ts), webhooks and their deliveries (sql-webhooks.ts),
+ * namespace settings (sql-settings.ts). A new query goes into its part, a new Store method also
  * gets its name in the part's list below.
  */
 import type { Store } from '../types.ts';
@@ -17,6 +18,7 @@ import { SqlObjects } from './sql-objects.ts';
 import { SqlRuns } from './sql-runs.ts';
 import { SqlSchedule } from './sql-schedule.ts';
 import { SqlSecurity } from './sql-security.ts';
+import { SqlSettings } from './sql-settings.ts';
 import { SqlWebhooks } from './sql-webhooks.ts';
 
 /** Lines kept per run by default; older lines are dropped first. */
@@ -33,6 +35,7 @@ const SCHEDULE = ['setNextSync', 'claimDue', 'renewLease', 'releaseLease', 'list
 const RUNS = ['createRun', 'updateRun', 'getRun', 'listRuns', 'listRunningRuns', 'pruneRuns', 'appendRunLog', 'getRunLog'] as const;
 const SECURITY = ['createToken', 'findToken', 'listTokens', 'deleteToken', 'countTokens', 'appendAudit', 'listAudit'] as const;
 const WEBHOOKS = ['createWebhook', 'getWebhook', 'listWebhooks', 'deleteWebhook', 'appendDelivery', 'listDeliveries'] as const;
+const SETTINGS = ['getNamespaceSettings', 'putNamespaceSettings', 'listNamespaceSettings'] as const;
 
 /** `part`'s methods `names`, bound to `part`: the Store methods that part serves. */
 function served<P extends object, K extends keyof P>(part: P, names: readonly K[]): Pick<P, K> {
@@ -49,6 +52,7 @@ export function createSqlStore(driver: SqlDriver, options: SqlStoreOptions = {})
     ...served(new SqlRuns(driver, Math.max(1, options.runLogLines ?? DEFAULT_RUN_LOG_LINES)), RUNS),
     ...served(new SqlSecurity(driver), SECURITY),
     ...served(new SqlWebhooks(driver), WEBHOOKS),
+    ...served(new SqlSettings(driver), SETTINGS),
     dialect: driver.dialect.name,
     migrate: () => driver.migrate(),
     close: () => driver.close(),

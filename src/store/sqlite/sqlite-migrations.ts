@@ -106,4 +106,12 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (namespace, webhook, seq);
     `,
   },
+  {
+    version: 6,
+    name: 'namespace settings',
+    sql: `
+      -- Per-namespace settings (the storage warning threshold): a namespace is no object of its own.
+      CREATE TABLE namespace_settings (namespace TEXT PRIMARY KEY, settings TEXT NOT NULL);
+    `,
+  },
 ];

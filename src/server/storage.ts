@@ -1,0 +1,92 @@
+/**
+ * Storage figures (seed 001 监控存储使用 / 设置存储使用告警): the bytes the
+ * Repositories' images take at their source registries and in their
+ * mirrors, per namespace, per Registry and per Repository, each blob counted
+ * once in whatever is summed (a base layer shared by 40 images is stored
+ * once by a registry, so it is counted once), from what the last syncs
+ * described (`status.platforms`: configs and layers; manifests, a few KB,
+ * are left out). A mirror holds what `status.mirror.platforms` says (an
+ * index cut by spec.platforms, or Legacy's one image), else every platform.
+ * Pure: objects in, figures out.
+ */
+import type { ManifestInfo, Repository } from '../api/types.ts';
+
+export interface Usage {
+  /** Unique blobs (configs and layers). */
+  blobs: number;
+  bytes: number;
+}
+
+export interface StorageReport {
+  namespaces: { name: string; source: Usage; mirror: Usage; warningBytes?: number; warning: boolean }[];
+  registries: { namespace: string; name: string; source: Usage; mirror: Usage }[];
+  repositories: { namespace: string; name: string; source: Usage; mirror: Usage }[];
+}
+
+class BlobSet {
+  readonly sizes = new Map<string, number>();
+  add(blobs: Iterable<[string, number]>): void {
+    for (const [d, s] of blobs) this.sizes.set(d, s);
+  }
+  usage(): Usage {
+    let bytes = 0;
+    for (const s of this.sizes.values()) bytes += s;
+    return { blobs: this.sizes.size, bytes };
+  }
+}
+
+const platformOf = (m: ManifestInfo) => [m.os, m.architecture, m.variant].filter(Boolean).join('/');
+
+function* blobsOf(platforms: readonly ManifestInfo[]): Generator<[string, number]> {
+  for (const m of platforms) {
+    if (m.config) yield [m.config.digest, m.config.size];
+    for (const l of m.layers) yield [l.digest, Number(l.size) || 0];
+  }
+}
+
+/** What a Repository's image takes at its source, and in its mirror when it has one that synced. */
+export function repositoryBlobs(r: Repository): { source: [string, number][]; mirror: [string, number][] } {
+  const all = r.status?.platforms?.length ? r.status.platforms : r.status?.manifest ? [r.status.manifest] : [];
+  const source = [...blobsOf(all)];
+  const held = r.status?.mirror?.platforms;
+  const inMirror = !r.status?.mirror?.digest ? [] : held ? all.filter((m) => held.includes(platformOf(m))) : all;
+  return { source, mirror: [...blobsOf(inMirror)] };
+}
+
+export function storageReport(repositories: readonly Repository[], warnings: ReadonlyMap<string, number>): StorageReport {
+  const ns = new Map<string, { source: BlobSet; mirror: BlobSet }>();
+  const regs = new Map<string, { namespace: string; name: string; source: BlobSet; mirror: BlobSet }>();
+  const repos: StorageReport['repositories'] = [];
+  const reg = (namespace: string, name: string) => {
+    const key = `${namespace}/${name}`;
+    let r = regs.get(key);
+    if (!r) regs.set(key, (r = { namespace, name, source: new BlobSet(), mirror: new BlobSet() }));
+    return r;
+  };
+  for (const r of repositories) {
+    const { namespace, name } = r.metadata;
+    const { source, mirror } = repositoryBlobs(r);
+    let n = ns.get(namespace);
+    if (!n) ns.set(namespace, (n = { source: new BlobSet(), mirror: new BlobSet() }));
+    n.source.add(source);
+    n.mirror.add(mirror);
+    reg(r.spec.registryRef.namespace ?? namespace, r.spec.registryRef.name).source.add(source);
+    if (r.spec.mirror && mirror.length > 0) reg(r.spec.mirror.registryRef.namespace ?? namespace, r.spec.mirror.registryRef.name).mirror.add(mirror);
+    const one = (b: [string, number][]) => {
+      const set = new BlobSet();
+      set.add(b);
+      return set.usage();
+    };
+    repos.push({ namespace, name, source: one(source), mirror: one(mirror) });
+  }
+  for (const name of warnings.keys()) if (!ns.has(name)) ns.set(name, { source: new BlobSet(), mirror: new BlobSet() });
+  return {
+    namespaces: [...ns].sort(([a], [b]) => a.localeCompare(b)).map(([name, n]) => {
+      const mirror = n.mirror.usage();
+      const limit = warnings.get(name);
+      return { name, source: n.source.usage(), mirror, ...(limit !== undefined ? { warningBytes: limit } : {}), warning: limit !== undefined && mirror.bytes > limit };
+    }),
+    registries: [...regs.values()].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)).map((r) => ({ namespace: r.namespace, name: r.name, source: r.source.usage(), mirror: r.mirror.usage() })),
+    repositories: repos.sort((a, b) => b.mirror.bytes + b.source.bytes - (a.mirror.bytes + a.source.bytes)),
+  };
+}
