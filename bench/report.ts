@@ -248,6 +248,25 @@ every manifest written once, with no checks, no hashing and no retries. Its time
 is what the two registries' own work costs on this machine at that moment, the
 floor under any client; the other runs are best read against it.
 
+### Memory and the big layer
+
+Scenario d runs two more yardsticks beside \`tug copy\` (bench/floor-copy.ts):
+\`d/floor\` GETs the blob and streams the response as the body of one
+monolithic upload (POST, then a PUT with the stream), nothing checked or
+hashed; \`d/floor-hash\` does the same and hashes every byte with sha256 in the
+same pass, as any tool that verifies must. The difference between the two is
+what verification costs on this machine; a verifying tool cannot go below the
+second. On two cores the registries' own CPU (a stock registry spends ~7 ms per
+MiB it receives) competes with the client's, so CPU seconds are the steadier
+comparison when the machine is shared. Scenario h (bench/many-tags.ts) syncs
+one small image under 1,000 / 3,000 / 10,000 tags (\`BENCH_MANY_TAGS\`) with
+\`--src docker --all\`, cold and as a no-op, skopeo beside it up to 1,000 tags
+(\`BENCH_MANY_TAGS_SKOPEO\`: it needs ~0.1 s per tag); its target is the slope of
+tug's peak RSS over the tag count. Peak RSS of a Node process is mostly its
+fixed cost (the runtime, the modules loaded); what tug adds per transfer or per
+tag, and the V8 and glibc settings that bound it, are documented at bin/tug.js's
+shebang, each with the measurement that motivated it.
+
 Each scenario writes into fresh destination registries (no run helps another);
 scenario b re-runs each tool against the destination its own cold run filled,
 tug twice: as it runs by default (looking for signatures and referrers to
@@ -269,7 +288,7 @@ that over the number of tags synced.
 
 ${figuresTable(results)}
 
-${results.repeat > 1 ? `Scenarios a and b ran each sync ${results.repeat} times (fresh destinations for every cold run, alternating
+${results.repeat > 1 ? `Scenarios a, b and d ran each command ${results.repeat} times (fresh destinations for every cold run, alternating
 which tool went first); the table shows the run with the median wall time (a failed run, if any),
 and every repeat is listed below.
 
@@ -314,8 +333,8 @@ ${commands.join('\n')}
 - After each command the destination is checked: every tag with the source digest, and
   every manifest and blob present (registry), or every \`manifest.json\`/\`index.json\` and
   blob (local). A run that fails the check is marked INCOMPLETE and judged as not met.
-- Each figure of c and d (and the skopeo copy loop) is a single run; a and b are the median of
-  \`BENCH_REPEAT\` runs. The machine may be shared: the "CPU used by others" table
+- Each figure of c and h (and the skopeo copy loop) is a single run (h: one per tag count); a, b
+  and d are the median of \`BENCH_REPEAT\` runs. The machine may be shared: the "CPU used by others" table
   shows how much CPU other processes took while each command ran; where that is large,
   wall times (and so the wall-time targets) are noisy, and the run should be repeated on
   an idle machine before drawing fine conclusions. CPU seconds, RSS, request and blob

@@ -2,11 +2,13 @@
  * The shape of a benchmark run's results (what bench/results/latest.json
  * holds) and the issue's targets, judged from measured figures only.
  */
+import { judgeBundles } from './bundle.ts';
+import { judgeShortCommands } from './short-commands.ts';
 import type { RequestSummary } from './access-log.ts';
 import type { Measurement } from './measure.ts';
 import type { Verdict } from './verify.ts';
 
-export type ScenarioId = 'a' | 'b' | 'c' | 'd' | 'e';
+export type ScenarioId = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h';
 
 export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   a: 'cold registry -> registry sync',
@@ -14,6 +16,9 @@ export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   c: 'registry -> local directory',
   d: 'peak memory: one image with a single big layer, registry -> registry',
   e: 'no-op re-sync of signed images with SBOM referrers (bench/referrers.ts), referrers on and off',
+  f: 'tug bundle (bench/bundle.ts): create vs sync --dest oci, apply vs registry -> registry sync, incremental bundle of the unchanged list',
+  g: 'short commands (bench/short-commands.ts): inspect, a small copy with its blobs present, --version, seed 002\'s seven-copy loop, tug vs skopeo (and the single-file executable); the no-op re-sync vs a plain script making the same HEADs',
+  h: 'one small image under 1,000 / 3,000 / 10,000 tags, sync --src docker --all, cold and no-op (bench/many-tags.ts): memory as the tag count grows',
 };
 
 export interface RunResult {
@@ -102,6 +107,9 @@ export const TARGETS = {
   local: 'registry->dir/oci moves each unique blob once',
   rss: 'peak RSS under 150 MB whatever the layer size',
   referrers: 'no-op re-sync with referrers on costs at most one more request per tag than with --no-referrers',
+  bigFloor: 'one 400 MiB layer registry -> registry within 1.1x of a floor run measured beside it (bench/floor-copy.ts)',
+  rssAll: 'peak RSS under 100 MB for every scenario',
+  manyTags: 'memory flat as the tag count grows (one image under 10,000+ tags, sync --src docker --all)',
 };
 
 const clean = (r: RunResult) => r.measurement.exitCode === 0 && r.verdict.ok;
@@ -203,6 +211,81 @@ export function judgeTargets(runs: RunResult[]): TargetResult[] {
     });
   } else {
     out.push(unjudged(TARGETS.rss, [], [td]));
+  }
+  out.push(...judgeBigTransfers(runs));
+  out.push(...judgeBundles(runs));
+  out.push(...judgeShortCommands(runs));
+  return out;
+}
+
+/** 100 MB, decimal as the issue writes it (issue 14 item 7). */
+export const RSS_TARGET_BYTES = 100 * 1000 * 1000;
+
+/**
+ * Peak RSS in MB of tug's clean runs of one pass of scenario h against the
+ * tag count, and its least-squares slope in MB per 1,000 tags; undefined
+ * with fewer than two tag counts.
+ */
+export function manyTagsSlope(runs: RunResult[], pass: 'sync' | 'noop'): { slope: number; points: [number, number][] } | undefined {
+  const points = runs
+    .filter((r) => r.id.startsWith(`h/tug-${pass}-`) && clean(r))
+    .map((r) => [r.tags, (r.measurement.peakRssKiB * 1024) / 1e6] as [number, number])
+    .sort((a, b) => a[0] - b[0]);
+  if (points.length < 2) return undefined;
+  const mx = points.reduce((n, p) => n + p[0], 0) / points.length;
+  const my = points.reduce((n, p) => n + p[1], 0) / points.length;
+  const slope = points.reduce((n, p) => n + (p[0] - mx) * (p[1] - my), 0) / points.reduce((n, p) => n + (p[0] - mx) ** 2, 0);
+  return { slope: slope * 1000, points };
+}
+
+/** Issue 14 item 7: the big layer against its floor, peak RSS of every tug run, and memory over the tag count (scenario h). */
+function judgeBigTransfers(runs: RunResult[]): TargetResult[] {
+  const get = (id: string) => runs.find((r) => r.id === id);
+  const out: TargetResult[] = [];
+  const mb = (kib: number) => `${((kib * 1024) / 1e6).toFixed(0)} MB`;
+
+  const [td, fd, fh] = [get('d/tug-copy'), get('d/floor'), get('d/floor-hash')];
+  if (ok(td) && ok(fd)) {
+    const ratio = td.measurement.wallSeconds / fd.measurement.wallSeconds;
+    const hashed = ok(fh) ? `; the floor that also hashes (sha256 in the same pass) ${s(fh.measurement.wallSeconds)} (${fh.measurement.cpuSeconds.toFixed(1)} s CPU): tug ${(td.measurement.wallSeconds / fh.measurement.wallSeconds).toFixed(2)}x it` : '';
+    out.push({
+      target: TARGETS.bigFloor,
+      measured: `tug copy ${s(td.measurement.wallSeconds)} (${td.measurement.cpuSeconds.toFixed(1)} s CPU) vs the floor ${s(fd.measurement.wallSeconds)} (${fd.measurement.cpuSeconds.toFixed(1)} s CPU) = ${ratio.toFixed(2)}x (limit 1.10x)${hashed}`,
+      met: ratio <= 1.1,
+    });
+  } else {
+    out.push(unjudged(TARGETS.bigFloor, [fd], [td]));
+  }
+
+  // Every repeat of every tug run counts, not only the median one.
+  const tugRuns = runs.filter((r) => r.tool.startsWith('tug'));
+  if (tugRuns.length) {
+    const peakOf = (r: RunResult) => Math.max(r.measurement.peakRssKiB, ...(r.repeats ?? []).map((x) => x.peakRssKiB));
+    const worst = [...tugRuns].sort((x, y) => peakOf(y) - peakOf(x));
+    const over = worst.filter((r) => peakOf(r) * 1024 >= RSS_TARGET_BYTES);
+    const top = worst.slice(0, 3).map((r) => `${r.id} ${mb(peakOf(r))}`).join(', ');
+    out.push({
+      target: TARGETS.rssAll,
+      measured: `${tugRuns.length} tug runs; highest peaks: ${top}${over.length ? `; ${over.length} at or over 100 MB` : ''} (limit 100 MB)`,
+      met: over.length === 0,
+    });
+  } else {
+    out.push(unjudged(TARGETS.rssAll, [], []));
+  }
+
+  const cold = manyTagsSlope(runs, 'sync');
+  const noop = manyTagsSlope(runs, 'noop');
+  if (cold) {
+    const pts = (x: { points: [number, number][] }) => x.points.map(([n, m]) => `${n.toLocaleString('en')}: ${m.toFixed(0)} MB`).join(', ');
+    const skopeo = runs.filter((r) => r.id.startsWith('h/skopeo-sync-') && clean(r)).map((r) => `${r.tags.toLocaleString('en')}: ${mb(r.measurement.peakRssKiB)}`);
+    out.push({
+      target: TARGETS.manyTags,
+      measured: `tug sync peak RSS ${pts(cold)}: ${cold.slope.toFixed(2)} MB per 1,000 tags${noop ? `; no-op ${pts(noop)}: ${noop.slope.toFixed(2)} MB per 1,000 tags` : ''}${skopeo.length ? `; skopeo sync ${skopeo.join(', ')}` : ''} (flat: at most 1 MB per 1,000 tags)`,
+      met: cold.slope <= 1 && (noop === undefined || noop.slope <= 1),
+    });
+  } else {
+    const bad = runs.find((r) => r.id.startsWith('h/tug-') && !clean(r));
+    out.push(unjudged(TARGETS.manyTags, [], [bad]));
   }
   return out;
 }

@@ -6,7 +6,9 @@
  *
  * Environment:
  *   BENCH_SCALE=1          data set size (1 = ~1.3 GB of unique blobs; 0.25 for a quick run)
- *   BENCH_ONLY=a,b,c,d,e   run only these scenarios (b needs a's destinations: a's syncs run too)
+ *   BENCH_ONLY=a,b,c,d,e,f run only these scenarios (b needs a's destinations: a's syncs run too)
+ *   BENCH_MANY_TAGS=1000,3000,10000   scenario h's tag counts (bench/many-tags.ts)
+ *   BENCH_SHORT_REPEAT=10  runs of each of scenario g's short commands (bench/short-commands.ts; 3 with BENCH_REPEAT=1)
  *   BENCH_REPEAT=3         runs of each sync in a and b (the median wall time is reported; 1 for a quick run)
  *   BENCH_DOCS=1|0         write docs/benchmarks.md (default: only when BENCH_SCALE=1 and every scenario runs)
  *   BENCH_KEEP_DATA=1      keep the generated data set in bench/.data (default: kept; 0 removes it at the end)
@@ -42,11 +44,11 @@ if (!(scale > 0 && scale <= 4)) {
   process.stderr.write(`bench: BENCH_SCALE must be a number in (0, 4], got ${process.env.BENCH_SCALE}\n`);
   process.exit(2);
 }
-const allScenarios: ScenarioId[] = ['a', 'b', 'c', 'd', 'e'];
+const allScenarios: ScenarioId[] = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 const only = new Set((process.env.BENCH_ONLY ?? allScenarios.join(',')).split(',').map((s) => s.trim()) as ScenarioId[]);
 for (const s of only) {
   if (!allScenarios.includes(s)) {
-    process.stderr.write(`bench: BENCH_ONLY takes a comma-separated subset of a,b,c,d,e, got ${process.env.BENCH_ONLY}\n`);
+    process.stderr.write(`bench: BENCH_ONLY takes a comma-separated subset of ${allScenarios.join(',')}, got ${process.env.BENCH_ONLY}\n`);
     process.exit(2);
   }
 }

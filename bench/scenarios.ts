@@ -13,6 +13,9 @@ import { offset, summarise, window } from './access-log.ts';
 import type { BlobInfo, DataSet, TagInfo } from './dataset.ts';
 import { measure } from './measure.ts';
 import { prepareSignedSource, verifySigned } from './referrers.ts';
+import { manyTagsScenario } from './many-tags.ts';
+import { bundleScenario } from './bundle.ts';
+import { shortCommandsScenario } from './short-commands.ts';
 import type { RunResult, ScenarioId } from './results.ts';
 import type { Verdict } from './verify.ts';
 import { verifyDirLayouts, verifyOciLayouts, verifyRegistry } from './verify.ts';
@@ -50,7 +53,7 @@ export function syncYaml(ctx: BenchContext): string {
   return `${lines.join('\n')}\n`;
 }
 
-interface RunSpec {
+export interface RunSpec {
   id: string;
   scenario: ScenarioId;
   tool: string;
@@ -89,7 +92,7 @@ function printable(ctx: BenchContext, argv: string[], dest?: TestRegistry): stri
     .replace(/^node (?:--\S+ )*\S*bin\/tug\.js/, 'tug');
 }
 
-async function run(ctx: BenchContext, spec: RunSpec): Promise<RunResult> {
+export async function run(ctx: BenchContext, spec: RunSpec): Promise<RunResult> {
   // flush earlier runs' writes now, not on this run's clock
   execFileSync('sync');
   const srcFrom = offset(ctx.src.accessLog);
@@ -321,19 +324,30 @@ export async function runScenarios(ctx: BenchContext, only: Set<ScenarioId>, rep
     const tools = [
       { id: 'd/skopeo-copy', tool: 'skopeo copy --all', argv: (dst: string) => skopeo('copy', '--all', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${ctx.src.host}/${ds.big.repo}:${ds.big.tag}`, `docker://${dst}/${ds.big.repo}:${ds.big.tag}`) },
       { id: 'd/tug-copy', tool: 'tug copy --all', argv: (dst: string) => [...ctx.tug, 'copy', '--all', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${ctx.src.host}/${ds.big.repo}:${ds.big.tag}`, `docker://${dst}/${ds.big.repo}:${ds.big.tag}`] },
+      // The yardsticks (bench/floor-copy.ts): GET piped into one monolithic PUT, nothing checked; and the same hashing in the same pass.
+      { id: 'd/floor', tool: 'floor (no checks, no hashing)', argv: (dst: string) => [process.execPath, fileURLToPath(new URL('floor-copy.ts', import.meta.url)), join(dirname(ds.root), 'dataset.json'), ctx.src.host, dst, ds.big.repo, ds.big.tag] },
+      { id: 'd/floor-hash', tool: 'floor hashing sha256 (no checks)', argv: (dst: string) => ['/usr/bin/env', 'FLOOR_HASH=1', process.execPath, fileURLToPath(new URL('floor-copy.ts', import.meta.url)), join(dirname(ds.root), 'dataset.json'), ctx.src.host, dst, ds.big.repo, ds.big.tag] },
     ];
-    for (const t of tools) {
-      const dest = await ctx.startDestination(t.id.replace('/', '-'));
-      results.push(
-        await run(ctx, {
-          id: t.id, scenario: 'd', tool: t.tool, compareTo: 'd/skopeo-copy', argv: t.argv(dest.host), dest, diskPath: dest.root, tags: big,
-          bytesMoved: ds.big.bytes, verify: () => verifyRegistry(dest.url, big, (x) => x.repo),
-        }),
-      );
-      await dest.stop();
+    // `repeat` times, the order rotating, so tug and its floor run beside each other on the same machine load.
+    const reps = new Map<string, RunResult[]>(tools.map((t) => [t.id, []]));
+    for (let rep = 1; rep <= repeat; rep++) {
+      for (const t of [...tools.slice((rep - 1) % tools.length), ...tools.slice(0, (rep - 1) % tools.length)]) {
+        const dest = await ctx.startDestination(`${t.id.replace('/', '-')}-r${rep}`);
+        reps.get(t.id)!.push(
+          await run(ctx, {
+            id: t.id, logName: `${t.id.replace('/', '-')}-r${rep}`, scenario: 'd', tool: t.tool, compareTo: 'd/skopeo-copy', argv: t.argv(dest.host), dest, diskPath: dest.root, tags: big,
+            bytesMoved: ds.big.bytes, verify: () => verifyRegistry(dest.url, big, (x) => x.repo),
+          }),
+        );
+        await dest.stop();
+      }
     }
+    for (const t of tools) results.push(combine(reps.get(t.id)!));
   }
   if (only.has('e')) results.push(...(await referrersScenario(ctx, repeat)));
+  if (only.has('f')) results.push(...(await bundleScenario(ctx, run, yaml)));
+  if (only.has('h')) results.push(...(await manyTagsScenario(ctx, run, skopeo)));
+  if (only.has('g')) results.push(...(await shortCommandsScenario(ctx, run, combine, skopeo, yaml, repeat)));
   return results;
 }
 

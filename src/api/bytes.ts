@@ -16,10 +16,10 @@ function scale(n: number, base: number, units: readonly string[]): { value: numb
   return { value, unit: units[i]!, scaled: i > 0 };
 }
 
-/** Binary units, one decimal below 100: `512 B`, `1.5 KiB`, `240 MiB`. */
+/** Binary units, one decimal below 100: `512 B`, `1.5 KiB`, `240 MiB` (whole bytes: a rate of 101.6 B/s is `102 B/s`). */
 export function formatBytes(n: number): string {
   const { value, unit, scaled } = scale(n, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB']);
-  return `${scaled ? value.toFixed(value >= 100 ? 0 : 1) : value} ${unit}`;
+  return `${scaled ? value.toFixed(value >= 100 ? 0 : 1) : Math.round(value)} ${unit}`;
 }
 
 /** Docker's `units.HumanSize`: decimal units, three significant digits (`142MB`, `4.1kB`). */

@@ -85,6 +85,14 @@ export interface CopyOptions extends ConversionOptions {
    */
   referrers?: ReferrerFilter | false | undefined;
   /**
+   * The source repository's tags, where carrying referrers looks for
+   * `sha256-<hex>.sig`-style artifact tags. Default: listed once per copy.
+   * A job copying many tags of one repository passes one list for all of
+   * them: listing 10,000 tags for each of 10,000 images is quadratic
+   * (issue 14 item 7).
+   */
+  sourceTags?: (() => Promise<ReadonlySet<string> | undefined>) | undefined;
+  /**
    * Checked on the source's top-level digest after its manifests are
    * resolved and before anything is written (src/signature/image-policy.ts):
    * a refusal (POLICY, exit 3) leaves the destination untouched. Default: none.

@@ -349,7 +349,7 @@ export async function carryReferrers(
   const dctx = options.destinationContext;
   const signal = options.signal;
   const outcome: ReferrersOutcome = { carried: [] };
-  const sourceTags = await tagSet(from, sctx, signal);
+  const sourceTags = options.sourceTags ? await options.sourceTags() : await tagSet(from, sctx, signal);
   const { kept, lost } = subjectsOf(copied);
   const left: Artifact[] = [];
   if (lost) left.push(...(await findArtifacts(from, sctx, lost, { signal, tags: sourceTags })).filter((a) => wanted(filter ?? {}, a.artifactType)));

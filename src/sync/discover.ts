@@ -19,6 +19,7 @@ import { joinTag, parseReference } from '../reference/reference.ts';
 import { parseImageName } from '../transports/index.ts';
 import { type ImageReference, type ResolvedDigest, type SyncTarget, isDigestResolver, isTagLister } from '../transports/types.ts';
 import type { ReferrerFilter } from '../copy/referrers.ts';
+import { eachBounded } from './each-bounded.ts';
 import { needsListing, selectTags } from './filter.ts';
 import { isArtifactTag, markMissingReferrers, prefetchSourceTagLists } from './referrers-check.ts';
 import { type Observation, registryOf, sourceImageName } from './plan.ts';
@@ -196,46 +197,51 @@ async function enumerateImages(spec: SyncSpec, options: DiscoverOptions): Promis
  * the observation carries the error and the planner marks it failed.
  */
 export async function discover(spec: SyncSpec, options: DiscoverOptions): Promise<Observation[]> {
-  const limit = pLimit(options.concurrency ?? 16);
   const signal = options.signal;
   const images = await enumerateImages(spec, options);
   const tagLists = options.referrers !== false ? prefetchSourceTagLists(images, { contextFor: options.contextFor, signal }) : undefined;
 
   // 3. Resolve both sides. The source of several observations (aliases) is resolved once.
   const sourceCache = new Map<string, Promise<{ digest: Digest; mediaType: string | undefined } | undefined>>();
-  await Promise.all(
-    images.map(({ observation: o, destination }) =>
-      limit(async () => {
-        if (o.error || !destination) return;
-        try {
-          const name = sourceImageName(o);
-          let pending = sourceCache.get(name);
-          if (!pending) {
-            pending = resolve(parseImageName(name), options.contextFor(registryOf(name), 'source'), signal);
-            sourceCache.set(name, pending);
-          }
-          const [src, dst] = await Promise.all([pending, resolve(destination, options.contextFor(registryOf(o.destination), 'destination'), signal)]);
-          if (!src) {
-            o.error = `${o.source} not found at the source`;
-            o.errorCode = 'NOT_FOUND';
-            return;
-          }
-          o.sourceDigest = src.digest;
-          o.sourceMediaType = src.mediaType;
-          o.destinationDigest = dst?.digest;
-          // A converted image (Docker-typed source into an OCI layout) has another digest, and its source's beside it.
-          if (dst?.convertedFrom !== undefined) o.destinationRecordedSource = dst.convertedFrom;
-          if (dst && dst.digest !== src.digest && o.destinationRecordedSource !== src.digest) {
-            if (options.format !== undefined && formatOf(src.mediaType ?? '') !== options.format) await expectConverted(o, options.format, options);
-            else if (isIndexType(src.mediaType)) await refineExpectation(o, options);
-          }
-        } catch (err) {
-          o.error = errorText(err);
-          o.errorCode = errorCode(err);
-        }
-      }),
-    ),
-  );
+  // One string per distinct digest and media type, not one per tag and side: every answer
+  // is parsed into a new string, and 10,000 tags of a few images are 10,000 copies of each.
+  const strings = new Map<string, string>();
+  const intern = <S extends string | undefined>(x: S): S => {
+    if (x === undefined) return x;
+    const known = strings.get(x);
+    if (known !== undefined) return known as S;
+    strings.set(x, x);
+    return x;
+  };
+  await eachBounded(images, options.concurrency ?? 16, async ({ observation: o, destination }) => {
+    if (o.error || !destination) return;
+    try {
+      const name = sourceImageName(o);
+      let pending = sourceCache.get(name);
+      if (!pending) {
+        pending = resolve(parseImageName(name), options.contextFor(registryOf(name), 'source'), signal);
+        sourceCache.set(name, pending);
+      }
+      const [src, dst] = await Promise.all([pending, resolve(destination, options.contextFor(registryOf(o.destination), 'destination'), signal)]);
+      if (!src) {
+        o.error = `${o.source} not found at the source`;
+        o.errorCode = 'NOT_FOUND';
+        return;
+      }
+      o.sourceDigest = intern(src.digest);
+      o.sourceMediaType = intern(src.mediaType);
+      o.destinationDigest = intern(dst?.digest);
+      // A converted image (Docker-typed source into an OCI layout) has another digest, and its source's beside it.
+      if (dst?.convertedFrom !== undefined) o.destinationRecordedSource = dst.convertedFrom;
+      if (dst && dst.digest !== src.digest && o.destinationRecordedSource !== src.digest) {
+        if (options.format !== undefined && formatOf(src.mediaType ?? '') !== options.format) await expectConverted(o, options.format, options);
+        else if (isIndexType(src.mediaType)) await refineExpectation(o, options);
+      }
+    } catch (err) {
+      o.error = errorText(err);
+      o.errorCode = errorCode(err);
+    }
+  });
   if (options.referrers !== false) await markMissingReferrers(images, { filter: options.referrers ?? {}, exact: options.verifyExisting, tagLists, contextFor: options.contextFor, concurrency: options.concurrency, signal });
   return images.map((e) => e.observation);
 }

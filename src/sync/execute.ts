@@ -7,7 +7,8 @@
 import pLimit from 'p-limit';
 import type { SystemContext } from '../context/system-context.ts';
 import { BlobCoordinator } from '../copy/blob-coordinator.ts';
-import { type CopyResult, copyImage, weighImage } from '../copy/copy.ts';
+import { type CopyOptions, type CopyResult, copyImage, weighImage } from '../copy/copy.ts';
+import { tagSet } from '../copy/referrers.ts';
 import type { ConversionOptions } from '../copy/conversion.ts';
 import type { CopyEvent } from '../copy/events.ts';
 import type { ReferrerFilter } from '../copy/referrers.ts';
@@ -17,7 +18,9 @@ import { type ErrorCode, errorCode, errorText } from '../errors/index.ts';
 import type { Platform } from '../oci/manifest.ts';
 import { parsePlatformList } from '../oci/platform.ts';
 import type { Digest } from '../reference/digest.ts';
-import { parseImageName } from '../transports/index.ts';
+import { parseReference } from '../reference/reference.ts';
+import { type ImageReference, parseImageName } from '../transports/index.ts';
+import { eachBounded } from './each-bounded.ts';
 import { type Plan, type PlanItem, registryOf, sourceImageName } from './plan.ts';
 
 export type ItemStatus = 'copied' | 'skipped' | 'retagged' | 'failed' | 'not-run';
@@ -64,6 +67,12 @@ export interface ExecuteOptions {
   conversion?: ConversionOptions | undefined;
   signal?: AbortSignal | undefined;
   onEvent?: (e: SyncEvent) => void;
+  /**
+   * Turns a plan item's image names into references (default: parseImageName
+   * of src/transports). `tug bundle` reads from and writes to a bundle, which
+   * is no transport of that table, through this.
+   */
+  parseName?: ((name: string) => ImageReference) | undefined;
 }
 
 function copyMode(platforms: string): { multiArch: MultiArchMode; platforms?: Platform[] | undefined } {
@@ -91,7 +100,34 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     errorCode: item.action === 'fail' ? item.errorCode : undefined,
   }));
   let stop = false;
-  const finished = new Map<number, Promise<boolean>>();
+  // The outcome of each item a retag copies from (aliases' targets: few), for the retag to wait on.
+  const finished = new Map<number, PromiseWithResolvers<boolean>>();
+  for (const item of plan.items) if (item.after !== undefined && !finished.has(item.after)) finished.set(item.after, Promise.withResolvers<boolean>());
+  /**
+   * Each source repository's tags, listed once for the job (CopyOptions.sourceTags):
+   * a repository's 10,000 tags are not listed again for each of them. A failed
+   * listing is forgotten, so the next image asks again.
+   */
+  const sourceTagLists = new Map<string, Promise<ReadonlySet<string> | undefined>>();
+  const sourceTagsOf = (item: PlanItem, from: ImageReference, ctx: SystemContext): CopyOptions['sourceTags'] => {
+    if (item.action === 'retag' || item.sourceName !== undefined) return undefined;
+    let key: string;
+    try {
+      const { registry, repository } = parseReference(item.source);
+      key = `${registry}/${repository}`;
+    } catch {
+      return undefined; // not a registry name (a caller's own parseName): each copy lists its own
+    }
+    return () => {
+      let list = sourceTagLists.get(key);
+      if (!list) {
+        list = tagSet(from, ctx, options.signal);
+        sourceTagLists.set(key, list);
+        list.catch(() => sourceTagLists.delete(key));
+      }
+      return list;
+    };
+  };
   /** The source digest of each item whose copy was converted (see CopyOptions.originDigest). */
   const converted = new Map<number, Digest>();
 
@@ -109,7 +145,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       onEvent({ type: 'item-done', index, result });
       return false;
     }
-    if (item.after !== undefined && !(await finished.get(item.after))) {
+    if (item.after !== undefined && !(await finished.get(item.after)!.promise)) {
       result.status = 'failed';
       result.error = `not written: ${plan.items[item.after]!.destination} failed`;
       result.errorCode = results[item.after]!.errorCode;
@@ -126,10 +162,14 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       try {
         // A retag copies the image its target converted: it records the target's source digest, so it counts as synced too.
         const origin = item.action === 'retag' && item.after !== undefined ? converted.get(item.after) : undefined;
-        const copied = await copyImage(parseImageName(fromName), parseImageName(item.destination), {
+        const parseName = options.parseName ?? parseImageName;
+        const from = parseName(fromName);
+        const sourceContext = options.contextFor(registryOf(fromName), item.action === 'retag' ? 'destination' : 'source');
+        const copied = await copyImage(from, parseName(item.destination), {
           ...options.conversion,
           originDigest: origin,
-          sourceContext: options.contextFor(registryOf(fromName), item.action === 'retag' ? 'destination' : 'source'),
+          sourceContext,
+          sourceTags: sourceTagsOf(item, from, sourceContext),
           destinationContext: options.contextFor(registryOf(item.destination), 'destination'),
           ...mode,
           platformOverride: options.platformOverride,
@@ -163,11 +203,22 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
   };
 
   // Biggest images first, so the largest transfer is not the lone tail of
-  // the run (longest-processing-time-first scheduling). Every promise is
-  // created before any item runs, so a retag can wait for its target.
+  // the run (longest-processing-time-first scheduling). Items start in that
+  // order as copy slots free up, not all at once: 10,000 tags are not 10,000
+  // pending promises (issue 14 item 7). A retag waits for its target outside
+  // the slots (its target may come later in plan order), then takes a slot.
   const order = await largestFirst(plan, options);
-  for (const index of order) finished.set(index, Promise.resolve().then(() => runItem(index)));
-  await Promise.all(finished.values());
+  const retags: Promise<boolean>[] = [];
+  const start = (index: number) => {
+    const outcome = runItem(index);
+    finished.get(index)?.resolve(outcome);
+    return outcome;
+  };
+  await eachBounded(order, options.imageConcurrency ?? 4, async (index) => {
+    if (plan.items[index]!.action === 'retag') retags.push(start(index));
+    else await start(index);
+  });
+  await Promise.all(retags);
   return results;
 }
 
@@ -182,30 +233,26 @@ async function largestFirst(plan: Plan, options: ExecuteOptions): Promise<number
   const indexes = plan.items.map((_, i) => i);
   const copies = indexes.filter((i) => plan.items[i]!.action === 'copy');
   if (copies.length <= (options.imageConcurrency ?? 4)) return indexes;
-  const limit = pLimit(16);
   const weights = new Map<number, number>();
-  await Promise.all(
-    copies.map((index) =>
-      limit(async () => {
-        if (options.signal?.aborted) return;
-        const item = plan.items[index]!;
-        const from = sourceImageName(item);
-        try {
-          const bytes = await weighImage(parseImageName(from), parseImageName(item.destination), {
-            sourceContext: options.contextFor(registryOf(from), 'source'),
-            destinationContext: options.contextFor(registryOf(item.destination), 'destination'),
-            ...copyMode(item.platforms),
-            platformOverride: options.platformOverride,
-            sourceDigest: item.sourceDigest,
-            signal: options.signal,
-          });
-          weights.set(index, bytes);
-        } catch {
-          // The copy itself reports what is wrong with this image.
-        }
-      }),
-    ),
-  );
+  await eachBounded(copies, 16, async (index) => {
+    if (options.signal?.aborted) return;
+    const item = plan.items[index]!;
+    const from = sourceImageName(item);
+    try {
+      const parseName = options.parseName ?? parseImageName;
+      const bytes = await weighImage(parseName(from), parseName(item.destination), {
+        sourceContext: options.contextFor(registryOf(from), 'source'),
+        destinationContext: options.contextFor(registryOf(item.destination), 'destination'),
+        ...copyMode(item.platforms),
+        platformOverride: options.platformOverride,
+        sourceDigest: item.sourceDigest,
+        signal: options.signal,
+      });
+      weights.set(index, bytes);
+    } catch {
+      // The copy itself reports what is wrong with this image.
+    }
+  });
   const weight = (i: number) => weights.get(i) ?? -1;
   // Skips and failures first (a failure stops a run without --keep-going before it copies), retags last.
   const of = (action: string) => indexes.filter((i) => plan.items[i]!.action === action);
