@@ -201,7 +201,7 @@ export class PartReader {
       (async function* () {
         for (const piece of pieces) {
           if (piece.length === 0) continue;
-          yield* createReadStream(paths[piece.part]!, { start: piece.start, end: piece.start + piece.length - 1, highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>;
+          yield* createReadStream(paths[piece.part]!, { start: piece.start, end: piece.start + piece.length - 1, highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>;
         }
       })(),
       { objectMode: false },

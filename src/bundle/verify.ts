@@ -259,7 +259,7 @@ export async function checkBundle(dir: string, options: CheckOptions = {}): Prom
     for (const p of [...parts, ...(bundle.files ?? [])].filter((f) => !absent.has(f.name))) {
       const isPart = parts.includes(p);
       const hash = createHash('sha256');
-      for await (const chunk of createReadStream(join(dir, p.name), { highWaterMark: 1024 * 1024, ...(options.signal ? { signal: options.signal } : {}) }) as AsyncIterable<Buffer>) {
+      for await (const chunk of createReadStream(join(dir, p.name), { highWaterMark: 64 * 1024, ...(options.signal ? { signal: options.signal } : {}) }) as AsyncIterable<Buffer>) {
         hash.update(chunk);
         if (isPart) walk.feed(chunk);
         bytes += chunk.length;
