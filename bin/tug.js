@@ -42,7 +42,7 @@ import { fileURLToPath } from 'node:url';
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 23 || (major === 23 && minor < 6)) {
   process.stderr.write(
-    `tug: Node ${process.versions.node} is too old; Tugboat needs Node 24. Run it as "npx tug" from the repo (after "npm ci"), which uses the pinned Node 24.\n`,
+    `tug: Node ${process.versions.node} is too old; Tugboat needs Node 24. Run "tug" (scripts/setup.sh puts a launcher on PATH that uses the pinned Node 24 of "npm ci"), or the single-file executable of "npm run dist".\n`,
   );
   process.exit(2);
 }

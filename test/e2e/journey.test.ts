@@ -72,7 +72,7 @@ before(async () => {
     pushed.set(name, image);
   }
 
-  // tug on PATH, as `npx tug` runs it (the pinned Node and the shebang's flags).
+  // tug on PATH, as the launcher of scripts/setup.sh runs it (the pinned Node and the shebang's flags).
   const bin = join(work, 'bin');
   mkdirSync(bin);
   writeFileSync(join(bin, 'tug'), `#!/bin/sh\nexec ${TUG_ARGV.map(shellQuote).join(' ')} "$@"\n`);

@@ -11,7 +11,7 @@ const NODE_AT = SHEBANG.indexOf('node');
 /**
  * The environment and Node flags of bin/tug.js's shebang
  * (`#!/usr/bin/env -S VAR=VALUE node FLAGS`), so tests and the benchmark run
- * `env VAR=VALUE node FLAGS bin/tug.js` exactly as a user's `npx tug` does.
+ * `env VAR=VALUE node FLAGS bin/tug.js` exactly as the `tug` launcher (scripts/tug-launcher.sh) does.
  */
 export const TUG_ENV: string[] = SHEBANG.slice(0, NODE_AT);
 export const TUG_NODE_FLAGS: string[] = SHEBANG.slice(NODE_AT + 1);
