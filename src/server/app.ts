@@ -26,6 +26,7 @@ import { openApiDocument } from './openapi.ts';
 import { handlers, loadRegistry } from './resources.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { namespaceRoutes, settingsRoutes } from './routes/namespaces.ts';
+import { overviewRoutes } from './routes/overview.ts';
 import { importRoutes } from './routes/imports.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -192,6 +193,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       adminRoutes(api, ctx);
       namespaceRoutes(api, ctx);
       settingsRoutes(api, ctx);
+      overviewRoutes(api, ctx);
       importRoutes(api, ctx);
       webhookRoutes(api, ctx);
     },

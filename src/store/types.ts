@@ -30,6 +30,16 @@ export interface AuditFilter {
   until?: string | undefined;
 }
 
+/** What the overview sums from finished runs (`runFigures`). */
+export interface RunFigures {
+  /** Runs finished per bucket (its start, epoch ms) and phase, with the bytes they moved. */
+  series: { at: number; phase: string; runs: number; bytes: number }[];
+  /** The Repositories whose longest run in the window was longest. */
+  slowest: { namespace: string; repository: string; durationMs: number }[];
+  /** The Repositories with the most failed runs in the window. */
+  failing: { namespace: string; repository: string; failures: number; lastFailedAt: number }[];
+}
+
 export interface ListOptions {
   /** Undefined = every namespace the caller may see (see `namespaces`). */
   namespace?: string | undefined;
@@ -137,6 +147,8 @@ export interface Store {
    * that version has left the event log (the client re-lists: 410 Gone).
    */
   changesSince<K extends Kind>(kind: K, afterVersion: number, options: { namespace?: string | undefined; namespaces?: readonly string[] | undefined }): Promise<WatchEvent<ResourceOf<K>>[] | 'expired'>;
+  /** How many Repositories have each value of a selectable field (`status.syncStatus`): '' for none. */
+  countBy(kind: Kind, field: string, options?: { namespaces?: readonly string[] | undefined }): Promise<Map<string, number>>;
   /** Every namespace holding objects, with how many of each kind. */
   listNamespaces(): Promise<{ name: string; counts: Partial<Record<Kind, number>> }[]>;
 
@@ -187,6 +199,8 @@ export interface Store {
    */
   appendRunLog(namespace: string, runName: string, lines: RunLogLine[]): Promise<void>;
   getRunLog(namespace: string, runName: string): Promise<RunLogLine[]>;
+  /** Sums over the runs finished since `sinceMs`, by `bucketMs` (at least a minute); `top` rows of the lists. One read transaction, over the runs_finished index. */
+  runFigures(options: { namespaces?: readonly string[] | undefined; sinceMs: number; bucketMs: number; top: number }): Promise<RunFigures>;
 
   // Security.
   /** @throws StoreConflict('AlreadyExists') when the id, the hash or the name is taken. */

@@ -172,3 +172,39 @@ for (const backend of backends) {
     });
   });
 }
+
+for (const backend of backends) {
+  describe(`${backend.name} overview figures`, () => {
+    test('runFigures buckets finished runs with bytes, the slowest and the failing; countBy counts a field\'s values', async () => {
+      const store = await (await backend.database()).open();
+      await store.create('Repository', repository('ov', 'a'));
+      await store.create('Repository', repository('ov', 'b'));
+      await store.create('Repository', repository('elsewhere', 'c'));
+      await store.updateStatus('Repository', 'ov', 'b', { syncStatus: 'Failed', message: 'boom' });
+      const t0 = Date.UTC(2026, 11, 5, 10, 0, 0);
+      const finish = async (ns: string, name: string, repo: string, phase: 'Succeeded' | 'Failed', startMs: number, ms: number, bytes: number) => {
+        const r = run(ns, name, repo);
+        r.status.startTime = new Date(startMs).toISOString();
+        await store.createRun(r);
+        await store.updateRun(ns, name, { ...r.status, phase, completionTime: new Date(startMs + ms).toISOString(), bytesMoved: bytes });
+      };
+      await finish('ov', 'a-1', 'a', 'Succeeded', t0, 2_000, 100);
+      await finish('ov', 'a-2', 'a', 'Succeeded', t0 + 61_000, 5_000, 50);
+      await finish('ov', 'b-1', 'b', 'Failed', t0 + 1_000, 9_000, 0);
+      await finish('elsewhere', 'c-1', 'c', 'Failed', t0, 1_000, 0);
+      await store.createRun(run('ov', 'a-3', 'a')); // still running: not counted
+      const f = await store.runFigures({ namespaces: ['ov'], sinceMs: t0 - 1, bucketMs: 60_000, top: 10 });
+      assert.deepEqual(f.series, [
+        { at: t0, phase: 'Failed', runs: 1, bytes: 0 },
+        { at: t0, phase: 'Succeeded', runs: 1, bytes: 100 },
+        { at: t0 + 60_000, phase: 'Succeeded', runs: 1, bytes: 50 },
+      ]);
+      assert.deepEqual(f.slowest.map((x) => `${x.repository} ${x.durationMs}`), ['b 9000', 'a 5000']);
+      assert.deepEqual(f.failing, [{ namespace: 'ov', repository: 'b', failures: 1, lastFailedAt: t0 + 10_000 }]);
+      assert.equal((await store.runFigures({ sinceMs: t0 + 30_000, bucketMs: 60_000, top: 10 })).series.length, 1, 'the window');
+      assert.deepEqual(Object.fromEntries(await store.countBy('Repository', 'status.syncStatus')), { Failed: 1, Pending: 2 });
+      assert.deepEqual(Object.fromEntries(await store.countBy('Repository', 'status.syncStatus', { namespaces: ['ov'] })), { Failed: 1, Pending: 1 });
+      await assert.rejects(store.countBy('Repository', 'spec.tag'), /field label not supported/);
+    });
+  });
+}

@@ -125,4 +125,15 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE TABLE namespace_settings (namespace TEXT PRIMARY KEY, settings JSONB NOT NULL);
     `,
   },
+  {
+    version: 7,
+    name: 'run figures',
+    sql: `
+      -- What the overview sums without parsing every run's JSON: when a run finished, how long it took, what it moved.
+      ALTER TABLE runs ADD COLUMN finished_at BIGINT;
+      ALTER TABLE runs ADD COLUMN duration_ms BIGINT;
+      ALTER TABLE runs ADD COLUMN bytes_moved BIGINT;
+      CREATE INDEX runs_finished ON runs (finished_at);
+    `,
+  },
 ];

@@ -17,7 +17,7 @@ import type { SqlDriver, SqlExecutor } from './driver.ts';
 type Resource = Registry | Repository;
 
 /** The object methods of {@link Store}. */
-export type ObjectStore = Pick<Store, 'create' | 'get' | 'getSecret' | 'listSecrets' | 'replaceSecret' | 'list' | 'update' | 'updateStatus' | 'setHealth' | 'delete' | 'watch' | 'changesSince' | 'listNamespaces'>;
+export type ObjectStore = Pick<Store, 'create' | 'get' | 'getSecret' | 'listSecrets' | 'replaceSecret' | 'list' | 'update' | 'updateStatus' | 'setHealth' | 'delete' | 'watch' | 'changesSince' | 'listNamespaces' | 'countBy'>;
 
 export class SqlObjects implements ObjectStore {
   readonly #db: SqlDriver;
@@ -229,6 +229,18 @@ export class SqlObjects implements ObjectStore {
       const rows = await tx.query(`SELECT type, object FROM events WHERE ${where.join(' AND ')} ORDER BY resource_version`, params);
       return rows.map((r) => ({ type: r['type'] as WatchEvent<ResourceOf<K>>['type'], object: fromJson<ResourceOf<K>>(r['object']) }));
     }, { readOnly: true });
+  }
+
+  async countBy(kind: Kind, field: string, options: { namespaces?: readonly string[] | undefined } = {}): Promise<Map<string, number>> {
+    // Validated as a field selector would be: only the kind's selectable fields reach SQL (as a bound path).
+    parseFieldSelector(kind, `${field}=x`);
+    const params: unknown[] = [kind, this.#db.dialect.fieldParam(field.split('.'))];
+    let scope = '';
+    if (options.namespaces !== undefined) {
+      scope = options.namespaces.length === 0 ? ' AND 1 = 0' : ` AND namespace IN (${options.namespaces.map((ns) => { params.push(ns); return `$${params.length}`; }).join(', ')})`;
+    }
+    const rows = await this.#db.query(`SELECT ${this.#db.dialect.fieldValue('$2')} AS v, count(*) AS n FROM objects WHERE kind = $1${scope} GROUP BY v`, params);
+    return new Map(rows.map((r) => [String(r['v']), toInt(r['n'])]));
   }
 
   async listNamespaces(): Promise<{ name: string; counts: Partial<Record<Kind, number>> }[]> {

@@ -6,13 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { API_VERSION } from '../../api/types.ts';
 import type { RunLogLine, SyncRun } from '../../api/types.ts';
 import { StoreConflict } from '../types.ts';
-import type { Page, Store } from '../types.ts';
-import { fromJson } from './driver.ts';
+import type { Page, RunFigures, Store } from '../types.ts';
+import { fromJson, toInt } from './driver.ts';
 import type { SqlDriver } from './driver.ts';
 import { newestFirst } from './sql-pages.ts';
 
 /** The run and run log methods of {@link Store}. */
-export type RunStore = Pick<Store, 'createRun' | 'updateRun' | 'getRun' | 'listRuns' | 'listRunningRuns' | 'pruneRuns' | 'appendRunLog' | 'getRunLog'>;
+export type RunStore = Pick<Store, 'createRun' | 'updateRun' | 'getRun' | 'listRuns' | 'listRunningRuns' | 'pruneRuns' | 'appendRunLog' | 'getRunLog' | 'runFigures'>;
 
 export class SqlRuns implements RunStore {
   readonly #db: SqlDriver;
@@ -49,9 +49,29 @@ export class SqlRuns implements RunStore {
       if (!rows[0]) return undefined;
       const old = fromJson<SyncRun>(rows[0]['object']);
       const next: SyncRun = { ...old, metadata: { ...old.metadata, resourceVersion: String(await tx.nextVersion()) }, status };
-      await tx.query('UPDATE runs SET phase = $3, object = $4 WHERE namespace = $1 AND name = $2', [namespace, name, status.phase, JSON.stringify(next)]);
+      const figures = runFigures(status);
+      await tx.query('UPDATE runs SET phase = $3, object = $4, finished_at = $5, duration_ms = $6, bytes_moved = $7 WHERE namespace = $1 AND name = $2', [namespace, name, status.phase, JSON.stringify(next), figures.finishedAt, figures.durationMs, figures.bytesMoved]);
       return next;
     });
+  }
+
+  async runFigures(options: { namespaces?: readonly string[] | undefined; sinceMs: number; bucketMs: number; top: number }): Promise<RunFigures> {
+    const where = ['finished_at >= $1'];
+    const params: unknown[] = [Math.floor(options.sinceMs)];
+    if (options.namespaces !== undefined) where.push(options.namespaces.length === 0 ? '1 = 0' : `namespace IN (${options.namespaces.map((ns) => { params.push(ns); return `$${params.length}`; }).join(', ')})`);
+    const filter = where.join(' AND ');
+    const bucket = Math.max(60_000, Math.floor(options.bucketMs));
+    const top = Math.max(0, Math.min(100, Math.floor(options.top)));
+    return this.#db.transaction(async (tx) => {
+      const series = await tx.query(`SELECT (finished_at / ${bucket}) * ${bucket} AS at, phase, count(*) AS n, COALESCE(sum(bytes_moved), 0) AS bytes FROM runs WHERE ${filter} GROUP BY at, phase ORDER BY at`, params);
+      const slowest = await tx.query(`SELECT namespace, repository_name, max(duration_ms) AS ms FROM runs WHERE ${filter} AND duration_ms IS NOT NULL GROUP BY namespace, repository_name ORDER BY ms DESC, namespace, repository_name LIMIT ${top}`, params);
+      const failing = await tx.query(`SELECT namespace, repository_name, count(*) AS n, max(finished_at) AS last FROM runs WHERE ${filter} AND phase = 'Failed' GROUP BY namespace, repository_name ORDER BY n DESC, last DESC, namespace, repository_name LIMIT ${top}`, params);
+      return {
+        series: series.map((r) => ({ at: toInt(r['at']), phase: String(r['phase']), runs: toInt(r['n']), bytes: toInt(r['bytes']) })),
+        slowest: slowest.map((r) => ({ namespace: String(r['namespace']), repository: String(r['repository_name']), durationMs: toInt(r['ms']) })),
+        failing: failing.map((r) => ({ namespace: String(r['namespace']), repository: String(r['repository_name']), failures: toInt(r['n']), lastFailedAt: toInt(r['last']) })),
+      };
+    }, { readOnly: true });
   }
 
   async getRun(namespace: string, name: string): Promise<SyncRun | undefined> {
@@ -111,4 +131,12 @@ export class SqlRuns implements RunStore {
     const rows = await this.#db.query('SELECT line FROM run_logs WHERE namespace = $1 AND run_name = $2 ORDER BY id', [namespace, runName]);
     return rows.map((r) => fromJson<RunLogLine>(r['line']));
   }
+}
+
+/** A finished run's figures for the overview's columns (NULL while it runs). */
+function runFigures(status: SyncRun['status']): { finishedAt: number | null; durationMs: number | null; bytesMoved: number | null } {
+  const end = status.completionTime ? Date.parse(status.completionTime) : Number.NaN;
+  if (Number.isNaN(end)) return { finishedAt: null, durationMs: null, bytesMoved: null };
+  const start = Date.parse(status.startTime);
+  return { finishedAt: end, durationMs: Number.isNaN(start) ? null : Math.max(0, end - start), bytesMoved: status.bytesMoved ?? 0 };
 }

@@ -30,9 +30,9 @@ export interface SqlStoreOptions {
 }
 
 /** The Store methods each part serves (its line here is all a new method needs besides the part). */
-const OBJECTS = ['create', 'get', 'getSecret', 'listSecrets', 'replaceSecret', 'list', 'update', 'updateStatus', 'setHealth', 'delete', 'watch', 'changesSince', 'listNamespaces'] as const;
+const OBJECTS = ['create', 'get', 'getSecret', 'listSecrets', 'replaceSecret', 'list', 'update', 'updateStatus', 'setHealth', 'delete', 'watch', 'changesSince', 'listNamespaces', 'countBy'] as const;
 const SCHEDULE = ['setNextSync', 'claimDue', 'renewLease', 'releaseLease', 'listLeases', 'claimHealthChecks'] as const;
-const RUNS = ['createRun', 'updateRun', 'getRun', 'listRuns', 'listRunningRuns', 'pruneRuns', 'appendRunLog', 'getRunLog'] as const;
+const RUNS = ['createRun', 'updateRun', 'getRun', 'listRuns', 'listRunningRuns', 'pruneRuns', 'appendRunLog', 'getRunLog', 'runFigures'] as const;
 const SECURITY = ['createToken', 'findToken', 'listTokens', 'deleteToken', 'countTokens', 'appendAudit', 'listAudit'] as const;
 const WEBHOOKS = ['createWebhook', 'getWebhook', 'listWebhooks', 'deleteWebhook', 'appendDelivery', 'listDeliveries'] as const;
 const SETTINGS = ['getNamespaceSettings', 'putNamespaceSettings', 'listNamespaceSettings'] as const;

@@ -114,4 +114,15 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE TABLE namespace_settings (namespace TEXT PRIMARY KEY, settings TEXT NOT NULL);
     `,
   },
+  {
+    version: 7,
+    name: 'run figures',
+    sql: `
+      -- What the overview sums without parsing every run's JSON: when a run finished, how long it took, what it moved.
+      ALTER TABLE runs ADD COLUMN finished_at INTEGER;
+      ALTER TABLE runs ADD COLUMN duration_ms INTEGER;
+      ALTER TABLE runs ADD COLUMN bytes_moved INTEGER;
+      CREATE INDEX runs_finished ON runs (finished_at);
+    `,
+  },
 ];
