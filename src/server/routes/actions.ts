@@ -2,6 +2,7 @@
  * Endpoints beyond CRUD:
  *
  *     POST /namespaces/{ns}/repositories/{name}/sync                  manual sync: 202 with the run
+ *     GET  /namespaces/{ns}/repositories/{name}/tags                  the image's tags at the source, described a page at a time
  *     GET  /namespaces/{ns}/repositories/{name}/syncruns              sync history, newest first
  *     GET  /namespaces/{ns}/repositories/{name}/syncruns/{run}
  *     GET  /namespaces/{ns}/repositories/{name}/syncruns/{run}/log    JSON lines, or text with Accept: text/plain
@@ -9,13 +10,15 @@
  *     GET  /namespaces/{ns}/registries/{name}/pull-secret             the commands that make a pull Secret (never the password)
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { API_VERSION, type List, type Registry, type SyncRun } from '../../api/types.ts';
+import { API_VERSION, type List, type Registry, type Repository, type SyncRun } from '../../api/types.ts';
 import type { EgressPolicy } from '../../context/system-context.ts';
 import { RegistryClient } from '../../distribution/index.ts';
 import { RegistryError, TugError, errorText } from '../../errors/index.ts';
 import { type RegistryCredentials, registryAccess } from '../../registry-access/registry-access.ts';
 import { canSee } from '../auth.ts';
 import { badRequest, notFound } from '../errors.ts';
+import { loadRegistry } from '../resources.ts';
+import { listSourceTags } from '../repository-tags.ts';
 import { pullSecretCommands } from '../pull-secret-commands.ts';
 import { openRegistrySecret } from '../secrets.ts';
 import { type RouteContext, principal } from './context.ts';
@@ -104,6 +107,32 @@ export function actionRoutes(app: FastifyInstance, ctx: RouteContext): void {
       status: { phase: 'Queued', startTime: new Date().toISOString() },
     };
     return queued;
+  });
+
+  app.get<{ Params: Params; Querystring: { limit?: string; continue?: string } }>('/namespaces/:namespace/repositories/:name/tags', { config: { role: 'viewer' } }, async (request) => {
+    const repo = await repository(request);
+    const ns = repo.metadata.namespace;
+    const limit = request.query.limit !== undefined ? Number(request.query.limit) : 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest('limit must be a whole number from 1 to 100 (each tag on the page is described at the source)');
+    const after = request.query.continue;
+    if (after !== undefined && !/^[\w][\w.-]{0,127}$/.test(after)) throw badRequest('invalid continue: pass metadata.continue of the previous page');
+    const ref = repo.spec.registryRef;
+    const source = await loadRegistry(store, ctx.secrets, ref.namespace ?? ns, ref.name);
+    if (!source) throw notFound('registries', ref.name);
+    const following: Repository[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await store.list('Repository', { namespace: ns, fieldSelector: `spec.registryRef.name=${ref.name}`, limit: 1000, continue: cont });
+      following.push(...page.items);
+      cont = page.continue;
+    } while (cont);
+    try {
+      const tags = await listSourceTags(repo, source, following, { limit, after, egress: ctx.egress, signal: AbortSignal.timeout(60_000) });
+      return { apiVersion: API_VERSION, kind: 'RepositoryTagList', metadata: { totalCount: tags.total, ...(tags.continue ? { continue: tags.continue } : {}) }, items: tags.items };
+    } catch (err) {
+      // The request was fine; the registry was not: an empty list that says why (as the registry test answers 200 with its finding).
+      return { apiVersion: API_VERSION, kind: 'RepositoryTagList', metadata: { totalCount: 0, error: `listing the tags of ${repo.spec.repository} at ${source.registry.spec.url}: ${errorText(err)}` }, items: [] };
+    }
   });
 
   app.get<{ Params: Params; Querystring: { limit?: string; continue?: string } }>('/namespaces/:namespace/repositories/:name/syncruns', { config: { role: 'viewer' } }, async (request) => {
