@@ -3,6 +3,8 @@
  *
  *     POST /namespaces/{ns}/repositories/{name}/sync                  manual sync: 202 with the run
  *     GET  /namespaces/{ns}/repositories/{name}/tags                  the image's tags at the source, described a page at a time
+ *     GET  /namespaces/{ns}/repositories/{name}/retention             what keeping the newest N in the mirror would delete (a plan)
+ *     POST /namespaces/{ns}/repositories/{name}/retention             apply that plan (refused when the mirror changed since)
  *     GET  /namespaces/{ns}/repositories/{name}/syncruns              sync history, newest first
  *     GET  /namespaces/{ns}/repositories/{name}/syncruns/{run}
  *     GET  /namespaces/{ns}/repositories/{name}/syncruns/{run}/log    JSON lines, or text with Accept: text/plain
@@ -14,9 +16,12 @@ import { API_VERSION, type List, type Registry, type Repository, type SyncRun } 
 import type { EgressPolicy } from '../../context/system-context.ts';
 import { RegistryClient } from '../../distribution/index.ts';
 import { RegistryError, TugError, errorText } from '../../errors/index.ts';
+import { parseImageName } from '../../transports/index.ts';
+import { isDeleter } from '../../transports/types.ts';
 import { type RegistryCredentials, registryAccess } from '../../registry-access/registry-access.ts';
 import { canSee } from '../auth.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
+import { type RetentionOrder, planRetention } from '../retention.ts';
 import { loadRegistry } from '../resources.ts';
 import { listSourceTags } from '../repository-tags.ts';
 import { pullSecretCommands } from '../pull-secret-commands.ts';
@@ -133,6 +138,78 @@ export function actionRoutes(app: FastifyInstance, ctx: RouteContext): void {
       // The request was fine; the registry was not: an empty list that says why (as the registry test answers 200 with its finding).
       return { apiVersion: API_VERSION, kind: 'RepositoryTagList', metadata: { totalCount: 0, error: `listing the tags of ${repo.spec.repository} at ${source.registry.spec.url}: ${errorText(err)}` }, items: [] };
     }
+  });
+
+  /** The retention plan of a Repository's mirror repository: its tags, who mirrors to them, the decision. */
+  async function retentionPlan(repo: Repository, keep: number, by: RetentionOrder) {
+    const ns = repo.metadata.namespace;
+    const mirror = repo.spec.mirror;
+    // Retention applies to what a mirror holds: without one there is nothing to keep or delete.
+    if (!mirror) return { plan: planRetention([], { keep, by, followedTags: new Set(), referencedDigests: new Set() }), target: undefined, repository: undefined };
+    const ref = { namespace: mirror.registryRef.namespace ?? ns, name: mirror.registryRef.name };
+    const target = await loadRegistry(store, ctx.secrets, ref.namespace, ref.name);
+    if (!target) throw notFound('registries', ref.name);
+    const repository = mirror.repository ?? repo.spec.repository;
+    // Everyone who mirrors into this repository, in any namespace: what clusters pull is never deleted.
+    const mirroring: Repository[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await store.list('Repository', { fieldSelector: `spec.mirror.registryRef.name=${ref.name}`, limit: 1000, continue: cont });
+      mirroring.push(...page.items.filter((r) => (r.spec.mirror!.registryRef.namespace ?? r.metadata.namespace) === ref.namespace && (r.spec.mirror!.repository ?? r.spec.repository) === repository));
+      cont = page.continue;
+    } while (cont);
+    const pseudo: Repository = { ...repo, spec: { ...repo.spec, repository, tag: mirror.tag ?? repo.spec.tag, registryRef: ref } };
+    const listed = await listSourceTags(pseudo, target, [], { limit: 10_000, egress: ctx.egress, signal: AbortSignal.timeout(120_000) });
+    const unreadable = listed.items.filter((t) => !t.digest);
+    if (unreadable.length > 0) throw new ApiError(409, 'Conflict', `cannot plan: ${unreadable.map((t) => `${t.tag} (${t.error ?? 'no digest'})`).join(', ')} in ${repository} could not be read; nothing is decided on a partial view`);
+    const plan = planRetention(listed.items.map((t) => ({ tag: t.tag, digest: t.digest!, created: t.created })), {
+      keep,
+      by,
+      followedTags: new Set(mirroring.map((r) => r.spec.mirror!.tag ?? r.spec.tag)),
+      referencedDigests: new Set(mirroring.flatMap((r) => (r.status?.mirror?.digest ? [r.status.mirror.digest] : []))),
+    });
+    return { plan, target, repository };
+  }
+
+  function retentionParams(q: { keep?: unknown; by?: unknown }): { keep: number; by: RetentionOrder } {
+    const keep = Number(q.keep ?? 5);
+    if (!Number.isInteger(keep) || keep < 1 || keep > 1000) throw badRequest('keep must be a whole number from 1 to 1000');
+    const by = (q.by ?? 'semver') as RetentionOrder;
+    if (by !== 'semver' && by !== 'created') throw badRequest('by must be semver (tags as versions) or created (the image\'s creation time)');
+    return { keep, by };
+  }
+
+  app.get<{ Params: Params; Querystring: { keep?: string; by?: string } }>('/namespaces/:namespace/repositories/:name/retention', { config: { role: 'viewer' } }, async (request) => {
+    const repo = await repository(request);
+    const { keep, by } = retentionParams(request.query);
+    const { plan, repository: path } = await retentionPlan(repo, keep, by);
+    return { apiVersion: API_VERSION, kind: 'RetentionPlan', spec: { keep, by, ...(path ? { repository: path } : {}) }, status: path ? plan : { ...plan, message: 'no spec.mirror: nothing to keep or delete' } };
+  });
+
+  app.post<{ Params: Params }>('/namespaces/:namespace/repositories/:name/retention', { config: { role: 'editor' } }, async (request) => {
+    const repo = await repository(request);
+    const body = (request.body ?? {}) as { keep?: unknown; by?: unknown; planId?: unknown };
+    const { keep, by } = retentionParams(body);
+    if (!repo.spec.mirror) return { apiVersion: API_VERSION, kind: 'RetentionResult', spec: { keep, by }, status: { deleted: [], failed: [], kept: [], message: 'no spec.mirror: nothing to delete' } };
+    if (typeof body.planId !== 'string') throw badRequest('send the planId of the plan you reviewed (GET .../retention): only that plan is applied');
+    const { plan, target, repository: path } = await retentionPlan(repo, keep, by);
+    if (!target || !path) throw new TugError('INTERNAL', 'a mirror without its target');
+    if (plan.planId !== body.planId) throw new ApiError(409, 'Conflict', 'the mirror changed since that plan was read: read the plan again (GET .../retention) and review it');
+    const access = registryAccess(target.registry, target.credentials, { egress: ctx.egress });
+    const deleted: { tag: string; digest: string }[] = [];
+    const failed: { tag: string; digest: string; error: string }[] = [];
+    for (const d of plan.delete) {
+      try {
+        const ref = parseImageName(`docker://${access.host}/${path}@${d.digest}`);
+        if (!isDeleter(ref)) throw new TugError('UNSUPPORTED', 'this registry cannot delete');
+        await ref.deleteImage({ ...access.ctx, retryMaxAttempts: 2 });
+        deleted.push(d);
+        await ctx.audit(request, { verb: 'delete', kind: 'MirrorImage', namespace: repo.metadata.namespace, name: `${path}:${d.tag}`, detail: `retention (keep ${keep} by ${by}): ${d.digest} at ${target.registry.metadata.name}` });
+      } catch (err) {
+        failed.push({ ...d, error: errorText(err) });
+      }
+    }
+    return { apiVersion: API_VERSION, kind: 'RetentionResult', spec: { keep, by, repository: path, planId: plan.planId }, status: { deleted, failed, kept: plan.keep } };
   });
 
   app.get<{ Params: Params; Querystring: { limit?: string; continue?: string } }>('/namespaces/:namespace/repositories/:name/syncruns', { config: { role: 'viewer' } }, async (request) => {

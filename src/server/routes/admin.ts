@@ -125,7 +125,7 @@ interface AuditQuery {
 }
 
 const AUDIT_VERBS: readonly AuditEntry['verb'][] = ['create', 'update', 'patch', 'delete', 'sync', 'test'];
-const AUDIT_KINDS = ['Registry', 'Repository', 'Token', 'Webhook', 'NamespaceSettings'];
+const AUDIT_KINDS = ['Registry', 'Repository', 'Token', 'Webhook', 'NamespaceSettings', 'MirrorImage'];
 
 /**
  * `?user=&kind=&verb=&namespace=&since=&until=`: exact matches (kind and verb
