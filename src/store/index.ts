@@ -13,6 +13,19 @@ import type { Store } from './types.ts';
 
 export type { AuditFilter, Kind, Lease, ListOptions, Page, ResourceOf, Store, StoredToken } from './types.ts';
 export { StoreConflict } from './types.ts';
+import type { Kind as StoreKind, ListOptions as StoreListOptions, ResourceOf as StoreResourceOf, Store as StoreApi } from './types.ts';
+
+/** Every object a list matches, page after page (the largest pages the store gives). */
+export async function listAll<K extends StoreKind>(store: StoreApi, kind: K, options: Omit<StoreListOptions, 'limit' | 'continue'> = {}): Promise<StoreResourceOf<K>[]> {
+  const out: StoreResourceOf<K>[] = [];
+  let cont: string | undefined;
+  do {
+    const page = await store.list(kind, { ...options, limit: 1000, continue: cont });
+    out.push(...page.items);
+    cont = page.continue;
+  } while (cont);
+  return out;
+}
 export { parseFieldSelector, parseLabelSelector } from './query.ts';
 export type { FieldRequirement, LabelRequirement } from './query.ts';
 export { EVENT_RETENTION } from './sql/sql-objects.ts';

@@ -19,6 +19,7 @@ import { RegistryError, TugError, errorText } from '../../errors/index.ts';
 import { parseImageName } from '../../transports/index.ts';
 import { isDeleter } from '../../transports/types.ts';
 import { type RegistryCredentials, registryAccess } from '../../registry-access/registry-access.ts';
+import { listAll } from '../../store/index.ts';
 import { canSee } from '../auth.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { type RetentionOrder, planRetention } from '../retention.ts';
@@ -124,13 +125,7 @@ export function actionRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const ref = repo.spec.registryRef;
     const source = await loadRegistry(store, ctx.secrets, ref.namespace ?? ns, ref.name);
     if (!source) throw notFound('registries', ref.name);
-    const following: Repository[] = [];
-    let cont: string | undefined;
-    do {
-      const page = await store.list('Repository', { namespace: ns, fieldSelector: `spec.registryRef.name=${ref.name}`, limit: 1000, continue: cont });
-      following.push(...page.items);
-      cont = page.continue;
-    } while (cont);
+    const following = await listAll(store, 'Repository', { namespace: ns, fieldSelector: `spec.registryRef.name=${ref.name}` });
     try {
       const tags = await listSourceTags(repo, source, following, { limit, after, egress: ctx.egress, signal: AbortSignal.timeout(60_000) });
       return { apiVersion: API_VERSION, kind: 'RepositoryTagList', metadata: { totalCount: tags.total, ...(tags.continue ? { continue: tags.continue } : {}) }, items: tags.items };
@@ -151,13 +146,9 @@ export function actionRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if (!target) throw notFound('registries', ref.name);
     const repository = mirror.repository ?? repo.spec.repository;
     // Everyone who mirrors into this repository, in any namespace: what clusters pull is never deleted.
-    const mirroring: Repository[] = [];
-    let cont: string | undefined;
-    do {
-      const page = await store.list('Repository', { fieldSelector: `spec.mirror.registryRef.name=${ref.name}`, limit: 1000, continue: cont });
-      mirroring.push(...page.items.filter((r) => (r.spec.mirror!.registryRef.namespace ?? r.metadata.namespace) === ref.namespace && (r.spec.mirror!.repository ?? r.spec.repository) === repository));
-      cont = page.continue;
-    } while (cont);
+    const mirroring = (await listAll(store, 'Repository', { fieldSelector: `spec.mirror.registryRef.name=${ref.name}` })).filter(
+      (r) => (r.spec.mirror!.registryRef.namespace ?? r.metadata.namespace) === ref.namespace && (r.spec.mirror!.repository ?? r.spec.repository) === repository,
+    );
     const pseudo: Repository = { ...repo, spec: { ...repo.spec, repository, tag: mirror.tag ?? repo.spec.tag, registryRef: ref } };
     const listed = await listSourceTags(pseudo, target, [], { limit: 10_000, egress: ctx.egress, signal: AbortSignal.timeout(120_000) });
     const unreadable = listed.items.filter((t) => !t.digest);

@@ -14,6 +14,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { API_VERSION } from '../../api/types.ts';
+import { listAll } from '../../store/index.ts';
 import type { Kind } from '../../store/types.ts';
 import { canSee } from '../auth.ts';
 import { ApiError, badRequest, forbidden, invalid, zodCauses } from '../errors.ts';
@@ -33,16 +34,6 @@ const importSchema = z.strictObject({
 
 const handlerOf = <K extends Kind>(kind: K) => handlers.find((h) => h.kind === kind) as KindHandler<K>;
 
-async function everything<T>(list: (cont: string | undefined) => Promise<{ items: T[]; continue?: string | undefined }>): Promise<T[]> {
-  const out: T[] = [];
-  let cont: string | undefined;
-  do {
-    const page = await list(cont);
-    out.push(...page.items);
-    cont = page.continue;
-  } while (cont);
-  return out;
-}
 
 export function importRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { store } = ctx;
@@ -55,8 +46,8 @@ export function importRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const parsed = importSchema.safeParse(request.body);
     if (!parsed.success) throw invalid('RepositoryImport', '', zodCauses(parsed.error));
     const req = parsed.data as Parameters<typeof planImport>[0];
-    const registries = await everything((cont) => store.list('Registry', { namespace: ns, limit: 1000, continue: cont }));
-    const repositories = await everything((cont) => store.list('Repository', { namespace: ns, limit: 1000, continue: cont }));
+    const registries = await listAll(store, 'Registry', { namespace: ns });
+    const repositories = await listAll(store, 'Repository', { namespace: ns });
     const existing = new Set([...registries.map((r) => `Registry/${r.metadata.name}`), ...repositories.map((r) => `Repository/${r.metadata.name}`)]);
     let plan: ImportPlan;
     try {
@@ -118,7 +109,7 @@ export function importRoutes(app: FastifyInstance, ctx: RouteContext): void {
     reply.header('content-disposition', `attachment; filename="tugboat-${ns}.yaml"`);
     // A namespace the token cannot see exports as empty, as it lists as empty: it does not exist for this caller.
     if (!canSee(principal(request), ns)) return reply.type('application/yaml; charset=utf-8').send('');
-    let repositories = await everything((cont) => store.list('Repository', { namespace: ns, limit: 1000, continue: cont }));
+    let repositories = await listAll(store, 'Repository', { namespace: ns });
     if (request.query.names) {
       const names = [...new Set(request.query.names.split(',').map((n) => n.trim()).filter(Boolean))];
       if (names.length > MAX_IMPORT_ROWS) throw badRequest(`at most ${MAX_IMPORT_ROWS} names`);
@@ -127,7 +118,7 @@ export function importRoutes(app: FastifyInstance, ctx: RouteContext): void {
       repositories = repositories.filter((r) => wanted.has(r.metadata.name));
     }
     const used = new Set(repositories.flatMap((r) => [r.spec.registryRef, r.spec.mirror?.registryRef].filter((x) => x && (x.namespace ?? ns) === ns).map((x) => x!.name)));
-    const registries = (await everything((cont) => store.list('Registry', { namespace: ns, limit: 1000, continue: cont }))).filter((r) => used.has(r.metadata.name));
+    const registries = (await listAll(store, 'Registry', { namespace: ns })).filter((r) => used.has(r.metadata.name));
     return reply.type('application/yaml; charset=utf-8').send(exportDocuments(registries, repositories));
   });
 }

@@ -14,7 +14,8 @@
 import type { FastifyInstance } from 'fastify';
 import { parseByteSize } from '../../api/bytes.ts';
 import { KIND_LIST } from '../../api/kinds.ts';
-import { API_VERSION, type NamespaceSettings, type Repository } from '../../api/types.ts';
+import { API_VERSION, type NamespaceSettings } from '../../api/types.ts';
+import { listAll } from '../../store/index.ts';
 import { canSee } from '../auth.ts';
 import { isPlainObject } from '../../api/merge-patch.ts';
 import { badRequest, notFound } from '../errors.ts';
@@ -83,13 +84,7 @@ export function settingsRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const limit = request.query.limit !== undefined ? Number(request.query.limit) : 100;
     if (!Number.isInteger(limit) || limit < 0 || limit > 10_000) throw badRequest('limit must be a whole number from 0 to 10000 (the Repositories listed, biggest first)');
     const visible = (ns: string) => canSee(p, ns) && (only === undefined || ns === only);
-    const repositories: Repository[] = [];
-    let cont: string | undefined;
-    do {
-      const page = await ctx.store.list('Repository', { namespace: only, namespaces: p.namespaces, limit: 1000, continue: cont });
-      repositories.push(...page.items);
-      cont = page.continue;
-    } while (cont);
+    const repositories = await listAll(ctx.store, 'Repository', { namespace: only, namespaces: p.namespaces });
     const warnings = new Map([...(await ctx.store.listNamespaceSettings())].filter(([ns, s]) => visible(ns) && s.storageWarningBytes !== undefined).map(([ns, s]) => [ns, s.storageWarningBytes!]));
     const report = storageReport(repositories.filter((r) => visible(r.metadata.namespace)), warnings);
     return {
