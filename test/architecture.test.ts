@@ -91,7 +91,7 @@ const allowed: Record<string, string[]> = {
   api: ['errors', 'context', 'oci'],
   store: ['errors', 'api'],
   'registry-access': ['errors', 'context', 'api'],
-  scheduler: ['errors', 'context', 'reference', 'oci', 'transports', 'signature', 'copy', 'inspect', 'api', 'store', 'registry-access'],
+  scheduler: ['errors', 'context', 'reference', 'oci', 'transports', 'signature', 'copy', 'inspect', 'sync', 'api', 'store', 'registry-access'],
   server: ['errors', 'context', 'reference', 'oci', 'transports', 'copy', 'inspect', 'api', 'store', 'registry-access', 'scheduler', 'distribution', 'sync'],
   '.': ['errors', 'context', 'reference', 'oci', 'credentials', 'distribution', 'transports', 'copy', 'inspect', 'sync'],
   cli: ['*'],

@@ -4,12 +4,14 @@
  * change only the display name and description annotations.
  */
 import { createPublicKey } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type * as Semver from 'semver';
 import { z } from 'zod';
 import type { Cause, ResourceKind } from './kinds.ts';
 import { parsePlatform } from '../oci/platform.ts';
 import { jsonEqual } from './merge-patch.ts';
 import { DEFAULT_RETRY_COUNT, DEFAULT_SYNC_INTERVAL, DEFAULT_SYNC_TIMEOUT, repositorySchema, repositorySpecSchema } from './schema.ts';
-import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, type Repository } from './types.ts';
+import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, MAX_FOLLOWED_TAGS, type Repository } from './types.ts';
 
 const IMMUTABLE_HINT = 'field is immutable: delete and re-create the Repository to change the registry, path or tag';
 const PATCHABLE_ANNOTATIONS = new Set([DISPLAY_NAME_ANNOTATION, DESCRIPTION_ANNOTATION]);
@@ -62,6 +64,64 @@ const platformsSchema = z
   .max(16)
   .refine((list) => new Set(list.map((p) => p.toLowerCase())).size === list.length, 'lists a platform twice');
 
+const TAG = /^[\w][\w.-]{0,127}$/;
+const requireLazily = createRequire(import.meta.url);
+
+/**
+ * Why `source` is not a regular expression a sync may run over tag names;
+ * undefined when it is. Besides syntax, nested quantifiers (`(a+)+`) are
+ * refused: the scheduler runs the pattern on its event loop, and such a
+ * pattern can backtrack for minutes on one 128-character tag.
+ */
+export function tagRegexProblem(source: string): string | undefined {
+  try {
+    new RegExp(source);
+  } catch (err) {
+    return `is not a regular expression: ${(err instanceof Error ? err.message : String(err)).replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '')}`;
+  }
+  if (/\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/.test(source)) return 'nests a quantifier inside a repeated group (as in "(a+)+"), which can run for minutes on one tag: write it without the nesting';
+  return undefined;
+}
+
+const tagRegexSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .superRefine((s, ctx) => {
+    const problem = tagRegexProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** `spec.tags` (RepositoryTagsSpec): bounded, each field checked with its own message. */
+const tagsSpecSchema = z
+  .strictObject({
+    list: z
+      .array(z.string().regex(TAG, 'must be a tag: up to 128 characters of [A-Za-z0-9_.-], not starting with "." or "-"'))
+      .max(100, 'at most 100 tags by name: use regex, semver or newest for more')
+      .refine((l) => new Set(l).size === l.length, 'lists a tag twice')
+      .optional(),
+    regex: tagRegexSchema.optional(),
+    semver: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((r) => (requireLazily('semver') as typeof Semver).validRange(r) !== null, 'is not a semver range: expected one such as ">=1.6.0 <1.7.0", "~1.6" or "1.6.x"')
+      .optional(),
+    exclude: z.array(tagRegexSchema).min(1).max(20).optional(),
+    newest: z
+      .strictObject({
+        count: z.number({ error: 'count must be a whole number from 1 to 100' }).int('count must be a whole number from 1 to 100').min(1, 'count must be at least 1').max(MAX_FOLLOWED_TAGS, `count must be at most ${MAX_FOLLOWED_TAGS} (the tags one sync follows)`),
+        by: z.enum(['semver', 'created'], { error: 'by must be semver (tags as versions) or created (the image\'s creation time)' }).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((t, ctx) => {
+    // exclude narrows what a filter selected; alone it would follow every tag at the source but a few.
+    if (t.exclude && t.regex === undefined && t.semver === undefined && t.newest === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['exclude'], message: 'exclude narrows regex, semver or newest: give one of them too' });
+    }
+  });
+
 /** Seed 004's wording for a bad mode, as `oc import-image --import-mode` answers. */
 const importModeSchema = z.enum(['Legacy', 'PreserveOriginal'], { error: 'valid importMode values are Legacy or PreserveOriginal' });
 
@@ -70,7 +130,16 @@ export const repositoryKind: ResourceKind<Repository> = {
   plural: 'repositories',
   listKind: 'RepositoryList',
   shortNames: ['repository', 'repo', 'repos'],
-  schema: repositorySchema.extend({ spec: repositorySpecSchema.extend({ signature: signatureSpecSchema.optional(), importMode: importModeSchema.optional(), platforms: platformsSchema.optional() }) }),
+  schema: repositorySchema.extend({
+    spec: repositorySpecSchema
+      .extend({ signature: signatureSpecSchema.optional(), importMode: importModeSchema.optional(), platforms: platformsSchema.optional(), tags: tagsSpecSchema.optional() })
+      .superRefine((spec, ctx) => {
+        // Followed tags go to the mirror under their own names: one named like spec.mirror.tag would overwrite spec.tag's copy.
+        const mirrorTag = spec.mirror?.tag;
+        const i = mirrorTag !== undefined && mirrorTag !== spec.tag ? (spec.tags?.list ?? []).indexOf(mirrorTag) : -1;
+        if (i >= 0) ctx.addIssue({ code: 'custom', path: ['tags', 'list', i], message: `"${mirrorTag}" is spec.mirror.tag, where spec.tag's copy goes in the mirror: following it would overwrite that copy` });
+      }),
+  }),
   searchText: (r) => `${r.spec.repository}:${r.spec.tag}`,
   selectableFields: ['status.syncStatus', 'status.health.state', 'spec.registryRef.namespace', 'spec.registryRef.name', 'spec.mirror.registryRef.name'],
   columns: [

@@ -212,6 +212,18 @@ export const syncRunSchema = z.looseObject({
     layersAdded: z.array(z.string()).optional(),
     layersRemoved: z.array(z.string()).optional(),
     runner: z.string().optional(),
+    tags: z
+      .array(
+        z.strictObject({
+          tag: z.string(),
+          result: z.enum(['Succeeded', 'Failed']),
+          digestBefore: z.string().optional(),
+          digestAfter: z.string().optional(),
+          bytesMoved: z.number().int().min(0),
+          error: z.string().optional(),
+        }),
+      )
+      .optional(),
   }),
 });
 

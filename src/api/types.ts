@@ -63,6 +63,8 @@ export interface RegistrySpec {
 export interface RegistryStatus {
   reachable?: boolean;
   authenticated?: boolean;
+  /** The last check got in without credentials (none were asked for, so none were tried). */
+  anonymous?: boolean;
   lastChecked?: string;
   message?: string;
 }
@@ -106,6 +108,48 @@ export interface RepositorySpec {
   importMode?: ImportMode;
   /** `os/arch[/variant]`: with PreserveOriginal the platforms kept (the index is cut to them), with Legacy the first present is the one picked. */
   platforms?: string[];
+  /**
+   * More tags to follow besides `tag` (seed 001 标签管理): each is synced like
+   * `tag` (to the mirror under its own name) and gets a line in `status.tags`.
+   * Mutable, unlike `tag`: the tags tab adds to `list` with a merge PATCH.
+   */
+  tags?: RepositoryTagsSpec;
+}
+
+/**
+ * `spec.tags`: the followed set is `spec.tag`, every name of `list`, and what
+ * the filters select among the tags the source lists, as the sync file's
+ * filters do (regex -> semver -> exclude -> newest N). Unlike the sync file,
+ * `list` is not narrowed by the filters: a tag added from the tags tab is
+ * followed whatever the filters say. At most MAX_FOLLOWED_TAGS are synced.
+ */
+export interface RepositoryTagsSpec {
+  /** Tags followed by name (at most 100). */
+  list?: string[];
+  /** Tags matching this JavaScript regular expression (not anchored, as skopeo's images-by-tag-regex). */
+  regex?: string;
+  /** Tags that are versions in this node-semver range (a leading `v` allowed). */
+  semver?: string;
+  /** Drop tags the filters selected that match any of these. */
+  exclude?: string[];
+  /** Keep only the newest `count` of what the filters selected, by version or the image's creation time. */
+  newest?: { count: number; by?: 'semver' | 'created' };
+}
+
+/** Tags one sync follows besides `spec.tag`, at most; past it the filters' newest-looking are kept and `status.tagsOmitted` counts the rest. */
+export const MAX_FOLLOWED_TAGS = 100;
+
+/** `status.tags[]`: one followed tag at its last sync (compact: no manifests, those of `spec.tag` are in status.platforms). */
+export interface RepositoryTagStatus {
+  tag: string;
+  /** The tag's top-level digest at the source when last synced. */
+  digest?: string;
+  /** What the mirror holds under the tag, when it differs from `digest` (an index cut by spec.platforms, Legacy's one image). */
+  mirrorDigest?: string;
+  syncStatus: SyncStatus;
+  lastSynced?: string;
+  /** Why its last sync failed. */
+  message?: string;
 }
 
 export type ImportMode = 'Legacy' | 'PreserveOriginal';
@@ -180,6 +224,16 @@ export interface RepositoryStatus {
   /** The mirror's copy: its digest (an index cut to `spec.platforms`, or Legacy's single image, differs from observedDigest) and the platforms it holds. */
   mirror?: { image: string; digest?: string; lastSynced?: string; platforms?: string[] };
   signature?: RepositorySignatureStatus;
+  /** With spec.tags: every followed tag (spec.tag too), newest-looking first; syncStatus is then the worst of them. */
+  tags?: RepositoryTagStatus[];
+  /** Tags the filters of spec.tags selected past MAX_FOLLOWED_TAGS: not synced. */
+  tagsOmitted?: number;
+  /**
+   * With spec.tags: the configs and layers of the followed tags other than
+   * spec.tag that spec.tag's image does not have, each blob once (what the
+   * storage figures add to status.platforms' blobs).
+   */
+  tagsStorage?: { source: { blobs: number; bytes: number }; mirror: { blobs: number; bytes: number } };
 }
 
 /**
@@ -231,7 +285,19 @@ export interface SyncRun {
     layersRemoved?: string[];
     /** Which server replica ran it. */
     runner?: string;
+    /** With spec.tags: each followed tag's outcome (spec.tag included; at most MAX_FOLLOWED_TAGS + 1). */
+    tags?: SyncRunTag[];
   };
+}
+
+/** One followed tag in a SyncRun. */
+export interface SyncRunTag {
+  tag: string;
+  result: 'Succeeded' | 'Failed';
+  digestBefore?: string;
+  digestAfter?: string;
+  bytesMoved: number;
+  error?: string;
 }
 
 export interface RunLogLine {

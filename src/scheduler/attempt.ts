@@ -108,18 +108,38 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Attem
         }
       : undefined;
     output = await abortable(ctx.sync({ repository: repo, source, mirror, previous: before, signal, log }), signal);
-    result = 'success';
     const at = new Date(ctx.now()).toISOString();
     status = {
       ...before,
       ...output.status,
+      ...output.followed?.status,
       syncStatus: 'Success',
       lastSynced: at,
       lastRunName: runName,
       health: { pullable: true, checkedAt: at },
     };
     delete status.message;
+    if (!output.followed) {
+      // spec.tags removed: what it followed is no longer this Repository's to report.
+      delete status.tags;
+      delete status.tagsStorage;
+    }
+    if (!output.followed?.status.tagsOmitted) delete status.tagsOmitted;
     log('info', `done: ${output.digestAfter}${output.digestBefore && output.digestBefore !== output.digestAfter ? ` (was ${output.digestBefore})` : ''}`);
+    const failures = output.followed?.failures ?? [];
+    const listingError = output.followed?.listingError;
+    if (failures.length === 0 && !listingError) result = 'success';
+    else {
+      // The Repository's status is the worst of its tags': spec.tag's fields above are this sync's, the failed tags say why in status.tags.
+      result = 'failure';
+      const total = output.followed!.status.tags.length;
+      const shown = failures.slice(0, 3).map((f) => `${f.tag}: ${f.error}`).join('; ');
+      const parts = [...(listingError ? [listingError] : []), ...(failures.length > 0 ? [`${failures.length} of ${total} followed tags failed: ${shown}${failures.length > 3 ? `; and ${failures.length - 3} more (status.tags)` : ''}`] : [])];
+      error = parts.join('; ');
+      status = { ...status, syncStatus: 'Failed', message: error };
+      final = !listingError && failures.every((f) => f.final);
+      log('error', error);
+    }
     ctx.emit({ type: 'registry-health', namespace: repo.spec.registryRef.namespace ?? namespace, name: repo.spec.registryRef.name, healthy: true });
   } catch (err) {
     const shutdown = a.shutdown.aborted;
@@ -151,6 +171,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Attem
       ...(error !== undefined ? { error } : {}),
       bytesMoved: output?.bytesMoved ?? 0,
       ...(output ? { digestAfter: output.digestAfter, layersAdded: output.layersAdded, layersRemoved: output.layersRemoved } : {}),
+      ...(output?.followed ? { tags: output.followed.runTags } : {}),
     },
   };
   await flush();

@@ -3,7 +3,10 @@
  * Repository's image is asked for at its source and at its mirror with one
  * manifest HEAD each (never a sync, never a blob), on its own interval
  * (`tug serve --health-interval`), and `status.health` says whether clusters
- * can pull it (RepositoryHealth in src/api/types.ts).
+ * can pull it (RepositoryHealth in src/api/types.ts). Only spec.tag, the
+ * contract's tag, is checked: the other tags of spec.tags are checked by
+ * each sync and reported in status.tags, since a HEAD per followed tag and
+ * side would multiply the checks by up to 101.
  *
  * Replicas share the work through the store (`claimHealthChecks` hands each
  * due check to one replica); a check writes `status.health` only

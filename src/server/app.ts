@@ -128,7 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const path = request.url.split('?')[0]!;
     if (webFiles && request.method === 'GET' && !isApiPath(path) && !['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path)) {
       // The console is a single-page app: its routes are index.html's.
-      return reply.type('text/html; charset=utf-8').send(await webFiles.index());
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await webFiles.index());
     }
     const status = new ApiError(404, 'NotFound', `the server could not find the requested resource (${request.method} ${path})`).status;
     return reply.code(404).send(status);

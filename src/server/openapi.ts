@@ -113,7 +113,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       [`${API_PREFIX}/namespaces/{namespace}/registries/{name}/test`]: {
         parameters: [nsParam, nameParam],
-        post: { summary: 'Check the stored URL and credentials (the body is ignored)', responses: { '200': { description: 'RegistryTestResult {reachable, authenticated, message}' }, ...errors } },
+        post: { summary: 'Check the stored URL and credentials (the body is ignored)', responses: { '200': { description: 'RegistryTestResult {reachable, authenticated, anonymous (let in without credentials, so none were tried), message}' }, ...errors } },
       },
       [`${API_PREFIX}/namespaces/{namespace}/registries/{name}/pull-secret`]: {
         parameters: [nsParam, nameParam, { name: 'secretName', in: 'query', schema: { type: 'string' } }, { name: 'kubeNamespace', in: 'query', schema: { type: 'string' } }],

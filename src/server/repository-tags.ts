@@ -2,16 +2,19 @@
  * The tags of a Repository's image at its source (seed 001 标签管理 and the
  * details page's 标签 tab): every tag the registry lists, a page at a time,
  * each described (digest, platforms, size, created) and marked with the
- * Repository of this namespace that follows it, if any. Describing reads a
- * tag's manifests and one config, so only the page asked for is described.
+ * Repository of this namespace that follows it, if any: by spec.tag,
+ * spec.tags.list, or a filter of spec.tags that selected it at the last sync
+ * (status.tags). Describing reads a tag's manifests and one config, so only
+ * the page asked for is described.
  */
 import pLimit from 'p-limit';
-import type { Registry, Repository } from '../api/types.ts';
+import type { Registry, Repository, RepositoryTagStatus } from '../api/types.ts';
 import type { EgressPolicy } from '../context/system-context.ts';
 import { TugError, errorText } from '../errors/index.ts';
 import { readConfig, readInstance, readTopLevel } from '../inspect/inspect.ts';
 import { formatPlatform } from '../oci/platform.ts';
 import { type RegistryCredentials, registryAccess } from '../registry-access/registry-access.ts';
+import { ARTIFACT_TAG, compareTags } from '../scheduler/followed-tags.ts';
 import { parseImageName } from '../transports/index.ts';
 import { isTagLister } from '../transports/types.ts';
 
@@ -23,15 +26,28 @@ export interface SourceTag {
   /** Configs and layers of every platform, each blob once. */
   sizeBytes?: number;
   created?: string;
-  /** The Repository of this namespace that follows this tag. */
+  /** The Repository of this namespace that follows this tag (the one asked about first). */
   followedBy?: { name: string; syncStatus: string };
+  /** The Repository asked about follows it (spec.tag, spec.tags.list, or its filters at the last sync). */
+  followed?: boolean;
+  /** What the Repository asked about synced of it last: `current` when that is the digest the source has now. */
+  synced?: { digest?: string; syncStatus: string; lastSynced?: string; current: boolean };
   /** Why it could not be described (the tag still lists). */
   error?: string;
 }
 
-/** Newest-looking first: versions compared number by number (v1.10 after v1.9), then by text. */
-export function compareTags(a: string, b: string): number {
-  return b.localeCompare(a, 'en', { numeric: true });
+export { compareTags };
+
+/** The tags `r` follows, with what it last synced of each (spec.tag's from the status fields of old). */
+function followedOf(r: Repository): Map<string, Pick<RepositoryTagStatus, 'digest' | 'syncStatus' | 'lastSynced'>> {
+  const out = new Map<string, Pick<RepositoryTagStatus, 'digest' | 'syncStatus' | 'lastSynced'>>();
+  for (const t of r.status?.tags ?? []) out.set(t.tag, t);
+  for (const t of r.spec.tags?.list ?? []) if (!out.has(t)) out.set(t, { syncStatus: 'Pending' });
+  if (!out.has(r.spec.tag)) {
+    const s = r.status;
+    out.set(r.spec.tag, { syncStatus: s?.syncStatus ?? 'Pending', ...(s?.observedDigest ? { digest: s.observedDigest } : {}), ...(s?.lastSynced ? { lastSynced: s.lastSynced } : {}) });
+  }
+  return out;
 }
 
 export async function listSourceTags(
@@ -45,14 +61,21 @@ export async function listSourceTags(
   const base = `docker://${access.host}/${repo.spec.repository}`;
   const ref = parseImageName(`${base}:${repo.spec.tag}`);
   if (!isTagLister(ref)) throw new TugError('INTERNAL', `${base} cannot list tags`);
-  const all = (await ref.listTags(ctx, { signal: options.signal })).filter((t) => !/^sha256-[a-f0-9]{64}(\.\w+)?$/.test(t)).sort(compareTags);
+  const all = (await ref.listTags(ctx, { signal: options.signal })).filter((t) => !ARTIFACT_TAG.test(t)).sort(compareTags);
   const start = options.after === undefined ? 0 : all.findIndex((t) => compareTags(t, options.after!) > 0);
   const page = start < 0 ? [] : all.slice(start, start + options.limit);
-  const byTag = new Map(following.filter((r) => r.spec.repository === repo.spec.repository && r.spec.registryRef.name === repo.spec.registryRef.name).map((r) => [r.spec.tag, r]));
+  const mine = followedOf(repo);
+  const byTag = new Map<string, { name: string; syncStatus: string }>();
+  for (const r of following) {
+    if (r.spec.repository !== repo.spec.repository || r.spec.registryRef.name !== repo.spec.registryRef.name || r.metadata.name === repo.metadata.name) continue;
+    for (const [tag, t] of followedOf(r)) if (!byTag.has(tag)) byTag.set(tag, { name: r.metadata.name, syncStatus: t.syncStatus });
+  }
+  for (const [tag, t] of mine) byTag.set(tag, { name: repo.metadata.name, syncStatus: t.syncStatus });
   const limit = pLimit(4);
   const items = await Promise.all(page.map((tag) => limit(async (): Promise<SourceTag> => {
     const follower = byTag.get(tag);
-    const out: SourceTag = { tag, ...(follower ? { followedBy: { name: follower.metadata.name, syncStatus: follower.status?.syncStatus ?? 'Pending' } } : {}) };
+    const own = mine.get(tag);
+    const out: SourceTag = { tag, ...(follower ? { followedBy: follower } : {}), followed: own !== undefined };
     const src = await parseImageName(`${base}:${tag}`).newSource(ctx);
     try {
       const top = await readTopLevel(src, options.signal);
@@ -81,6 +104,7 @@ export async function listSourceTags(
     } finally {
       await src.close();
     }
+    if (own?.digest) out.synced = { digest: own.digest, syncStatus: own.syncStatus, ...(own.lastSynced ? { lastSynced: own.lastSynced } : {}), current: own.digest === out.digest };
     return out;
   })));
   const last = page.at(-1);

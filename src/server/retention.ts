@@ -5,11 +5,13 @@
  * it must: a plan anyone can read, then an apply of exactly that plan.
  *
  * {@link planRetention} is pure. Never deleted: a tag some Repository mirrors
- * to (it is what a cluster pulls), a tag that is not a version when ordering
+ * to (it is what a cluster pulls; with spec.tags every tag it follows, each
+ * mirrored under its own name: {@link mirrorReferences}), a tag that is not a version when ordering
  * by semver, and any tag whose manifest a kept tag or a Repository's mirror
  * still names (a registry deletes a manifest, and with it every tag on it).
  */
 import { createHash } from 'node:crypto';
+import type { Repository } from '../api/types.ts';
 import { semver } from '../sync/semver.ts';
 
 export type RetentionOrder = 'semver' | 'created';
@@ -52,4 +54,31 @@ export function planRetention(tags: readonly MirrorTag[], options: { keep: numbe
   keep.sort((a, b) => a.tag.localeCompare(b.tag));
   const planId = createHash('sha256').update(JSON.stringify({ keep: keep.map((k) => [k.tag, k.digest]), del: del.map((d) => [d.tag, d.digest]) })).digest('hex').slice(0, 16);
   return { keep, delete: del, planId };
+}
+
+/**
+ * What Repositories that mirror into one repository hold there: the tags
+ * (spec.mirror.tag or spec.tag, and with spec.tags every followed tag: the
+ * names of spec.tags.list and those status.tags records) and the manifests
+ * their last syncs wrote (status.mirror.digest, and each followed tag's
+ * mirror digest). A tag a filter stopped selecting has left status.tags, so
+ * retention may take it: that is its job, not the sync's.
+ */
+export function mirrorReferences(mirroring: readonly Repository[]): { followedTags: Set<string>; referencedDigests: Set<string> } {
+  const followedTags = new Set<string>();
+  const referencedDigests = new Set<string>();
+  for (const r of mirroring) {
+    followedTags.add(r.spec.mirror?.tag ?? r.spec.tag);
+    if (r.status?.mirror?.digest) referencedDigests.add(r.status.mirror.digest);
+    if (!r.spec.tags) continue;
+    for (const t of r.spec.tags.list ?? []) followedTags.add(t);
+    for (const t of r.status?.tags ?? []) {
+      // spec.tag's line names the source; its mirror copy is spec.mirror.tag's, counted above.
+      if (t.tag === r.spec.tag) continue;
+      followedTags.add(t.tag);
+      const held = t.mirrorDigest ?? t.digest;
+      if (held) referencedDigests.add(held);
+    }
+  }
+  return { followedTags, referencedDigests };
 }

@@ -7,6 +7,10 @@
  * described (`status.platforms`: configs and layers; manifests, a few KB,
  * are left out). A mirror holds what `status.mirror.platforms` says (an
  * index cut by spec.platforms, or Legacy's one image), else every platform.
+ * A Repository with spec.tags adds `status.tagsStorage`: the blobs of its
+ * other followed tags that spec.tag's image lacks, each once within the
+ * Repository (status keeps sums, not digests, to stay small), so a layer
+ * that only those tags share with another Repository is counted in both.
  * Pure: objects in, figures out.
  */
 import type { ManifestInfo, Repository } from '../api/types.ts';
@@ -25,13 +29,20 @@ export interface StorageReport {
 
 class BlobSet {
   readonly sizes = new Map<string, number>();
+  /** Blobs known only as a count (status.tagsStorage). */
+  private readonly extra: Usage = { blobs: 0, bytes: 0 };
   add(blobs: Iterable<[string, number]>): void {
     for (const [d, s] of blobs) this.sizes.set(d, s);
   }
+  addCounted(u: Usage | undefined): void {
+    if (!u) return;
+    this.extra.blobs += u.blobs;
+    this.extra.bytes += u.bytes;
+  }
   usage(): Usage {
-    let bytes = 0;
+    let bytes = this.extra.bytes;
     for (const s of this.sizes.values()) bytes += s;
-    return { blobs: this.sizes.size, bytes };
+    return { blobs: this.sizes.size + this.extra.blobs, bytes };
   }
 }
 
@@ -68,16 +79,26 @@ export function storageReport(repositories: readonly Repository[], warnings: Rea
     const { source, mirror } = repositoryBlobs(r);
     let n = ns.get(namespace);
     if (!n) ns.set(namespace, (n = { source: new BlobSet(), mirror: new BlobSet() }));
+    const more = r.spec.tags ? r.status?.tagsStorage : undefined;
     n.source.add(source);
+    n.source.addCounted(more?.source);
     n.mirror.add(mirror);
-    reg(r.spec.registryRef.namespace ?? namespace, r.spec.registryRef.name).source.add(source);
-    if (r.spec.mirror && mirror.length > 0) reg(r.spec.mirror.registryRef.namespace ?? namespace, r.spec.mirror.registryRef.name).mirror.add(mirror);
-    const one = (b: [string, number][]) => {
+    n.mirror.addCounted(more?.mirror);
+    const at = reg(r.spec.registryRef.namespace ?? namespace, r.spec.registryRef.name).source;
+    at.add(source);
+    at.addCounted(more?.source);
+    if (r.spec.mirror && (mirror.length > 0 || more?.mirror.blobs)) {
+      const into = reg(r.spec.mirror.registryRef.namespace ?? namespace, r.spec.mirror.registryRef.name).mirror;
+      into.add(mirror);
+      into.addCounted(more?.mirror);
+    }
+    const one = (b: [string, number][], counted: Usage | undefined) => {
       const set = new BlobSet();
       set.add(b);
+      set.addCounted(counted);
       return set.usage();
     };
-    repos.push({ namespace, name, source: one(source), mirror: one(mirror) });
+    repos.push({ namespace, name, source: one(source, more?.source), mirror: one(mirror, more?.mirror) });
   }
   for (const name of warnings.keys()) if (!ns.has(name)) ns.set(name, { source: new BlobSet(), mirror: new BlobSet() });
   return {

@@ -8,11 +8,11 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname, join, relative, sep } from 'node:path';
 import * as sea from 'node:sea';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The console's files, whichever their origin. */
 export interface ConsoleFiles {
@@ -20,6 +20,37 @@ export interface ConsoleFiles {
   index(): Promise<Buffer>;
   /** Adds one GET (and HEAD) route per file to `scope`, `/` being index.html. */
   register(scope: FastifyInstance): Promise<void>;
+}
+
+/**
+ * Cache-Control for a console path. Vite names everything under /assets/
+ * after a hash of its content, so a browser may keep those for a year
+ * without asking again; index.html names the current hashes and must be
+ * revalidated on every load, or a browser would run last version's assets.
+ */
+export function cacheControlOf(path: string): string {
+  return path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
+/** Content encodings the build writes beside each file (web/vite.config.ts), best first. */
+const ENCODINGS = [
+  { name: 'br', suffix: '.br' },
+  { name: 'gzip', suffix: '.gz' },
+] as const;
+
+/**
+ * The encodings `accept-encoding` allows, in ENCODINGS' order: a coding is
+ * allowed when named (or `*`) without `q=0`.
+ */
+export function acceptedEncodings(header: string | undefined): (typeof ENCODINGS)[number][] {
+  const q = new Map<string, number>();
+  for (const part of (header ?? '').toLowerCase().split(',')) {
+    const [name, ...params] = part.split(';').map((s) => s.trim());
+    if (!name) continue;
+    const qParam = params.find((p) => p.startsWith('q='));
+    q.set(name, qParam === undefined ? 1 : Number(qParam.slice(2)) || 0);
+  }
+  return ENCODINGS.filter((e) => (q.get(e.name) ?? (e.name === 'gzip' ? q.get('x-gzip') : undefined) ?? q.get('*') ?? 0) > 0);
 }
 
 /** The SEA asset keys of the console: `web/index.html`, `web/assets/...` (scripts/dist.ts writes them). */
@@ -49,7 +80,16 @@ function directoryFiles(root: string): ConsoleFiles | undefined {
     // One route per file (no wildcard): everything else reaches the
     // not-found handler, which access.ts judges by the path.
     register: async (scope) => {
-      await scope.register(fastifyStatic, { root, prefix: '/', index: ['index.html'], wildcard: false });
+      await scope.register(fastifyStatic, {
+        root,
+        prefix: '/',
+        index: ['index.html'],
+        wildcard: false,
+        // NAME.br / NAME.gz from the build, chosen by accept-encoding (with `vary`).
+        preCompressed: true,
+        cacheControl: false,
+        setHeaders: (reply, path) => void reply.header('cache-control', cacheControlOf(`/${relative(root, path).split(sep).join('/')}`)),
+      });
     },
   };
 }
@@ -73,16 +113,34 @@ function embeddedFiles(): ConsoleFiles | undefined {
   for (const key of sea.getAssetKeys()) {
     if (key.startsWith(EMBEDDED_PREFIX)) files.set(`/${key.slice(EMBEDDED_PREFIX.length)}`, Buffer.from(sea.getAsset(key)));
   }
+  return memoryFiles(files);
+}
+
+/** The console from files held in memory, by path (`/index.html`, `/assets/...`): the single-file executable's. */
+export function memoryFiles(files: ReadonlyMap<string, Buffer>): ConsoleFiles | undefined {
   const index = files.get('/index.html');
   if (index === undefined) return undefined;
-  files.set('/', index);
   return {
     index: async () => index,
     register: async (scope) => {
       for (const [path, body] of files) {
-        const type = CONTENT_TYPES[extname(path === '/' ? '/index.html' : path)] ?? 'application/octet-stream';
-        // The same cache policy as @fastify/static's default: revalidate every time.
-        scope.get(path, async (_request, reply) => reply.type(type).header('cache-control', 'public, max-age=0').send(body));
+        if (ENCODINGS.some((e) => path.endsWith(e.suffix) && files.has(path.slice(0, -e.suffix.length)))) continue;
+        const type = CONTENT_TYPES[extname(path)] ?? 'application/octet-stream';
+        const variants = ENCODINGS.flatMap((e) => {
+          const encoded = files.get(`${path}${e.suffix}`);
+          return encoded ? [{ name: e.name, body: encoded }] : [];
+        });
+        const cacheControl = cacheControlOf(path);
+        const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+          reply.type(type).header('cache-control', cacheControl);
+          if (variants.length === 0) return reply.send(body);
+          reply.header('vary', 'accept-encoding');
+          const accepted = new Set(acceptedEncodings(request.headers['accept-encoding']).map((e) => e.name));
+          const variant = variants.find((v) => accepted.has(v.name));
+          return variant ? reply.header('content-encoding', variant.name).send(variant.body) : reply.send(body);
+        };
+        scope.get(path, handler);
+        if (path === '/index.html') scope.get('/', handler);
       }
     },
   };

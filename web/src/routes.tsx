@@ -3,15 +3,24 @@
  * built from this table. A new page is its module under pages/ and one row
  * here (with `menu` if it has a menu entry).
  */
-import type { ReactNode } from 'react';
-import type { MenuProps } from 'antd';
+import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
+import { type MenuProps, Skeleton } from 'antd';
 import { CloudServerOutlined, ContainerOutlined } from '@ant-design/icons';
 import type { MessageKey, Translate } from './i18n.tsx';
-import { LoginPage } from './pages/login/LoginPage.tsx';
-import { RegistriesPage } from './pages/registries/RegistriesPage.tsx';
-import { RepositoriesPage } from './pages/repositories/RepositoriesPage.tsx';
-import { RepositoryDetailPage } from './pages/repository-detail/RepositoryDetailPage.tsx';
 import { paths } from './paths.ts';
+
+/**
+ * A page loaded on first visit (its own chunk, issue 16: the first load
+ * fetches only the page it shows), with a skeleton while its chunk arrives.
+ */
+function page(load: () => Promise<ComponentType>): ReactNode {
+  const Page = lazy(async () => ({ default: await load() }));
+  return (
+    <Suspense fallback={<Skeleton active style={{ padding: 24 }} />}>
+      <Page />
+    </Suspense>
+  );
+}
 
 export interface AppRoute {
   path: string;
@@ -26,10 +35,10 @@ export interface AppRoute {
 const MENU_GROUPS: { key: string; label: MessageKey; icon: ReactNode }[] = [{ key: 'images', label: 'nav.images', icon: <ContainerOutlined /> }];
 
 export const routes: AppRoute[] = [
-  { path: paths.login, element: <LoginPage />, public: true },
-  { path: paths.repositories, element: <RepositoriesPage />, menu: { label: 'nav.repositories', icon: <ContainerOutlined />, group: 'images' } },
-  { path: '/repositories/:namespace/:name', element: <RepositoryDetailPage /> },
-  { path: paths.registries, element: <RegistriesPage />, menu: { label: 'nav.registries', icon: <CloudServerOutlined />, group: 'images' } },
+  { path: paths.login, element: page(async () => (await import('./pages/login/LoginPage.tsx')).LoginPage), public: true },
+  { path: paths.repositories, element: page(async () => (await import('./pages/repositories/RepositoriesPage.tsx')).RepositoriesPage), menu: { label: 'nav.repositories', icon: <ContainerOutlined />, group: 'images' } },
+  { path: '/repositories/:namespace/:name', element: page(async () => (await import('./pages/repository-detail/RepositoryDetailPage.tsx')).RepositoryDetailPage) },
+  { path: paths.registries, element: page(async () => (await import('./pages/registries/RegistriesPage.tsx')).RegistriesPage), menu: { label: 'nav.registries', icon: <CloudServerOutlined />, group: 'images' } },
 ];
 
 /** Where `/` and unknown paths go. */

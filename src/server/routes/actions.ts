@@ -22,7 +22,7 @@ import { type RegistryCredentials, registryAccess } from '../../registry-access/
 import { listAll } from '../../store/index.ts';
 import { canSee } from '../auth.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
-import { type RetentionOrder, planRetention } from '../retention.ts';
+import { type RetentionOrder, mirrorReferences, planRetention } from '../retention.ts';
 import { loadRegistry } from '../resources.ts';
 import { listSourceTags } from '../repository-tags.ts';
 import { pullSecretCommands } from '../pull-secret-commands.ts';
@@ -34,7 +34,10 @@ type Params = { namespace: string; name: string };
 
 export interface RegistryCheck {
   reachable: boolean;
+  /** The registry let us in: anonymously (see `anonymous`) or with the stored credentials. */
   authenticated: boolean;
+  /** It answered without asking for credentials, so none were tried (the console must not say "认证成功"). */
+  anonymous?: boolean;
   message: string;
 }
 
@@ -63,7 +66,7 @@ export async function checkRegistry(registry: Registry, credentials: RegistryCre
   const client = new RegistryClient(access.host, { ...access.ctx, retryMaxAttempts: 1 });
   try {
     const ping = await client.ping({ signal });
-    if (ping.status === 200) return { reachable: true, authenticated: true, message: `${access.host} answers at ${ping.origin}/v2/ without authentication` };
+    if (ping.status === 200) return { reachable: true, authenticated: true, anonymous: true, message: `${access.host} answers at ${ping.origin}/v2/ without authentication` };
     if (!access.ctx.credentials && !access.ctx.registryToken) {
       return { reachable: true, authenticated: false, message: `${access.host} requires authentication (${ping.authScheme ?? 'unknown scheme'}); add spec.credentials` };
     }
@@ -153,12 +156,7 @@ export function actionRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const listed = await listSourceTags(pseudo, target, [], { limit: 10_000, egress: ctx.egress, signal: AbortSignal.timeout(120_000) });
     const unreadable = listed.items.filter((t) => !t.digest);
     if (unreadable.length > 0) throw new ApiError(409, 'Conflict', `cannot plan: ${unreadable.map((t) => `${t.tag} (${t.error ?? 'no digest'})`).join(', ')} in ${repository} could not be read; nothing is decided on a partial view`);
-    const plan = planRetention(listed.items.map((t) => ({ tag: t.tag, digest: t.digest!, created: t.created })), {
-      keep,
-      by,
-      followedTags: new Set(mirroring.map((r) => r.spec.mirror!.tag ?? r.spec.tag)),
-      referencedDigests: new Set(mirroring.flatMap((r) => (r.status?.mirror?.digest ? [r.status.mirror.digest] : []))),
-    });
+    const plan = planRetention(listed.items.map((t) => ({ tag: t.tag, digest: t.digest!, created: t.created })), { keep, by, ...mirrorReferences(mirroring) });
     return { plan, target, repository };
   }
 
@@ -259,7 +257,7 @@ export function actionRoutes(app: FastifyInstance, ctx: RouteContext): void {
       result = { reachable: false, authenticated: false, message: errorText(err) };
     }
     const checkedAt = new Date().toISOString();
-    await store.updateStatus('Registry', ns, name, { reachable: result.reachable, authenticated: result.authenticated, lastChecked: checkedAt, message: result.message });
+    await store.updateStatus('Registry', ns, name, { reachable: result.reachable, authenticated: result.authenticated, ...(result.anonymous ? { anonymous: true } : {}), lastChecked: checkedAt, message: result.message });
     ctx.metrics.registryHealth.set({ namespace: ns, name }, result.reachable && result.authenticated ? 1 : 0);
     await ctx.audit(request, { verb: 'test', kind: 'Registry', namespace: ns, name, detail: result.reachable && result.authenticated ? 'ok' : 'failed' });
     return { apiVersion: API_VERSION, kind: 'RegistryTestResult', metadata: { name, namespace: ns }, ...result, checkedAt };

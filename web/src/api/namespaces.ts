@@ -1,13 +1,16 @@
 /**
- * Namespaces for the selectors. The API has no namespaces endpoint, so they
- * are the namespaces that hold a registry or a repository (first 1000 of each).
+ * Namespaces for the selectors: `GET /namespaces`, every namespace the token
+ * sees (one holding a registry or a repository, or named in a scoped token),
+ * however many there are, in one small answer (issue 16: the selector used to
+ * page through up to 1,000 full repositories and registries to find them).
  */
-import { listRegistries } from './registries.ts';
-import { listRepositories } from './repositories.ts';
+import { request } from './client.ts';
+
+interface NamespaceList {
+  items: { metadata: { name: string } }[];
+}
 
 export async function listNamespaces(signal?: AbortSignal): Promise<string[]> {
-  const [regs, repos] = await Promise.all([listRegistries(signal), listRepositories({ namespace: undefined, q: '' }, { limit: 1000 }, signal)]);
-  const set = new Set<string>();
-  for (const o of [...regs.items, ...repos.items]) set.add(o.metadata.namespace);
-  return [...set].sort();
+  const list = await request<NamespaceList>('namespaces', { signal });
+  return list.items.map((n) => n.metadata.name);
 }

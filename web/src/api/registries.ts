@@ -6,6 +6,8 @@ import { nsPath, query, request, type List, type Registry } from './client.ts';
 export interface RegistryTestResult {
   reachable?: boolean;
   authenticated?: boolean;
+  /** Let in without credentials (none were asked for, so none were tried). */
+  anonymous?: boolean;
   message?: string;
   [k: string]: unknown;
 }

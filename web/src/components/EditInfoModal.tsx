@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, Form, Input, Modal } from 'antd';
-import { ApiError, type Repository } from '../api/client.ts';
+import type { Repository } from '../api/client.ts';
+import { ErrorText } from './ErrorText.tsx';
 import { updateRepositoryInfo } from '../api/repositories.ts';
 import { description, displayName } from '../format.ts';
 import { useI18n } from '../i18n.tsx';
@@ -10,7 +11,7 @@ export function EditInfoModal({ repo, onClose, onSaved }: { repo: Repository | n
   const { t } = useI18n();
   const [form] = Form.useForm<{ displayName: string; description: string }>();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   // A new repository (or a new opening) starts without the last one's error.
   const [shownFor, setShownFor] = useState(repo);
   if (repo !== shownFor) {
@@ -32,7 +33,7 @@ export function EditInfoModal({ repo, onClose, onSaved }: { repo: Repository | n
       onSaved(await updateRepositoryInfo(repo, { displayName: v.displayName.trim() || null, description: v.description.trim() || null }));
       onClose();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -48,7 +49,7 @@ export function EditInfoModal({ repo, onClose, onSaved }: { repo: Repository | n
           <Input.TextArea rows={3} placeholder={t('form.descriptionPlaceholder')} maxLength={2000} />
         </Form.Item>
       </Form>
-      {error && <Alert type="error" showIcon title={error} />}
+      {error !== null && <Alert type="error" showIcon title={<ErrorText err={error} subject={repo ? { kind: 'Repository', name: `${repo.metadata.namespace}/${repo.metadata.name}` } : undefined} />} />}
     </Modal>
   );
 }

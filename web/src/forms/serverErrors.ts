@@ -24,9 +24,14 @@ export function fieldOf<F extends string>(table: CauseFields<F>, path: string | 
   return table.find(([p]) => (typeof p === 'string' ? p === path : typeof p === 'function' ? p(path) : p.test(path)))?.[1];
 }
 
-/** Sorts `err`'s causes into fields and loose messages; a name that exists goes to `nameField`. */
-export function serverErrors<F extends string>(err: unknown, table: CauseFields<F>, nameField: F): ServerErrors<F> {
-  if (!(err instanceof ApiError)) return { fields: [], loose: [String(err)] };
+/**
+ * Sorts `err`'s causes into fields and loose messages; a name that exists
+ * goes to `nameField`. `describe` words the whole error in the user's
+ * language (components/ErrorText.tsx): it is what a name that exists, or an
+ * error without causes, shows, rather than the server's English.
+ */
+export function serverErrors<F extends string>(err: unknown, table: CauseFields<F>, nameField: F, describe: (err: unknown) => string): ServerErrors<F> {
+  if (!(err instanceof ApiError)) return { fields: [], loose: [describe(err)] };
   const fields: { name: F; errors: string[] }[] = [];
   const loose: string[] = [];
   const add = (name: F, message: string) => {
@@ -39,7 +44,7 @@ export function serverErrors<F extends string>(err: unknown, table: CauseFields<
     if (f) add(f, c.message);
     else loose.push(c.field ? `${c.field}: ${c.message}` : c.message);
   }
-  if (err.status?.reason === 'AlreadyExists') add(nameField, err.message);
-  if (fields.length === 0 && loose.length === 0) loose.push(err.message);
+  if (err.status?.reason === 'AlreadyExists') add(nameField, describe(err));
+  if (fields.length === 0 && loose.length === 0) loose.push(describe(err));
   return { fields, loose };
 }

@@ -3,9 +3,9 @@ import { useState } from 'react';
 import { Alert, Button, Card, Form, Input, Space, Typography } from 'antd';
 import { GlobalOutlined, KeyOutlined } from '@ant-design/icons';
 import { Navigate, useLocation, useNavigate } from 'react-router';
-import { ApiError } from '../../api/client.ts';
 import { checkToken } from '../../api/session.ts';
 import { useAuth } from '../../auth.tsx';
+import { ErrorText } from '../../components/ErrorText.tsx';
 import { useI18n } from '../../i18n.tsx';
 import { paths } from '../../paths.ts';
 
@@ -15,7 +15,7 @@ export function LoginPage() {
   const navigate = useNavigate();
   const location = useLocation();
   const state = (location.state ?? {}) as { from?: string; signedOut?: boolean };
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   if (token) return <Navigate to={state.from ?? paths.repositories} replace />;
 
@@ -28,7 +28,7 @@ export function LoginPage() {
       signIn(candidate);
       navigate(state.from ?? paths.repositories, { replace: true });
     } catch (err) {
-      setError(t('login.invalid', { msg: err instanceof ApiError ? err.message : String(err) }));
+      setError(err);
     } finally {
       setBusy(false);
     }
@@ -38,9 +38,9 @@ export function LoginPage() {
     <div className="login-wrap">
       <Card className="login-card" title={<Space><span aria-hidden>⚓</span>{t('login.title')}</Space>} extra={<Button type="text" icon={<GlobalOutlined />} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} data-testid="lang-switch">{t('top.switchTo')}</Button>}>
         <Typography.Paragraph type="secondary">{t('login.subtitle')}</Typography.Paragraph>
-        {reason && <Alert type="warning" showIcon style={{ marginBottom: 16 }} title={t('login.expired', { msg: reason })} data-testid="login-reason" />}
+        {reason && <Alert type="warning" showIcon style={{ marginBottom: 16 }} title={<span title={reason}>{t('login.expired')}</span>} data-testid="login-reason" />}
         {!reason && state.signedOut && <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('login.signedOut')} />}
-        {error && <Alert type="error" showIcon style={{ marginBottom: 16 }} title={error} data-testid="login-error" />}
+        {error !== null && <Alert type="error" showIcon style={{ marginBottom: 16 }} title={<ErrorText err={error} />} data-testid="login-error" />}
         <Form layout="vertical" onFinish={submit} requiredMark={false} name="login">
           <Form.Item name="token" label={t('login.token')} extra={t('login.tokenHelp')} rules={[{ required: true, whitespace: true, message: t('login.required') }]}>
             <Input.Password prefix={<KeyOutlined />} placeholder={t('login.tokenPlaceholder')} autoComplete="current-password" autoFocus />

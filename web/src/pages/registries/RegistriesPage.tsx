@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { App, Button, Dropdown, Empty, Input, Result, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
-import { ApiOutlined, DeleteOutlined, EditOutlined, KeyOutlined, MoreOutlined, PlusOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
+import { ApiOutlined, DeleteOutlined, EditOutlined, KeyOutlined, EllipsisOutlined, PlusOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import type { Registry } from '../../api/client.ts';
 import { deleteRegistry, testRegistry, type RegistryTestResult } from '../../api/registries.ts';
@@ -11,6 +11,7 @@ import { formatTime, fromNow, objKey } from '../../format.ts';
 import { keys } from '../../hooks/queryKeys.ts';
 import { useRegistries } from '../../hooks/useRegistries.ts';
 import { useCanWrite } from '../../hooks/useSession.ts';
+import { ErrorText } from '../../components/ErrorText.tsx';
 import { useI18n } from '../../i18n.tsx';
 import { ConnectionTag } from './ConnectionTag.tsx';
 import { PullSecretModal } from './PullSecretModal.tsx';
@@ -36,7 +37,7 @@ export function RegistriesPage() {
       setResult({ registry: r, result: await testRegistry(r) });
       void queryClient.invalidateQueries({ queryKey: keys.registries });
     } catch (err) {
-      message.error((err as Error).message);
+      message.error(<ErrorText err={err} subject={{ kind: 'Registry', name: objKey(r) }} />);
     } finally {
       setTesting(null);
     }
@@ -90,7 +91,7 @@ export function RegistriesPage() {
               onClick: ({ key }) => (key === 'edit' ? setEditing(r) : setDeleting(r)),
             }}
           >
-            <Button size="small" type="text" icon={<MoreOutlined />} aria-label={t('common.moreActions', { name: r.metadata.name })} data-testid={`reg-actions-${r.metadata.name}`} />
+            <Button size="small" type="text" icon={<EllipsisOutlined />} aria-label={t('common.moreActions', { name: r.metadata.name })} data-testid={`reg-actions-${r.metadata.name}`} />
           </Dropdown>
         )}
       </Space>
@@ -117,7 +118,7 @@ export function RegistriesPage() {
       </div>
       <div className="panel">
         {registries.isError ? (
-          <Result status="error" title={t('common.loadFailed', { msg: registries.error.message })} extra={<Button onClick={() => void registries.refetch()}>{t('common.retry')}</Button>} />
+          <Result status="error" title={<ErrorText err={registries.error} prefix={t('common.loadFailed')} />} extra={<Button onClick={() => void registries.refetch()}>{t('common.retry')}</Button>} />
         ) : (
           <Table<Registry>
             rowKey={objKey}

@@ -7,6 +7,8 @@ import { rules } from '../../forms/rules.ts';
 import { serverErrors, type CauseFields } from '../../forms/serverErrors.ts';
 import { registryHost } from '../../format.ts';
 import { useNamespaces } from '../../hooks/useNamespaces.ts';
+import { useErrorText } from '../../components/ErrorText.tsx';
+import { useGuardedClose } from '../../forms/useGuardedClose.ts';
 import { useI18n } from '../../i18n.tsx';
 
 interface Values {
@@ -70,7 +72,9 @@ function credentialsOf(v: Values, hasPassword: boolean): RegistrySpec['credentia
 /** 添加镜像源 / 编辑镜像源: `value` is the registry to edit, `'new'`, or null (closed). */
 export function RegistryDrawer({ value, onClose, onSaved }: { value: Registry | 'new' | null; onClose: () => void; onSaved: (r: Registry, created: boolean) => void }) {
   const { t } = useI18n();
+  const errorText = useErrorText();
   const [form] = Form.useForm<Values>();
+  const guardedClose = useGuardedClose(form, onClose);
   const namespaces = useNamespaces();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -115,7 +119,7 @@ export function RegistryDrawer({ value, onClose, onSaved }: { value: Registry | 
     try {
       onSaved(await saveRegistry(existing, metadata, spec), !existing);
     } catch (err) {
-      const { fields, loose } = serverErrors(err, CAUSE_FIELDS, 'name');
+      const { fields, loose } = serverErrors(err, CAUSE_FIELDS, 'name', (e) => errorText(e, { kind: 'Registry', name: `${metadata.namespace}/${metadata.name}` }).text);
       if (fields.length) form.setFields(fields);
       if (loose.length) setError(loose.join('; '));
     } finally {
@@ -126,7 +130,7 @@ export function RegistryDrawer({ value, onClose, onSaved }: { value: Registry | 
   return (
     <Drawer
       open={value !== null}
-      onClose={onClose}
+      onClose={guardedClose}
       size={520}
       destroyOnHidden
       title={existing ? t('reg.editTitle', { name: existing.metadata.name }) : t('reg.add')}

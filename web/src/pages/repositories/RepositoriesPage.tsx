@@ -4,14 +4,17 @@ import { Alert, App, Button, Input, Space, Table, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router';
-import { ApiError, type Repository } from '../../api/client.ts';
+import type { Repository } from '../../api/client.ts';
+import { ConsoleError } from '../../api/errorText.ts';
 import { batchDeleteRepositories, deleteRepository, syncRepository } from '../../api/repositories.ts';
 import { EditInfoModal } from '../../components/EditInfoModal.tsx';
+import { ErrorText } from '../../components/ErrorText.tsx';
 import { LiveBadge } from '../../components/LiveBadge.tsx';
 import { NamespaceSelect } from '../../components/NamespaceSelect.tsx';
 import { TypedConfirm } from '../../components/TypedConfirm.tsx';
 import { objKey, registryHost } from '../../format.ts';
 import { keys } from '../../hooks/queryKeys.ts';
+import { useHeight } from '../../hooks/useHeight.ts';
 import { useInfiniteScroll } from '../../hooks/useInfiniteScroll.ts';
 import { useLiveRepositoryList } from '../../hooks/useLiveRepositoryList.ts';
 import { useRegistries } from '../../hooks/useRegistries.ts';
@@ -26,8 +29,13 @@ import { useRepositoryColumns, type RowAction } from './useRepositoryColumns.tsx
 
 const rowClassName = () => 'clickable-row';
 
+/** The shell's top bar (styles.css .topbar), under which the toolbar sticks. */
+const TOPBAR_HEIGHT = 56;
+
 export function RepositoriesPage() {
   const { t, lang } = useI18n();
+  const [toolbar, setToolbar] = useState<HTMLDivElement | null>(null);
+  const toolbarHeight = useHeight(toolbar);
   const { message } = App.useApp();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -66,7 +74,7 @@ export function RepositoriesPage() {
       if (action === 'sync') {
         syncRepository(r).then(
           () => message.success(t('repo.syncStarted', { name: r.metadata.name })),
-          (err: Error) => message.error(err.message),
+          (err: unknown) => message.error(<ErrorText err={err} subject={{ kind: 'Repository', name: objKey(r) }} />),
         );
       }
     },
@@ -101,7 +109,7 @@ export function RepositoriesPage() {
           </Button>
         )}
       </div>
-      <div className="toolbar">
+      <div className="toolbar" ref={setToolbar}>
         <NamespaceSelect
           value={ns}
           onChange={(v) => {
@@ -119,7 +127,8 @@ export function RepositoriesPage() {
           aria-label={t('common.search')}
           value={search.input}
           onChange={(e) => search.setInput(e.target.value)}
-          style={{ width: 320 }}
+          // English needs more room than Chinese for the same placeholder.
+          style={{ width: lang === 'zh' ? 320 : 380 }}
           data-testid="repo-search"
         />
         {selected.length > 0 && (
@@ -135,7 +144,7 @@ export function RepositoriesPage() {
         <LiveBadge state={live} />
         <Button icon={<ReloadOutlined />} aria-label={t('common.refresh')} onClick={() => void list.refetch()} />
       </div>
-      {error && items.length > 0 && <Alert type="error" showIcon title={t('common.loadFailed', { msg: error.message })} />}
+      {error && items.length > 0 && <Alert type="error" showIcon title={<ErrorText err={error} prefix={t('common.loadFailed')} />} />}
       <div className="panel">
         <Table<Repository>
           // Cells re-render only when their row changes; a new language, registry list or role re-renders all.
@@ -145,6 +154,9 @@ export function RepositoriesPage() {
           dataSource={items}
           loading={list.isLoading}
           pagination={false}
+          tableLayout="fixed"
+          // The header stays under the sticky top bar and toolbar (styles.css) while 120+ rows scroll.
+          sticky={{ offsetHeader: TOPBAR_HEIGHT + toolbarHeight }}
           size="middle"
           locale={{
             emptyText: list.isLoading ? ' ' : (
@@ -200,13 +212,14 @@ export function RepositoriesPage() {
         warning={t('repo.deleteWarn')}
         prompt={t('repo.batchDeleteTypeCount', { n: selectedItems.length })}
         expected={String(selectedItems.length)}
+        items={selectedItems.map(objKey)}
         onClose={() => setBatchDeleting(false)}
         onConfirm={async () => {
           const res = await batchDeleteRepositories(selectedItems.map((r) => r.metadata));
           for (const r of selectedItems) if (!res.failed.some((f) => f.key === objKey(r))) apply('DELETED', r);
           setSelection([]);
           if (res.failed.length) {
-            throw new ApiError(0, t('repo.batchDeletePartial', { ok: res.deleted, failed: res.failed.length, msg: res.failed[0]!.message }));
+            throw new ConsoleError(t('repo.batchDeletePartial', { ok: res.deleted, failed: res.failed.length, names: res.failed.map((f) => f.key).join(', ') }), res.failed.map((f) => `${f.key}: ${f.message}`).join('; '));
           }
           message.success(t('repo.batchDeleted', { n: res.deleted }));
         }}

@@ -8,6 +8,8 @@ import { serverErrors, type CauseFields } from '../../forms/serverErrors.ts';
 import { DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, registryHost } from '../../format.ts';
 import { useNamespaces } from '../../hooks/useNamespaces.ts';
 import { useRegistries } from '../../hooks/useRegistries.ts';
+import { useErrorText } from '../../components/ErrorText.tsx';
+import { useGuardedClose } from '../../forms/useGuardedClose.ts';
 import { useI18n } from '../../i18n.tsx';
 
 interface Values {
@@ -50,7 +52,9 @@ const ADVANCED: (keyof Values)[] = ['syncTimeout', 'retryCount', 'mirrorRegistry
 /** 「添加镜像」: the create panel with the seed's fields and advanced settings. */
 export function RepositoryDrawer({ open, defaultNamespace, onClose, onCreated }: { open: boolean; defaultNamespace: string | undefined; onClose: () => void; onCreated: (r: Repository) => void }) {
   const { t } = useI18n();
+  const errorText = useErrorText();
   const [form] = Form.useForm<Values>();
+  const guardedClose = useGuardedClose(form, onClose);
   const registries = useRegistries();
   const namespaces = useNamespaces();
   const [busy, setBusy] = useState(false);
@@ -114,7 +118,7 @@ export function RepositoryDrawer({ open, defaultNamespace, onClose, onCreated }:
     try {
       onCreated(await createRepository({ name: v.name.trim(), namespace: v.namespace.trim(), ...(Object.keys(annotations).length ? { annotations } : {}) }, spec));
     } catch (err) {
-      const { fields, loose } = serverErrors(err, CAUSE_FIELDS, 'name');
+      const { fields, loose } = serverErrors(err, CAUSE_FIELDS, 'name', (e) => errorText(e, { kind: 'Repository', name: `${v.namespace.trim()}/${v.name.trim()}` }).text);
       if (fields.length) {
         form.setFields(fields);
         if (fields.some((f) => ADVANCED.includes(f.name))) setAdvancedOpen(['advanced']);
@@ -130,7 +134,7 @@ export function RepositoryDrawer({ open, defaultNamespace, onClose, onCreated }:
   return (
     <Drawer
       open={open}
-      onClose={onClose}
+      onClose={guardedClose}
       title={t('repo.add')}
       size={560}
       destroyOnHidden

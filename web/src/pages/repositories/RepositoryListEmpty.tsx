@@ -1,6 +1,7 @@
 import { Button, Empty } from 'antd';
 import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useNavigate } from 'react-router';
+import { ErrorText } from '../../components/ErrorText.tsx';
 import { useI18n } from '../../i18n.tsx';
 import { paths } from '../../paths.ts';
 
@@ -10,7 +11,7 @@ export function RepositoryListEmpty({ error, q, noRegistries, canWrite, onRetry,
   const navigate = useNavigate();
   if (error) {
     return (
-      <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('common.loadFailed', { msg: error.message })}>
+      <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={<ErrorText err={error} prefix={t('common.loadFailed')} />}>
         <Button icon={<ReloadOutlined />} onClick={onRetry}>{t('common.retry')}</Button>
       </Empty>
     );

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { Button, Dropdown, Tooltip, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
-import { DeleteOutlined, EditOutlined, EyeOutlined, MoreOutlined, SyncOutlined } from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, EyeOutlined, EllipsisOutlined, SyncOutlined } from '@ant-design/icons';
 import { Link } from 'react-router';
 import type { Repository } from '../../api/client.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
@@ -14,7 +14,11 @@ import { paths } from '../../paths.ts';
 export type RowAction = 'view' | 'sync' | 'edit' | 'delete';
 
 /**
- * The list's columns. Cells re-render only when their row changes
+ * The list's columns, for a fixed table layout (issue 16: widths that
+ * followed the content jumped as rows loaded, and squeezed the name to
+ * 70 px at 1280 px): names and paths take a share of the width and end in
+ * an ellipsis with the whole text on hover, never breaking mid-token; short
+ * fixed-size values get fixed widths. Cells re-render only when their row changes
  * (`shouldCellUpdate`), so the table must be re-keyed when anything else a
  * cell shows changes: the language, `hostOf`, `canWrite`.
  */
@@ -25,34 +29,37 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
       {
         title: t('repo.col.name'),
         key: 'name',
+        width: '20%',
         render: (_, r) => (
           <div className="name-cell">
-            <Link to={paths.repository(r)} onClick={(e) => e.stopPropagation()}>
+            <Link to={paths.repository(r)} onClick={(e) => e.stopPropagation()} title={r.metadata.name}>
               {r.metadata.name}
             </Link>
-            {displayName(r) && <div className="alias">{displayName(r)}</div>}
+            {displayName(r) && <div className="alias" title={displayName(r)}>{displayName(r)}</div>}
           </div>
         ),
       },
-      { title: t('repo.col.namespace'), key: 'namespace', render: (_, r) => r.metadata.namespace, width: 130 },
+      { title: t('repo.col.namespace'), key: 'namespace', width: '13%', ellipsis: true, render: (_, r) => r.metadata.namespace },
       {
         title: t('repo.col.registry'),
         key: 'registry',
+        width: '15%',
+        ellipsis: true,
         render: (_, r) => r.status?.domain ?? hostOf.get(`${r.spec.registryRef.namespace ?? r.metadata.namespace}/${r.spec.registryRef.name}`) ?? r.spec.registryRef.name,
       },
-      { title: t('repo.col.path'), key: 'path', render: (_, r) => <span className="mono">{`${r.spec.repository}:${r.spec.tag}`}</span> },
+      { title: t('repo.col.path'), key: 'path', ellipsis: true, render: (_, r) => <span className="mono" title={`${r.spec.repository}:${r.spec.tag}`}>{`${r.spec.repository}:${r.spec.tag}`}</span> },
       {
         title: t('repo.col.lastSynced'),
         key: 'lastSynced',
-        width: 180,
+        width: 160,
         render: (_, r) => (r.status?.lastSynced ? <Tooltip title={fromNow(r.status.lastSynced)}>{formatTime(r.status.lastSynced)}</Tooltip> : <Typography.Text type="secondary">—</Typography.Text>),
       },
-      { title: t('repo.col.status'), key: 'status', width: 130, render: (_, r) => <StatusBadge status={syncStatus(r)} message={r.status?.message} /> },
-      { title: t('repo.col.signed'), key: 'signed', width: 120, render: (_, r) => <SignatureBadge r={r} /> },
+      { title: t('repo.col.status'), key: 'status', width: 110, render: (_, r) => <StatusBadge status={syncStatus(r)} message={r.status?.message} /> },
+      { title: t('repo.col.signed'), key: 'signed', width: 100, render: (_, r) => <SignatureBadge r={r} /> },
       {
         title: t('common.actions'),
         key: 'actions',
-        width: 70,
+        width: 64,
         align: 'center',
         render: (_, r) => (
           <span className="row-actions" onClick={(e) => e.stopPropagation()}>
@@ -76,7 +83,7 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
                 },
               }}
             >
-              <Button type="text" icon={<MoreOutlined />} aria-label={t('common.moreActions', { name: r.metadata.name })} data-testid={`actions-${r.metadata.name}`} />
+              <Button type="text" icon={<EllipsisOutlined />} aria-label={t('common.moreActions', { name: r.metadata.name })} data-testid={`actions-${r.metadata.name}`} />
             </Dropdown>
           </span>
         ),

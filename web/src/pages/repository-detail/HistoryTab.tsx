@@ -4,6 +4,7 @@ import { ReloadOutlined } from '@ant-design/icons';
 import type { Repository, SyncRun } from '../../api/client.ts';
 import { formatBytes, formatMs, formatTime, syncStatus } from '../../format.ts';
 import { useSyncRuns } from '../../hooks/useSyncRuns.ts';
+import { ErrorText } from '../../components/ErrorText.tsx';
 import { useI18n } from '../../i18n.tsx';
 import { PHASE_COLOR } from './runPhase.ts';
 import { RunLogDrawer } from './RunLogDrawer.tsx';
@@ -14,7 +15,7 @@ export function HistoryTab({ r }: { r: Repository }) {
   const runs = useSyncRuns(r.metadata.namespace, r.metadata.name, { enabled: true, syncing: syncStatus(r) === 'Syncing' });
   const [open, setOpen] = useState<SyncRun | null>(null);
   const refresh = () => void runs.refetch();
-  if (runs.error) return <Alert type="error" showIcon title={t('common.loadFailed', { msg: runs.error.message })} action={<Button size="small" onClick={refresh}>{t('common.retry')}</Button>} />;
+  if (runs.error) return <Alert type="error" showIcon title={<ErrorText err={runs.error} prefix={t('common.loadFailed')} />} action={<Button size="small" onClick={refresh}>{t('common.retry')}</Button>} />;
   return (
     <>
       <Table<SyncRun>

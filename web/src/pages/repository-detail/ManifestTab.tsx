@@ -1,7 +1,7 @@
 import { Collapse, Descriptions, Empty, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ManifestInfo } from '../../../../src/api/types.ts';
 import type { Repository } from '../../api/client.ts';
-import { formatBytes, formatTime, shortDigest } from '../../format.ts';
+import { formatBytes, formatTime, shortDigest, syncStatus } from '../../format.ts';
 import { useI18n } from '../../i18n.tsx';
 
 function platformName(m: ManifestInfo): string {
@@ -12,7 +12,8 @@ function platformName(m: ManifestInfo): string {
 export function ManifestTab({ r }: { r: Repository }) {
   const { t } = useI18n();
   const platforms = r.status?.platforms?.length ? r.status.platforms : r.status?.manifest ? [r.status.manifest] : [];
-  if (platforms.length === 0) return <Empty description={t('manifest.empty')} />;
+  // A failed first sync has no manifest either, but "not synced yet" would hide that it failed.
+  if (platforms.length === 0) return <Empty description={t(syncStatus(r) === 'Failed' ? 'manifest.failed' : 'manifest.empty')} />;
   return (
     <Space orientation="vertical" style={{ width: '100%' }}>
       {r.status?.observedDigest && (

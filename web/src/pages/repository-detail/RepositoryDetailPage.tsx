@@ -1,12 +1,13 @@
 /** A repository's details: header with 立即同步 / 编辑信息 / 删除, the failure reason, and one tab per view. */
 import { useState, type ReactNode } from 'react';
 import { Alert, App, Breadcrumb, Button, Card, Dropdown, Result, Skeleton, Space, Tabs, Typography } from 'antd';
-import { ArrowLeftOutlined, DeleteOutlined, EditOutlined, MoreOutlined, SyncOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, DeleteOutlined, EditOutlined, EllipsisOutlined, SyncOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, type Repository } from '../../api/client.ts';
 import { deleteRepository, syncRepository } from '../../api/repositories.ts';
 import { EditInfoModal } from '../../components/EditInfoModal.tsx';
+import { ErrorText } from '../../components/ErrorText.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { TypedConfirm } from '../../components/TypedConfirm.tsx';
 import { description, displayName, syncStatus } from '../../format.ts';
@@ -70,7 +71,7 @@ export function RepositoryDetailPage() {
       message.success(t('repo.syncStarted', { name: r.metadata.name }));
       void queryClient.invalidateQueries({ queryKey: keys.runs(namespace, name) });
     } catch (err) {
-      message.error((err as Error).message);
+      message.error(<ErrorText err={err} subject={{ kind: 'Repository', name: `${namespace}/${name}` }} />);
     } finally {
       setSyncing(false);
     }
@@ -96,7 +97,7 @@ export function RepositoryDetailPage() {
               </Button>
               <Button icon={<EditOutlined />} onClick={() => setEditing(true)}>{t('repo.editInfo')}</Button>
               <Dropdown trigger={['click']} menu={{ items: [{ key: 'delete', danger: true, icon: <DeleteOutlined />, label: t('common.delete') }], onClick: () => setDeleting(true) }}>
-                <Button icon={<MoreOutlined />} aria-label={t('common.moreActions', { name: r.metadata.name })} />
+                <Button icon={<EllipsisOutlined />} aria-label={t('common.moreActions', { name: r.metadata.name })} />
               </Dropdown>
             </Space>
           )}

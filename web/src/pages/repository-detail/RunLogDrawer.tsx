@@ -2,6 +2,7 @@ import { Alert, Descriptions, Drawer, Empty, Skeleton, Tag, Typography } from 'a
 import type { Repository, SyncRun } from '../../api/client.ts';
 import { formatBytes, formatTime } from '../../format.ts';
 import { useSyncRunLog } from '../../hooks/useSyncRuns.ts';
+import { ErrorText } from '../../components/ErrorText.tsx';
 import { useI18n } from '../../i18n.tsx';
 import { PHASE_COLOR } from './runPhase.ts';
 
@@ -24,7 +25,7 @@ export function RunLogDrawer({ repo, run, onClose }: { repo: Repository; run: Sy
       {log.isLoading ? (
         <Skeleton active />
       ) : log.isError ? (
-        <Alert type="error" showIcon title={t('common.loadFailed', { msg: log.error.message })} />
+        <Alert type="error" showIcon title={<ErrorText err={log.error} prefix={t('common.loadFailed')} />} />
       ) : !log.data || log.data.lines.length === 0 ? (
         <Empty description={t('run.logEmpty')} />
       ) : (
