@@ -17,7 +17,7 @@ export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   d: 'peak memory: one image with a single big layer, registry -> registry',
   e: 'no-op re-sync of signed images with SBOM referrers (bench/referrers.ts), referrers on and off',
   f: 'tug bundle (bench/bundle.ts): create vs sync --dest oci, apply vs registry -> registry sync, incremental bundle of the unchanged list',
-  g: 'short commands (bench/short-commands.ts): inspect, a small copy with its blobs present, --version, seed 002\'s seven-copy loop, tug vs skopeo (and the single-file executable); the no-op re-sync vs a plain script making the same HEADs',
+  g: 'short commands (bench/short-commands.ts): inspect, a small copy with its blobs present, --version, seed 002\'s seven-copy loop, tug vs skopeo (and the single-file executable, and the Node floor of inspect: one GET, bench/floor-inspect.ts); the no-op re-sync vs a plain script making the same HEADs',
   h: 'one small image under 1,000 / 3,000 / 10,000 tags, sync --src docker --all, cold and no-op (bench/many-tags.ts): memory as the tag count grows',
 };
 

@@ -8,6 +8,11 @@
  * - a small `copy --all` of that image into a registry that already holds
  *   every blob of it (a HEAD per blob, then the manifests);
  * - `--version`;
+ * - beside `inspect --raw`, its floor (bench/floor-inspect.ts): a plain
+ *   Node 24 script making the same single GET with node:http and with the
+ *   global fetch, run as JavaScript (its types stripped once here, as tug
+ *   runs dist/), so the report shows what Node's own start-up leaves of the
+ *   0.1 s;
  * - the seven-copy shell loop of seed 002 (`sync.sh`, one process per image,
  *   one after the other), quoted from the seed:
  *       skopeo copy --insecure-policy --src-tls-verify=false --dest-tls-verify=false \
@@ -27,6 +32,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TagInfo } from './dataset.ts';
+import { floorScript } from './floor-js.ts';
 import { measure } from './measure.ts';
 import type { RunResult, TargetResult } from './results.ts';
 import type { BenchContext, RunSpec } from './scenarios.ts';
@@ -114,6 +120,9 @@ export async function shortCommandsScenario(
     { key: 'tug', argv: (...args: string[]) => [...ctx.tug, ...args] },
     ...(sea ? [{ key: 'sea', argv: (...args: string[]) => [SEA_BINARY, ...args] }] : []),
   ];
+  // The floor under inspect --raw as JavaScript (floor-js.ts: type stripping would add its own start-up).
+  const floorJs = floorScript('floor-inspect', ctx.work);
+  const floors = (['http', 'fetch'] as const).map((how) => ({ key: `floor-${how}`, argv: () => [process.execPath, floorJs, how, ctx.src.host, small.repo, small.tag] }));
   const commands = [
     { id: 'inspect-raw', title: 'inspect --raw', args: ['inspect', '--raw', '--tls-verify=false', src(small)], verify: (out: Buffer) => rawVerdict(out, small), sea: true },
     { id: 'inspect', title: 'inspect', args: ['inspect', '--tls-verify=false', src(small)], verify: (out: Buffer) => inspectVerdict(out, small), sea: false },
@@ -125,16 +134,17 @@ export async function shortCommandsScenario(
   ];
   const out: RunResult[] = [];
   for (const c of commands) {
-    const reps = new Map<string, RunResult[]>(tools.map((t) => [t.key, []]));
+    const runners = c.id === 'inspect-raw' ? [...tools, ...floors] : tools;
+    const reps = new Map<string, RunResult[]>(runners.map((t) => [t.key, []]));
     for (let rep = 1; rep <= n; rep++) {
       // the order rotates, so no tool always runs right after another's load
-      for (const t of [...tools.slice((rep - 1) % tools.length), ...tools.slice(0, (rep - 1) % tools.length)]) {
+      for (const t of [...runners.slice((rep - 1) % runners.length), ...runners.slice(0, (rep - 1) % runners.length)]) {
         if (t.key === 'sea' && !c.sea) continue;
         const id = `g/${t.key}-${c.id}`;
         const logName = `${id.replace('/', '-')}-r${rep}`;
         reps.get(t.key)!.push(
           await run(ctx, {
-            id, logName, scenario: 'g', tool: `${t.key === 'sea' ? 'tug (single-file executable)' : t.key} ${c.title}`, compareTo: `g/skopeo-${c.id}`, argv: t.argv(...c.args),
+            id, logName, scenario: 'g', tool: t.key.startsWith('floor-') ? `floor: one GET with ${t.key === 'floor-http' ? 'node:http' : 'fetch'} (bench/floor-inspect.ts)` : `${t.key === 'sea' ? 'tug (single-file executable)' : t.key} ${c.title}`, compareTo: `g/skopeo-${c.id}`, argv: t.argv(...c.args),
             dest: c.id === 'copy-small' ? dest : undefined, tags: [small], bytesMoved: 0, verify: async () => c.verify(logOf(ctx, logName)),
           }),
         );
@@ -173,7 +183,7 @@ export async function shortCommandsScenario(
   if (filled.exitCode !== 0) ctx.say(`  filling the no-op destination failed (exit ${filled.exitCode}): the runs below are not no-ops`);
   const all = ctx.ds.tags;
   const mirror = (t: TagInfo) => `mirror/${t.repo.split('/').pop()}`;
-  const floorArgv = [process.execPath, fileURLToPath(new URL('floor-noop.ts', import.meta.url)), join(dirname(ctx.ds.root), 'dataset.json'), ctx.src.host, noop.host];
+  const floorArgv = [process.execPath, floorScript('floor-noop', ctx.work), join(dirname(ctx.ds.root), 'dataset.json'), ctx.src.host, noop.host];
   const noopRuns = [
     { id: 'g/floor-noop', tool: 'floor: the same HEADs, nothing else (bench/floor-noop.ts)', argv: floorArgv },
     { id: 'g/tug-noop', tool: 'tug sync (no-op)', argv: syncArgv() },
@@ -215,7 +225,10 @@ export function judgeShortCommands(runs: RunResult[]): TargetResult[] {
   const [ti, si, tf, sf] = [get('g/tug-inspect-raw'), get('g/skopeo-inspect-raw'), get('g/tug-inspect'), get('g/skopeo-inspect')];
   if (clean(ti) && clean(si)) {
     const full = clean(tf) && clean(sf) ? `; inspect ${fig(tf)} vs skopeo ${fig(sf)}` : '';
-    out.push({ target: SHORT_TARGETS.inspect, measured: `inspect --raw: tug ${fig(ti)} vs skopeo ${fig(si)}${seaText('g/sea-inspect-raw')}${full} (limit 0.10 s, medians)`, met: ti.measurement.wallSeconds < 0.1 && (!clean(tf) || tf.measurement.wallSeconds < 0.1) });
+    // The Node floor (bench/floor-inspect.ts): when even a bare GET by Node takes 0.1 s, the row says so; the target stays.
+    const [fh, ff] = [get('g/floor-http-inspect-raw'), get('g/floor-fetch-inspect-raw')];
+    const floorText = clean(fh) ? `; the Node floor, one GET: node:http ${fig(fh)}${clean(ff) ? `, fetch ${fig(ff)}` : ''}${fh.measurement.wallSeconds >= 0.1 ? ' (Node alone is at the limit: out of reach for any Node tool on this machine)' : ''}` : '';
+    out.push({ target: SHORT_TARGETS.inspect, measured: `inspect --raw: tug ${fig(ti)} vs skopeo ${fig(si)}${seaText('g/sea-inspect-raw')}${floorText}${full} (limit 0.10 s, medians)`, met: ti.measurement.wallSeconds < 0.1 && (!clean(tf) || tf.measurement.wallSeconds < 0.1) });
   } else {
     out.push(missing(SHORT_TARGETS.inspect, si, ti));
   }

@@ -33,7 +33,7 @@
 // The line is 133 bytes: Linux reads 256 bytes of a shebang since 5.1 (2019)
 // and cut it at 127 before; `tug` on PATH (scripts/tug-launcher.sh) reads
 // the line itself, on any kernel.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 // A namespace import: a named one would fail to link on an old Node before the version check below can explain.
 import * as nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
@@ -50,18 +50,25 @@ if (major < 23 || (major === 23 && minor < 6)) {
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', '.build-stamp');
 
-function newestSource(dir) {
-  let newest = 0;
+// Whether dist/ is at least as new as every file under src/. It stats every
+// file (an edit in place changes no directory's mtime, so nothing cheaper
+// can tell), but as little else as it can: this runs before every command,
+// on a cold VM where each call is interpreted. Plain concatenation instead of
+// path.join, and a stop at the first newer file: 17-24 -> 6-10 ms of CPU for
+// src/'s 280 files, measured cold on the loaded bench machine (--cpu-prof
+// had shown the walk at ~10 ms of `tug --version`).
+function builtAfterSources(dir, built) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory() ? !builtAfterSources(path, built) : statSync(path).mtimeMs > built) return false;
   }
-  return newest;
+  return true;
 }
 
 // V8's code cache on disk (in the OS temp dir): later starts skip compiling
 // undici, yaml and our own modules again, which is most of a start-up.
 nodeModule.enableCompileCache?.();
 
-const built = existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource(join(root, 'src'));
+const stampTime = statSync(stamp, { throwIfNoEntry: false })?.mtimeMs;
+const built = stampTime !== undefined && builtAfterSources(join(root, 'src'), stampTime);
 await import(built ? '../dist/cli/main.js' : '../src/cli/main.ts');

@@ -217,6 +217,14 @@ export interface RepositoryStatus {
   mediaType?: string;
   /** Why the last sync failed, with what to do. */
   message?: string;
+  /**
+   * Why the last sync failed, as a stable word a program (or the console,
+   * in the user's language) can act on: the engine's error code (`NOT_FOUND`,
+   * `AUTH`, `TLS`, `TRANSIENT`, `INTEGRITY`, `POLICY`, `REGISTRY`, ...),
+   * `Timeout` for syncTimeout; with spec.tags, `TagsFailed` when other followed tags failed
+   * and `TagListFailed` when the source's tag list (which the filters need) could not be read.
+   */
+  reason?: string;
   nextSyncTime?: string;
   lastRunName?: string;
   /** Set by each sync (pullable) and, between syncs, by the health checker (src/scheduler/health.ts): a HEAD at the source and the mirror. */

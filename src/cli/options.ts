@@ -10,7 +10,7 @@
 import { type Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import type { SystemContext } from '../context/system-context.ts';
 import { parseDuration } from '../api/duration.ts';
-import { parseCredsFlag } from '../credentials/index.ts';
+import { parseCredsFlag } from '../credentials/creds-flag.ts';
 import { TugError } from '../errors/index.ts';
 
 const USER_AGENT = 'tugboat/0.1';

@@ -7,7 +7,6 @@
  */
 import { basename } from 'node:path';
 import type { Credentials } from '../context/system-context.ts';
-import { TugError } from '../errors/index.ts';
 import {
   authKeysOf,
   clearAuthEntries,
@@ -33,6 +32,7 @@ export type { HelperOptions } from './cred-helper.ts';
 export { authFileCandidates, authFileWriteTarget } from './locations.ts';
 export type { AuthFileCandidate, AuthLocationHost } from './locations.ts';
 export { normalizeAuthKey, normalizeRegistry } from './registry-key.ts';
+export { parseCredsFlag } from './creds-flag.ts';
 
 /** Options shared by the functions below. */
 export interface CredentialOptions {
@@ -151,18 +151,4 @@ export async function removeCredentials(registryHost: string, options: Credentia
   }
   if (removed) await writeAuthFile(file);
   return removed;
-}
-
-/**
- * Parses `--creds USER:PASSWORD`. The password may contain ':' (only the
- * first one separates). Throws USAGE when there is no ':' or the user is
- * empty; the message never repeats the value, which holds the password.
- */
-export function parseCredsFlag(value: string): Credentials {
-  const colon = value.indexOf(':');
-  if (colon === -1) {
-    throw new TugError('USAGE', '--creds must be USERNAME:PASSWORD, but it has no ":"', { hint: 'write --creds "user:password"' });
-  }
-  if (colon === 0) throw new TugError('USAGE', '--creds has an empty username', { hint: 'write --creds "user:password"' });
-  return { username: value.slice(0, colon), password: value.slice(colon + 1) };
 }

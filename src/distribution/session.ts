@@ -16,7 +16,6 @@ import type { Dispatcher } from 'undici';
 import type { SystemContext } from '../context/system-context.ts';
 import type { HttpMethod } from '../errors/index.ts';
 import { Authenticator, repositoryScope } from './auth.ts';
-import { resolveCredentials } from './credentials.ts';
 import { type RequestContext, errorFromResponse, firstHeader } from './errors.ts';
 import { FirstContact, type PingResult } from './first-contact.ts';
 import { type Connections, MAX_ERROR_BODY, readText } from './http.ts';
@@ -102,7 +101,8 @@ export class RegistrySession implements Session {
     this.auth = new Authenticator({
       registry,
       registryToken: ctx.registryToken,
-      credentials: (repository) => resolveCredentials(registry, repository, ctx),
+      // Loaded at the first challenge: an anonymous registry never needs the auth files, helpers and registries.conf behind it.
+      credentials: async (repository) => (await import('./credentials.ts')).resolveCredentials(registry, repository, ctx),
       fetchToken: async (url, init, signal) => {
         const what = `getting a token for ${registry}`;
         return withRetry(

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_SYNC_TIMEOUT } from '../api/schema.ts';
 import { API_VERSION, type ObjectRef, type Repository, type RepositoryStatus, type RunLogLine, type SyncRun, type SyncTrigger } from '../api/types.ts';
-import { TugError, errorText } from '../errors/index.ts';
+import { TugError, errorCode, errorText } from '../errors/index.ts';
 import type { RegistryAccess } from '../registry-access/registry-access.ts';
 import type { Store } from '../store/types.ts';
 import type { SchedulerEvent } from './events.ts';
@@ -119,6 +119,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Attem
       health: { pullable: true, checkedAt: at },
     };
     delete status.message;
+    delete status.reason;
     if (!output.followed) {
       // spec.tags removed: what it followed is no longer this Repository's to report.
       delete status.tags;
@@ -136,7 +137,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Attem
       const shown = failures.slice(0, 3).map((f) => `${f.tag}: ${f.error}`).join('; ');
       const parts = [...(listingError ? [listingError] : []), ...(failures.length > 0 ? [`${failures.length} of ${total} followed tags failed: ${shown}${failures.length > 3 ? `; and ${failures.length - 3} more (status.tags)` : ''}`] : [])];
       error = parts.join('; ');
-      status = { ...status, syncStatus: 'Failed', message: error };
+      status = { ...status, syncStatus: 'Failed', message: error, reason: failures.length > 0 ? 'TagsFailed' : 'TagListFailed' };
       final = !listingError && failures.every((f) => f.final);
       log('error', error);
     }
@@ -152,6 +153,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Attem
       syncStatus: shutdown ? before.syncStatus : 'Failed',
       lastRunName: runName,
       message: error,
+      reason: timeout.signal.aborted && !shutdown ? 'Timeout' : errorCode(err),
       ...(shutdown ? {} : { health: { pullable: false, checkedAt: at, message: error } }),
     };
     final = !shutdown && !timeout.signal.aborted && isFinalFailure(err);

@@ -68,6 +68,29 @@ export class ConsoleError extends Error {
   }
 }
 
+/** status.reason of a failed sync (src/api/types.ts RepositoryStatus.reason) to the sentence the console shows. */
+const SYNC_REASON: Readonly<Record<string, MessageKey>> = {
+  NOT_FOUND: 'syncErr.notFound',
+  AUTH: 'syncErr.auth',
+  TLS: 'syncErr.tls',
+  TRANSIENT: 'syncErr.transient',
+  INTEGRITY: 'syncErr.integrity',
+  POLICY: 'syncErr.policy',
+  UNSUPPORTED: 'syncErr.unsupported',
+  UNSAFE_INPUT: 'syncErr.unsafe',
+  REGISTRY: 'syncErr.registry',
+  Timeout: 'syncErr.timeout',
+  TagsFailed: 'syncErr.tags',
+  TagListFailed: 'syncErr.tagList',
+};
+
+/** Why a sync failed, in the user's language; the server's message is the detail. Undefined when it did not fail. */
+export function describeSyncFailure(status: { reason?: string | undefined; message?: string | undefined } | undefined, t: Translate): ErrorText | undefined {
+  if (!status?.message) return undefined;
+  const key = (status.reason && SYNC_REASON[status.reason]) || 'syncErr.other';
+  return { text: t(key), detail: status.message };
+}
+
 export function describeError(err: unknown, t: Translate, subject?: ErrorSubject): ErrorText {
   if (err instanceof ConsoleError) return { text: err.message, ...(err.detail ? { detail: err.detail } : {}) };
   if (!(err instanceof ApiError)) return { text: t('err.unexpected'), detail: err instanceof Error ? err.message : String(err) };

@@ -1,11 +1,12 @@
 import { Tooltip } from 'antd';
 import type { SyncStatus } from '../../../src/api/types.ts';
+import { describeSyncFailure } from '../api/errorText.ts';
 import { useI18n } from '../i18n.tsx';
 
 const EMOJI: Record<SyncStatus, string> = { Success: '🟢', Syncing: '🔄', Failed: '🔴', Pending: '⚪' };
 
 /** The contract's four states (docs/contract.md): 🟢 已同步, 🔄 同步中, 🔴 同步失败, ⚪ 未同步. */
-export function StatusBadge({ status, message }: { status: SyncStatus; message?: string | undefined }) {
+export function StatusBadge({ status, message, reason }: { status: SyncStatus; message?: string | undefined; reason?: string | undefined }) {
   const { t } = useI18n();
   const label = t(`status.${status}`);
   const badge = (
@@ -14,5 +15,7 @@ export function StatusBadge({ status, message }: { status: SyncStatus; message?:
       <span>{label}</span>
     </span>
   );
-  return message && status === 'Failed' ? <Tooltip title={message}>{badge}</Tooltip> : badge;
+  // Why it failed in the user's language; the server's own message after it (issue 16).
+  const why = status === 'Failed' ? describeSyncFailure({ message, reason }, t) : undefined;
+  return why ? <Tooltip title={<><div>{why.text}</div><div style={{ opacity: 0.75, marginTop: 4 }}>{why.detail}</div></>}>{badge}</Tooltip> : badge;
 }

@@ -51,7 +51,7 @@ export function RepositoriesPage() {
   const registries = useRegistries();
   const canWrite = useCanWrite();
   const { list, items, total, live, apply } = useLiveRepositoryList({ namespace: ns, q });
-  const sentinel = useInfiniteScroll(list);
+  const sentinel = useInfiniteScroll({ ...list, pages: list.data?.pages.length ?? 0 });
 
   const hostOf = useMemo(() => {
     const m = new Map<string, string>();

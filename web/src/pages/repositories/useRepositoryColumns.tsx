@@ -54,7 +54,7 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
         width: 160,
         render: (_, r) => (r.status?.lastSynced ? <Tooltip title={fromNow(r.status.lastSynced)}>{formatTime(r.status.lastSynced)}</Tooltip> : <Typography.Text type="secondary">—</Typography.Text>),
       },
-      { title: t('repo.col.status'), key: 'status', width: 110, render: (_, r) => <StatusBadge status={syncStatus(r)} message={r.status?.message} /> },
+      { title: t('repo.col.status'), key: 'status', width: 110, render: (_, r) => <StatusBadge status={syncStatus(r)} message={r.status?.message} reason={r.status?.reason} /> },
       { title: t('repo.col.signed'), key: 'signed', width: 100, render: (_, r) => <SignatureBadge r={r} /> },
       {
         title: t('common.actions'),

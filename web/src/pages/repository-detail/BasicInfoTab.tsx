@@ -3,6 +3,7 @@ import type { Repository } from '../../api/client.ts';
 import { ImageRef } from '../../components/ImageRef.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { useRegistries } from '../../hooks/useRegistries.ts';
+import { describeSyncFailure } from '../../api/errorText.ts';
 import { SignatureBadge } from '../repositories/SignatureBadge.tsx';
 import { ClusterReference } from './ClusterReference.tsx';
 import { description, displayName, formatTime, fromNow, registryHost, syncStatus } from '../../format.ts';
@@ -26,7 +27,7 @@ export function BasicInfoTab({ r }: { r: Repository }) {
       <Descriptions.Item label={t('form.description')}>{description(r) ?? '—'}</Descriptions.Item>
       <Descriptions.Item label={t('detail.registryRef')}>{`${registryNs}/${r.spec.registryRef.name}`}{host ? ` (${host})` : ''}</Descriptions.Item>
       <Descriptions.Item label={t('detail.image')}><ImageRef value={`${host ? `${host}/` : ''}${r.spec.repository}:${r.spec.tag}`} /></Descriptions.Item>
-      <Descriptions.Item label={t('repo.col.status')}><StatusBadge status={syncStatus(r)} message={s?.message} /></Descriptions.Item>
+      <Descriptions.Item label={t('repo.col.status')}><StatusBadge status={syncStatus(r)} message={s?.message} reason={s?.reason} /></Descriptions.Item>
       <Descriptions.Item label={t('repo.col.lastSynced')}>{s?.lastSynced ? `${formatTime(s.lastSynced)} (${fromNow(s.lastSynced)})` : '—'}</Descriptions.Item>
       <Descriptions.Item label={t('form.syncInterval')}>{r.spec.syncInterval ?? '1h'}</Descriptions.Item>
       <Descriptions.Item label={t('detail.nextSync')}>{formatTime(s?.nextSyncTime)}</Descriptions.Item>
@@ -54,13 +55,13 @@ export function BasicInfoTab({ r }: { r: Repository }) {
       )}
       {s?.health && (
         <Descriptions.Item label={t('detail.health')} span={2}>
-          <Tag color={s.health.pullable ? 'green' : 'red'}>{s.health.pullable ? t('detail.pullable') : t('detail.notPullable')}</Tag>
-          {formatTime(s.health.checkedAt)} {s.health.message ?? ''}
+          <Tag color={s.health.pullable ? 'green' : 'red'} title={s.health.message}>{s.health.pullable ? t('detail.pullable') : t('detail.notPullable')}</Tag>
+          {formatTime(s.health.checkedAt)}
         </Descriptions.Item>
       )}
       {s?.message && (
         <Descriptions.Item label={t('detail.message')} span={2}>
-          <Typography.Text type={syncStatus(r) === 'Failed' ? 'danger' : undefined}>{s.message}</Typography.Text>
+          <Typography.Text type={syncStatus(r) === 'Failed' ? 'danger' : undefined} title={s.message}>{describeSyncFailure(s, t)?.text}</Typography.Text>
         </Descriptions.Item>
       )}
     </Descriptions>

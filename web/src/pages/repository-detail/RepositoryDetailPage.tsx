@@ -8,6 +8,7 @@ import { ApiError, type Repository } from '../../api/client.ts';
 import { deleteRepository, syncRepository } from '../../api/repositories.ts';
 import { EditInfoModal } from '../../components/EditInfoModal.tsx';
 import { ErrorText } from '../../components/ErrorText.tsx';
+import { describeSyncFailure } from '../../api/errorText.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { TypedConfirm } from '../../components/TypedConfirm.tsx';
 import { description, displayName, syncStatus } from '../../format.ts';
@@ -63,6 +64,7 @@ export function RepositoryDetailPage() {
   }
   const r = repo.data;
   const st = syncStatus(r);
+  const failure = describeSyncFailure(r.status, t);
 
   async function syncNow() {
     setSyncing(true);
@@ -103,7 +105,24 @@ export function RepositoryDetailPage() {
           )}
         </Space>
       </div>
-      {st === 'Failed' && r.status?.message && <Alert type="error" showIcon title={t('detail.failureTitle')} description={<span data-testid="failure-message">{r.status.message}</span>} style={{ marginBottom: 12 }} />}
+      {st === 'Failed' && failure && (
+        <Alert
+          type="error"
+          showIcon
+          title={t('detail.failureTitle')}
+          description={
+            <>
+              <div data-testid="failure-reason">{failure.text}</div>
+              {/* The server's words, folded: for a bug report or a search, not the sentence the page leads with. */}
+              <details className="server-detail">
+                <summary>{t('common.serverMessage')}</summary>
+                <span className="mono" data-testid="failure-message">{failure.detail}</span>
+              </details>
+            </>
+          }
+          style={{ marginBottom: 12 }}
+        />
+      )}
       <Card>
         <Tabs activeKey={tab} onChange={setTab} items={TABS.map((x) => ({ key: x.key, label: t(x.label), forceRender: x.forceRender, children: x.render(r, tab === x.key) }))} />
       </Card>
