@@ -246,7 +246,11 @@ Scenario a also runs \`a/floor\` (bench/floor-sync.ts), not a tool but a yardsti
 every unique blob read once and uploaded once, every other placement a mount,
 every manifest written once, with no checks, no hashing and no retries. Its time
 is what the two registries' own work costs on this machine at that moment, the
-floor under any client; the other runs are best read against it.
+floor under any client; the other runs are best read against it. Every floor
+runs as JavaScript bundled once per run (bench/floor-js.ts), as tug runs its
+compiled dist/: through Node's type stripping a floor paid ~0.15 s of CPU at
+start that no real tool pays (earlier runs' no-op ratios against the floor
+were flattered by it).
 
 ### Memory and the big layer
 

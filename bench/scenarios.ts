@@ -7,10 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { offset, summarise, window } from './access-log.ts';
 import type { BlobInfo, DataSet, TagInfo } from './dataset.ts';
+import { floorScript } from './floor-js.ts';
 import { measure } from './measure.ts';
 import { prepareSignedSource, verifySigned } from './referrers.ts';
 import { manyTagsScenario } from './many-tags.ts';
@@ -182,7 +182,7 @@ export async function runScenarios(ctx: BenchContext, only: Set<ScenarioId>, rep
       floors.push(
         await run(ctx, {
           id: 'a/floor', logName: `a-floor-r${rep}`, scenario: 'a', tool: 'floor (no checks, no hashing)', compareTo: 'a/skopeo-sync',
-          argv: [process.execPath, fileURLToPath(new URL('floor-sync.ts', import.meta.url)), join(dirname(ds.root), 'dataset.json'), ctx.src.host, dest.host],
+          argv: [process.execPath, floorScript('floor-sync', ctx.work), join(dirname(ds.root), 'dataset.json'), ctx.src.host, dest.host],
           dest, diskPath: dest.root, tags: all, bytesMoved: ds.uniqueBlobBytes, verify: regVerify(dest),
         }),
       );
@@ -325,8 +325,8 @@ export async function runScenarios(ctx: BenchContext, only: Set<ScenarioId>, rep
       { id: 'd/skopeo-copy', tool: 'skopeo copy --all', argv: (dst: string) => skopeo('copy', '--all', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${ctx.src.host}/${ds.big.repo}:${ds.big.tag}`, `docker://${dst}/${ds.big.repo}:${ds.big.tag}`) },
       { id: 'd/tug-copy', tool: 'tug copy --all', argv: (dst: string) => [...ctx.tug, 'copy', '--all', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${ctx.src.host}/${ds.big.repo}:${ds.big.tag}`, `docker://${dst}/${ds.big.repo}:${ds.big.tag}`] },
       // The yardsticks (bench/floor-copy.ts): GET piped into one monolithic PUT, nothing checked; and the same hashing in the same pass.
-      { id: 'd/floor', tool: 'floor (no checks, no hashing)', argv: (dst: string) => [process.execPath, fileURLToPath(new URL('floor-copy.ts', import.meta.url)), join(dirname(ds.root), 'dataset.json'), ctx.src.host, dst, ds.big.repo, ds.big.tag] },
-      { id: 'd/floor-hash', tool: 'floor hashing sha256 (no checks)', argv: (dst: string) => ['/usr/bin/env', 'FLOOR_HASH=1', process.execPath, fileURLToPath(new URL('floor-copy.ts', import.meta.url)), join(dirname(ds.root), 'dataset.json'), ctx.src.host, dst, ds.big.repo, ds.big.tag] },
+      { id: 'd/floor', tool: 'floor (no checks, no hashing)', argv: (dst: string) => [process.execPath, floorScript('floor-copy', ctx.work), join(dirname(ds.root), 'dataset.json'), ctx.src.host, dst, ds.big.repo, ds.big.tag] },
+      { id: 'd/floor-hash', tool: 'floor hashing sha256 (no checks)', argv: (dst: string) => ['/usr/bin/env', 'FLOOR_HASH=1', process.execPath, floorScript('floor-copy', ctx.work), join(dirname(ds.root), 'dataset.json'), ctx.src.host, dst, ds.big.repo, ds.big.tag] },
     ];
     // `repeat` times, the order rotating, so tug and its floor run beside each other on the same machine load.
     const reps = new Map<string, RunResult[]>(tools.map((t) => [t.id, []]));

@@ -6,6 +6,7 @@
 import type { Estimate } from '../sync/estimate.ts';
 import type { ItemResult, SyncEvent } from '../sync/execute.ts';
 import type { Plan } from '../sync/plan.ts';
+import { SyncTally } from '../sync/tally.ts';
 import { formatBytes, formatElapsed, formatRate } from './format.ts';
 import { transportLine } from './progress.ts';
 
@@ -33,8 +34,9 @@ export interface SyncProgress {
   done(): void;
 }
 
-export async function createSyncProgress(mode: Mode, plan: Plan): Promise<SyncProgress> {
-  const total = plan.items.length;
+/** `of`: the plan, or the number of its items (a sync run in batches knows only that up front). */
+export async function createSyncProgress(mode: Mode, of: Plan | number): Promise<SyncProgress> {
+  const total = typeof of === 'number' ? of : of.items.length;
   const started = Date.now();
   let done = 0;
   let bytes = 0;
@@ -113,14 +115,14 @@ export async function createSyncProgress(mode: Mode, plan: Plan): Promise<SyncPr
   };
 }
 
-export function printSummary(results: ItemResult[], ms: number, mode: Mode): void {
+/** `of`: every result, or their tally (src/sync/tally.ts). */
+export function printSummary(of: readonly ItemResult[] | SyncTally, ms: number, mode: Mode): void {
   if (mode === 'json') return;
-  const by = (s: ItemResult['status']) => results.filter((r) => r.status === s).length;
-  const bytes = results.reduce((n, r) => n + r.bytes, 0);
-  out(`Synced ${results.length} images in ${formatElapsed(ms)}: ${by('copied')} copied, ${by('retagged')} retagged, ${by('skipped')} up to date, ${by('failed')} failed${by('not-run') ? `, ${by('not-run')} not run` : ''}; ${formatBytes(bytes)} moved (${formatRate(bytes, ms)}).`);
-  const rewritten = results.reduce((n, r) => n + (r.blobs?.rewritten ?? 0), 0);
+  const t = of instanceof SyncTally ? of : SyncTally.of(of);
+  const by = (s: ItemResult['status']) => t.statuses[s];
+  const { bytes, rewritten, failed } = t;
+  out(`Synced ${t.images} images in ${formatElapsed(ms)}: ${by('copied')} copied, ${by('retagged')} retagged, ${by('skipped')} up to date, ${by('failed')} failed${by('not-run') ? `, ${by('not-run')} not run` : ''}; ${formatBytes(bytes)} moved (${formatRate(bytes, ms)}).`);
   if (rewritten > 0) out(`Rewrote ${rewritten} blob${rewritten === 1 ? '' : 's'} the destination stored with wrong bytes.`);
-  const failed = results.filter((r) => r.status === 'failed');
   if (failed.length) {
     out('Failed:');
     for (const f of failed) out(`  ${f.source} -> ${f.destination}: ${f.error}`);

@@ -140,6 +140,32 @@ export async function loadRegistry(store: Store, secrets: Secrets, namespace: st
   return { registry, credentials: sealed ? openRegistrySecret(secrets, registry, sealed) : undefined };
 }
 
+/**
+ * What a list leaves out of each Repository (issue 15, "Scale"): the
+ * per-platform manifests (`status.platforms`) and the default platform's
+ * layers and config, which made an item ~4 KB and belong to a single GET
+ * (and to watch events, which the details page applies as the whole object).
+ * The store drops them in the database (ListOptions.omit); {@link listItem}
+ * drops them from objects that come from elsewhere.
+ */
+export const LIST_OMITTED: Partial<Record<Kind, readonly (readonly string[])[]>> = {
+  // status.tags (spec.tags' per-tag lines, up to ~20 KB) is the details page's too.
+  Repository: [['status', 'platforms'], ['status', 'manifest', 'layers'], ['status', 'manifest', 'config'], ['status', 'tags']],
+};
+
+/** `obj` as a list carries it: without its kind's {@link LIST_OMITTED} paths (a copy; `obj` is left alone). */
+export function listItem<T>(obj: T): T {
+  const omitted = LIST_OMITTED[(obj as { kind?: Kind }).kind as Kind];
+  if (!omitted) return obj;
+  const out = structuredClone(obj) as Record<string, unknown>;
+  for (const path of omitted) {
+    let at: unknown = out;
+    for (const key of path.slice(0, -1)) at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+    if (at !== null && typeof at === 'object') delete (at as Record<string, unknown>)[path.at(-1)!];
+  }
+  return out as T;
+}
+
 /** The same filters the store applies to lists, for live watch events. */
 export function listMatcher<K extends Kind>(kind: K, selectors: { labelSelector?: string | undefined; fieldSelector?: string | undefined; q?: string | undefined }): (obj: ResourceOf<K>) => boolean {
   const reqs = parseLabelSelector(selectors.labelSelector ?? '');

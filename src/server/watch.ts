@@ -90,6 +90,29 @@ export interface WatchOptions<K extends Kind> {
   streams: ReturnType<typeof createWatchStreams>;
 }
 
+/**
+ * Every watcher of a change receives the same object (the store's event), so
+ * its frame is built once and shared: with 50 watchers a write cost 50
+ * JSON.stringify calls of the whole object before (issue 15, "Scale").
+ * Keyed weakly by the object, then by the event type a watcher sends it as.
+ */
+const frames = new WeakMap<object, Map<string, Buffer>>();
+
+/** As bytes: a string would be encoded to UTF-8 again for every socket it is written to. */
+function encodeEvent<T extends object>(type: WatchEvent<T>['type'], object: T, present: (obj: T) => T): Buffer {
+  let byType = frames.get(object);
+  if (!byType) {
+    byType = new Map();
+    frames.set(object, byType);
+  }
+  let frame = byType.get(type);
+  if (frame === undefined) {
+    frame = Buffer.from(`event: ${type}\ndata: ${JSON.stringify({ type, object: present(object) })}\n\n`);
+    byType.set(type, frame);
+  }
+  return frame;
+}
+
 function rv(obj: { metadata: { resourceVersion?: string } }): number {
   const n = Number(obj.metadata.resourceVersion);
   return Number.isFinite(n) ? n : 0;
@@ -107,7 +130,7 @@ export async function serveWatch<K extends Kind>(request: FastifyRequest, reply:
   const resumed = o.resumeFrom !== undefined;
   const write = (type: WatchEvent<ResourceOf<K>>['type'], object: ResourceOf<K>) => {
     if (!res || res.writableEnded) return;
-    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, object: o.present(object) })}\n\n`);
+    res.write(encodeEvent(type, object, o.present));
   };
   const send = (e: WatchEvent<ResourceOf<K>>) => {
     const key = `${e.object.metadata.namespace}/${e.object.metadata.name}`;

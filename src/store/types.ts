@@ -58,6 +58,12 @@ export interface ListOptions {
   limit?: number | undefined;
   /** Opaque token from the previous page (keyset on namespace/name); a malformed one throws TugError USAGE. */
   continue?: string | undefined;
+  /**
+   * Paths left out of every item (`[['status', 'platforms']]`), removed by the
+   * database before the JSON reaches this process: a list view's items without
+   * their heavy fields (issue 15, "Scale"). Only field names, never input.
+   */
+  omit?: readonly (readonly string[])[] | undefined;
 }
 
 export interface Page<T> {

@@ -21,7 +21,7 @@ import { type ImageReference, type ResolvedDigest, type SyncTarget, isDigestReso
 import type { ReferrerFilter } from '../copy/referrers.ts';
 import { eachBounded } from './each-bounded.ts';
 import { needsListing, selectTags } from './filter.ts';
-import { isArtifactTag, markMissingReferrers, prefetchSourceTagLists } from './referrers-check.ts';
+import { type TagLists, isArtifactTag, markMissingReferrers, prefetchSourceTagLists } from './referrers-check.ts';
 import { type Observation, registryOf, sourceImageName } from './plan.ts';
 import type { SyncSource, SyncSpec } from './spec.ts';
 import { destinationRepository } from './targets.ts';
@@ -98,7 +98,7 @@ function targetRepository(source: SyncSource, spec: SyncSpec, options: Pick<Disc
 }
 
 /** One image of the job: its observation and, unless naming it failed, its destination. */
-interface Enumerated {
+export interface Enumerated {
   observation: Observation;
   destination?: ImageReference | undefined;
 }
@@ -134,7 +134,31 @@ export async function enumerate(spec: SyncSpec, options: DiscoverOptions): Promi
   return (await enumerateImages(spec, options)).map((e) => e.observation);
 }
 
-async function enumerateImages(spec: SyncSpec, options: DiscoverOptions): Promise<Enumerated[]> {
+/** {@link enumerate} with each image's destination reference, for {@link resolveImages}. */
+export async function enumerateImages(spec: SyncSpec, options: DiscoverOptions): Promise<Enumerated[]> {
+  const job = await enumerateJob(spec, options);
+  return job.slice(0, job.count);
+}
+
+/**
+ * A job's images, counted but built only when asked for: a sync run in
+ * batches (src/sync/batches.ts) holds the tag lists, not an observation and
+ * a reference per tag up front (issue 14 item 7).
+ */
+export interface EnumeratedJob {
+  /** Images of the job (tags, aliases, and one per source that failed to list). */
+  count: number;
+  /**
+   * True when no two images share a destination and none is an alias: the
+   * planner then relates no images to each other, and batches of them plan
+   * what the whole job would.
+   */
+  independent: boolean;
+  /** The images from `start` to `end` (exclusive), in {@link enumerate}'s order, built anew on each call. */
+  slice(start: number, end: number): Enumerated[];
+}
+
+export async function enumerateJob(spec: SyncSpec, options: DiscoverOptions): Promise<EnumeratedJob> {
   const limit = pLimit(options.concurrency ?? 16);
   const signal = options.signal;
   const platformsFor = (s: SyncSource) => (s.platforms ? s.platforms.join(',') : options.platforms);
@@ -162,34 +186,71 @@ async function enumerateImages(spec: SyncSpec, options: DiscoverOptions): Promis
     ),
   );
 
-  // 2. One observation per (source, tag) and per alias.
-  const images: Enumerated[] = [];
+  // 2. One observation per (source, tag) and per alias, built per slice.
   const { target, location } = options.destination;
-  const add = (source: SyncSource, tag: string, observation: Omit<Observation, 'destination'>, suffix = '') => {
+  const build = (source: SyncSource, tag: string, observation: Omit<Observation, 'destination'>, suffix = ''): Enumerated => {
     const repository = targetRepository(source, spec, options); // no destination at all: the job's problem, thrown
     try {
       const destination = target.syncReference({ location, repository, tag: tag + suffix, scoped: options.scoped === true });
-      images.push({ observation: { ...observation, destination: destination.toString() }, destination });
+      return { observation: { ...observation, destination: destination.toString() }, destination };
     } catch (err) {
       // A name this target cannot hold: this image fails, the others go on.
-      images.push({ observation: { ...observation, destination: `(${joinTag(repository, tag)})`, error: errorText(err), errorCode: errorCode(err) } });
+      return { observation: { ...observation, destination: `(${joinTag(repository, tag)})`, error: errorText(err), errorCode: errorCode(err) } };
     }
   };
-  for (const { source, tags, error, errorCode: code } of perSource) {
+  const aliasesOf = (source: SyncSource) => Object.entries(source.aliases ?? {});
+  const sizes = perSource.map(({ source, tags, error }) => (error ? 1 : tags.length + aliasesOf(source).length));
+  /** Entries `from` to `to` (exclusive) of one source: its failure, its tags, then its aliases. */
+  const entries = ({ source, tags, error, errorCode: code }: (typeof perSource)[number], from: number, to: number, out: Enumerated[]) => {
     const origin = `${source.origin.file}:${source.origin.line}`;
     if (error) {
-      images.push({ observation: { source: source.repository, destination: `(${source.repository})`, error, errorCode: code, origin, platforms: platformsFor(source) } });
-      continue;
+      out.push({ observation: { source: source.repository, destination: `(${source.repository})`, error, errorCode: code, origin, platforms: platformsFor(source) } });
+      return;
     }
-    for (const tag of tags) {
-      const suffix = isDigest(tag) ? '' : (options.tagSuffix ?? '');
-      add(source, tag, { source: source.image ?? joinTag(source.repository, tag), sourceName: source.image, origin, platforms: platformsFor(source) }, suffix);
+    const aliases = to > tags.length ? aliasesOf(source) : [];
+    for (let k = from; k < to; k++) {
+      if (k < tags.length) {
+        const tag = tags[k]!;
+        const suffix = isDigest(tag) ? '' : (options.tagSuffix ?? '');
+        out.push(build(source, tag, { source: source.image ?? joinTag(source.repository, tag), sourceName: source.image, origin, platforms: platformsFor(source) }, suffix));
+      } else {
+        const [alias, aliased] = aliases[k - tags.length]!;
+        out.push(build(source, alias, { source: joinTag(source.repository, aliased), aliasOf: aliased, origin, platforms: platformsFor(source) }));
+      }
     }
-    for (const [alias, aliased] of Object.entries(source.aliases ?? {})) {
-      add(source, alias, { source: joinTag(source.repository, aliased), aliasOf: aliased, origin, platforms: platformsFor(source) });
-    }
+  };
+  return {
+    count: sizes.reduce((n, size) => n + size, 0),
+    independent: independentSources(perSource, (source) => targetRepository(source, spec, options)),
+    slice(start, end) {
+      const out: Enumerated[] = [];
+      let base = 0;
+      for (const [i, listed] of perSource.entries()) {
+        const size = sizes[i]!;
+        if (base + size > start && base < end) entries(listed, Math.max(0, start - base), Math.min(size, end - base), out);
+        base += size;
+        if (base >= end) break;
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Whether a job's images are independent (see {@link EnumeratedJob.independent}),
+ * decided per source rather than per image: no aliases, each source's tags
+ * distinct, and no two sources going to one destination repository.
+ */
+function independentSources(perSource: readonly { source: SyncSource; tags: readonly string[]; error?: string }[], repositoryOf: (source: SyncSource) => string): boolean {
+  const repositories = new Set<string>();
+  for (const { source, tags, error } of perSource) {
+    if (Object.keys(source.aliases ?? {}).length > 0) return false;
+    const key = error ? `(${source.repository})` : repositoryOf(source);
+    if (repositories.has(key)) return false;
+    repositories.add(key);
+    if (new Set(tags).size !== tags.length) return false;
   }
-  return images;
+  return true;
 }
 
 /**
@@ -197,9 +258,17 @@ async function enumerateImages(spec: SyncSpec, options: DiscoverOptions): Promis
  * the observation carries the error and the planner marks it failed.
  */
 export async function discover(spec: SyncSpec, options: DiscoverOptions): Promise<Observation[]> {
+  return resolveImages(await enumerateImages(spec, options), options);
+}
+
+/**
+ * The resolving half of {@link discover}, for some of a job's images (a
+ * batch: src/sync/batches.ts). `tagLists`, shared by a job's calls, reads
+ * each repository's tag list once for all of them.
+ */
+export async function resolveImages(images: readonly Enumerated[], options: DiscoverOptions, shared?: { tagLists: TagLists }): Promise<Observation[]> {
   const signal = options.signal;
-  const images = await enumerateImages(spec, options);
-  const tagLists = options.referrers !== false ? prefetchSourceTagLists(images, { contextFor: options.contextFor, signal }) : undefined;
+  const tagLists = options.referrers !== false ? prefetchSourceTagLists(images, { contextFor: options.contextFor, signal }, shared?.tagLists) : undefined;
 
   // 3. Resolve both sides. The source of several observations (aliases) is resolved once.
   const sourceCache = new Map<string, Promise<{ digest: Digest; mediaType: string | undefined } | undefined>>();

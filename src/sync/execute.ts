@@ -73,6 +73,24 @@ export interface ExecuteOptions {
    * is no transport of that table, through this.
    */
   parseName?: ((name: string) => ImageReference) | undefined;
+  /**
+   * What one job's executePlan calls share when a sync runs a batch of
+   * images at a time (src/sync/batches.ts): a failure without `keepGoing`
+   * stops the later batches too, each repository's tags are listed once,
+   * and one coordinator bounds each destination store. Default: this call's own.
+   */
+  job?: ExecuteJob | undefined;
+}
+
+/** See {@link ExecuteOptions.job}; make one with {@link executeJob}. */
+export interface ExecuteJob {
+  stop: boolean;
+  readonly coordinator: BlobCoordinator;
+  readonly sourceTagLists: Map<string, Promise<ReadonlySet<string> | undefined>>;
+}
+
+export function executeJob(options: Pick<ExecuteOptions, 'storeConcurrency'>): ExecuteJob {
+  return { stop: false, coordinator: new BlobCoordinator(options.storeConcurrency ?? 8), sourceTagLists: new Map() };
 }
 
 function copyMode(platforms: string): { multiArch: MultiArchMode; platforms?: Platform[] | undefined } {
@@ -84,7 +102,8 @@ function copyMode(platforms: string): { multiArch: MultiArchMode; platforms?: Pl
 /** Runs the plan; never throws for one image's failure (see ItemResult.status). */
 export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<ItemResult[]> {
   const onEvent = options.onEvent ?? (() => {});
-  const coordinator = new BlobCoordinator(options.storeConcurrency ?? 8);
+  const job = options.job ?? executeJob(options);
+  const { coordinator, sourceTagLists } = job;
   const limit = pLimit(options.imageConcurrency ?? 4);
   const results: ItemResult[] = plan.items.map((item) => ({
     source: item.source,
@@ -99,7 +118,6 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     error: item.action === 'fail' ? item.reason : undefined,
     errorCode: item.action === 'fail' ? item.errorCode : undefined,
   }));
-  let stop = false;
   // The outcome of each item a retag copies from (aliases' targets: few), for the retag to wait on.
   const finished = new Map<number, PromiseWithResolvers<boolean>>();
   for (const item of plan.items) if (item.after !== undefined && !finished.has(item.after)) finished.set(item.after, Promise.withResolvers<boolean>());
@@ -108,7 +126,6 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
    * a repository's 10,000 tags are not listed again for each of them. A failed
    * listing is forgotten, so the next image asks again.
    */
-  const sourceTagLists = new Map<string, Promise<ReadonlySet<string> | undefined>>();
   const sourceTagsOf = (item: PlanItem, from: ImageReference, ctx: SystemContext): CopyOptions['sourceTags'] => {
     if (item.action === 'retag' || item.sourceName !== undefined) return undefined;
     let key: string;
@@ -141,7 +158,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
     }
     if (item.action === 'fail') {
       result.status = 'failed';
-      if (!options.keepGoing) stop = true;
+      if (!options.keepGoing) job.stop = true;
       onEvent({ type: 'item-done', index, result });
       return false;
     }
@@ -153,7 +170,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
       return false;
     }
     return limit(async () => {
-      if (stop || options.signal?.aborted) return false;
+      if (job.stop || options.signal?.aborted) return false;
       onEvent({ type: 'item-start', index, item });
       const started = Date.now();
       // A retag copies what the aliased destination now holds, exactly (every platform it has).
@@ -193,7 +210,7 @@ export async function executePlan(plan: Plan, options: ExecuteOptions): Promise<
         result.status = 'failed';
         result.error = errorText(err);
         result.errorCode = errorCode(err);
-        if (!options.keepGoing) stop = true;
+        if (!options.keepGoing) job.stop = true;
         return false;
       } finally {
         result.seconds = (Date.now() - started) / 1000;

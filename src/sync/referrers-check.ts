@@ -11,12 +11,12 @@
  * sync) and under `exact` (`--verify-existing`), the referrers API costs a
  * request per image and each artifact one HEAD per side.
  */
-import pLimit from 'p-limit';
 import type { SystemContext } from '../context/system-context.ts';
 import { type ReferrerFilter, referrersInSync, tagSet } from '../copy/referrers.ts';
 import { errorCode, errorText } from '../errors/index.ts';
 import { parseImageName } from '../transports/index.ts';
 import { type ImageReference, isReferrerStore } from '../transports/types.ts';
+import { eachBounded } from './each-bounded.ts';
 import { type Observation, registryOf, sourceImageName } from './plan.ts';
 
 /** Tag lists by repository (see repositoryKey), each read at most once per job. */
@@ -56,7 +56,6 @@ function repositoryKey(ref: ImageReference): string | undefined {
  * to be copied anyway are left alone.
  */
 export async function markMissingReferrers(images: readonly { observation: Observation; destination?: ImageReference | undefined }[], options: ReferrersCheckOptions): Promise<void> {
-  const limit = pLimit(options.concurrency ?? 16);
   const lists: TagLists = options.tagLists ?? new Map();
   const listOnce = (ref: ImageReference, ctx: SystemContext) => {
     const key = repositoryKey(ref);
@@ -68,34 +67,31 @@ export async function markMissingReferrers(images: readonly { observation: Obser
     }
     return pending;
   };
-  await Promise.all(
-    images.map(({ observation: o, destination }) =>
-      limit(async () => {
-        // Only a subject written unchanged carries its artifacts (see carryReferrers).
-        if (o.error || !destination || !o.destinationDigest || o.destinationDigest !== (o.expectedDigest ?? o.sourceDigest)) return;
-        const name = sourceImageName(o);
-        const from = parseImageName(name);
-        if (!isReferrerStore(from) || !isReferrerStore(destination)) return;
-        const sourceContext = options.contextFor(registryOf(name), 'source');
-        const destinationContext = options.contextFor(registryOf(o.destination), 'destination');
-        try {
-          const inSync = await referrersInSync(from, destination, o.destinationDigest, {
-            sourceContext,
-            destinationContext,
-            filter: options.filter,
-            sourceTags: await listOnce(from, sourceContext),
-            destTags: () => listOnce(destination, destinationContext),
-            exact: options.exact,
-            signal: options.signal,
-          });
-          if (!inSync) o.referrersMissing = true;
-        } catch (err) {
-          o.error = errorText(err);
-          o.errorCode = errorCode(err);
-        }
-      }),
-    ),
-  );
+  // Bounded workers, not a queued promise per image (see each-bounded.ts).
+  await eachBounded(images, options.concurrency ?? 16, async ({ observation: o, destination }) => {
+    // Only a subject written unchanged carries its artifacts (see carryReferrers).
+    if (o.error || !destination || !o.destinationDigest || o.destinationDigest !== (o.expectedDigest ?? o.sourceDigest)) return;
+    const name = sourceImageName(o);
+    const from = parseImageName(name);
+    if (!isReferrerStore(from) || !isReferrerStore(destination)) return;
+    const sourceContext = options.contextFor(registryOf(name), 'source');
+    const destinationContext = options.contextFor(registryOf(o.destination), 'destination');
+    try {
+      const inSync = await referrersInSync(from, destination, o.destinationDigest, {
+        sourceContext,
+        destinationContext,
+        filter: options.filter,
+        sourceTags: await listOnce(from, sourceContext),
+        destTags: () => listOnce(destination, destinationContext),
+        exact: options.exact,
+        signal: options.signal,
+      });
+      if (!inSync) o.referrersMissing = true;
+    } catch (err) {
+      o.error = errorText(err);
+      o.errorCode = errorCode(err);
+    }
+  });
 }
 
 /**
@@ -103,8 +99,7 @@ export async function markMissingReferrers(images: readonly { observation: Obser
  * arrive while discovery resolves digests instead of after (a no-op sync's
  * wall time is its round trips). A failure surfaces where the list is used.
  */
-export function prefetchSourceTagLists(images: readonly { observation: Observation; destination?: ImageReference | undefined }[], options: Pick<ReferrersCheckOptions, 'contextFor' | 'signal'>): TagLists {
-  const lists: TagLists = new Map();
+export function prefetchSourceTagLists(images: readonly { observation: Observation; destination?: ImageReference | undefined }[], options: Pick<ReferrersCheckOptions, 'contextFor' | 'signal'>, lists: TagLists = new Map()): TagLists {
   for (const { observation: o, destination } of images) {
     if (o.error || !destination) continue;
     const name = sourceImageName(o);

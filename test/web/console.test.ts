@@ -88,10 +88,28 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ ...(UPDATE_SCREENSHOTS ? { path: join(SHOTS, `${name}.png`) } : {}), style: '.ant-message { display: none !important; }', animations: 'disabled' });
 }
 
-/** Picks an option in an antd Select found by its accessible name. */
+/**
+ * Picks an option in an antd Select found by its accessible name, and waits
+ * until the Select shows it. A click can land in the previous dropdown while
+ * it is still fading out (then nothing is picked): the pick is tried again.
+ */
 async function pickOption(label: string, optionText: string | RegExp): Promise<void> {
-  await page.getByRole('combobox', { name: label }).click();
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: optionText }).first().click();
+  const select = page.locator('.ant-select', { has: page.getByRole('combobox', { name: label }) });
+  const shown = async () => {
+    const text = (await select.locator('.ant-select-selection-item').first().textContent().catch(() => '')) ?? '';
+    return typeof optionText === 'string' ? text.trim() === optionText : optionText.test(text);
+  };
+  for (let attempt = 1; ; attempt++) {
+    await page.getByRole('combobox', { name: label }).click();
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: optionText }).first().click();
+    try {
+      await waitFor(`${label} to show ${optionText}`, shown, 3000);
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 // Never skipped: a machine without Chromium fails here, and scripts/setup.sh installs it.
@@ -227,9 +245,11 @@ describe('web console', () => {
     await page.getByLabel('同步间隔').fill('1h');
     await shot('add-panel');
     await page.getByTestId('repo-submit').click();
-    await page.getByText('已添加 nginx-latest').waitFor();
+    await page.getByText('已添加 nginx-latest，首次同步已排队').waitFor();
     const r = row('default/nginx-latest');
     await r.waitFor();
+    // The sync takes a fraction of a second, yet 🔄 同步中 reaches the screen before 🟢 (issue 16: the server's Syncing is held SYNCING_MIN_MS).
+    await r.locator('[data-status="Syncing"]').waitFor({ timeout: 20_000 });
     await r.locator('[data-status="Success"]').waitFor({ timeout: 20_000 });
     await r.getByText('Nginx 最新版本').waitFor();
     await r.getByText(registry.host).waitFor();

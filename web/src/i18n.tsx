@@ -187,7 +187,7 @@ const dict = {
   'form.err.path': ['请输入小写的镜像路径，例如 library/nginx', 'Enter a lowercase image path such as library/nginx'],
   'form.err.tag': ['标签最多 128 个字符：字母、数字、“_”、“.”、“-”，不能以“.”或“-”开头', 'Tags are up to 128 of [A-Za-z0-9_.-], not starting with “.” or “-”'],
   'form.err.server': ['服务器拒绝了请求：{msg}', 'The server refused: {msg}'],
-  'form.created': ['已添加 {name}，正在进行首次同步', 'Added {name}; its first sync is starting'],
+  'form.created': ['已添加 {name}，首次同步已排队', 'Added {name}; its first sync is queued'],
 
   'detail.basic': ['基本信息', 'Basic information'],
   'detail.history': ['同步历史', 'Sync history'],

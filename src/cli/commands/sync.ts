@@ -7,11 +7,13 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { TugError } from '../../errors/index.ts';
-import { discover } from '../../sync/discover.ts';
+import { type DiscoverOptions, discover } from '../../sync/discover.ts';
+import { planBatches } from '../../sync/batches.ts';
 import { estimatePlan } from '../../sync/estimate.ts';
-import { type ItemResult, executePlan } from '../../sync/execute.ts';
+import { type ExecuteOptions, executeJob, executePlan } from '../../sync/execute.ts';
 import { SYNC_FILE_TITLES } from '../../sync/config/readers.ts';
 import { syncFailure } from '../../sync/outcome.ts';
+import { SyncTally } from '../../sync/tally.ts';
 import { syncTarget, syncTargets } from '../../transports/index.ts';
 import { assemblePlan } from '../../sync/plan.ts';
 import { type GlobalOptions, addTransferFlags, parsePositiveInt } from '../options.ts';
@@ -20,7 +22,7 @@ import { addFormatFlags, conversionFrom, conversionNotices } from '../format-fla
 import { addReferrerFlags, referrerFilter } from '../referrer-flags.ts';
 import { SRC_KINDS, jobContexts, loadJob, outputMode, platformChoice } from '../sync-job.ts';
 import { commandSignal, platformOverride } from '../runtime.ts';
-import { createSyncProgress, printPlan, printSummary } from '../sync-output.ts';
+import { type SyncProgress, createSyncProgress, printPlan, printSummary } from '../sync-output.ts';
 
 /** `--append-suffix`: characters a tag may hold ([A-Za-z0-9_.-]); the whole tag's length is checked per image. */
 function parseTagSuffix(value: string): string {
@@ -66,11 +68,11 @@ export function syncCommand(globals: () => GlobalOptions) {
     const override = platformOverride(g);
     const referrers = referrerFilter(opts);
     const conversion = conversionFrom(opts); // conflicting flags are refused before any request
-    const observations = await discover(spec, { destination: { target, location }, scoped: opts.scoped === true, platforms: platformChoice(opts, spec), contextFor, platformOverride: override, signal, referrers, format: conversion.format, verifyExisting: opts.verifyExisting === true, tagSuffix: opts.appendSuffix });
     const verifyExisting = opts.verifyExisting === true;
-    const plan = assemblePlan(observations, { verifyExisting });
+    const discoverOptions: DiscoverOptions = { destination: { target, location }, scoped: opts.scoped === true, platforms: platformChoice(opts, spec), contextFor, platformOverride: override, signal, referrers, format: conversion.format, verifyExisting, tagSuffix: opts.appendSuffix };
 
     if (opts.dryRun) {
+      const plan = assemblePlan(await discover(spec, discoverOptions), { verifyExisting });
       const estimate = await estimatePlan(plan, { contextFor, platformOverride: override, verifyExisting, policy, conversion, signal });
       printPlan(plan, estimate, mode === 'json');
       if (opts.report) await writeFile(opts.report, `${JSON.stringify({ dryRun: true, counts: plan.counts, bytes: estimate.bytes, items: plan.items }, null, 2)}\n`);
@@ -80,9 +82,9 @@ export function syncCommand(globals: () => GlobalOptions) {
       return;
     }
 
-    const progress = await createSyncProgress(mode, plan);
-    setTransportSink((side, event) => progress.onEvent({ type: 'copy', index: -1, event: { type: 'transport', side, event } }));
-    const results = await executePlan(plan, {
+    // A batch of images at a time (src/sync/batches.ts); of each result only what the outputs need is kept.
+    const tally = new SyncTally({ digests: opts.digestfile !== undefined, results: opts.report !== undefined });
+    const executeOptions: ExecuteOptions = {
       imageConcurrency: opts.jobs,
       blobConcurrency: opts.concurrency,
       storeConcurrency: opts.registryConcurrency,
@@ -94,30 +96,35 @@ export function syncCommand(globals: () => GlobalOptions) {
       platformOverride: override,
       conversion,
       signal,
-      onEvent: conversionNotices((e) => progress.onEvent(e)),
-    });
-    progress.done();
-    const failed = results.filter((r) => r.status === 'failed' || r.status === 'not-run');
-    if (opts.digestfile) await writeFile(opts.digestfile, digestLines(results));
+    };
+    const job = executeJob(executeOptions);
+    let progress: SyncProgress | undefined;
+    let offset = 0;
+    const onEvent = conversionNotices((e) => progress?.onEvent(offset === 0 || e.index < 0 ? e : { ...e, index: e.index + offset }));
+    for await (const batch of planBatches(spec, { ...discoverOptions, verifyExisting })) {
+      if (!progress) {
+        const shown = await createSyncProgress(mode, batch.total);
+        setTransportSink((side, event) => shown.onEvent({ type: 'copy', index: -1, event: { type: 'transport', side, event } }));
+        progress = shown;
+      }
+      offset = batch.offset;
+      tally.addPlan(batch.plan.counts);
+      for (const result of await executePlan(batch.plan, { ...executeOptions, job, onEvent })) tally.add(result);
+    }
+    progress?.done();
+    const failed = tally.failures();
+    if (opts.digestfile) await writeFile(opts.digestfile, tally.digestLines!.join(''));
     if (opts.report) {
-      const report = { startedAt: started.toISOString(), finishedAt: new Date().toISOString(), counts: plan.counts, failed: failed.length, items: results };
+      const report = { startedAt: started.toISOString(), finishedAt: new Date().toISOString(), counts: tally.planned, failed: failed.length, items: tally.results };
       await writeFile(opts.report, `${JSON.stringify(report, null, 2)}\n`);
     }
-    printSummary(results, Date.now() - started.getTime(), mode);
+    printSummary(tally, Date.now() - started.getTime(), mode);
     if (failed.length > 0) {
       throw syncFailure(
         failed,
-        results.length,
+        tally.images,
         opts.keepGoing ? 'see the list above; re-run the same command to finish: only what is missing moves' : 'stopped at the first failure; --keep-going continues past failures',
       );
     }
   });
-}
-
-/** skopeo sync's --digestfile: the digest and reference of each image the destination now holds. */
-function digestLines(results: readonly ItemResult[]): string {
-  return results
-    .filter((r) => r.status !== 'failed' && r.status !== 'not-run')
-    .map((r) => `${r.destinationDigest ?? r.sourceDigest ?? ''} ${r.destination}\n`)
-    .join('');
 }

@@ -17,7 +17,8 @@ import type { Kind, ResourceOf } from '../../store/types.ts';
 import { canSee } from '../auth.ts';
 import { ApiError, badRequest, forbidden, notFound } from '../errors.ts';
 import { isPlainObject, jsonEqual, mergePatch } from '../../api/merge-patch.ts';
-import { type KindHandler, listMatcher, nextSecret, placeInNamespace, publicCredentials, sealSecret, validate } from '../resources.ts';
+import { type KindHandler, LIST_OMITTED, listMatcher, nextSecret, placeInNamespace, publicCredentials, sealSecret, validate } from '../resources.ts';
+import { dependenciesOf } from '../dependencies.ts';
 import { endpointChanges, openRegistrySecret, sealVersion } from '../secrets.ts';
 import { serveWatch } from '../watch.ts';
 import { type RouteContext, principal } from './context.ts';
@@ -120,11 +121,13 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
       fieldSelector: query.fieldSelector || undefined,
       limit: parseLimit(query.limit),
       continue: query.continue || undefined,
+      omit: LIST_OMITTED[h.kind],
     });
     const body: List<ResourceOf<K>> = {
       apiVersion: API_VERSION,
       kind: listKind,
       metadata: { resourceVersion: page.resourceVersion, totalCount: page.totalCount, ...(page.continue ? { continue: page.continue } : {}) },
+      // The store left out what LIST_OMITTED names already.
       items: page.items.map(h.present),
     };
     return body;
@@ -136,6 +139,14 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
   app.get<{ Params: Params }>(`/namespaces/:namespace/${plural}/:name`, { config: { role: 'viewer' } }, async (request) => {
     return h.present(await load(request, request.params.namespace, request.params.name));
   });
+
+  if (h.kind === 'Repository') {
+    // The console's 依赖关系 tab: list items carry no layers (listItem), so the sharing is worked out here.
+    app.get<{ Params: Params }>(`/namespaces/:namespace/${plural}/:name/dependencies`, { config: { role: 'viewer' } }, async (request) => {
+      const repo = (await load(request, request.params.namespace, request.params.name)) as ResourceOf<'Repository'>;
+      return dependenciesOf(store, repo, principal(request).namespaces);
+    });
+  }
 
   app.post<{ Params: { namespace: string } }>(`/namespaces/:namespace/${plural}`, { config: { role: 'editor' } }, async (request, reply) => {
     const ns = request.params.namespace;
@@ -210,9 +221,9 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
     delete obj.metadata.resourceVersion;
     const updated = await store.update(h.kind, obj, { expectedResourceVersion: expected, secret });
     await ctx.audit(request, { verb: patch !== undefined ? 'patch' : 'update', kind: h.kind, namespace: ns, name, ...(detail ? { detail } : {}) });
-    const mirrorPart = (r: ResourceOf<'Repository'>) => ({ mirror: r.spec.mirror, importMode: r.spec.importMode, platforms: r.spec.platforms });
+    const mirrorPart = (r: ResourceOf<'Repository'>) => ({ mirror: r.spec.mirror, importMode: r.spec.importMode, platforms: r.spec.platforms, tags: r.spec.tags });
     if (h.kind === 'Repository' && !jsonEqual(mirrorPart(old as ResourceOf<'Repository'>), mirrorPart(updated as ResourceOf<'Repository'>))) {
-      // A new mirror target (or a new idea of what it holds) should be filled now, not at the next interval.
+      // A new mirror target (or a new idea of what it holds, or a tag followed from the tags tab) should be filled now, not at the next interval.
       await ctx.scheduler?.added(ns, name);
     }
     return h.present(updated);

@@ -18,6 +18,7 @@ export const postgresDialect: SqlDialect = {
   labelParam: (key) => key,
   fieldValue: (placeholder) => `COALESCE(object #>> ${placeholder}::text[], '')`,
   fieldParam: (path) => `{${path.join(',')}}`,
+  withoutPaths: (column, placeholders) => `(${[column, ...placeholders.map((p) => `${p}::text[]`)].join(' #- ')})`,
   forUpdate: ' FOR UPDATE',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
 };

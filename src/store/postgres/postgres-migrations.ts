@@ -136,4 +136,37 @@ export const postgresMigrations: readonly Migration[] = [
       CREATE INDEX runs_finished ON runs (finished_at);
     `,
   },
+  {
+    version: 8,
+    name: 'list, search and health indexes',
+    sql: `
+      -- Issue 15 "Scale": a page first picks its keys from this index
+      -- (src/store/sql/sql-objects.ts); the search text rides along, so a
+      -- search or a count can be answered from the index (and the visibility
+      -- map) instead of the table's rows.
+      CREATE INDEX objects_search ON objects (kind, namespace, name) INCLUDE (search);
+      -- claimHealthChecks orders by COALESCE(next_health_at, 0): the same expression indexed.
+      DROP INDEX objects_health;
+      CREATE INDEX objects_health_due ON objects (kind, (COALESCE(next_health_at, 0)), namespace, name);
+      -- The leases recovery reads at start-up, with kind first.
+      DROP INDEX objects_lease;
+      CREATE INDEX objects_lease ON objects (kind, lease_owner, lease_expires_at);
+      -- How many objects of each kind a namespace holds, kept by a trigger in
+      -- the writing transaction: a list's totalCount without a filter is a
+      -- sum over namespaces, not a count of every row (100,000 at scale).
+      CREATE TABLE object_counts (kind TEXT COLLATE "C" NOT NULL, namespace TEXT COLLATE "C" NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (kind, namespace));
+      INSERT INTO object_counts (kind, namespace, n) SELECT kind, namespace, count(*) FROM objects GROUP BY kind, namespace;
+      CREATE FUNCTION objects_count() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO object_counts (kind, namespace, n) VALUES (NEW.kind, NEW.namespace, 1)
+            ON CONFLICT (kind, namespace) DO UPDATE SET n = object_counts.n + 1;
+        ELSE
+          UPDATE object_counts SET n = n - 1 WHERE kind = OLD.kind AND namespace = OLD.namespace;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER objects_counted AFTER INSERT OR DELETE ON objects FOR EACH ROW EXECUTE FUNCTION objects_count();
+    `,
+  },
 ];

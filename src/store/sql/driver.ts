@@ -40,6 +40,8 @@ export interface SqlDialect {
   fieldValue(placeholder: string): string;
   /** The parameter bound for {@link fieldValue}'s placeholder. */
   fieldParam(path: readonly string[]): string;
+  /** SQL for the JSON `column` without the paths bound to `placeholders` (each bound as {@link fieldParam} makes it). */
+  withoutPaths(column: string, placeholders: readonly string[]): string;
   /** Appended to SELECTs that read a row the transaction will write (`FOR UPDATE` on PostgreSQL). */
   readonly forUpdate: string;
   /** Appended to the due-repository subquery of claimDue (`FOR UPDATE SKIP LOCKED` on PostgreSQL). */

@@ -26,6 +26,7 @@ export const sqliteDialect: SqlDialect = {
   labelParam: (key) => `$.metadata.labels."${key}"`,
   fieldValue: (placeholder) => `COALESCE(json_extract(object, ${placeholder}), '')`,
   fieldParam: (path) => `$.${path.join('.')}`,
+  withoutPaths: (column, placeholders) => (placeholders.length === 0 ? column : `json_remove(${column}, ${placeholders.join(', ')})`),
   forUpdate: '',
   skipLocked: '',
 };

@@ -125,4 +125,34 @@ export const sqliteMigrations: readonly Migration[] = [
       CREATE INDEX runs_finished ON runs (finished_at);
     `,
   },
+  {
+    version: 8,
+    name: 'list, search and health indexes',
+    sql: `
+      -- Issue 15 "Scale": a page first picks its keys from this covering index
+      -- (src/store/sql/sql-objects.ts), so a search (LIKE '%q%') or a count
+      -- reads the narrow search text, never the row's JSON (which SQLite keeps
+      -- in overflow pages the search column sits behind).
+      CREATE INDEX objects_search ON objects (kind, namespace, name, search);
+      -- claimHealthChecks orders by COALESCE(next_health_at, 0): the same
+      -- expression indexed, so a claim reads the few due rows, not every row.
+      DROP INDEX objects_health;
+      CREATE INDEX objects_health_due ON objects (kind, COALESCE(next_health_at, 0), namespace, name);
+      -- The leases recovery reads at start-up: with kind first, so they are
+      -- not found by walking every Repository (3.5 s at 100,000).
+      DROP INDEX objects_lease;
+      CREATE INDEX objects_lease ON objects (kind, lease_owner, lease_expires_at);
+      -- How many objects of each kind a namespace holds, kept by triggers in
+      -- the writing transaction: a list's totalCount without a filter is a
+      -- sum over namespaces, not a count of every row (100,000 at scale).
+      CREATE TABLE object_counts (kind TEXT NOT NULL, namespace TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (kind, namespace));
+      INSERT INTO object_counts (kind, namespace, n) SELECT kind, namespace, count(*) FROM objects GROUP BY kind, namespace;
+      CREATE TRIGGER objects_counted AFTER INSERT ON objects BEGIN
+        INSERT INTO object_counts (kind, namespace, n) VALUES (NEW.kind, NEW.namespace, 1) ON CONFLICT (kind, namespace) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER objects_uncounted AFTER DELETE ON objects BEGIN
+        UPDATE object_counts SET n = n - 1 WHERE kind = OLD.kind AND namespace = OLD.namespace;
+      END;
+    `,
+  },
 ];

@@ -8,7 +8,6 @@ export const keys = {
   repoLists: ['repositories', 'list'] as const,
   repoList: (ns: string | undefined, q: string) => ['repositories', 'list', ns ?? '', q] as const,
   repo: (ns: string, name: string) => ['repositories', 'one', ns, name] as const,
-  allRepos: ['repositories', 'all'] as const,
   runs: (ns: string, name: string) => ['syncruns', ns, name] as const,
   runLog: (ns: string, repo: string, run: string) => ['runlog', ns, repo, run] as const,
 };

@@ -18,6 +18,15 @@ export const PAGE_SIZE = 50;
 /** Events arrive in bursts (a watch starts with every object; 300 syncs make 600 changes): one render per batch. */
 const BATCH_MS = 250;
 const RECOUNT_MS = 400;
+/**
+ * Most syncs take 35-300 ms, less than a batch, so 同步中 reached the
+ * screen almost never (issue 16). Once the server has reported a repository
+ * Syncing, what follows for it waits until 同步中 has been on screen this
+ * long: the transition shows, and it is the server's own, never invented.
+ */
+export const SYNCING_MIN_MS = 800;
+
+const keyOf = (r: Repository) => `${r.metadata.namespace}/${r.metadata.name}`;
 
 export function useLiveRepositoryList({ namespace, q }: RepositoryFilter) {
   const queryClient = useQueryClient();
@@ -48,6 +57,34 @@ export function useLiveRepositoryList({ namespace, q }: RepositoryFilter) {
     let namespacesSeen: Set<string> | undefined;
     let queue: WatchEvent<Repository>[] = [];
     let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    // SYNCING_MIN_MS: when each repository's 同步中 reaches the screen, and the events held back until it has been seen.
+    const syncingShownAt = new Map<string, number>();
+    const held = new Map<string, WatchEvent<Repository>[]>();
+    const holdTimers = new Set<ReturnType<typeof setTimeout>>();
+    const accept = (e: WatchEvent<Repository>) => {
+      const k = keyOf(e.object);
+      const waiting = held.get(k);
+      if (waiting) return void waiting.push(e);
+      const shownAt = syncingShownAt.get(k);
+      if (shownAt !== undefined && e.object.status?.syncStatus !== 'Syncing') {
+        syncingShownAt.delete(k);
+        const wait = shownAt + SYNCING_MIN_MS - Date.now();
+        if (wait > 0) {
+          held.set(k, [e]);
+          const timer = setTimeout(() => {
+            holdTimers.delete(timer);
+            const events = held.get(k) ?? [];
+            held.delete(k);
+            for (const x of events) accept(x);
+          }, wait);
+          holdTimers.add(timer);
+          return;
+        }
+      }
+      if (e.type !== 'DELETED' && e.object.status?.syncStatus === 'Syncing') syncingShownAt.set(k, Date.now() + BATCH_MS);
+      queue.push(e);
+      flushTimer ??= setTimeout(flush, BATCH_MS);
+    };
     const flush = () => {
       flushTimer = undefined;
       const events = queue;
@@ -78,13 +115,11 @@ export function useLiveRepositoryList({ namespace, q }: RepositoryFilter) {
       onOpen: (reconnect) => {
         if (reconnect) void queryClient.invalidateQueries({ queryKey: key });
       },
-      onEvent: (e) => {
-        queue.push(e);
-        flushTimer ??= setTimeout(flush, BATCH_MS);
-      },
+      onEvent: accept,
     });
     return () => {
       stop();
+      for (const timer of holdTimers) clearTimeout(timer);
       clearTimeout(flushTimer);
       clearTimeout(recountTimer);
     };

@@ -1,10 +1,10 @@
 import { useMemo } from 'react';
 import { Alert, Empty, Skeleton, Table, Typography } from 'antd';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
-import type { Repository } from '../../api/client.ts';
+import { nsPath, request, type Repository } from '../../api/client.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { formatBytes, objKey, syncStatus } from '../../format.ts';
-import { useAllRepositories } from '../../hooks/useAllRepositories.ts';
 import { useI18n } from '../../i18n.tsx';
 import { paths } from '../../paths.ts';
 
@@ -16,35 +16,36 @@ function layersOf(r: Repository): Map<string, number> {
   return out;
 }
 
-/** 依赖关系: the other repositories sharing layers with this one (all repositories are fetched once the tab is `active`). */
+/** What GET .../repositories/{name}/dependencies answers (src/server/dependencies.ts). */
+interface Dependencies {
+  layers: number;
+  compared: number;
+  items: { repository: Repository; sharedLayers: number; sharedBytes: number }[];
+}
+
+/**
+ * 依赖关系: the other repositories sharing layers with this one. List items
+ * carry no layers (issue 15), so the server compares them, over every
+ * repository this token sees, once the tab is `active`.
+ */
 export function DependenciesTab({ r, active }: { r: Repository; active: boolean }) {
   const { t } = useI18n();
   const navigate = useNavigate();
-  const all = useAllRepositories(active);
+  const { namespace, name } = r.metadata;
+  const all = useQuery({
+    queryKey: ['repositories', 'dependencies', namespace, name, r.metadata.resourceVersion],
+    queryFn: ({ signal }) => request<Dependencies>(nsPath(namespace, 'repositories', name, 'dependencies'), { signal }),
+    enabled: active,
+    staleTime: 15_000,
+  });
   const mine = useMemo(() => layersOf(r), [r]);
-  const rows = useMemo(() => {
-    if (!all.data) return [];
-    const out: { repo: Repository; shared: number; bytes: number }[] = [];
-    for (const other of all.data.items) {
-      if (objKey(other) === objKey(r)) continue;
-      let shared = 0;
-      let bytes = 0;
-      for (const [d, size] of layersOf(other)) {
-        if (mine.has(d)) {
-          shared++;
-          bytes += size;
-        }
-      }
-      if (shared > 0) out.push({ repo: other, shared, bytes });
-    }
-    return out.sort((a, b) => b.shared - a.shared || b.bytes - a.bytes);
-  }, [all.data, mine, r]);
+  const rows = useMemo(() => (all.data?.items ?? []).map((x) => ({ repo: x.repository, shared: x.sharedLayers, bytes: x.sharedBytes })), [all.data]);
   if (mine.size === 0) return <Empty description={t('deps.notSynced')} />;
   if (all.isLoading) return <Skeleton active />;
   if (all.isError) return <Alert type="error" showIcon title={t('common.loadFailed', { msg: all.error.message })} />;
   return (
     <>
-      <Typography.Paragraph type="secondary">{t('deps.help', { n: all.data?.items.length ?? 0 })}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">{t('deps.help', { n: all.data?.compared ?? 0 })}</Typography.Paragraph>
       <Table
         size="small"
         rowKey={(x) => objKey(x.repo)}

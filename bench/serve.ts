@@ -1,0 +1,529 @@
+/**
+ * `npm run bench:serve`: `tug serve` under load at 10,000 (or 100,000)
+ * Repositories (issue 15, "Scale"). Everything on loopback, every process
+ * started here stopped by pid, every phase bounded in time:
+ *
+ * 1. a stock docker-registry with a few small two-platform images;
+ * 2. `tug serve` on SQLite in a temp dir and/or PostgreSQL (test/support's
+ *    throwaway cluster), one process;
+ * 3. N Repositories in 10 namespaces. `api` seeding creates them through the
+ *    batch import endpoint (POST /namespaces/{ns}/imports, 1,000 rows a
+ *    request) and waits for every first sync; `direct` seeding (the default
+ *    above 20,000) writes them through the store before the server starts,
+ *    each with a synced-looking status (two platforms, layers), its next
+ *    sync an hour away (no first sync runs) and its health checks due evenly
+ *    over the 10-minute interval, as in a server that has run for a while
+ *    (PostgreSQL: then VACUUM ANALYZE, as autovacuum would after the load);
+ * 4. the mixed load for a bounded time: 8 readers (a single GET, a 50-row
+ *    list page followed by `continue`, a search), 50 watchers (resumed from
+ *    a list's resourceVersion, as an informer does after its first list) and
+ *    a manual sync every 50 ms;
+ * 5. p50/p99 per request kind, reads/s, the server's peak RSS (VmHWM from
+ *    /proc), judged against the issue's targets; the figures go to
+ *    bench/results/serve-LABEL-STORE-N.json and, with BENCH_SERVE_DOCS=1,
+ *    every saved run into the generated section of docs/benchmarks.md.
+ *
+ * Environment:
+ *   BENCH_SERVE_REPOS=10000      Repositories (10 namespaces)
+ *   BENCH_SERVE_STORE=both       sqlite | postgres | both
+ *   BENCH_SERVE_SEED=api|direct  default api up to 20,000, direct above
+ *   BENCH_SERVE_SECONDS=30       length of the mixed load
+ *   BENCH_SERVE_LABEL=current    the run's name in the results (e.g. before, after)
+ *   BENCH_SERVE_DOCS=0|1         write docs/benchmarks.md's serve section from bench/results/serve-*.json
+ *   BENCH_SERVE_PROF=DIR         run the server with --cpu-prof into DIR
+ *   BENCH_SERVE_SYNC_WAIT=900    seconds the first syncs may take (api seeding)
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { Agent, Pool, request } from 'undici';
+import type { Repository } from '../src/api/types.ts';
+import { openStore } from '../src/store/index.ts';
+import { type GeneratedImage, multiArch, pushImage } from '../test/support/images.ts';
+import { startPostgres } from '../test/support/postgres.ts';
+import { startRegistry } from '../test/support/registry.ts';
+import { type ServeProcess, spawnServe } from '../test/support/serve.ts';
+import { SERVE_END, SERVE_START, withServeSection } from './serve-section.ts';
+import { tempDir } from '../test/support/tmp.ts';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const API = '/oapis/image.theriseunion.io/v1alpha1';
+const N = Number(process.env.BENCH_SERVE_REPOS ?? 10_000);
+const NAMESPACES = 10;
+const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 30);
+const SEED = (process.env.BENCH_SERVE_SEED ?? (N > 20_000 ? 'direct' : 'api')) as 'api' | 'direct';
+const LABEL = process.env.BENCH_SERVE_LABEL ?? 'current';
+const STORES = (process.env.BENCH_SERVE_STORE ?? 'both') === 'both' ? ['sqlite', 'postgres'] : [process.env.BENCH_SERVE_STORE ?? 'sqlite'];
+const SYNC_WAIT_MS = Number(process.env.BENCH_SERVE_SYNC_WAIT ?? 900) * 1000;
+const READERS = 8;
+const WATCHERS = 50;
+const SYNC_EVERY_MS = 50;
+const IMAGES = 4;
+
+/** What the issue asks for at 10,000 Repositories (lists < 100 ms at 100,000). */
+const TARGETS = { getP99: 20, listP99: N > 20_000 ? 100 : 50, searchP99: N > 20_000 ? 100 : 50, readsPerSecond: 1000, rssMiB: 200 };
+
+interface KindFigures { count: number; errors: number; p50: number; p99: number; max: number }
+export interface ServeBenchResult {
+  label: string;
+  store: string;
+  repositories: number;
+  seed: 'api' | 'direct';
+  date: string;
+  commit: string;
+  createPerSecond?: number | undefined;
+  createP99Ms?: number | undefined;
+  firstSyncsSeconds?: number | undefined;
+  seconds: number;
+  kinds: Record<string, KindFigures>;
+  readsPerSecond: number;
+  watchEvents: number;
+  rssPeakMiB: number;
+  rssEndMiB: number;
+  listItemBytes: number;
+  /** The machine's 1-minute load average at the end of the load: how much CPU the server had to share. */
+  loadAverage?: number | undefined;
+  /** CPU the server used during the load, as a share of one core, and the reads it served per CPU-second. */
+  serverCpuPercent?: number | undefined;
+  readsPerCpuSecond?: number | undefined;
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const ns = (i: number) => `bench-${i % NAMESPACES}`;
+const repoName = (i: number) => `repo-${String(i).padStart(6, '0')}`;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function figures(samples: number[], errors: number): KindFigures {
+  const s = [...samples].sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { count: s.length, errors, p50: r(percentile(s, 50)), p99: r(percentile(s, 99)), max: r(s.at(-1) ?? 0) };
+}
+
+function procStatus(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+/** utime + stime of a process, in seconds (/proc/PID/stat, clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function commitOf(): string {
+  try {
+    const head = readFileSync(join(repoRoot, '.git', 'HEAD'), 'utf8').trim();
+    const ref = /^ref: (.+)$/.exec(head)?.[1];
+    return (ref ? readFileSync(join(repoRoot, '.git', ref), 'utf8') : head).trim().slice(0, 7);
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The status a first sync writes for a two-platform image: what direct seeding stores. */
+function syncedStatus(image: GeneratedImage, host: string, path: string): Repository['status'] {
+  const platforms = image.manifests.map((m) => {
+    const json = JSON.parse(m.bytes.toString('utf8')) as { config: { size: number }; layers: { digest: string; size: number; mediaType: string }[] };
+    const sizeBytes = json.config.size + json.layers.reduce((a, l) => a + l.size, 0);
+    return {
+      digest: m.digest,
+      architecture: m.platform?.architecture ?? 'amd64',
+      os: m.platform?.os ?? 'linux',
+      ...(m.platform?.variant ? { variant: m.platform.variant } : {}),
+      size: `${Math.round(sizeBytes / 1000)}kB`,
+      sizeBytes,
+      created: '2026-01-01T00:00:00Z',
+      layers: json.layers.map((l) => ({ digest: l.digest, size: String(l.size), mediaType: l.mediaType })),
+    };
+  });
+  const now = new Date().toISOString();
+  return {
+    syncStatus: 'Success',
+    domain: host,
+    lastSynced: now,
+    nextSyncTime: new Date(Date.now() + 3_600_000).toISOString(),
+    observedDigest: image.top.digest,
+    mediaType: image.top.mediaType,
+    manifest: platforms[0],
+    platforms,
+    message: `synced ${host}/${path}:v1`,
+  } as Repository['status'];
+}
+
+function repositoryObject(i: number): Repository {
+  return {
+    apiVersion: 'image.theriseunion.io/v1alpha1',
+    kind: 'Repository',
+    metadata: { name: repoName(i), namespace: ns(i), labels: { team: `t${i % 7}`, tier: i % 3 === 0 ? 'gold' : 'std' }, annotations: { 'theriseunion.io/display-name': `Bench image ${i}` } },
+    spec: { repository: `bench/img-${i % IMAGES}`, tag: 'v1', registryRef: { name: 'src', namespace: ns(i) }, syncInterval: '1h', syncTimeout: '10m', retryCount: 3 },
+  } as Repository;
+}
+
+async function seedDirect(database: { data?: string; database?: string }, registryUrl: string, images: GeneratedImage[]): Promise<void> {
+  const store = await openStore(database);
+  const host = new URL(registryUrl).host;
+  const started = Date.now();
+  try {
+    for (let n = 0; n < NAMESPACES; n++) {
+      await store.create('Registry', { apiVersion: 'image.theriseunion.io/v1alpha1', kind: 'Registry', metadata: { name: 'src', namespace: ns(n) }, spec: { url: registryUrl } } as never);
+    }
+    let next = 0;
+    const far = Date.now() + 3_600_000;
+    await Promise.all(Array.from({ length: database.database ? 8 : 1 }, async () => {
+      while (next < N) {
+        const i = next++;
+        const obj = repositoryObject(i);
+        // The store keeps a status given at creation: one write instead of two.
+        await store.create('Repository', { ...obj, status: syncedStatus(images[i % IMAGES]!, host, obj.spec.repository) });
+        await store.setNextSync(obj.metadata.namespace, obj.metadata.name, far);
+        if (i % 10_000 === 9_999) say(`  seeded ${i + 1} (${Math.round((Date.now() - started) / 1000)} s)`);
+      }
+    }));
+    // Health checks as in a server that has run for a while: due evenly over the
+    // default 10-minute interval (about 17 a second at 10,000), not all at once.
+    const interval = 600_000;
+    for (let done = 0, batch = 0; done < N; batch++) {
+      done += (await store.claimHealthChecks(Date.now(), Date.now() + Math.round((batch * 100 * interval) / N), 100)).length;
+    }
+  } finally {
+    await store.close();
+  }
+  if (database.database) {
+    // What autovacuum does within a minute of a bulk load (PostgreSQL plans a
+    // table it has no statistics for as if it were empty): not measured here.
+    const client = new pg.Client({ connectionString: database.database });
+    await client.connect();
+    try {
+      await client.query('VACUUM ANALYZE objects');
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+type Call = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<{ status: number; body: string; ms: number }>;
+
+function client(pool: Pool, token: string): Call {
+  return async (method, path, body) => {
+    const t0 = performance.now();
+    const res = await request(`http://bench${API}${path}`, {
+      dispatcher: pool,
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, body: text, ms: performance.now() - t0 };
+  };
+}
+
+async function seedApi(call: Call, registryUrl: string): Promise<{ perSecond: number; p99: number }> {
+  for (let n = 0; n < NAMESPACES; n++) {
+    const r = await call('POST', `/namespaces/${ns(n)}/registries`, { metadata: { name: 'src' }, spec: { url: registryUrl } });
+    if (r.status !== 201) throw new Error(`creating registry in ${ns(n)}: ${r.status} ${r.body.slice(0, 300)}`);
+  }
+  const perRequest: number[] = [];
+  const started = performance.now();
+  const BATCH = 1000;
+  for (let n = 0; n < NAMESPACES; n++) {
+    const mine = Array.from({ length: N }, (_, i) => i).filter((i) => i % NAMESPACES === n);
+    for (let b = 0; b < mine.length; b += BATCH) {
+      const content = mine.slice(b, b + BATCH).map((i) => JSON.stringify(repositoryObject(i))).join('\n---\n');
+      const r = await call('POST', `/namespaces/${ns(n)}/imports`, { format: 'resources', content });
+      if (r.status !== 201 && r.status !== 200) throw new Error(`import into ${ns(n)}: ${r.status} ${r.body.slice(0, 500)}`);
+      perRequest.push(r.ms / Math.min(BATCH, mine.length - b));
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: Math.round(N / seconds), p99: figures(perRequest, 0).p99 };
+}
+
+async function waitFirstSyncs(call: Call): Promise<number> {
+  const started = Date.now();
+  let last = 0;
+  for (;;) {
+    const count = async (status: string) => {
+      const r = await call('GET', `/repositories?limit=1&fieldSelector=status.syncStatus%3D${status}`);
+      return (JSON.parse(r.body) as { metadata: { totalCount: number } }).metadata.totalCount;
+    };
+    const done = (await count('Success')) + (await count('Failed'));
+    if (done >= N) return (Date.now() - started) / 1000;
+    if (Date.now() - started > SYNC_WAIT_MS) throw new Error(`first syncs: ${done} of ${N} after ${SYNC_WAIT_MS / 1000} s (BENCH_SERVE_SYNC_WAIT)`);
+    if (Date.now() - last > 15_000) {
+      say(`  first syncs: ${done}/${N} after ${Math.round((Date.now() - started) / 1000)} s`);
+      last = Date.now();
+    }
+    await sleep(1000);
+  }
+}
+
+/** The mixed load; returns per-kind figures. */
+async function mixedLoad(serve: ServeProcess, token: string): Promise<{ kinds: Record<string, KindFigures>; readsPerSecond: number; watchEvents: number; listItemBytes: number }> {
+  const pool = new Pool(serve.url, { connections: READERS + 2 });
+  const watchAgent = new Agent({ connections: WATCHERS + 5, bodyTimeout: 0, headersTimeout: 120_000 });
+  const call = client(pool, token);
+  const samples: Record<string, number[]> = { get: [], list: [], search: [], sync: [] };
+  const errors: Record<string, number> = { get: 0, list: 0, search: 0, sync: 0 };
+  const rand = (n: number) => Math.floor(Math.random() * n);
+  let stop = false;
+  let watchEvents = 0;
+  let listItemBytes = 0;
+  const record = (kind: string, r: { status: number; ms: number }, ok: number) => {
+    if (r.status === ok) samples[kind]!.push(r.ms);
+    else errors[kind]!++;
+  };
+  // A token holds at most 10 watches (src/server/watch.ts): the watchers are 5 viewers' consoles.
+  const viewers: string[] = [];
+  for (let v = 0; v < Math.ceil(WATCHERS / 10); v++) {
+    const r = await call('POST', '/tokens', { name: `bench-viewer-${v}`, role: 'viewer' });
+    if (r.status !== 201) throw new Error(`creating a viewer token: ${r.status} ${r.body.slice(0, 300)}`);
+    viewers.push((JSON.parse(r.body) as { status: { token: string } }).status.token);
+  }
+  // Watchers: list one row for a resourceVersion, then watch from it (10 over every namespace, 40 over one).
+  const controllers: AbortController[] = [];
+  const watchers = Array.from({ length: WATCHERS }, async (_, w) => {
+    const path = w < 10 ? '/repositories' : `/namespaces/${ns(w)}/repositories`;
+    const first = await call('GET', `${path}?limit=1`);
+    const rv = (JSON.parse(first.body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    const ac = new AbortController();
+    controllers.push(ac);
+    try {
+      const res = await request(`${serve.url}${API}${path}?watch=true&resourceVersion=${rv}`, { dispatcher: watchAgent, headers: { authorization: `Bearer ${viewers[w % viewers.length]}` }, signal: ac.signal });
+      if (res.statusCode !== 200) throw new Error(`watch ${path}: ${res.statusCode} ${await res.body.text()}`);
+      for await (const chunk of res.body) watchEvents += (String(chunk).match(/^event: /gm) ?? []).length;
+    } catch (err) {
+      if (!stop) throw err;
+    }
+  });
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  const readers = Array.from({ length: READERS }, async (_, reader) => {
+    let cont: string | undefined;
+    let listPath = '';
+    let pages = 0;
+    for (let op = reader; performance.now() < deadline; op++) {
+      const kind = (['get', 'list', 'search'] as const)[op % 3]!;
+      if (kind === 'get') {
+        const i = rand(N);
+        record('get', await call('GET', `/namespaces/${ns(i)}/repositories/${repoName(i)}`), 200);
+      } else if (kind === 'list') {
+        if (!cont || pages >= 5) {
+          listPath = rand(4) === 0 ? '/repositories' : `/namespaces/${ns(rand(NAMESPACES))}/repositories`;
+          cont = undefined;
+          pages = 0;
+        }
+        const r = await call('GET', `${listPath}?limit=50${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+        record('list', r, 200);
+        if (r.status === 200) {
+          const page = JSON.parse(r.body) as { metadata: { continue?: string }; items: unknown[] };
+          cont = page.metadata.continue;
+          pages++;
+          if (page.items.length > 0) listItemBytes = Math.max(listItemBytes, Math.round(Buffer.byteLength(r.body) / page.items.length));
+        }
+      } else {
+        // A fragment of a name: matches about ten Repositories across the namespaces.
+        const q = `repo-${String(rand(Math.ceil(N / 10))).padStart(5, '0')}`;
+        record('search', await call('GET', `/repositories?limit=50&q=${q}`), 200);
+      }
+    }
+  });
+  const syncer = (async () => {
+    while (performance.now() < deadline) {
+      const tick = performance.now();
+      const i = rand(N);
+      record('sync', await call('POST', `/namespaces/${ns(i)}/repositories/${repoName(i)}/sync`), 202);
+      const wait = SYNC_EVERY_MS - (performance.now() - tick);
+      if (wait > 0) await sleep(wait);
+    }
+  })();
+  await Promise.all([...readers, syncer]);
+  const seconds = (performance.now() - started) / 1000;
+  stop = true;
+  for (const ac of controllers) ac.abort();
+  await Promise.allSettled(watchers);
+  await pool.close();
+  await watchAgent.destroy();
+  const kinds = Object.fromEntries(Object.entries(samples).map(([k, s]) => [k, figures(s, errors[k]!)]));
+  const reads = samples.get!.length + samples.list!.length + samples.search!.length;
+  return { kinds, readsPerSecond: Math.round(reads / seconds), watchEvents, listItemBytes };
+}
+
+async function runOne(storeKind: string, registryUrl: string, images: GeneratedImage[]): Promise<ServeBenchResult> {
+  const dir = tempDir(undefined, 'tug-bench-serve-');
+  const token = randomBytes(32).toString('base64url');
+  writeFileSync(join(dir, 'admin.token'), token, { mode: 0o600 });
+  const pgServer = storeKind === 'postgres' ? await startPostgres() : undefined;
+  let serve: ServeProcess | undefined;
+  try {
+    const database = pgServer ? await pgServer.createDatabase('bench') : undefined;
+    const data = join(dir, 'data');
+    if (SEED === 'direct') {
+      say(`${storeKind}: seeding ${N} Repositories through the store`);
+      await seedDirect({ data, database }, registryUrl, images);
+    }
+    const prof = process.env.BENCH_SERVE_PROF;
+    if (prof) mkdirSync(prof, { recursive: true });
+    serve = await spawnServe(['--data', data, '--admin-token-file', join(dir, 'admin.token'), ...(database ? ['--database', database] : [])], {
+      env: { TUG_SECRET_KEY: randomBytes(32).toString('base64'), ...(prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${prof}` } : {}) },
+      timeoutMs: 120_000,
+    });
+    say(`${storeKind}: tug serve at ${serve.url} (pid ${serve.child.pid})`);
+    const pool = new Pool(serve.url, { connections: 4 });
+    const call = client(pool, token);
+    let create: { perSecond: number; p99: number } | undefined;
+    let firstSyncsSeconds: number | undefined;
+    if (SEED === 'api') {
+      create = await seedApi(call, registryUrl);
+      say(`${storeKind}: created ${N} Repositories at ${create.perSecond}/s; waiting for the first syncs`);
+      firstSyncsSeconds = await waitFirstSyncs(call);
+      say(`${storeKind}: first syncs done in ${Math.round(firstSyncsSeconds)} s`);
+    }
+    await pool.close();
+    say(`${storeKind}: mixed load for ${SECONDS} s (${READERS} readers, ${WATCHERS} watchers, a sync every ${SYNC_EVERY_MS} ms)`);
+    const pid = serve.child.pid!;
+    const cpuBefore = cpuSeconds(pid);
+    const loadStarted = performance.now();
+    const load = await mixedLoad(serve, token);
+    const cpu = cpuSeconds(pid) - cpuBefore;
+    const wall = (performance.now() - loadStarted) / 1000;
+    const result: ServeBenchResult = {
+      label: LABEL,
+      store: storeKind,
+      repositories: N,
+      seed: SEED,
+      date: new Date().toISOString(),
+      commit: commitOf(),
+      createPerSecond: create?.perSecond,
+      createP99Ms: create?.p99,
+      firstSyncsSeconds: firstSyncsSeconds === undefined ? undefined : Math.round(firstSyncsSeconds),
+      seconds: SECONDS,
+      ...load,
+      rssPeakMiB: procStatus(pid, 'VmHWM'),
+      rssEndMiB: procStatus(pid, 'VmRSS'),
+      loadAverage: Math.round(loadavg()[0]! * 10) / 10,
+      serverCpuPercent: Math.round((cpu / wall) * 100),
+      readsPerCpuSecond: Math.round((load.readsPerSecond * wall) / Math.max(cpu, 0.01)),
+    };
+    return result;
+  } finally {
+    if (serve) {
+      const timer = setTimeout(() => serve?.child.kill('SIGKILL'), 30_000);
+      await serve.stop('SIGTERM');
+      clearTimeout(timer);
+    }
+    await pgServer?.stop();
+  }
+}
+
+function verdict(r: ServeBenchResult): string[] {
+  const k = r.kinds;
+  const mark = (ok: boolean) => (ok ? 'met' : 'missed');
+  return [
+    `GET p99 ${k.get?.p99} ms (< ${TARGETS.getP99}): ${mark((k.get?.p99 ?? Infinity) < TARGETS.getP99)}`,
+    `list p99 ${k.list?.p99} ms (< ${r.repositories > 20_000 ? 100 : 50}): ${mark((k.list?.p99 ?? Infinity) < (r.repositories > 20_000 ? 100 : 50))}`,
+    `search p99 ${k.search?.p99} ms (< ${r.repositories > 20_000 ? 100 : 50}): ${mark((k.search?.p99 ?? Infinity) < (r.repositories > 20_000 ? 100 : 50))}`,
+    `${r.readsPerSecond} reads/s (> ${TARGETS.readsPerSecond}): ${mark(r.readsPerSecond > TARGETS.readsPerSecond)}`,
+    `peak RSS ${r.rssPeakMiB} MiB (< ${TARGETS.rssMiB}): ${mark(r.rssPeakMiB < TARGETS.rssMiB)}`,
+  ];
+}
+
+
+/** The serve section of docs/benchmarks.md, from every saved run. */
+export function serveMarkdown(results: ServeBenchResult[]): string {
+  const sorted = [...results].sort((a, b) => a.repositories - b.repositories || a.store.localeCompare(b.store) || a.date.localeCompare(b.date));
+  const lines = [
+    SERVE_START,
+    '## tug serve under load (`npm run bench:serve`)',
+    '',
+    'bench/serve.ts (issue 15, "Scale"): a stock docker-registry with four small two-platform images, `tug serve` (one process,',
+    'SQLite in a temp dir or a throwaway PostgreSQL), N Repositories in 10 namespaces, then for a bounded time 8 readers',
+    '(in turn: a single GET, a 50-row list page followed by `continue`, a search `q=` matching about ten objects),',
+    '50 watchers (resumed from a list\'s resourceVersion) and a manual sync every 50 ms. Seeding `api` creates the',
+    'Repositories through `POST /namespaces/{ns}/imports` (1,000 rows a request) and waits for every first sync;',
+    '`direct` writes them through the store before the server starts, each with a synced two-platform status, next sync',
+    'an hour away. Peak RSS is the server\'s VmHWM. Targets: GET p99 < 20 ms, list and search p99 < 50 ms (< 100 ms at',
+    '100,000), > 1,000 reads/s, RSS < 200 MiB.',
+    '',
+    '```sh',
+    'BENCH_SERVE_LABEL=after BENCH_SERVE_DOCS=1 npm run bench:serve                       # 10,000, SQLite and PostgreSQL',
+    'BENCH_SERVE_REPOS=100000 BENCH_SERVE_STORE=sqlite BENCH_SERVE_DOCS=1 npm run bench:serve   # seeds through the store',
+    '```',
+    '',
+    'What the profile showed (`BENCH_SERVE_PROF=DIR`, `--cpu-prof` on the server, 10,000 Repositories, SQLite) and what changed:',
+    '',
+    '- Searches read every row\'s JSON: SQLite keeps the `search` column behind the ~3 KB `object` in overflow pages, so',
+    '  `search LIKE \'%q%\'` (twice: count, then page) walked 60 MB; 60 ms a query at 10,000, on the one event loop. Migration 8',
+    '  adds a covering index (kind, namespace, name, search); a page picks its keys from it and reads the JSON of its own rows',
+    '  only, and a search collects every match\'s key in one pass for its count and page (60 + 57 ms -> about 2 ms).',
+    '- The health checker\'s claim sorted every row by `COALESCE(next_health_at, 0)` each tick (35 ms at 10,000): the same',
+    '  expression is indexed now (0.01 ms).',
+    '- `continue` pages compared `namespace > a OR (namespace = a AND name > b)`, which SQLite answered by scanning the',
+    '  namespace (4.5 ms); a row value `(namespace, name) > (a, b)` follows the index (0.08 ms), on PostgreSQL too.',
+    '- 50 watchers cost 50 `JSON.stringify` calls and 50 UTF-8 encodings of the whole object per change: a change\'s frame is',
+    '  built once, as bytes, and written to every stream.',
+    '- List items carried every platform\'s manifest with its layers (3.1 KB here, ~4 KB with real images): a Repository list item',
+    '  leaves out `status.platforms` and the manifest\'s layers and config (1.2 KB), removed by the database (`json_remove`, `#-`)',
+    '  before the JSON reaches the server; a GET and watch events keep everything. The console\'s 依赖关系 tab, which compared',
+    '  list items\' layers, asks `GET .../repositories/{name}/dependencies` instead.',
+    '',
+    'The machine: 2 cores shared with three other engineers\' test runs (load average 8-18 during these runs), so the',
+    'server had a fraction of a core and absolute figures swing by 1.5x between identical runs; the ratios are the finding.',
+    '"server CPU" is the CPU the server process used during the load as a share of one core (from /proc/PID/stat), and',
+    '"reads per CPU-s" the reads it served per second of its own CPU: what it would serve with a core to itself.',
+    '',
+    '| run | store | Repositories (seed) | create/s (p99 ms) | first syncs | GET p50 / p99 | list p50 / p99 | search p50 / p99 | sync p99 | reads/s | watch events | list item | peak RSS | load avg | server CPU | reads per CPU-s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of sorted) {
+    const k = r.kinds;
+    const pp = (f: KindFigures | undefined) => (f ? `${f.p50} / ${f.p99} ms${f.errors ? ` (${f.errors} errors)` : ''}` : '-');
+    lines.push(`| ${r.label} (${r.commit}, ${r.date.slice(0, 10)}) | ${r.store} | ${r.repositories.toLocaleString('en')} (${r.seed}) | ${r.createPerSecond === undefined ? '-' : `${r.createPerSecond} (${r.createP99Ms})`} | ${r.firstSyncsSeconds === undefined ? '-' : `${r.firstSyncsSeconds} s`} | ${pp(k.get)} | ${pp(k.list)} | ${pp(k.search)} | ${k.sync ? `${k.sync.p99} ms` : '-'} | ${r.readsPerSecond} | ${r.watchEvents} | ${(r.listItemBytes / 1024).toFixed(1)} KiB | ${r.rssPeakMiB} MiB | ${r.loadAverage ?? '-'} | ${r.serverCpuPercent === undefined ? '-' : `${r.serverCpuPercent}%`} | ${r.readsPerCpuSecond ?? '-'} |`);
+  }
+  lines.push('', SERVE_END);
+  return lines.join('\n');
+}
+
+function writeDocs(): void {
+  const dir = join(repoRoot, 'bench', 'results');
+  const results = readdirSync(dir).filter((f) => f.startsWith('serve-') && f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as ServeBenchResult);
+  const path = join(repoRoot, 'docs', 'benchmarks.md');
+  const next = withServeSection(readFileSync(path, 'utf8'), serveMarkdown(results));
+  writeFileSync(`${path}.tmp`, next);
+  renameSync(`${path}.tmp`, path);
+}
+
+async function main(): Promise<void> {
+  const registry = await startRegistry();
+  try {
+    const images: GeneratedImage[] = [];
+    for (let i = 0; i < IMAGES; i++) {
+      const image = await multiArch(`bench-serve-${i}`);
+      await pushImage({ url: registry.url, repository: `bench/img-${i}`, tag: 'v1' }, image);
+      images.push(image);
+    }
+    for (const storeKind of STORES) {
+      const result = await runOne(storeKind, registry.url, images);
+      const out = join(repoRoot, 'bench', 'results', `serve-${LABEL}-${storeKind}-${N}.json`);
+      writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+      say(`${storeKind}: ${JSON.stringify(result.kinds)}`);
+      for (const line of verdict(result)) say(`  ${line}`);
+      say(`  wrote ${out}`);
+    }
+  } finally {
+    await registry.stop();
+  }
+  if (process.env.BENCH_SERVE_DOCS === '1' && existsSync(join(repoRoot, 'docs', 'benchmarks.md'))) {
+    writeDocs();
+    say('wrote the serve section of docs/benchmarks.md');
+  }
+}
+
+await main();

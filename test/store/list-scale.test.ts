@@ -1,0 +1,114 @@
+/**
+ * Lists at scale (issue 15, "Scale"): keyset pages that agree with one
+ * sorted listing whatever the filter, list items without the fields
+ * ListOptions.omit names (removed by the database, a single get keeps
+ * them), and on SQLite the plans that keep a search and a health claim off
+ * the objects' JSON (migration 8).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Repository } from '../../src/api/types.ts';
+import { backends, repository } from './backends.ts';
+
+const OMIT = [['status', 'platforms'], ['status', 'manifest', 'layers'], ['status', 'manifest', 'config']];
+
+function syncedStatus(i: number): NonNullable<Repository['status']> {
+  const manifest = (arch: string) => ({
+    digest: `sha256:${String(i).padStart(64, arch === 'amd64' ? 'a' : 'b')}`,
+    architecture: arch,
+    os: 'linux',
+    size: '12kB',
+    sizeBytes: 12_345,
+    config: { digest: `sha256:${'c'.repeat(64)}`, size: 345 },
+    layers: [{ digest: `sha256:${'d'.repeat(64)}`, size: '12000', mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }],
+  });
+  return { syncStatus: 'Success', domain: 'registry.example.com', observedDigest: `sha256:${'e'.repeat(64)}`, manifest: manifest('amd64'), platforms: [manifest('amd64'), manifest('arm64')] };
+}
+
+for (const backend of backends) {
+  describe(`${backend.name} lists at scale`, () => {
+    test('keyset pages (limit 4) across namespaces, with and without a search, equal one sorted listing', async () => {
+      const store = await (await backend.database()).open();
+      const names: string[] = [];
+      for (const ns of ['a', 'b', 'c']) {
+        for (let i = 0; i < 7; i++) {
+          await store.create('Repository', repository(ns, `r-${i}`, { repository: i % 2 === 0 ? 'library/even' : 'library/odd' }));
+          names.push(`${ns}/r-${i}`);
+        }
+      }
+      const walk = async (options: { q?: string; namespace?: string }) => {
+        const seen: string[] = [];
+        let cont: string | undefined;
+        let total: number;
+        do {
+          const page = await store.list('Repository', { ...options, limit: 4, continue: cont });
+          assert.ok(page.items.length <= 4);
+          total = page.totalCount;
+          seen.push(...page.items.map((r) => `${r.metadata.namespace}/${r.metadata.name}`));
+          cont = page.continue;
+        } while (cont);
+        assert.equal(seen.length, total, 'the pages add up to totalCount');
+        return seen;
+      };
+      assert.deepEqual(await walk({}), names);
+      assert.deepEqual(await walk({ namespace: 'b' }), names.filter((n) => n.startsWith('b/')));
+      const even = names.filter((n) => Number(n.split('-')[1]) % 2 === 0);
+      assert.deepEqual(await walk({ q: 'library/even' }), even);
+    });
+
+    test('totalCount without a filter (trigger-kept counts) follows creates and deletes, per namespace and scope', async () => {
+      const store = await (await backend.database()).open();
+      const total = async (options: { namespace?: string; namespaces?: string[] } = {}) => (await store.list('Repository', { ...options, limit: 1 })).totalCount;
+      assert.equal(await total(), 0);
+      for (const [ns, name] of [['a', 'x'], ['a', 'y'], ['b', 'x']] as const) await store.create('Repository', repository(ns, name));
+      await store.create('Registry', { apiVersion: 'image.theriseunion.io/v1alpha1', kind: 'Registry', metadata: { name: 'hub', namespace: 'a' }, spec: { url: 'https://r.example.com' } });
+      assert.equal(await total(), 3, 'kinds are counted apart');
+      assert.equal(await total({ namespace: 'a' }), 2);
+      assert.equal(await total({ namespaces: ['b', 'c'] }), 1);
+      assert.equal(await total({ namespaces: [] }), 0);
+      await store.delete('Repository', 'a', 'x');
+      assert.equal(await total({ namespace: 'a' }), 1);
+      await store.delete('Repository', 'a', 'y');
+      assert.equal(await total({ namespace: 'a' }), 0);
+      assert.equal(await total(), 1);
+      assert.equal((await store.list('Registry', {})).totalCount, 1);
+    });
+
+    test('omit leaves the named paths out of list items only; get keeps them', async () => {
+      const store = await (await backend.database()).open();
+      await store.create('Repository', repository('default', 'one'));
+      await store.create('Repository', repository('default', 'pending'));
+      const full = await store.updateStatus('Repository', 'default', 'one', syncedStatus(1));
+      assert.ok(full);
+      const page = await store.list('Repository', { namespace: 'default', omit: OMIT });
+      const [one, pending] = page.items;
+      assert.equal(one?.metadata.name, 'one');
+      assert.equal(one?.status?.platforms, undefined);
+      assert.equal(one?.status?.manifest?.layers, undefined);
+      assert.equal(one?.status?.manifest?.config, undefined);
+      const { platforms: _p, manifest, ...rest } = full.status!;
+      const { layers: _l, config: _c, ...slimManifest } = manifest!;
+      assert.deepEqual(one?.status, { ...rest, manifest: slimManifest }, 'everything else is kept');
+      assert.deepEqual(pending?.status, { syncStatus: 'Pending' }, 'paths that are absent are no error');
+      assert.deepEqual(one?.spec, full.spec);
+      assert.deepEqual(await store.get('Repository', 'default', 'one'), full, 'a get is whole');
+      assert.deepEqual((await store.list('Repository', { namespace: 'default' })).items[0], full, 'without omit, whole');
+    });
+
+    if (backend.name === 'sqlite') {
+      test('a search pages through the covering index and a health claim through its own (migration 8)', async () => {
+        const db = await backend.database();
+        const store = await db.open();
+        await store.create('Repository', repository('default', 'x'));
+        const plan = async (sql: string) => (await db.raw(`EXPLAIN QUERY PLAN ${sql}`)).map((r) => String(r['detail'])).join('\n');
+        const keys = await plan(`SELECT namespace, name FROM objects WHERE kind = 'Repository' AND search LIKE '%x%' ESCAPE '\\' ORDER BY namespace, name LIMIT 51`);
+        assert.match(keys, /COVERING INDEX objects_search/);
+        const claim = await plan(`SELECT namespace, name FROM objects WHERE kind = 'Repository' AND COALESCE(next_health_at, 0) <= 5 ORDER BY COALESCE(next_health_at, 0), namespace, name LIMIT 4`);
+        assert.match(claim, /objects_health_due/);
+        assert.doesNotMatch(claim, /TEMP B-TREE/, 'no sort of every row');
+        const leases = await plan(`SELECT namespace, name FROM objects WHERE kind = 'Repository' AND lease_owner IS NOT NULL AND lease_expires_at <= 5`);
+        assert.match(leases, /INDEX objects_lease/);
+      });
+    }
+  });
+}
