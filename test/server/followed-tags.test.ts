@@ -35,14 +35,25 @@ async function repo(): Promise<any> {
   return (await s.api('GET', '/namespaces/default/repositories/app')).body;
 }
 
-/** Runs a manual sync and waits for its run to finish; returns the run. */
+async function runs(): Promise<any[]> {
+  return (await s.api('GET', '/namespaces/default/repositories/app/syncruns')).body.items as any[];
+}
+
+/** Waits until no sync of the Repository runs (an edit of spec.tags starts one by itself). */
+async function idle(): Promise<void> {
+  await waitFor('no sync running', async () => !(await runs()).some((r) => r.status.phase === 'Running') && (await repo()).status?.syncStatus !== 'Syncing', 60_000);
+}
+
+/** Runs a manual sync (after any running one) and waits for its run to finish; returns the run. */
 async function syncNow(): Promise<any> {
+  await idle();
+  const before = new Set((await runs()).map((r) => r.metadata.name));
   const started = await s.api('POST', '/namespaces/default/repositories/app/sync');
   assert.equal(started.status, 202, started.text);
   const name = started.body.metadata.name;
   return waitFor('the manual run to finish', async () => {
-    const runs = (await s.api('GET', '/namespaces/default/repositories/app/syncruns')).body.items as any[];
-    const run = name ? runs.find((r) => r.metadata.name === name) : runs.find((r) => r.spec.trigger === 'manual');
+    const all = await runs();
+    const run = name ? all.find((r) => r.metadata.name === name) : all.find((r) => r.spec.trigger === 'manual' && !before.has(r.metadata.name));
     return run && run.status.phase !== 'Running' && run;
   }, 60_000);
 }
@@ -131,10 +142,16 @@ test('a bad filter is 422 naming each field', async () => {
   assert.match(redos.text, /nests a quantifier/);
 });
 
-test('a tag added by merge PATCH (the list replaced, the filters kept) is synced at the next sync; the tags API marks it followed', async () => {
+test('a tag added by merge PATCH (the list replaced, the filters kept) is synced at once; the tags API marks it followed', async () => {
+  await idle();
+  const runsBefore = (await runs()).length;
   const patched = await s.api('PATCH', '/namespaces/default/repositories/app', { contentType: 'application/merge-patch+json', body: { spec: { tags: { list: ['dev', 'v1.0.0'] } } } });
   assert.equal(patched.status, 200, patched.text);
   assert.deepEqual(patched.body.spec.tags, { list: ['dev', 'v1.0.0'], semver: '>=1.0.0 <3', newest: { count: 2 } }, 'arrays replace, objects merge (RFC 7386)');
+  // The edit queued a sync of its own (routes/resources.ts), not left to the next interval.
+  await waitFor('the sync the edit queued', async () => (await runs()).length > runsBefore, 60_000);
+  await idle();
+  assert.equal(await inMirror('v1.0.0'), img['v1.0.0']!.top.digest, 'the new tag is in the mirror without a manual sync');
   proxy.requests.length = 0;
   const run = await syncNow();
   assert.equal(run.status.phase, 'Succeeded', JSON.stringify(run.status));

@@ -96,8 +96,9 @@ async function shot(name: string): Promise<void> {
 async function pickOption(label: string, optionText: string | RegExp): Promise<void> {
   const select = page.locator('.ant-select', { has: page.getByRole('combobox', { name: label }) });
   const shown = async () => {
-    const text = (await select.locator('.ant-select-selection-item').first().textContent().catch(() => '')) ?? '';
-    return typeof optionText === 'string' ? text.trim() === optionText : optionText.test(text);
+    // What the closed Select displays (antd 6: its .ant-select-content-value), read as the user sees it.
+    const text = (await select.first().innerText().catch(() => '')).trim();
+    return typeof optionText === 'string' ? text === optionText : optionText.test(text);
   };
   for (let attempt = 1; ; attempt++) {
     await page.getByRole('combobox', { name: label }).click();
