@@ -27,7 +27,7 @@ import type { DataSet } from './dataset.ts';
 import { killCurrent } from './measure.ts';
 import { benchmarksMarkdown, consoleTable, repeatsTable, trafficTable } from './report.ts';
 import type { BenchResults, ScenarioId } from './results.ts';
-import { serveSectionOf, withServeSection } from './serve-section.ts';
+import { carrySections } from './doc-sections.ts';
 import { judgeTargets } from './results.ts';
 import { runScenarios, SKOPEO } from './scenarios.ts';
 import type { BenchContext } from './scenarios.ts';
@@ -292,9 +292,9 @@ try {
   if (results.versions.tugTreeAtStart !== results.versions.tugTreeAtEnd) say("WARNING: Tugboat's code changed while the bench ran (shared checkout); runs may have used different code\n");
   for (const t of results.targets) say(`${t.met === null ? 'NOT MEASURED' : t.met ? 'MET    ' : 'NOT MET'}  ${t.target}\n         ${t.measured}`);
   if (writeDocs) {
-    // The serve section (npm run bench:serve) is not this run's: carried over as it stands.
+    // The serve and console sections (doc-sections.ts) are not this run's: carried over as they stand.
     const docsPath = join(repoRoot, 'docs', 'benchmarks.md');
-    writeFileSync(docsPath, withServeSection(benchmarksMarkdown(results), existsSync(docsPath) ? serveSectionOf(readFileSync(docsPath, 'utf8')) : undefined));
+    writeFileSync(docsPath, carrySections(benchmarksMarkdown(results), existsSync(docsPath) ? readFileSync(docsPath, 'utf8') : ''));
     say('\nwrote docs/benchmarks.md and bench/results/latest.json');
   } else {
     say('\nwrote bench/results/latest.json (docs/benchmarks.md only at BENCH_SCALE=1 with every scenario, or BENCH_DOCS=1)');

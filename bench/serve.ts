@@ -47,7 +47,7 @@ import { type GeneratedImage, multiArch, pushImage } from '../test/support/image
 import { startPostgres } from '../test/support/postgres.ts';
 import { startRegistry } from '../test/support/registry.ts';
 import { type ServeProcess, spawnServe } from '../test/support/serve.ts';
-import { SERVE_END, SERVE_START, withServeSection } from './serve-section.ts';
+import { SERVE_END, SERVE_START, withSection } from './doc-sections.ts';
 import { tempDir } from '../test/support/tmp.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -495,7 +495,7 @@ function writeDocs(): void {
   const dir = join(repoRoot, 'bench', 'results');
   const results = readdirSync(dir).filter((f) => f.startsWith('serve-') && f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as ServeBenchResult);
   const path = join(repoRoot, 'docs', 'benchmarks.md');
-  const next = withServeSection(readFileSync(path, 'utf8'), serveMarkdown(results));
+  const next = withSection(readFileSync(path, 'utf8'), 'serve', serveMarkdown(results));
   writeFileSync(`${path}.tmp`, next);
   renameSync(`${path}.tmp`, path);
 }

@@ -183,6 +183,8 @@ describe('web console', () => {
     await page.getByLabel('地址').fill(registry.url);
     await page.getByTestId('registry-submit').click();
     await page.getByText('已添加镜像源 local').waitFor();
+    // Checked on creation: the row leaves 未检查 without a click.
+    await page.getByTestId('conn-local').getByText('可访问').waitFor();
     await page.getByTestId('test-local').click();
     const result = page.getByTestId('test-result');
     await result.waitFor();

@@ -144,6 +144,13 @@ export function RegistriesPage() {
           message.success(created ? t('reg.created', { name: r.metadata.name }) : t('common.saved'));
           void queryClient.invalidateQueries({ queryKey: keys.registries });
           void queryClient.invalidateQueries({ queryKey: keys.namespaces });
+          // A new registry is checked at once, rather than reading 未检查 until someone presses 测试连接 (issue 16).
+          if (created) {
+            void testRegistry(r).then(
+              () => queryClient.invalidateQueries({ queryKey: keys.registries }),
+              () => undefined, // the row keeps 未检查; 测试连接 says why
+            );
+          }
         }}
       />
       <TypedConfirm
