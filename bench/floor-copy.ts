@@ -15,18 +15,13 @@
  * a tool that verifies, to tell what hashing itself costs.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Transform } from 'node:stream';
-import { Agent, request } from 'undici';
-import type { DataSet } from './dataset.ts';
+import { Agent } from 'undici';
+import { floorInput, httpCaller } from './floor-common.ts';
 import { MANIFEST_ACCEPT } from './verify.ts';
 
-const [dataSetFile, srcHost, dstHost, repo, tag] = process.argv.slice(2);
-if (!dataSetFile || !srcHost || !dstHost || !repo || !tag) {
-  process.stderr.write('usage: node bench/floor-copy.ts DATASET_JSON SRC_HOST DST_HOST REPO TAG\n');
-  process.exit(2);
-}
-const ds = JSON.parse(readFileSync(dataSetFile, 'utf8')) as DataSet;
+const { dataSetFile, ds, src, dst, rest } = floorInput('floor-copy', ['REPO', 'TAG']);
+const [repo, tag] = rest as [string, string];
 const image = ds.tags.find((t) => t.repo === repo && t.tag === tag);
 if (!image) {
   process.stderr.write(`floor-copy: ${repo}:${tag} is not in ${dataSetFile}\n`);
@@ -34,14 +29,7 @@ if (!image) {
 }
 const hashing = process.env.FLOOR_HASH === '1';
 const agent = new Agent({ connections: 8 });
-const src = `http://${srcHost}`;
-const dst = `http://${dstHost}`;
-
-async function call(method: 'GET' | 'POST' | 'PUT', url: string, ok: number[], init: { body?: Buffer | NodeJS.ReadableStream; headers?: Record<string, string> } = {}) {
-  const res = await request(url, { method, dispatcher: agent, reset: false, headers: init.headers, body: init.body as Buffer });
-  if (!ok.includes(res.statusCode)) throw new Error(`${method} ${url}: HTTP ${res.statusCode} ${await res.body.text()}`);
-  return res;
-}
+const call = httpCaller(agent);
 
 async function copyBlob(digest: string): Promise<void> {
   const got = await call('GET', `${src}/v2/${repo}/blobs/${digest}`, [200]);

@@ -13,23 +13,17 @@
  * Exits 1 when a tag differs or is missing at the destination (then it was
  * no no-op), naming the first one.
  */
-import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { Agent, request } from 'undici';
-import type { DataSet } from './dataset.ts';
+import { floorInput } from './floor-common.ts';
 import { MANIFEST_ACCEPT } from './verify.ts';
 
-const [dataSetFile, srcHost, dstHost] = process.argv.slice(2);
-if (!dataSetFile || !srcHost || !dstHost) {
-  process.stderr.write('usage: node bench/floor-noop.ts DATASET_JSON SRC_HOST DST_HOST\n');
-  process.exit(2);
-}
-const ds = JSON.parse(readFileSync(dataSetFile, 'utf8')) as DataSet;
+const { ds, src, dst } = floorInput('floor-noop');
 const agent = new Agent({ connections: 16 });
 const headers = { accept: MANIFEST_ACCEPT };
 
-async function digestAt(host: string, repo: string, tag: string): Promise<string | undefined> {
-  const res = await request(`http://${host}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', dispatcher: agent, reset: false, headers });
+async function digestAt(base: string, repo: string, tag: string): Promise<string | undefined> {
+  const res = await request(`${base}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', dispatcher: agent, reset: false, headers });
   await res.body.dump();
   const digest = res.headers['docker-content-digest'];
   return res.statusCode === 200 && typeof digest === 'string' ? digest : undefined;
@@ -40,8 +34,8 @@ const differing = (
   await Promise.all(
     ds.tags.map((t) =>
       limit(async () => {
-        const [src, dst] = await Promise.all([digestAt(srcHost, t.repo, t.tag), digestAt(dstHost, `mirror/${t.repo.split('/').pop()}`, t.tag)]);
-        return src !== undefined && src === dst ? undefined : `${t.repo}:${t.tag} (source ${src ?? 'missing'}, destination ${dst ?? 'missing'})`;
+        const [at, mirrored] = await Promise.all([digestAt(src, t.repo, t.tag), digestAt(dst, `mirror/${t.repo.split('/').pop()}`, t.tag)]);
+        return at !== undefined && at === mirrored ? undefined : `${t.repo}:${t.tag} (source ${at ?? 'missing'}, destination ${mirrored ?? 'missing'})`;
       }),
     ),
   )

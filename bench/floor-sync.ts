@@ -17,26 +17,15 @@
  * others). Destination repositories follow skopeo sync's naming
  * (`mirror/<last path component>`).
  */
-import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
-import { Agent, request } from 'undici';
-import type { DataSet, TagInfo } from './dataset.ts';
+import { Agent } from 'undici';
+import type { TagInfo } from './dataset.ts';
+import { floorInput, httpCaller } from './floor-common.ts';
 import { MANIFEST_ACCEPT } from './verify.ts';
 
-const [dataSetFile, srcHost, dstHost] = process.argv.slice(2);
-if (!dataSetFile || !srcHost || !dstHost) {
-  process.stderr.write('usage: node bench/floor-sync.ts DATASET_JSON SRC_HOST DST_HOST\n');
-  process.exit(2);
-}
-const ds = JSON.parse(readFileSync(dataSetFile, 'utf8')) as DataSet;
+const { ds, src, dst } = floorInput('floor-sync');
 const agent = new Agent({ connections: 32 });
-const src = `http://${srcHost}`;
-const dst = `http://${dstHost}`;
-async function call(method: 'GET' | 'POST' | 'PUT', url: string, ok: number[], init: { body?: Buffer | NodeJS.ReadableStream; headers?: Record<string, string> } = {}) {
-  const res = await request(url, { method, dispatcher: agent, reset: false, headers: init.headers, body: init.body as Buffer });
-  if (!ok.includes(res.statusCode)) throw new Error(`${method} ${url}: HTTP ${res.statusCode} ${await res.body.text()}`);
-  return res;
-}
+const call = httpCaller(agent);
 
 const mirror = (repo: string) => `mirror/${repo.split('/').pop()}`;
 const uploads = pLimit(Number(process.env.FLOOR_UPLOADS ?? 8));

@@ -98,8 +98,13 @@ async function resolveDigestOf(ref: ImageReference, ctx: SystemContext, signal: 
  */
 export async function tagSet(ref: ImageReference, ctx: SystemContext, signal: AbortSignal | undefined): Promise<ReadonlySet<string> | undefined> {
   if (!isTagLister(ref)) return undefined;
+  return tagSetFrom(() => ref.listTags(ctx, { signal }));
+}
+
+/** {@link tagSet} of a listing the caller makes (and may share): a failure read the same way. */
+export async function tagSetFrom(list: () => Promise<readonly string[]>): Promise<ReadonlySet<string> | undefined> {
   try {
-    return new Set(await ref.listTags(ctx, { signal }));
+    return new Set(await list());
   } catch (err) {
     // A repository that does not exist yet (a first copy) has no tags.
     if (err instanceof TugError && err.code === 'NOT_FOUND') return new Set();

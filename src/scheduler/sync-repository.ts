@@ -15,6 +15,7 @@ import pLimit from 'p-limit';
 import { humanSize } from '../api/bytes.ts';
 import { type LayerInfo, MAX_FOLLOWED_TAGS, type ManifestInfo, type Repository, type RepositorySignatureStatus, type RepositoryStatus, type RepositoryTagStatus, type RunLogLine, type SyncRunTag } from '../api/types.ts';
 import { copyImage } from '../copy/copy.ts';
+import { tagSetFrom } from '../copy/referrers.ts';
 import { TugError, errorText } from '../errors/index.ts';
 import { parsePublicKey } from '../signature/cosign.ts';
 import { verifyImageSignature } from '../signature/image-policy.ts';
@@ -258,16 +259,8 @@ function sharedTagList(ref: ImageReference, input: SyncInput) {
   };
   return {
     list,
-    // As copyImage's own listing (copy/referrers.ts tagSet): no repository yet is no tags, a refused listing is unknown.
-    get: async (): Promise<ReadonlySet<string> | undefined> => {
-      try {
-        return new Set(await list());
-      } catch (err) {
-        if (err instanceof TugError && err.code === 'NOT_FOUND') return new Set();
-        if (err instanceof TugError && (err.code === 'AUTH' || err.code === 'UNSUPPORTED')) return undefined;
-        throw err;
-      }
-    },
+    // Read as copyImage reads its own listing: no repository yet is no tags, a refused listing is unknown.
+    get: () => tagSetFrom(list),
   };
 }
 
