@@ -12,148 +12,35 @@
  * it found it.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { API_PREFIX } from '../../src/api/types.ts';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { startFaultProxy } from '../support/fault-proxy.ts';
-import { makeImage, pushImage } from '../support/images.ts';
-import { startRegistry, type TestRegistry } from '../support/registry.ts';
-import { type ServeProcess, spawnServe } from '../support/serve.ts';
-import { tempDir } from '../support/tmp.ts';
+import { type ConsoleHarness, launchBrowser, repoBody, startConsole } from '../support/console.ts';
+import type { TestRegistry } from '../support/registry.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(ROOT, 'docs/screenshots');
-/** Screenshots are written to the repository only when asked for (`UPDATE_SCREENSHOTS=1 npm test`). */
-const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const BULK = 300;
 
-const haveChromium = existsSync(CHROMIUM);
-
+let harness: ConsoleHarness;
 let registry: TestRegistry;
-let server: ServeProcess | undefined;
 let baseUrl = '';
 let token = '';
-let dataDir = '';
-let profileDir = '';
-let context: BrowserContext | undefined;
+let context: BrowserContext;
 let page: Page;
-/** What Chromium reported against the server's Content-Security-Policy (src/server/security-headers.ts). */
-const cspViolations: string[] = [];
+let cspViolations: string[];
+const api: ConsoleHarness['api'] = (...args) => harness.api(...args);
+const waitFor: ConsoleHarness['waitFor'] = (...args) => harness.waitFor(...args);
+const pickOption: ConsoleHarness['pickOption'] = (...args) => harness.pickOption(...args);
+const shot: ConsoleHarness['shot'] = (name) => harness.shot(name);
+const row = (key: string): Locator => harness.row(key);
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${baseUrl}${API_PREFIX}/${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-function repoBody(ns: string, name: string, repository: string, tag: string, extra: Record<string, unknown> = {}) {
-  return {
-    apiVersion: 'image.theriseunion.io/v1alpha1',
-    kind: 'Repository',
-    metadata: { name, namespace: ns },
-    spec: { repository, tag, registryRef: { name: 'local', namespace: 'default' }, syncInterval: '24h', retryCount: 0, ...extra },
-  };
-}
-
-async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > deadline) {
-      await page?.screenshot({ path: join(tmpdir(), 'tug-web-failure.png') }).catch(() => {});
-      throw new Error(`timed out waiting for ${what} (screenshot: ${join(tmpdir(), 'tug-web-failure.png')})`);
-    }
-    await sleep(100);
-  }
-}
-
-const row = (key: string): Locator => page.locator(`tr[data-row-key="${key}"]`);
-
-/** Renders the page as a screenshot; saved as docs/screenshots/NAME.png only with UPDATE_SCREENSHOTS=1. */
-async function shot(name: string): Promise<void> {
-  if (UPDATE_SCREENSHOTS) mkdirSync(SHOTS, { recursive: true });
-  await page.waitForTimeout(250); // let drawers and tooltips finish animating
-  await page.screenshot({ ...(UPDATE_SCREENSHOTS ? { path: join(SHOTS, `${name}.png`) } : {}), style: '.ant-message { display: none !important; }', animations: 'disabled' });
-}
-
-/**
- * Picks an option in an antd Select found by its accessible name, and waits
- * until the Select shows it. A click can land in the previous dropdown while
- * it is still fading out (then nothing is picked): the pick is tried again.
- */
-async function pickOption(label: string, optionText: string | RegExp): Promise<void> {
-  const select = page.locator('.ant-select', { has: page.getByRole('combobox', { name: label }) });
-  const shown = async () => {
-    // What the closed Select displays (antd 6: its .ant-select-content-value), read as the user sees it.
-    const text = (await select.first().innerText().catch(() => '')).trim();
-    return typeof optionText === 'string' ? text === optionText : optionText.test(text);
-  };
-  for (let attempt = 1; ; attempt++) {
-    await page.getByRole('combobox', { name: label }).click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: optionText }).first().click();
-    try {
-      await waitFor(`${label} to show ${optionText}`, shown, 3000);
-      return;
-    } catch (err) {
-      if (attempt === 3) throw err;
-      await page.keyboard.press('Escape');
-    }
-  }
-}
-
-// Never skipped: a machine without Chromium fails here, and scripts/setup.sh installs it.
+// Never skipped: a machine without Chromium fails in before(), and scripts/setup.sh installs it.
 describe('web console', () => {
-  it('Debian\'s Chromium is installed', () => assert.ok(haveChromium, `no Chromium at ${CHROMIUM}: run scripts/setup.sh (apt-get install chromium)`));
   before(async () => {
-    if (!existsSync(join(ROOT, 'web/dist/index.html'))) {
-      execFileSync('npm', ['run', 'build:web'], { cwd: ROOT, stdio: 'inherit' });
-    }
-    registry = await startRegistry();
-    const push = (repository: string, tag: string, seed: string) =>
-      makeImage({ seed, baseLayers: [{ seed: 'shared-base', size: 64 * 1024 }], layerSizes: [4096, 8192] }).then((img) => pushImage({ url: registry.url, repository, tag }, img));
-    await push('library/nginx', 'latest', 'nginx');
-    await push('library/redis', '7-alpine', 'redis');
-
-    dataDir = tempDir(undefined, 'tug-web-');
-    token = `tug_${randomBytes(24).toString('hex')}`;
-    writeFileSync(join(dataDir, 'admin-token'), `${token}\n`, { mode: 0o600 });
-    server = await spawnServe(['--data', join(dataDir, 'data'), '--admin-token-file', join(dataDir, 'admin-token'), '--shutdown-timeout', '2', '--max-concurrent-syncs', '8']);
-    baseUrl = server.url;
-
-    profileDir = tempDir(undefined, 'tug-chromium-');
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1440, height: 900 },
-      locale: 'zh-CN',
-      timezoneId: 'Asia/Shanghai',
-    });
-    context.setDefaultTimeout(15_000);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => console.error('page error:', err.message));
-    page.on('console', (msg) => {
-      if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
-    });
+    harness = await startConsole();
+    ({ registry, baseUrl, token, context, page, cspViolations } = harness);
   });
 
-  after(async () => {
-    await context?.close().catch(() => {});
-    if (server) await Promise.race([server.stop('SIGTERM'), sleep(5000).then(() => server!.stop('SIGKILL'))]);
-    await registry?.stop();
-  });
+  after(() => harness?.stop());
 
   it('signs in with a token (a wrong one is refused)', async () => {
     await page.goto(`${baseUrl}/`);
@@ -406,14 +293,7 @@ describe('web console', () => {
 
   it('a cold load (empty cache) sends compressed, cacheable assets and shows the first rows', async () => {
     // A browser that has never seen the console: its own profile, so nothing is cached.
-    const coldProfile = tempDir(undefined, 'tug-chromium-cold-');
-    const cold = await chromium.launchPersistentContext(coldProfile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 800 },
-      locale: 'zh-CN',
-    });
+    const cold = await launchBrowser({ viewport: { width: 1280, height: 800 } });
     try {
       const p = cold.pages()[0] ?? (await cold.newPage());
       await p.addInitScript((t) => localStorage.setItem('tugboat.token', t), token);

@@ -9,11 +9,18 @@ import 'dayjs/locale/zh-cn';
 import 'dayjs/locale/en';
 import relativeTime from 'dayjs/plugin/relativeTime';
 
+import type { Messages } from './messages/messages.ts';
+import { adminMessages } from './messages/admin.ts';
+import { detailMessages } from './messages/detail.ts';
+import { importMessages } from './messages/import.ts';
+import { listMessages } from './messages/list.ts';
+import { overviewMessages } from './messages/overview.ts';
+
 dayjs.extend(relativeTime);
 
 export type Lang = 'zh' | 'en';
 
-const dict = {
+const coreMessages = {
   'app.title': ['Tugboat 镜像管理平台', 'Tugboat Image Console'],
   // One word per thing (issue 16): the menu group is the job (镜像同步), its pages the things; 镜像源 is a
   // registry (a host), 镜像仓库 a repository path in it, 镜像 the image Tugboat syncs.
@@ -301,7 +308,21 @@ const dict = {
   'reg.pullSecretHelp': ['在集群中为 {server} 创建 imagePullSecret（用户 {user}）。密码不会由服务端提供：请先设置环境变量 PASSWORD 为您自己的密码，再运行命令。', 'Creates an imagePullSecret for {server} (user {user}) in the cluster. The server never provides the password: set PASSWORD to your own password, then run the command.'],
   'reg.pullSecretTug': ['使用 tug（密码经标准输入传递，推荐）', 'With tug (the password goes through standard input; recommended)'],
   'reg.pullSecretKubectl': ['使用 kubectl（密码会出现在 kubectl 的命令行参数中）', 'With kubectl (the password is on kubectl\'s command line)'],
-} as const satisfies Record<string, readonly [string, string]>;
+} as const satisfies Messages;
+
+/**
+ * Every message, the shell's above and each area's from its own file under
+ * messages/ (one file per area, so that pages are added without touching
+ * the others' strings). A key is unique across all of them.
+ */
+const dict = {
+  ...coreMessages,
+  ...importMessages,
+  ...listMessages,
+  ...detailMessages,
+  ...overviewMessages,
+  ...adminMessages,
+} as const satisfies Messages;
 
 export type MessageKey = keyof typeof dict;
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
