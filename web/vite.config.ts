@@ -45,10 +45,47 @@ function precompress(): Plugin {
   };
 }
 
+/**
+ * main.ts loads the app with a dynamic import (so the first screen's API
+ * requests start before it, see src/early.ts); the browser would only learn
+ * of the app's chunks once main.ts has run. This lists them in index.html
+ * (modulepreload for scripts, preload for styles, which does not hold up the
+ * placeholder's first paint), so they download alongside main.ts.
+ */
+function preloadApp(entry: string): Plugin {
+  return {
+    name: 'tugboat-preload-app',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const bundle = ctx.bundle ?? {};
+        const chunks = Object.values(bundle).filter((c) => c.type === 'chunk');
+        const app = chunks.find((c) => c.facadeModuleId?.endsWith(entry));
+        if (!app) throw new Error(`tugboat-preload-app: no chunk for ${entry}`);
+        const scripts = new Set<string>();
+        const styles = new Set<string>();
+        const visit = (fileName: string) => {
+          const chunk = chunks.find((c) => c.fileName === fileName);
+          if (scripts.has(fileName) || chunk?.isEntry) return; // index.html's own <script> loads the entry
+          scripts.add(fileName);
+          for (const css of chunk?.viteMetadata?.importedCss ?? []) styles.add(css);
+          for (const dep of chunk?.imports ?? []) visit(dep);
+        };
+        visit(app.fileName);
+        return [
+          ...[...scripts].map((f) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `/${f}` }, injectTo: 'head' as const })),
+          ...[...styles].map((f) => ({ tag: 'link', attrs: { rel: 'preload', as: 'style', crossorigin: true, href: `/${f}` }, injectTo: 'head' as const })),
+        ];
+      },
+    },
+  };
+}
+
 export default defineConfig({
   root,
   base: '/',
-  plugins: [react(), precompress()],
+  plugins: [react(), precompress(), preloadApp('/src/boot.tsx')],
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,

@@ -10,6 +10,7 @@ import { publicRoutes } from './routes.tsx';
 
 const THEME = {
   algorithm: theme.defaultAlgorithm,
+  zeroRuntime: true,
   token: { colorPrimary: '#3370ff', borderRadius: 4, fontFamily: "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif" },
 };
 

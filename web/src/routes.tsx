@@ -7,6 +7,7 @@ import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
 import { type MenuProps, Skeleton } from 'antd';
 import { CloudServerOutlined, ContainerOutlined } from '@ant-design/icons';
 import type { MessageKey, Translate } from './i18n.tsx';
+import { RepositoriesPage } from './pages/repositories/RepositoriesPage.tsx';
 import { paths } from './paths.ts';
 
 /**
@@ -36,7 +37,8 @@ const MENU_GROUPS: { key: string; label: MessageKey; icon: ReactNode }[] = [{ ke
 
 export const routes: AppRoute[] = [
   { path: paths.login, element: page(async () => (await import('./pages/login/LoginPage.tsx')).LoginPage), public: true },
-  { path: paths.repositories, element: page(async () => (await import('./pages/repositories/RepositoriesPage.tsx')).RepositoriesPage), menu: { label: 'nav.repositories', icon: <ContainerOutlined />, group: 'images' } },
+  // HOME is part of the first load (no chunk of its own to wait for after the shell renders); every other page is lazy.
+  { path: paths.repositories, element: <RepositoriesPage />, menu: { label: 'nav.repositories', icon: <ContainerOutlined />, group: 'images' } },
   { path: '/repositories/:namespace/:name', element: page(async () => (await import('./pages/repository-detail/RepositoryDetailPage.tsx')).RepositoryDetailPage) },
   { path: paths.registries, element: page(async () => (await import('./pages/registries/RegistriesPage.tsx')).RegistriesPage), menu: { label: 'nav.registries', icon: <CloudServerOutlined />, group: 'images' } },
 ];

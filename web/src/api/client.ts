@@ -6,6 +6,8 @@
  */
 import { API_PREFIX, type List, type Registry, type Repository, type RunLogLine, type Status, type SyncRun } from '../../../src/api/types.ts';
 
+import { takeEarly } from './early.ts';
+
 export { API_PREFIX };
 export type { List, Registry, Repository, RunLogLine, Status, SyncRun };
 
@@ -75,9 +77,13 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     headers['Content-Type'] = options.contentType ?? 'application/json';
     body = JSON.stringify(options.body);
   }
+  const url = apiUrl(path);
+  const method = options.method ?? 'GET';
   let res: Response;
   try {
-    res = await fetch(path.startsWith('/') ? path : `${API_PREFIX}/${path}`, { method: options.method ?? 'GET', headers, body, signal: options.signal });
+    // The first screen's answers may already be on their way (api/early.ts); only for the stored token's plain GETs.
+    const early = method === 'GET' && options.token === undefined ? takeEarly(url) : undefined;
+    res = await (early ?? fetch(url, { method, headers, body, signal: options.signal }));
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiError(0, `network error: ${(err as Error).message}`);
@@ -96,6 +102,11 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     throw new ApiError(res.status, message, status);
   }
   return json as T;
+}
+
+/** The absolute path of an API path (`namespaces/x/repositories` -> `/oapis/.../namespaces/x/repositories`). */
+export function apiUrl(path: string): string {
+  return path.startsWith('/') ? path : `${API_PREFIX}/${path}`;
 }
 
 export function nsPath(namespace: string | undefined, plural: string, name?: string, sub?: string): string {

@@ -13,8 +13,10 @@ export interface RegistryTestResult {
 }
 
 /** Every registry the token sees (up to 1000). */
+export const REGISTRY_LIST_PATH = `registries${query({ limit: 1000 })}`;
+
 export function listRegistries(signal?: AbortSignal): Promise<List<Registry>> {
-  return request<List<Registry>>(`registries${query({ limit: 1000 })}`, { signal });
+  return request<List<Registry>>(REGISTRY_LIST_PATH, { signal });
 }
 
 type RegistryMeta = Pick<ObjectMeta, 'name' | 'namespace' | 'resourceVersion' | 'labels' | 'annotations'>;

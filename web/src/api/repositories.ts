@@ -10,9 +10,22 @@ export interface RepositoryFilter {
   q: string;
 }
 
+/** Rows per page of the list. */
+export const LIST_PAGE_SIZE = 50;
+
+/** The list's filter as the page's URL gives it (`?ns=&q=`): the list page and the early requests (early.ts) read it the same way. */
+export function repositoryFilterOf(params: URLSearchParams): RepositoryFilter {
+  return { namespace: params.get('ns') || undefined, q: (params.get('q') ?? '').trim() };
+}
+
+/** The API path of one page of the list. */
+export function repositoryListPath(filter: RepositoryFilter, page: { limit: number; continue?: string | undefined }): string {
+  return `${nsPath(filter.namespace, 'repositories')}${query({ q: filter.q, limit: page.limit, continue: page.continue })}`;
+}
+
 /** One page of the list, in the server's order (namespace, then name). */
 export function listRepositories(filter: RepositoryFilter, page: { limit: number; continue?: string | undefined }, signal?: AbortSignal): Promise<List<Repository>> {
-  return request<List<Repository>>(`${nsPath(filter.namespace, 'repositories')}${query({ q: filter.q, limit: page.limit, continue: page.continue })}`, { signal });
+  return request<List<Repository>>(repositoryListPath(filter, page), { signal });
 }
 
 /** Live changes to the list `filter` selects; returns a stop function. */

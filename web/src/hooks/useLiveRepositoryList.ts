@@ -8,12 +8,12 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import type { WatchEvent, WatchEventType } from '../../../src/api/types.ts';
 import type { Repository } from '../api/client.ts';
-import { listRepositories, watchRepositories, type RepositoryFilter } from '../api/repositories.ts';
+import { LIST_PAGE_SIZE, listRepositories, watchRepositories, type RepositoryFilter } from '../api/repositories.ts';
 import type { WatchState } from '../api/watch.ts';
 import { applyEvent, syncTotals, type Pages } from './liveList.ts';
 import { keys } from './queryKeys.ts';
 
-export const PAGE_SIZE = 50;
+export const PAGE_SIZE = LIST_PAGE_SIZE;
 
 /** Events arrive in bursts (a watch starts with every object; 300 syncs make 600 changes): one render per batch. */
 const BATCH_MS = 250;

@@ -5,6 +5,7 @@ import { BrowserRouter } from 'react-router';
 import { ApiError } from './api/client.ts';
 import { App } from './App.tsx';
 import { I18nProvider } from './i18n.tsx';
+import 'antd/dist/antd.css';
 import './styles.css';
 
 const queryClient = new QueryClient({

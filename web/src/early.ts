@@ -1,0 +1,25 @@
+/**
+ * The first screen's API requests, started by main.ts before the app's
+ * chunks load (issue 16's cold load: the rows were asked for only after
+ * 1.1 MB of JavaScript had run and the page's chunk had arrived).
+ * api/early.ts holds the answers; the app's own requests take them. Nothing
+ * is sent without a stored token, or for the sign-in page.
+ */
+import { authHeaders, apiUrl, getToken } from './api/client.ts';
+import { startEarly } from './api/early.ts';
+import { REGISTRY_LIST_PATH } from './api/registries.ts';
+import { LIST_PAGE_SIZE, repositoryFilterOf, repositoryListPath } from './api/repositories.ts';
+
+/** What each screen asks for first, by path. Keep in step with the pages: a GET they no longer make is harmless but wasted. */
+const FIRST_SCREEN: { path: RegExp; gets: (params: URLSearchParams) => string[] }[] = [
+  { path: /^\/(repositories\/?)?$/, gets: (params) => ['namespaces', REGISTRY_LIST_PATH, repositoryListPath(repositoryFilterOf(params), { limit: LIST_PAGE_SIZE })] },
+];
+
+export function startFirstScreenRequests(): void {
+  const token = getToken();
+  if (!token || location.pathname.startsWith('/login')) return;
+  const screen = FIRST_SCREEN.find((s) => s.path.test(location.pathname));
+  // Every signed-in screen reads the token's role (what it may change) first.
+  const gets = ['whoami', ...(screen?.gets(new URLSearchParams(location.search)) ?? [])];
+  startEarly(gets.map(apiUrl), { Accept: 'application/json', ...authHeaders(token) });
+}
