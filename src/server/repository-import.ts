@@ -72,7 +72,28 @@ export interface NamespaceState {
   existing: ReadonlySet<string>;
 }
 
-const fail = (message: string, field?: string): Cause => ({ reason: 'FieldValueInvalid', message, ...(field ? { field } : {}) });
+/**
+ * Why a row is invalid, as a stable `reason` (Kubernetes' StatusCause
+ * reasons are open-ended strings): clients word the cause in their user's
+ * language from it (issue 16: no English server text in the Chinese UI), the
+ * message stays the server's detail. Schema causes keep the schema's reasons.
+ */
+export const IMPORT_CAUSES = {
+  notYaml: 'ImportNotYAML',
+  unknownKind: 'ImportUnknownKind',
+  credentials: 'ImportCredentials',
+  foreignNamespace: 'ImportForeignNamespace',
+  registryRefNotFound: 'ImportRegistryRefNotFound',
+  tagFilter: 'ImportTagFilter',
+  hostUnknown: 'ImportHostUnknown',
+  mirrorHostUnknown: 'ImportMirrorHostUnknown',
+  mirrorRegistryNotFound: 'ImportMirrorRegistryNotFound',
+  duplicateName: 'ImportDuplicateName',
+  /** The name exists in the namespace (and skipExisting is off). */
+  exists: 'FieldValueDuplicate',
+} as const;
+
+const fail = (reason: string, message: string, field?: string): Cause => ({ reason, message, ...(field ? { field } : {}) });
 
 /** `docker.io` for every name Docker Hub goes by, as references normalise it. */
 function canonicalHost(host: string): string {
@@ -116,16 +137,31 @@ export function planImport(req: ImportRequest, state: NamespaceState): ImportPla
   const seen = new Set<string>();
   for (const row of plan.rows) {
     const key = `${row.kind}/${row.name}`;
-    if (seen.has(key)) row.causes.push(fail(`${row.kind} "${row.name}" is in this import twice`, 'metadata.name'));
+    if (seen.has(key)) row.causes.push(fail(IMPORT_CAUSES.duplicateName, `${row.kind} "${row.name}" is in this import twice`, 'metadata.name'));
     seen.add(key);
     if (state.existing.has(key)) {
       if (req.skipExisting) row.state = row.causes.length ? 'invalid' : 'exists';
-      else row.causes.push({ reason: 'FieldValueDuplicate', message: `${row.kind} "${state.namespace}/${row.name}" already exists (skipExisting leaves it alone)`, field: 'metadata.name' });
+      else row.causes.push({ reason: IMPORT_CAUSES.exists, message: `${row.kind} "${state.namespace}/${row.name}" already exists (skipExisting leaves it alone)`, field: 'metadata.name' });
     }
     if (row.causes.length > 0) row.state = 'invalid';
   }
   if (plan.rows.length > MAX_IMPORT_ROWS) throw new TugError('USAGE', `the import has ${plan.rows.length} rows; at most ${MAX_IMPORT_ROWS} at once`, { hint: 'split the file' });
   return plan;
+}
+
+/**
+ * An export of another namespace imports into this one as it is (issue 16,
+ * "import from another environment"): each object moves here, and so do its
+ * references to the namespace it came from. A reference to a third namespace
+ * stays as written, and is refused below.
+ */
+function rehome(value: Record<string, unknown>, namespace: string): void {
+  const meta = value.metadata as { namespace?: unknown } | null | undefined;
+  if (!meta || typeof meta !== 'object' || typeof meta.namespace !== 'string' || meta.namespace === namespace) return;
+  const from = meta.namespace;
+  meta.namespace = namespace;
+  const spec = value.spec as { registryRef?: { namespace?: unknown } | null; mirror?: { registryRef?: { namespace?: unknown } | null } | null } | null | undefined;
+  for (const ref of [spec?.registryRef, spec?.mirror?.registryRef]) if (ref && typeof ref === 'object' && ref.namespace === from) ref.namespace = namespace;
 }
 
 /** Repository and Registry documents, validated as a POST of each would be. */
@@ -142,22 +178,23 @@ function resourceRows(req: ImportRequest, state: NamespaceState): ImportPlan {
     const row: ImportRow = { row: rows.length + 1, origin: `line ${line}`, kind: kind ?? 'Repository', name, state: 'create', causes: [] };
     rows.push(row);
     if (!value || doc.errors.length > 0) {
-      row.causes.push(fail(`not YAML: ${doc.errors[0]?.message.split('\n')[0] ?? 'an empty document'}`));
+      row.causes.push(fail(IMPORT_CAUSES.notYaml, `not YAML: ${doc.errors[0]?.message.split('\n')[0] ?? 'an empty document'}`));
       return;
     }
     if (!kind) {
-      row.causes.push(fail(`kind must be Registry or Repository, got ${JSON.stringify(value.kind)}`, 'kind'));
+      row.causes.push(fail(IMPORT_CAUSES.unknownKind, `kind must be Registry or Repository, got ${JSON.stringify(value.kind)}`, 'kind'));
       return;
     }
     try {
       const h = handlers.find((x) => x.kind === kind) as KindHandler<typeof kind>;
+      rehome(value, state.namespace);
       const obj = h.defaults(placeInNamespace(validate(h, value), state.namespace)) as Repository | Registry;
       delete obj.metadata.resourceVersion;
       delete (obj as { status?: unknown }).status;
       if (obj.kind === 'Registry') {
         // Exported Registries carry no secrets; an import never takes them either.
         if (obj.spec.credentials?.password !== undefined || obj.spec.credentials?.token !== undefined) {
-          row.causes.push(fail('an import does not take credentials: create the Registry, then set its password or token in the console or with tug apply', 'spec.credentials'));
+          row.causes.push(fail(IMPORT_CAUSES.credentials, 'an import does not take credentials: create the Registry, then set its password or token in the console or with tug apply', 'spec.credentials'));
         }
         if (obj.spec.credentials) obj.spec.credentials = { ...(obj.spec.credentials.username ? { username: obj.spec.credentials.username } : {}) };
         newRegistries.push(obj);
@@ -166,14 +203,14 @@ function resourceRows(req: ImportRequest, state: NamespaceState): ImportPlan {
         const known = [...state.registries, ...newRegistries].map((r) => r.metadata.name);
         for (const [field, ref] of [['spec.registryRef', obj.spec.registryRef], ['spec.mirror.registryRef', obj.spec.mirror?.registryRef]] as const) {
           if (!ref) continue;
-          if ((ref.namespace ?? state.namespace) !== state.namespace) row.causes.push(fail(`an import refers to Registries of its own namespace only, not ${ref.namespace}`, `${field}.namespace`));
-          else if (!known.includes(ref.name)) row.causes.push(fail(`no Registry "${ref.name}" in ${state.namespace} or in this import`, `${field}.name`));
+          if ((ref.namespace ?? state.namespace) !== state.namespace) row.causes.push(fail(IMPORT_CAUSES.foreignNamespace, `an import refers to Registries of its own namespace only, not ${ref.namespace}`, `${field}.namespace`));
+          else if (!known.includes(ref.name)) row.causes.push(fail(IMPORT_CAUSES.registryRefNotFound, `no Registry "${ref.name}" in ${state.namespace} or in this import`, `${field}.name`));
         }
       }
       row.object = obj;
     } catch (err) {
       const causes = (err as { status?: { details?: { causes?: Cause[] } } }).status?.details?.causes;
-      row.causes.push(...(causes?.length ? causes : [fail((err as Error).message)]));
+      row.causes.push(...(causes?.length ? causes : [fail('FieldValueInvalid', (err as Error).message)]));
     }
   });
   // Registries first: the Repositories name them.
@@ -205,7 +242,7 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
     const tags = source.filter.tags ?? [];
     const base: Omit<ImportRow, 'row' | 'name' | 'source'> = { origin, kind: 'Repository', state: 'create', causes: [] };
     if (source.image !== undefined || tags.length === 0) {
-      rows.push({ ...base, row: rows.length + 1, name: repositoryName(path, 'all'), source: source.repository, causes: [fail(`${source.repository} follows tags by a filter (regex, semver, newest): a Repository follows one tag; list the tags`)] });
+      rows.push({ ...base, row: rows.length + 1, name: repositoryName(path, 'all'), source: source.repository, causes: [fail(IMPORT_CAUSES.tagFilter, `${source.repository} follows tags by a filter (regex, semver, newest): a Repository follows one tag; list the tags`)] });
       continue;
     }
     const registry = registryFor(state, host);
@@ -221,9 +258,9 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
       const dHost = destination.slice(0, destination.indexOf('/'));
       const target = registryFor(state, dHost);
       if (target) mirror = { registryRef: { name: target.metadata.name, namespace: state.namespace }, repository: destination.slice(dHost.length + 1) };
-      else mirrorCauses.push(fail(`the text mirrors ${source.repository} to ${dHost}, which no Registry in ${state.namespace} points at: add one first`, 'spec.mirror.registryRef'));
+      else mirrorCauses.push(fail(IMPORT_CAUSES.mirrorHostUnknown, `the text mirrors ${source.repository} to ${dHost}, which no Registry in ${state.namespace} points at: add one first`, 'spec.mirror.registryRef'));
     } else if (req.mirror) {
-      if (!mirrorRegistry) mirrorCauses.push(fail(`no Registry "${req.mirror.registryRef.name}" in ${state.namespace} to mirror to`, 'spec.mirror.registryRef'));
+      if (!mirrorRegistry) mirrorCauses.push(fail(IMPORT_CAUSES.mirrorRegistryNotFound, `no Registry "${req.mirror.registryRef.name}" in ${state.namespace} to mirror to`, 'spec.mirror.registryRef'));
       else {
         const prefix = req.mirror.prefix?.replace(/^\/+|\/+$/g, '');
         mirror = { registryRef: { name: mirrorRegistry.metadata.name, namespace: state.namespace }, repository: prefix ? `${prefix}/${path}` : path };
@@ -234,7 +271,7 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
       const row: ImportRow = { ...base, row: rows.length + 1, name, source: `${source.repository}:${tag}`, causes: [...mirrorCauses] };
       rows.push(row);
       if (!registry) {
-        row.causes.push(fail(`no Registry in ${state.namespace} points at ${host}: add one (its URL ${host}) first`, 'spec.registryRef'));
+        row.causes.push(fail(IMPORT_CAUSES.hostUnknown, `no Registry in ${state.namespace} points at ${host}: add one (its URL ${host}) first`, 'spec.registryRef'));
         continue;
       }
       const doc = {
@@ -255,7 +292,7 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
         row.object = h.defaults(validate(h, doc));
       } catch (err) {
         const causes = (err as { status?: { details?: { causes?: Cause[] } } }).status?.details?.causes;
-        row.causes.push(...(causes?.length ? causes : [fail((err as Error).message)]));
+        row.causes.push(...(causes?.length ? causes : [fail('FieldValueInvalid', (err as Error).message)]));
       }
     }
   }

@@ -57,6 +57,9 @@ test('one bad row: 422 with every row and its causes, nothing created', async ()
   assert.equal(byRow[3].state, 'create');
   assert.equal(byRow[4].state, 'invalid');
   assert.match(JSON.stringify(byRow[4].causes), /Repository \\"yurthub-v1\.6\.0\\" is in this import twice/);
+  // Each cause carries a stable reason the console words in its user's language.
+  assert.deepEqual(byRow[2].causes.map((c: any) => c.reason), ['ImportHostUnknown']);
+  assert.deepEqual(byRow[4].causes.map((c: any) => c.reason), ['ImportDuplicateName']);
   assert.equal(r.body.status.invalid, 2);
   assert.equal((await s.api('GET', '/namespaces/imports/repositories')).body.items.length, 0);
 });
@@ -128,6 +131,14 @@ test('export writes Registries without secrets and Repositories as YAML that the
   const docs = YAML.parseAllDocuments(r.text).map((d) => d.toJS());
   assert.deepEqual(docs.map((d: any) => `${d.kind}/${d.metadata.name}`).sort(), ['Registry/edge', 'Registry/hub', 'Repository/yurt-manager-v1.6.0', 'Repository/yurthub-v1.6.0']);
   assert.deepEqual(docs.find((d: any) => d.metadata.name === 'edge').spec.credentials, { username: 'robot' });
+  // The export as it is into another namespace: its objects and their references to their namespace move there.
+  const moved = await s.api('POST', '/namespaces/moved-imports/imports', { body: { content: r.text, dryRun: true } });
+  assert.equal(moved.status, 200, moved.text);
+  assert.deepEqual(moved.body.rows.map((row: any) => row.state), ['create', 'create', 'create', 'create']);
+  assert.deepEqual(moved.body.rows.find((row: any) => row.name === 'yurthub-v1.6.0').object.spec.registryRef, { name: 'hub', namespace: 'moved-imports' });
+  const third = await s.api('POST', '/namespaces/moved-imports/imports', { body: { content: r.text.replace(/(registryRef:\n\s+name: hub\n\s+namespace:) imports/, '$1 elsewhere'), dryRun: true } });
+  assert.equal(third.status, 422, third.text);
+  assert.ok(third.body.rows.some((row: any) => row.causes.some((c: any) => c.reason === 'ImportForeignNamespace')), third.text);
   // Into another namespace: Registries come along (without passwords), Repositories follow.
   const back = await s.api('POST', '/namespaces/copy-of-imports/imports', { body: { content: r.text.replaceAll('namespace: imports', 'namespace: copy-of-imports') } });
   assert.equal(back.status, 201, back.text);

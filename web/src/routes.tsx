@@ -6,6 +6,7 @@
 import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
 import { type MenuProps, Skeleton } from 'antd';
 import { CloudServerOutlined, ContainerOutlined } from '@ant-design/icons';
+import { ImportOutlined } from '@ant-design/icons';
 import type { MessageKey, Translate } from './i18n.tsx';
 import { RepositoriesPage } from './pages/repositories/RepositoriesPage.tsx';
 import { paths } from './paths.ts';
@@ -41,6 +42,7 @@ export const routes: AppRoute[] = [
   { path: paths.repositories, element: <RepositoriesPage />, menu: { label: 'nav.repositories', icon: <ContainerOutlined />, group: 'images' } },
   { path: '/repositories/:namespace/:name', element: page(async () => (await import('./pages/repository-detail/RepositoryDetailPage.tsx')).RepositoryDetailPage) },
   { path: paths.registries, element: page(async () => (await import('./pages/registries/RegistriesPage.tsx')).RegistriesPage), menu: { label: 'nav.registries', icon: <CloudServerOutlined />, group: 'images' } },
+  { path: paths.repositoriesImport, element: page(async () => (await import('./pages/import/ImportPage.tsx')).ImportPage), menu: { label: 'import.nav', icon: <ImportOutlined />, group: 'images' } },
 ];
 
 /** Where `/` and unknown paths go. */

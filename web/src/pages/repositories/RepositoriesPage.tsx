@@ -22,6 +22,7 @@ import { useSearchParam } from '../../hooks/useSearchParam.ts';
 import { useCanWrite } from '../../hooks/useSession.ts';
 import { useI18n } from '../../i18n.tsx';
 import { paths } from '../../paths.ts';
+import { RepositoryImportActions } from '../import/RepositoryImportActions.tsx';
 import { RepositoryDrawer } from './RepositoryDrawer.tsx';
 import { RepositoryListEmpty } from './RepositoryListEmpty.tsx';
 import { RepositoryListFooter } from './RepositoryListFooter.tsx';
@@ -140,6 +141,7 @@ export function RepositoriesPage() {
             <Button type="link" onClick={() => setSelection([])}>{t('repo.clearSelection')}</Button>
           </Space>
         )}
+        <RepositoryImportActions namespace={ns} selected={selectedItems} />
         <div className="grow" />
         <LiveBadge state={live} />
         <Button icon={<ReloadOutlined />} aria-label={t('common.refresh')} onClick={() => void list.refetch()} />
