@@ -31,6 +31,11 @@ export interface KindHandler<K extends Kind> {
   checkEdit(old: ResourceOf<K>, next: ResourceOf<K>, patch: unknown | undefined): void;
   /** The object as clients may see it (no write-only fields). */
   present(obj: ResourceOf<K>): ResourceOf<K>;
+  /**
+   * True when {@link present} changes nothing: reads answer the stored JSON
+   * text as it is, never parsed and serialised again (issue 15, "Scale").
+   */
+  presentsAsStored: boolean;
 }
 
 function handlerFor<K extends Kind>(k: ResourceKind<ResourceOf<K>>): KindHandler<K> {
@@ -50,6 +55,7 @@ function handlerFor<K extends Kind>(k: ResourceKind<ResourceOf<K>>): KindHandler
       if (causes.length > 0) throw invalid(k.kind, old.metadata.name, causes);
     },
     present: (obj) => k.present?.(obj) ?? obj,
+    presentsAsStored: k.present === undefined,
   };
 }
 

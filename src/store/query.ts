@@ -129,7 +129,3 @@ export function searchText(obj: ResourceOf<Kind>): string {
   return [obj.metadata.name, obj.metadata.annotations?.[DISPLAY_NAME_ANNOTATION] ?? '', kindOf(obj).searchText(obj)].join('\n').toLowerCase();
 }
 
-/** Escapes `%`, `_` and `\` for `LIKE ... ESCAPE '\'`. */
-export function likePattern(q: string): string {
-  return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}

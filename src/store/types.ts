@@ -115,6 +115,12 @@ export interface Store {
    */
   create<K extends Kind>(kind: K, obj: ResourceOf<K>, options?: { secret?: string | undefined }): Promise<ResourceOf<K>>;
   get<K extends Kind>(kind: K, namespace: string, name: string): Promise<ResourceOf<K> | undefined>;
+  /**
+   * {@link get}'s object as the JSON text the database holds, unparsed: what
+   * a GET answers as it is (issue 15, "Scale": parsing and re-serialising
+   * each object was most of a read's work after the query).
+   */
+  getJson(kind: Kind, namespace: string, name: string): Promise<string | undefined>;
   /** The encrypted secret stored with a Registry (credentials), if any. */
   getSecret(kind: 'Registry', namespace: string, name: string): Promise<string | undefined>;
   /** Every stored secret of `kind` with its object's name (for key rotation). */
@@ -126,6 +132,8 @@ export interface Store {
    */
   replaceSecret(kind: 'Registry', namespace: string, name: string, expected: string, next: string): Promise<boolean>;
   list<K extends Kind>(kind: K, options?: ListOptions): Promise<Page<ResourceOf<K>>>;
+  /** {@link list}'s page with each item as the JSON text of the object (without the `omit` paths), unparsed, as {@link getJson}. */
+  listJson(kind: Kind, options?: ListOptions): Promise<Page<string>>;
   /**
    * Replaces spec/metadata (labels, annotations) and optionally the secret
    * (undefined = keep, null = remove). Status, uid and creationTimestamp are

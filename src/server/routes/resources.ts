@@ -52,6 +52,9 @@ function parseLimit(v: string | undefined): number | undefined {
   return n;
 }
 
+/** What fastify sends JSON as: the stored text a read passes through is sent under the same type. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 function isTrue(v: string | undefined): boolean {
   return v === 'true' || v === '1' || v === '';
 }
@@ -72,13 +75,17 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
   const listKind = h.listKind;
 
   /** Reads an object the caller may see, else 404 (other namespaces are invisible, not forbidden). */
-  async function load(request: FastifyRequest, ns: string, name: string): Promise<ResourceOf<K>> {
+  async function visible<T>(request: FastifyRequest, ns: string, name: string, read: (ns: string, name: string) => Promise<T | undefined>): Promise<T> {
     checkNamespace(ns);
     checkName(name);
     if (!canSee(principal(request), ns)) throw notFound(plural, name);
-    const obj = await store.get(h.kind, ns, name);
-    if (!obj) throw notFound(plural, name);
+    const obj = await read(ns, name);
+    if (obj === undefined) throw notFound(plural, name);
     return obj;
+  }
+
+  function load(request: FastifyRequest, ns: string, name: string): Promise<ResourceOf<K>> {
+    return visible(request, ns, name, (n, m) => store.get(h.kind, n, m));
   }
 
   async function list(request: FastifyRequest<{ Params: { namespace?: string }; Querystring: ListQuery }>, reply: FastifyReply) {
@@ -112,7 +119,7 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
       });
       return reply;
     }
-    const page = await store.list(h.kind, {
+    const options = {
       namespace: ns,
       // A namespace the token cannot see lists as empty: it does not exist for this caller.
       namespaces: ns !== undefined && !canSee(p, ns) ? [] : namespaces,
@@ -122,7 +129,14 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
       limit: parseLimit(query.limit),
       continue: query.continue || undefined,
       omit: LIST_OMITTED[h.kind],
-    });
+    };
+    if (h.presentsAsStored) {
+      // The items' stored JSON text, joined as it is: no object is parsed or serialised here.
+      const page = await store.listJson(h.kind, options);
+      const metadata: List<unknown>['metadata'] = { resourceVersion: page.resourceVersion, totalCount: page.totalCount, ...(page.continue ? { continue: page.continue } : {}) };
+      return reply.type(JSON_TYPE).send(`{"apiVersion":${JSON.stringify(API_VERSION)},"kind":${JSON.stringify(listKind)},"metadata":${JSON.stringify(metadata)},"items":[${page.items.join(',')}]}`);
+    }
+    const page = await store.list(h.kind, options);
     const body: List<ResourceOf<K>> = {
       apiVersion: API_VERSION,
       kind: listKind,
@@ -136,8 +150,11 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
   app.get(`/${plural}`, { config: { role: 'viewer' } }, list);
   app.get(`/namespaces/:namespace/${plural}`, { config: { role: 'viewer' } }, list);
 
-  app.get<{ Params: Params }>(`/namespaces/:namespace/${plural}/:name`, { config: { role: 'viewer' } }, async (request) => {
-    return h.present(await load(request, request.params.namespace, request.params.name));
+  app.get<{ Params: Params }>(`/namespaces/:namespace/${plural}/:name`, { config: { role: 'viewer' } }, async (request, reply) => {
+    const { namespace: ns, name } = request.params;
+    if (!h.presentsAsStored) return h.present(await load(request, ns, name));
+    // The stored JSON text as it is: no parse, no serialisation.
+    return reply.type(JSON_TYPE).send(await visible(request, ns, name, (n, m) => store.getJson(h.kind, n, m)));
   });
 
   if (h.kind === 'Repository') {

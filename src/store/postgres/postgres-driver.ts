@@ -19,6 +19,8 @@ export const postgresDialect: SqlDialect = {
   fieldValue: (placeholder) => `COALESCE(object #>> ${placeholder}::text[], '')`,
   fieldParam: (path) => `{${path.join(',')}}`,
   withoutPaths: (column, placeholders) => `(${[column, ...placeholders.map((p) => `${p}::text[]`)].join(' #- ')})`,
+  jsonText: (expr) => `(${expr})::text`,
+  contains: (column, placeholder) => `strpos(${column}, ${placeholder}) > 0`,
   forUpdate: ' FOR UPDATE',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
 };

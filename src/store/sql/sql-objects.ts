@@ -8,10 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { API_VERSION } from '../../api/types.ts';
 import type { Registry, Repository, RepositoryHealth, WatchEvent } from '../../api/types.ts';
 import { TugError } from '../../errors/index.ts';
-import { decodeContinue, encodeContinue, likePattern, pageLimit, parseFieldSelector, parseLabelSelector, searchText } from '../query.ts';
+import { decodeContinue, encodeContinue, pageLimit, parseFieldSelector, parseLabelSelector, searchText } from '../query.ts';
 import { StoreConflict } from '../types.ts';
 import type { Kind, ListOptions, Page, ResourceOf, Store } from '../types.ts';
 import { fromJson, toInt } from './driver.ts';
+import { ItemCache } from './item-cache.ts';
 import type { Row, SqlDialect, SqlDriver, SqlExecutor } from './driver.ts';
 
 type Resource = Registry | Repository;
@@ -21,6 +22,7 @@ export type ObjectStore = Pick<Store, 'create' | 'get' | 'getSecret' | 'listSecr
 
 export class SqlObjects implements ObjectStore {
   readonly #db: SqlDriver;
+  readonly #items = new ItemCache();
 
   constructor(db: SqlDriver) {
     this.#db = db;
@@ -62,6 +64,11 @@ export class SqlObjects implements ObjectStore {
     return rows[0] ? fromJson<ResourceOf<K>>(rows[0]['object']) : undefined;
   }
 
+  async getJson(kind: Kind, namespace: string, name: string): Promise<string | undefined> {
+    const rows = await this.#db.query(`SELECT ${this.#db.dialect.jsonText('object')} AS object FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3`, [kind, namespace, name]);
+    return rows[0] ? String(rows[0]['object']) : undefined;
+  }
+
   async getSecret(kind: 'Registry', namespace: string, name: string): Promise<string | undefined> {
     const rows = await this.#db.query('SELECT secret FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3', [kind, namespace, name]);
     const secret = rows[0]?.['secret'];
@@ -79,6 +86,17 @@ export class SqlObjects implements ObjectStore {
   }
 
   async list<K extends Kind>(kind: K, options: ListOptions = {}): Promise<Page<ResourceOf<K>>> {
+    const page = await this.#page(kind, options, false);
+    return { ...page, items: page.items.map((o) => fromJson<ResourceOf<K>>(o)) };
+  }
+
+  async listJson(kind: Kind, options: ListOptions = {}): Promise<Page<string>> {
+    const page = await this.#page(kind, options, true);
+    return { ...page, items: page.items.map(String) };
+  }
+
+  /** A page of objects as the database returns them (`asText`: JSON text on both databases). */
+  async #page(kind: Kind, options: ListOptions, asText: boolean): Promise<Page<unknown>> {
     const where = ['kind = $1'];
     const params: unknown[] = [kind];
     const bind = (v: unknown) => {
@@ -90,7 +108,7 @@ export class SqlObjects implements ObjectStore {
       if (options.namespaces.length === 0) where.push('1 = 0');
       else where.push(`namespace IN (${options.namespaces.map(bind).join(', ')})`);
     }
-    if (options.q) where.push(`search LIKE ${bind(likePattern(options.q))} ESCAPE '\\'`);
+    if (options.q) where.push(this.#db.dialect.contains('search', bind(options.q.toLowerCase())));
     for (const req of parseLabelSelector(options.labelSelector ?? '')) {
       const value = this.#db.dialect.labelValue(bind(this.#db.dialect.labelParam(req.key)));
       if (req.op === 'exists') where.push(`${value} IS NOT NULL`);
@@ -116,7 +134,7 @@ export class SqlObjects implements ObjectStore {
     const limit = pageLimit(options.limit);
     const omit = options.omit ?? [];
     return this.#db.transaction(async (tx) => {
-      let rows: Row[] | undefined;
+      let keys: PageKey[] | undefined;
       let total: number | undefined;
       if (options.q) {
         // A search matches few: one pass over the index (objects_search,
@@ -126,41 +144,60 @@ export class SqlObjects implements ObjectStore {
         if (matched.length <= SEARCH_KEYS) {
           total = matched.length;
           // Keys are DNS-1123 names (ASCII): JavaScript's order is the index's byte order.
-          const keys = matched.map((r) => [String(r['namespace']), String(r['name'])] as const).filter(([ns, name]) => !after || ns > after[0] || (ns === after[0] && name > after[1]));
-          rows = await this.#byKeys(tx, kind, keys.slice(0, limit + 1), omit);
+          const page = matched.map((r) => [String(r['namespace']), String(r['name'])] as const).filter(([ns, name]) => !after || ns > after[0] || (ns === after[0] && name > after[1]));
+          // Their versions are not in that index (reading them there made SQLite scan the table): the objects' own read brings them.
+          keys = page.slice(0, limit + 1).map(([namespace, name]) => ({ namespace, name }));
         }
       }
-      if (rows === undefined || total === undefined) {
+      if (keys === undefined || total === undefined) {
         total = toInt((await tx.query(countSql, countParams))[0]?.['n']);
         // Keys first, then the objects of this page only: the keys come from an
         // index whatever the filter, and the JSON is read (and parsed) for the
         // rows returned, not for every row scanned.
-        const keys = `SELECT namespace, name FROM objects WHERE ${where.join(' AND ')} ORDER BY namespace, name LIMIT ${limit + 1}`;
-        const object = this.#db.dialect.withoutPaths('o.object', omit.map((path) => bind(this.#db.dialect.fieldParam(path))));
-        rows = await tx.query(`SELECT ${object} AS object FROM (${keys}) AS k JOIN objects o ON o.kind = $1 AND o.namespace = k.namespace AND o.name = k.name ORDER BY k.namespace, k.name`, params);
+        keys = (await tx.query(`SELECT namespace, name, resource_version FROM objects WHERE ${where.join(' AND ')} ORDER BY namespace, name LIMIT ${limit + 1}`, params)).map(pageKey);
       }
-      const items = rows.slice(0, limit).map((r) => fromJson<ResourceOf<K>>(r['object']));
-      const last = items.at(-1);
+      const page = keys.slice(0, limit);
+      const last = page.at(-1);
       return {
-        items,
+        items: await this.#objects(tx, kind, page, omit, asText),
         totalCount: total,
-        continue: rows.length > limit && last ? encodeContinue([last.metadata.namespace, last.metadata.name]) : undefined,
+        continue: keys.length > limit && last ? encodeContinue([last.namespace, last.name]) : undefined,
         resourceVersion: String(await this.#db.currentVersion(tx)),
       };
     }, { readOnly: true });
   }
 
-  /** The objects of `keys` (namespace, name), in key order, without the `omit` paths. */
-  async #byKeys(tx: SqlExecutor, kind: Kind, keys: readonly (readonly [string, string])[], omit: readonly (readonly string[])[]): Promise<Row[]> {
-    if (keys.length === 0) return [];
+  /**
+   * The objects of `keys`, in their order, without the `omit` paths: as JSON
+   * text when `asText` (taken from {@link ItemCache} where the key's version
+   * is known and held, so only the others are read), else as the driver
+   * returns them. Read in the transaction that read the keys: the versions
+   * and the texts agree.
+   */
+  async #objects(tx: SqlExecutor, kind: Kind, keys: readonly PageKey[], omit: readonly (readonly string[])[], asText: boolean): Promise<unknown[]> {
+    const omitted = JSON.stringify(omit);
+    const cacheKey = (k: PageKey) => `${kind}\u0000${omitted}\u0000${k.namespace}\u0000${k.name}`;
+    const found: unknown[] = keys.map((k) => (asText && k.version !== undefined ? this.#items.get(cacheKey(k), k.version) : undefined));
+    const missing = keys.filter((_, i) => found[i] === undefined);
+    if (missing.length === 0) return found;
     const params: unknown[] = [kind];
-    const bind = (v: unknown) => {
-      params.push(v);
-      return `$${params.length}`;
-    };
-    const object = this.#db.dialect.withoutPaths('object', omit.map((path) => bind(this.#db.dialect.fieldParam(path))));
-    const values = keys.map(([ns, name]) => `(${bind(ns)}, ${bind(name)})`).join(', ');
-    return tx.query(`SELECT ${object} AS object FROM objects WHERE kind = $1 AND (namespace, name) IN (VALUES ${values}) ORDER BY namespace, name`, params);
+    const bind = (v: unknown) => `$${params.push(v)}`;
+    const object = this.#selected('object', omit.map((path) => bind(this.#db.dialect.fieldParam(path))), asText);
+    const values = missing.map((k) => `(${bind(k.namespace)}, ${bind(k.name)})`).join(', ');
+    const rows = await tx.query(`SELECT namespace, name, resource_version, ${object} AS object FROM objects WHERE kind = $1 AND (namespace, name) IN (VALUES ${values})`, params);
+    const read = new Map(rows.map((r) => [`${String(r['namespace'])}/${String(r['name'])}`, r]));
+    return keys.map((k, i) => {
+      if (found[i] !== undefined) return found[i];
+      const row = read.get(`${k.namespace}/${k.name}`);
+      if (asText && row) this.#items.set(cacheKey(k), toInt(row['resource_version']), String(row['object']));
+      return row?.['object'];
+    });
+  }
+
+  /** The JSON `column` without the paths bound to `placeholders`, as text when `asText`. */
+  #selected(column: string, placeholders: readonly string[], asText: boolean): string {
+    const object = this.#db.dialect.withoutPaths(column, placeholders);
+    return asText ? this.#db.dialect.jsonText(object) : object;
   }
 
   async update<K extends Kind>(
@@ -300,6 +337,18 @@ export class SqlObjects implements ObjectStore {
     const rows = await tx.query(`SELECT object FROM objects WHERE kind = $1 AND namespace = $2 AND name = $3${this.#db.dialect.forUpdate}`, [kind, namespace, name]);
     return rows[0] ? fromJson<ResourceOf<K>>(rows[0]['object']) : undefined;
   }
+}
+
+/** A key of a list page and the version of its object. */
+interface PageKey {
+  namespace: string;
+  name: string;
+  /** Unknown for a search's keys. */
+  version?: number | undefined;
+}
+
+function pageKey(r: Row): PageKey {
+  return { namespace: String(r['namespace']), name: String(r['name']), version: toInt(r['resource_version']) };
 }
 
 /**

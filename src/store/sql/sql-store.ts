@@ -30,7 +30,7 @@ export interface SqlStoreOptions {
 }
 
 /** The Store methods each part serves (its line here is all a new method needs besides the part). */
-const OBJECTS = ['create', 'get', 'getSecret', 'listSecrets', 'replaceSecret', 'list', 'update', 'updateStatus', 'setHealth', 'delete', 'watch', 'changesSince', 'listNamespaces', 'countBy'] as const;
+const OBJECTS = ['create', 'get', 'getJson', 'getSecret', 'listSecrets', 'replaceSecret', 'list', 'listJson', 'update', 'updateStatus', 'setHealth', 'delete', 'watch', 'changesSince', 'listNamespaces', 'countBy'] as const;
 const SCHEDULE = ['setNextSync', 'claimDue', 'renewLease', 'releaseLease', 'listLeases', 'claimHealthChecks'] as const;
 const RUNS = ['createRun', 'updateRun', 'getRun', 'listRuns', 'listRunningRuns', 'pruneRuns', 'appendRunLog', 'getRunLog', 'runFigures'] as const;
 const SECURITY = ['createToken', 'findToken', 'listTokens', 'deleteToken', 'countTokens', 'appendAudit', 'listAudit'] as const;

@@ -27,6 +27,8 @@ export const sqliteDialect: SqlDialect = {
   fieldValue: (placeholder) => `COALESCE(json_extract(object, ${placeholder}), '')`,
   fieldParam: (path) => `$.${path.join('.')}`,
   withoutPaths: (column, placeholders) => (placeholders.length === 0 ? column : `json_remove(${column}, ${placeholders.join(', ')})`),
+  jsonText: (expr) => expr,
+  contains: (column, placeholder) => `instr(${column}, ${placeholder}) > 0`,
   forUpdate: '',
   skipLocked: '',
 };
