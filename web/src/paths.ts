@@ -4,4 +4,7 @@ export const paths = {
   repositories: '/repositories',
   repository: (r: { metadata: { namespace: string; name: string } }) => `/repositories/${encodeURIComponent(r.metadata.namespace)}/${encodeURIComponent(r.metadata.name)}`,
   registries: '/registries',
+  adminTokens: '/admin/tokens',
+  adminAudit: '/admin/audit',
+  adminWebhooks: '/admin/webhooks',
 };

@@ -5,7 +5,8 @@
  */
 import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
 import { type MenuProps, Skeleton } from 'antd';
-import { CloudServerOutlined, ContainerOutlined } from '@ant-design/icons';
+import { ApiOutlined, AuditOutlined, CloudServerOutlined, ContainerOutlined, KeyOutlined, SettingOutlined } from '@ant-design/icons';
+import type { Role } from '../../src/api/types.ts';
 import type { MessageKey, Translate } from './i18n.tsx';
 import { paths } from './paths.ts';
 
@@ -31,14 +32,23 @@ export interface AppRoute {
   menu?: { label: MessageKey; icon: ReactNode; group: string };
 }
 
-/** The side menu's groups, in order. */
-const MENU_GROUPS: { key: string; label: MessageKey; icon: ReactNode }[] = [{ key: 'images', label: 'nav.images', icon: <ContainerOutlined /> }];
+/**
+ * The side menu's groups, in order. `role`: shown only to tokens of that role
+ * (the server's roles, GET /whoami), as the server would answer 403 to others.
+ */
+const MENU_GROUPS: { key: string; label: MessageKey; icon: ReactNode; role?: Role }[] = [
+  { key: 'images', label: 'nav.images', icon: <ContainerOutlined /> },
+  { key: 'admin', label: 'admin.nav', icon: <SettingOutlined />, role: 'admin' },
+];
 
 export const routes: AppRoute[] = [
   { path: paths.login, element: page(async () => (await import('./pages/login/LoginPage.tsx')).LoginPage), public: true },
   { path: paths.repositories, element: page(async () => (await import('./pages/repositories/RepositoriesPage.tsx')).RepositoriesPage), menu: { label: 'nav.repositories', icon: <ContainerOutlined />, group: 'images' } },
   { path: '/repositories/:namespace/:name', element: page(async () => (await import('./pages/repository-detail/RepositoryDetailPage.tsx')).RepositoryDetailPage) },
   { path: paths.registries, element: page(async () => (await import('./pages/registries/RegistriesPage.tsx')).RegistriesPage), menu: { label: 'nav.registries', icon: <CloudServerOutlined />, group: 'images' } },
+  { path: paths.adminTokens, element: page(async () => (await import('./pages/admin/TokensPage.tsx')).TokensPage), menu: { label: 'admin.nav.tokens', icon: <KeyOutlined />, group: 'admin' } },
+  { path: paths.adminAudit, element: page(async () => (await import('./pages/admin/AuditPage.tsx')).AuditPage), menu: { label: 'admin.nav.audit', icon: <AuditOutlined />, group: 'admin' } },
+  { path: paths.adminWebhooks, element: page(async () => (await import('./pages/admin/WebhooksPage.tsx')).WebhooksPage), menu: { label: 'admin.nav.webhooks', icon: <ApiOutlined />, group: 'admin' } },
 ];
 
 /** Where `/` and unknown paths go. */
@@ -49,8 +59,9 @@ export const shellRoutes = routes.filter((r) => !r.public);
 
 export const menuGroupKeys = MENU_GROUPS.map((g) => g.key);
 
-export function menuItems(t: Translate): NonNullable<MenuProps['items']> {
-  return MENU_GROUPS.map((g) => ({
+/** The menu for a token of `role` (undefined until GET /whoami answers: no role-only group yet). */
+export function menuItems(t: Translate, role?: Role): NonNullable<MenuProps['items']> {
+  return MENU_GROUPS.filter((g) => !g.role || g.role === role).map((g) => ({
     key: g.key,
     label: t(g.label),
     icon: g.icon,
