@@ -6,4 +6,7 @@ export const paths = {
   registries: '/registries',
   /** 批量添加 (`?ns=` preselects the target namespace). */
   repositoriesImport: '/repositories/import',
+  adminTokens: '/admin/tokens',
+  adminAudit: '/admin/audit',
+  adminWebhooks: '/admin/webhooks',
 };

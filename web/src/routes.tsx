@@ -5,8 +5,8 @@
  */
 import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
 import { type MenuProps, Skeleton } from 'antd';
-import { CloudServerOutlined, ContainerOutlined } from '@ant-design/icons';
-import { ImportOutlined } from '@ant-design/icons';
+import { ApiOutlined, AuditOutlined, CloudServerOutlined, ContainerOutlined, ImportOutlined, KeyOutlined, SettingOutlined } from '@ant-design/icons';
+import type { Role } from '../../src/api/types.ts';
 import type { MessageKey, Translate } from './i18n.tsx';
 import { RepositoriesPage } from './pages/repositories/RepositoriesPage.tsx';
 import { paths } from './paths.ts';
@@ -33,8 +33,14 @@ export interface AppRoute {
   menu?: { label: MessageKey; icon: ReactNode; group: string };
 }
 
-/** The side menu's groups, in order. */
-const MENU_GROUPS: { key: string; label: MessageKey; icon: ReactNode }[] = [{ key: 'images', label: 'nav.images', icon: <ContainerOutlined /> }];
+/**
+ * The side menu's groups, in order. `role`: shown only to tokens of that role
+ * (the server's roles, GET /whoami), as the server would answer 403 to others.
+ */
+const MENU_GROUPS: { key: string; label: MessageKey; icon: ReactNode; role?: Role }[] = [
+  { key: 'images', label: 'nav.images', icon: <ContainerOutlined /> },
+  { key: 'admin', label: 'admin.nav', icon: <SettingOutlined />, role: 'admin' },
+];
 
 export const routes: AppRoute[] = [
   { path: paths.login, element: page(async () => (await import('./pages/login/LoginPage.tsx')).LoginPage), public: true },
@@ -43,6 +49,9 @@ export const routes: AppRoute[] = [
   { path: '/repositories/:namespace/:name', element: page(async () => (await import('./pages/repository-detail/RepositoryDetailPage.tsx')).RepositoryDetailPage) },
   { path: paths.registries, element: page(async () => (await import('./pages/registries/RegistriesPage.tsx')).RegistriesPage), menu: { label: 'nav.registries', icon: <CloudServerOutlined />, group: 'images' } },
   { path: paths.repositoriesImport, element: page(async () => (await import('./pages/import/ImportPage.tsx')).ImportPage), menu: { label: 'import.nav', icon: <ImportOutlined />, group: 'images' } },
+  { path: paths.adminTokens, element: page(async () => (await import('./pages/admin/TokensPage.tsx')).TokensPage), menu: { label: 'admin.nav.tokens', icon: <KeyOutlined />, group: 'admin' } },
+  { path: paths.adminAudit, element: page(async () => (await import('./pages/admin/AuditPage.tsx')).AuditPage), menu: { label: 'admin.nav.audit', icon: <AuditOutlined />, group: 'admin' } },
+  { path: paths.adminWebhooks, element: page(async () => (await import('./pages/admin/WebhooksPage.tsx')).WebhooksPage), menu: { label: 'admin.nav.webhooks', icon: <ApiOutlined />, group: 'admin' } },
 ];
 
 /** Where `/` and unknown paths go. */
@@ -53,8 +62,9 @@ export const shellRoutes = routes.filter((r) => !r.public);
 
 export const menuGroupKeys = MENU_GROUPS.map((g) => g.key);
 
-export function menuItems(t: Translate): NonNullable<MenuProps['items']> {
-  return MENU_GROUPS.map((g) => ({
+/** The menu for a token of `role` (undefined until GET /whoami answers: no role-only group yet). */
+export function menuItems(t: Translate, role?: Role): NonNullable<MenuProps['items']> {
+  return MENU_GROUPS.filter((g) => !g.role || g.role === role).map((g) => ({
     key: g.key,
     label: t(g.label),
     icon: g.icon,

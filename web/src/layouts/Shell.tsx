@@ -1,5 +1,6 @@
 import { Layout, Menu } from 'antd';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { useMe } from '../hooks/useSession.ts';
 import { useI18n } from '../i18n.tsx';
 import { HOME, menuGroupKeys, menuItems, menuKeyOf, shellRoutes } from '../routes.tsx';
 import { TopBar } from './TopBar.tsx';
@@ -9,12 +10,13 @@ export function Shell() {
   const { t } = useI18n();
   const navigate = useNavigate();
   const location = useLocation();
+  const me = useMe();
   return (
     <Layout className="shell">
       <TopBar />
       <Layout>
         <Layout.Sider width={220} theme="light" className="sider" breakpoint="lg" collapsedWidth={0}>
-          <Menu mode="inline" selectedKeys={[menuKeyOf(location.pathname)]} defaultOpenKeys={menuGroupKeys} onClick={({ key }) => navigate(key)} items={menuItems(t)} />
+          <Menu mode="inline" selectedKeys={[menuKeyOf(location.pathname)]} defaultOpenKeys={menuGroupKeys} onClick={({ key }) => navigate(key)} items={menuItems(t, me.data?.role)} />
         </Layout.Sider>
         <Layout.Content className="content">
           <Routes>
