@@ -4,4 +4,6 @@ export const paths = {
   repositories: '/repositories',
   repository: (r: { metadata: { namespace: string; name: string } }) => `/repositories/${encodeURIComponent(r.metadata.namespace)}/${encodeURIComponent(r.metadata.name)}`,
   registries: '/registries',
+  overview: '/overview',
+  storage: '/storage',
 };

@@ -6,6 +6,7 @@
 import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
 import { type MenuProps, Skeleton } from 'antd';
 import { CloudServerOutlined, ContainerOutlined } from '@ant-design/icons';
+import { DashboardOutlined, DatabaseOutlined, FundOutlined } from '@ant-design/icons';
 import type { MessageKey, Translate } from './i18n.tsx';
 import { paths } from './paths.ts';
 
@@ -32,10 +33,15 @@ export interface AppRoute {
 }
 
 /** The side menu's groups, in order. */
-const MENU_GROUPS: { key: string; label: MessageKey; icon: ReactNode }[] = [{ key: 'images', label: 'nav.images', icon: <ContainerOutlined /> }];
+const MENU_GROUPS: { key: string; label: MessageKey; icon: ReactNode }[] = [
+  { key: 'monitoring', label: 'overview.nav.group', icon: <FundOutlined /> },
+  { key: 'images', label: 'nav.images', icon: <ContainerOutlined /> },
+];
 
 export const routes: AppRoute[] = [
   { path: paths.login, element: page(async () => (await import('./pages/login/LoginPage.tsx')).LoginPage), public: true },
+  { path: paths.overview, element: page(async () => (await import('./pages/overview/OverviewPage.tsx')).OverviewPage), menu: { label: 'overview.nav.overview', icon: <DashboardOutlined />, group: 'monitoring' } },
+  { path: paths.storage, element: page(async () => (await import('./pages/storage/StoragePage.tsx')).StoragePage), menu: { label: 'overview.nav.storage', icon: <DatabaseOutlined />, group: 'monitoring' } },
   { path: paths.repositories, element: page(async () => (await import('./pages/repositories/RepositoriesPage.tsx')).RepositoriesPage), menu: { label: 'nav.repositories', icon: <ContainerOutlined />, group: 'images' } },
   { path: '/repositories/:namespace/:name', element: page(async () => (await import('./pages/repository-detail/RepositoryDetailPage.tsx')).RepositoryDetailPage) },
   { path: paths.registries, element: page(async () => (await import('./pages/registries/RegistriesPage.tsx')).RegistriesPage), menu: { label: 'nav.registries', icon: <CloudServerOutlined />, group: 'images' } },
