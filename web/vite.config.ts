@@ -82,6 +82,33 @@ function preloadApp(entry: string): Plugin {
   };
 }
 
+type ModuleInfoOf = (id: string) => { importers: readonly string[]; dynamicImporters: readonly string[] } | null;
+
+/** The chart library: @ant-design/plots (the overview's charts) and AntV's G2 and G under it. */
+const CHART_PACKAGES = ['node_modules/@ant-design/plots/', 'node_modules/@ant-design/charts-util/', 'node_modules/@antv/'];
+const chartOnlyMemo = new Map<string, boolean>();
+
+/**
+ * Whether `id` is the chart library or a package only it imports (d3's
+ * parts, lodash, ...): those stay out of `antd` and `vendor`, so they load
+ * with the overview's lazy chunk (issue 16: the list's first load must not
+ * fetch the charts; the catch-all `vendor` below would otherwise take G2
+ * and its dependencies into every first load). A module in an import cycle
+ * counts as chart-only while its cycle is being decided.
+ */
+function chartOnly(id: string, info: ModuleInfoOf): boolean {
+  if (CHART_PACKAGES.some((p) => id.includes(p))) return true;
+  if (!id.includes('node_modules/')) return false;
+  const known = chartOnlyMemo.get(id);
+  if (known !== undefined) return known;
+  chartOnlyMemo.set(id, true);
+  const m = info(id);
+  const importers = m ? [...m.importers, ...m.dynamicImporters] : [];
+  const only = importers.length > 0 && importers.every((i) => chartOnly(i, info));
+  chartOnlyMemo.set(id, only);
+  return only;
+}
+
 export default defineConfig({
   root,
   base: '/',
@@ -92,7 +119,9 @@ export default defineConfig({
     chunkSizeWarningLimit: 2000,
     rollupOptions: {
       output: {
-        manualChunks(id: string) {
+        manualChunks(id: string, meta: { getModuleInfo: ModuleInfoOf }) {
+          // Left to the bundler, which puts them with the only page that imports them (a named group would also take in Vite's preload helper, which G2's dynamic imports use, and every page would load it).
+          if (chartOnly(id, meta.getModuleInfo)) return undefined;
           if (id.includes('node_modules/antd') || id.includes('node_modules/@ant-design') || id.includes('node_modules/rc-') || id.includes('node_modules/@rc-component')) return 'antd';
           if (id.includes('node_modules/')) return 'vendor';
           return undefined;

@@ -9,4 +9,6 @@ export const paths = {
   adminTokens: '/admin/tokens',
   adminAudit: '/admin/audit',
   adminWebhooks: '/admin/webhooks',
+  overview: '/overview',
+  storage: '/storage',
 };

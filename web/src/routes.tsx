@@ -5,7 +5,7 @@
  */
 import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
 import { type MenuProps, Skeleton } from 'antd';
-import { ApiOutlined, AuditOutlined, CloudServerOutlined, ContainerOutlined, ImportOutlined, KeyOutlined, SettingOutlined } from '@ant-design/icons';
+import { ApiOutlined, AuditOutlined, CloudServerOutlined, ContainerOutlined, DashboardOutlined, DatabaseOutlined, FundOutlined, ImportOutlined, KeyOutlined, SettingOutlined } from '@ant-design/icons';
 import type { Role } from '../../src/api/types.ts';
 import type { MessageKey, Translate } from './i18n.tsx';
 import { RepositoriesPage } from './pages/repositories/RepositoriesPage.tsx';
@@ -38,12 +38,15 @@ export interface AppRoute {
  * (the server's roles, GET /whoami), as the server would answer 403 to others.
  */
 const MENU_GROUPS: { key: string; label: MessageKey; icon: ReactNode; role?: Role }[] = [
+  { key: 'monitoring', label: 'overview.nav.group', icon: <FundOutlined /> },
   { key: 'images', label: 'nav.images', icon: <ContainerOutlined /> },
   { key: 'admin', label: 'admin.nav', icon: <SettingOutlined />, role: 'admin' },
 ];
 
 export const routes: AppRoute[] = [
   { path: paths.login, element: page(async () => (await import('./pages/login/LoginPage.tsx')).LoginPage), public: true },
+  { path: paths.overview, element: page(async () => (await import('./pages/overview/OverviewPage.tsx')).OverviewPage), menu: { label: 'overview.nav.overview', icon: <DashboardOutlined />, group: 'monitoring' } },
+  { path: paths.storage, element: page(async () => (await import('./pages/storage/StoragePage.tsx')).StoragePage), menu: { label: 'overview.nav.storage', icon: <DatabaseOutlined />, group: 'monitoring' } },
   // HOME is part of the first load (no chunk of its own to wait for after the shell renders); every other page is lazy.
   { path: paths.repositories, element: <RepositoriesPage />, menu: { label: 'nav.repositories', icon: <ContainerOutlined />, group: 'images' } },
   { path: '/repositories/:namespace/:name', element: page(async () => (await import('./pages/repository-detail/RepositoryDetailPage.tsx')).RepositoryDetailPage) },
