@@ -6,6 +6,7 @@ import { useRegistries } from '../../hooks/useRegistries.ts';
 import { describeSyncFailure } from '../../api/errorText.ts';
 import { SignatureBadge } from '../repositories/SignatureBadge.tsx';
 import { ClusterReference } from './ClusterReference.tsx';
+import { HealthInfo } from './HealthInfo.tsx';
 import { description, displayName, formatTime, fromNow, registryHost, syncStatus } from '../../format.ts';
 import { useI18n } from '../../i18n.tsx';
 
@@ -55,8 +56,7 @@ export function BasicInfoTab({ r }: { r: Repository }) {
       )}
       {s?.health && (
         <Descriptions.Item label={t('detail.health')} span={2}>
-          <Tag color={s.health.pullable ? 'green' : 'red'} title={s.health.message}>{s.health.pullable ? t('detail.pullable') : t('detail.notPullable')}</Tag>
-          {formatTime(s.health.checkedAt)}
+          <HealthInfo health={s.health} />
         </Descriptions.Item>
       )}
       {s?.message && (

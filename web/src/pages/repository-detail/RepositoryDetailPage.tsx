@@ -21,15 +21,21 @@ import { BasicInfoTab } from './BasicInfoTab.tsx';
 import { DependenciesTab } from './DependenciesTab.tsx';
 import { HistoryTab } from './HistoryTab.tsx';
 import { ManifestTab } from './ManifestTab.tsx';
+import { RetentionTab } from './RetentionTab.tsx';
+import { TagsTab } from './TagsTab.tsx';
 
 /**
  * The tabs, in order. `forceRender` mounts a tab before it is first shown
- * (the history loads with the page, as a sync's progress shows there).
+ * (the history loads with the page, as a sync's progress shows there);
+ * `when` hides a tab that does not apply to the Repository.
  */
-const TABS: { key: string; label: MessageKey; forceRender?: boolean; render: (r: Repository, active: boolean) => ReactNode }[] = [
+const TABS: { key: string; label: MessageKey; forceRender?: boolean; when?: (r: Repository) => boolean; render: (r: Repository, active: boolean) => ReactNode }[] = [
   { key: 'basic', label: 'detail.basic', render: (r) => <BasicInfoTab r={r} /> },
   { key: 'history', label: 'detail.history', forceRender: true, render: (r) => <HistoryTab r={r} /> },
   { key: 'manifest', label: 'detail.manifest', render: (r) => <ManifestTab r={r} /> },
+  { key: 'tags', label: 'detail.tags', render: (r, active) => <TagsTab r={r} active={active} /> },
+  // Retention deletes from a mirror: without one there is nothing to keep or delete.
+  { key: 'retention', label: 'detail.ret', when: (r) => r.spec.mirror !== undefined, render: (r) => <RetentionTab r={r} /> },
   { key: 'deps', label: 'detail.dependencies', render: (r, active) => <DependenciesTab r={r} active={active} /> },
 ];
 
@@ -124,7 +130,7 @@ export function RepositoryDetailPage() {
         />
       )}
       <Card>
-        <Tabs activeKey={tab} onChange={setTab} items={TABS.map((x) => ({ key: x.key, label: t(x.label), forceRender: x.forceRender, children: x.render(r, tab === x.key) }))} />
+        <Tabs activeKey={tab} onChange={setTab} items={TABS.filter((x) => x.when?.(r) ?? true).map((x) => ({ key: x.key, label: t(x.label), forceRender: x.forceRender, children: x.render(r, tab === x.key) }))} />
       </Card>
       <EditInfoModal
         repo={editing ? r : null}
