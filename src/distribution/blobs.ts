@@ -22,6 +22,9 @@ import { type CallOptions, type ClientTuning, type Session, pullScopes } from '.
 const REDIRECTS = [301, 302, 303, 307, 308];
 const MAX_REDIRECTS = 5;
 
+/** A blob up to this size is no bulk transfer (see {@link Blobs.get}). */
+const BULK_BYTES = 1024 * 1024;
+
 /** The blob read endpoints of one session. */
 export class Blobs {
   private readonly s: Session;
@@ -54,7 +57,7 @@ export class Blobs {
   }
 
   /** `RegistryClient.openBlob`: the final answer (200 or 206) after at most 5 redirects. */
-  async open(repository: string, digest: string, options: CallOptions & { offset?: number } = {}): Promise<BlobResponse> {
+  async open(repository: string, digest: string, options: CallOptions & { offset?: number; bulk?: boolean } = {}): Promise<BlobResponse> {
     const d = parseDigest(digest, 'blob digest');
     const what = `blob ${d} in ${this.s.name(repository)}`;
     const headers: Record<string, string> = options.offset ? { range: `bytes=${options.offset}-` } : {};
@@ -67,6 +70,7 @@ export class Blobs {
       what,
       ok: [200, 206, ...REDIRECTS],
       signal: options.signal,
+      bulk: options.bulk,
     });
     for (let hops = 0; REDIRECTS.includes(res.status); hops++) {
       const location = firstHeader(res.headers, 'location');
@@ -86,7 +90,7 @@ export class Blobs {
           hint: 'the registry or its storage redirects to http://; fix its storage URL (e.g. the S3 endpoint) to https',
         });
       }
-      res = await this.s.request({ method: 'GET', url: target, headers, repository, scopes: pullScopes(repository), what, ok: [200, 206, ...REDIRECTS], signal: options.signal });
+      res = await this.s.request({ method: 'GET', url: target, headers, repository, scopes: pullScopes(repository), what, ok: [200, 206, ...REDIRECTS], signal: options.signal, bulk: options.bulk });
     }
     return { status: res.status, headers: res.headers, body: res.body, url: res.url.toString() };
   }
@@ -94,9 +98,11 @@ export class Blobs {
   /** `RegistryClient.getBlob`: the first GET is made here, so its errors reject this promise, not the stream. */
   async get(repository: string, desc: Pick<Descriptor, 'digest' | 'size'>, options: CallOptions = {}): Promise<Readable> {
     const d = parseDigest(desc.digest, 'blob digest');
-    const first = await this.open(repository, d, options);
+    // A config or a small layer is as cheap over node:http; more is bulk (http.ts SendInit.bulk).
+    const bulk = !(desc.size >= 0 && desc.size <= BULK_BYTES);
+    const first = await this.open(repository, d, { ...options, bulk });
     return new ResumableBlobReader({
-      open: (offset, signal) => this.open(repository, d, { offset, signal }),
+      open: (offset, signal) => this.open(repository, d, { offset, signal, bulk }),
       first,
       size: desc.size,
       what: `blob ${d} in ${this.s.name(repository)}`,

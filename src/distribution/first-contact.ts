@@ -177,12 +177,20 @@ export class FirstContact {
    */
   private async explainClose(scheme: string, err: unknown): Promise<unknown> {
     const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
-    if (scheme !== 'https' || !(err instanceof RegistryError) || !/UND_ERR_SOCKET|ECONNRESET/.test(`${code} ${err.message}`)) return err;
     const url = new URL(`https://${this.o.host}`);
+    // node:http (node-http.ts) reports the server's TLS alert itself: no need to connect again to hear it.
+    const alerted = scheme === 'https' && err instanceof RegistryError && /^ERR_SSL_.*ALERT/.test(code ?? '') ? (err.cause as Error).message.split('\n')[0]?.replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '') : undefined;
+    if (alerted) return this.refusedTls(url, alerted);
+    if (scheme !== 'https' || !(err instanceof RegistryError) || !/UND_ERR_SOCKET|ECONNRESET/.test(`${code} ${err.message}`)) return err;
     // The diagnosis connects directly: never around a proxy the caller set.
     if (this.o.connections.proxyOf(url.origin)) return err;
     const alert = await diagnoseTlsClose(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 443), await this.o.connections.tlsSettings(), { egress: this.o.ctx.egress }).catch(() => undefined);
     if (!alert) return err;
+    return this.refusedTls(url, alert);
+  }
+
+  /** The server ended the TLS handshake with `alert` (most often: no client certificate). */
+  private refusedTls(url: URL, alert: string): RegistryError {
     return new RegistryError('TLS', `${this.o.registry} refused the TLS connection: ${alert}`, { method: 'GET', url: `${url.origin}/v2/` }, {
       hint: 'the registry may require a client certificate: put client.cert and client.key in the --cert-dir directory (containers-certs.d)',
     });

@@ -50,6 +50,8 @@ export interface ApiRequest extends CallOptions {
   what: string;
   /** True for requests that change the registry (for "lacks push rights" messages). */
   write?: boolean;
+  /** The answer is a big blob's bytes: never over node:http (http.ts {@link SendInit.bulk}). */
+  bulk?: boolean;
   /** Statuses returned to the caller; anything else becomes a RegistryError. */
   ok: readonly number[];
 }
@@ -153,7 +155,7 @@ export class RegistrySession implements Session {
       const own = r.url === undefined || r.url.origin === known;
       const target = (origin: string) => r.url ?? new URL(r.path!, origin);
       const exchange = async (url: URL, authorization: string | undefined) =>
-        this.connections.send(url, { method: r.method, headers: { ...r.headers, ...(authorization ? { authorization } : {}) }, body: r.body, signal: r.signal }, this.requestContext(r, url));
+        this.connections.send(url, { method: r.method, headers: { ...r.headers, ...(authorization ? { authorization } : {}) }, body: r.body, signal: r.signal, bulk: r.bulk }, this.requestContext(r, url));
       let authorization: string | undefined;
       const authorizeAndSend = async (url: URL) => {
         authorization = own ? await this.auth.authorization(r.scopes, r.repository, r.signal) : undefined;

@@ -12,12 +12,26 @@ import type { buildConnector as UndiciBuildConnector, Agent as UndiciAgent, Disp
 
 const load = createRequire(import.meta.url);
 
-/** undici's Agent: a pool of keep-alive connections per origin. */
-export const Agent = load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+// Each piece is required on first use, not at import: a command whose
+// requests all go through node:http (node-http.ts: inspect, copy) never
+// loads undici, its WebAssembly parser or node:http2, ~80 ms of CPU a start
+// (measured: one GET 232-243 ms with undici, 156-158 ms with node:http).
+let agentClass: typeof UndiciAgent | undefined;
+let connectorFactory: typeof UndiciBuildConnector | undefined;
+let requestApi: ((this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>) | undefined;
+
+/** undici's Agent: a pool of keep-alive connections per origin (`new Agent(options)`, its files loaded then). */
+export const Agent = function Agent(options?: UndiciAgent.Options) {
+  agentClass ??= load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
+  return new agentClass(options);
+} as unknown as typeof UndiciAgent;
 export type Agent = UndiciAgent;
 
 /** undici's TCP/TLS connector factory, for an Agent `connect` function that adds a DNS lookup of ours (egress.ts). */
-export const buildConnector = load('undici/lib/core/connect.js') as typeof UndiciBuildConnector;
+export const buildConnector = ((options: UndiciBuildConnector.BuildOptions) => {
+  connectorFactory ??= load('undici/lib/core/connect.js') as typeof UndiciBuildConnector;
+  return connectorFactory(options);
+}) as typeof UndiciBuildConnector;
 
 /**
  * A new undici ProxyAgent (proxy.ts), its files loaded on first use only.
@@ -33,9 +47,8 @@ export function createProxyAgent(options: UndiciProxyAgent.Options): UndiciProxy
   return new ProxyAgent({ ...options, clientFactory: (origin, opts) => Object.assign(new Pool(origin, opts as UndiciPool.Options), { connect: connectApi }) });
 }
 
-const requestApi = load('undici/lib/api/api-request.js') as (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
-
 /** `dispatcher.request(options)`: one request, the response body as a stream. */
 export function request(dispatcher: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
+  requestApi ??= load('undici/lib/api/api-request.js') as NonNullable<typeof requestApi>;
   return requestApi.call(dispatcher, options);
 }

@@ -13,6 +13,7 @@ import { addReferrerFlags, referrerFilter, referrerSummary } from '../referrer-f
 import { addFormatFlags, conversionFrom, conversionLine } from '../format-flags.ts';
 import { createProgress, progressMode } from '../progress.ts';
 import { commandSignal, platformOverride } from '../runtime.ts';
+import { preferNodeHttp } from '../../distribution/node-http.ts';
 
 /** The destinations whose images carry a list of names (RepoTags), so skopeo's `--additional-tag` means something there. */
 const ADDITIONAL_TAG_TRANSPORTS: ReadonlySet<string> = new Set(['docker-archive', 'docker-daemon']);
@@ -34,6 +35,8 @@ export function copyCommand(globals: () => GlobalOptions) {
     .option('-q, --quiet', 'print nothing but errors')
     .option('--json', 'print events and the result as JSON lines on stdout');
   return addFormatFlags(addSignatureFlags(addReferrerFlags(addDaemonHostFlag(addDaemonHostFlag(addTransferFlags(cmd, 'the source registry'), 'src-'), 'dest-')), 'copy')).action(async (sourceName, destName, opts) => {
+    // One image, a few dozen requests at most: node:http, without undici's start-up (distribution/node-http.ts).
+    preferNodeHttp();
     const source = parseImageName(sourceName);
     const destination = parseImageName(destName);
     if (opts.all && opts.multiArch && opts.multiArch !== 'all') {

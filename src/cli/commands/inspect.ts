@@ -10,6 +10,7 @@ import { type GlobalOptions, addCommonFlags, addCredentialFlags, addRegistryFlag
 import { addDaemonHostFlag, daemonContext } from '../daemon-flags.ts';
 import { commandSignal, dockerName, platformOverride } from '../runtime.ts';
 import { printingEvents } from '../transport-events.ts';
+import { preferNodeHttp } from '../../distribution/node-http.ts';
 
 export function inspectCommand(globals: () => GlobalOptions) {
   const cmd = new Command('inspect')
@@ -21,6 +22,8 @@ export function inspectCommand(globals: () => GlobalOptions) {
     .option('-f, --format <template>', 'print the summary through a Go template: {{.Digest}}, {{.Name}}, {{.Labels.KEY}}, {{json .}}')
     .addOption(new Option('--manifest-digest <algorithm>', 'digest algorithm for the Digest field').choices(['sha256', 'sha512']));
   return addDaemonHostFlag(addCommonFlags(addCredentialFlags(addRegistryFlags(cmd, ''), '')), '').action(async (name, opts) => {
+    // A few requests: node:http, without undici's start-up (distribution/node-http.ts).
+    preferNodeHttp();
     const g = globals();
     if (opts.format !== undefined && opts.raw) throw new TugError('USAGE', '--raw conflicts with --format', { hint: 'use one of them' });
     const ref = parseImageName(name);
