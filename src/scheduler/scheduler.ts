@@ -178,6 +178,21 @@ export class Scheduler {
   }
 
   /**
+   * A repository whose spec changed what a sync does (mirror, tags, import
+   * mode, platforms): due at once. When it is syncing on this replica, it
+   * runs again right after, with the new spec: otherwise the finishing run
+   * would set its next sync an interval away and the change would wait.
+   * (Not folded into `added`: a new repository claimed before its create
+   * call returns would then sync twice.)
+   */
+  async changed(namespace: string, name: string): Promise<void> {
+    const current = this.active.get(key(namespace, name));
+    if (current) current.again = true;
+    await this.store.setNextSync(namespace, name, this.now());
+    this.kick();
+  }
+
+  /**
    * Graceful shutdown: stops claiming, lets in-flight runs finish until
    * `deadlineMs` (default 20 s), then aborts the rest: they are recorded as
    * `Interrupted` and their repositories handed back as due now.

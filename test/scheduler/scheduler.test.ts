@@ -97,6 +97,42 @@ test('at most maxConcurrent syncs at once; every repository synced once; next du
   }
 });
 
+test('a spec change while the repository syncs runs it again right after, with the new spec, not an interval later', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const seen: (string | undefined)[] = [];
+  const s = scheduler({
+    sync: async (input) => {
+      seen.push(input.repository.spec.tag);
+      if (seen.length === 1) await held;
+      return syncRepository(input);
+    },
+  });
+  await store.create('Repository', repo('edited', 'direct'));
+  await s.start();
+  try {
+    await waitFor('the first run', async () => seen.length === 1);
+    // What the update route does after writing a spec that changes what a sync does.
+    const cur = (await store.get('Repository', 'default', 'edited'))!;
+    await store.update('Repository', { ...cur, spec: { ...cur.spec, tag: 'v1', syncInterval: '24h' } }, { expectedResourceVersion: cur.metadata.resourceVersion });
+    await s.changed('default', 'edited');
+    release();
+    const runs = await waitFor('the run after the change', async () => {
+      const items = (await store.listRuns('default', 'edited')).items;
+      return items.length === 2 && items.every((r) => r.status.phase === 'Succeeded') && items;
+    });
+    assert.equal(seen.length, 2);
+    // The second run read the spec as edited (its interval is the new one).
+    const after = (await store.get('Repository', 'default', 'edited'))!;
+    const next = Date.parse(after.status!.nextSyncTime!) - Date.parse(after.status!.lastSynced!);
+    assert.ok(next > 24 * 3_600_000 * 0.89, `next sync in ${next} ms follows the new 24h interval`);
+    assert.ok(Date.parse(runs[0]!.status.startTime) >= Date.parse(runs[1]!.status.completionTime!));
+  } finally {
+    release();
+    await s.stop(1000);
+  }
+});
+
 test('a manual sync of a running repository does not start a second run; it follows the first', async () => {
   // The first sync is held until the manual trigger is in: it is surely still running then.
   let release!: () => void;

@@ -106,4 +106,13 @@ export function compareKey(a: { metadata: { namespace: string; name: string } },
   return a.metadata.name < b.metadata.name ? -1 : 1;
 }
 
+/**
+ * The newer of two versions of one object (the store's resourceVersions are
+ * increasing integers): a write's answer must not replace a version the
+ * watch has already brought (the sync the write queued may have finished first).
+ */
+export function newerVersion<T extends { metadata: { resourceVersion?: string | undefined } }>(cur: T | undefined, next: T): T {
+  return cur && Number(cur.metadata.resourceVersion) >= Number(next.metadata.resourceVersion) ? cur : next;
+}
+
 export const objKey = (o: { metadata: { namespace: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;

@@ -29,8 +29,10 @@ declare module 'fastify' {
 
 /** The part of the scheduler the API drives. */
 export interface SchedulerControl {
-  /** A new or changed repository: sync it now. */
+  /** A new repository: sync it now. */
   added(namespace: string, name: string): Promise<void>;
+  /** A repository whose spec changed what a sync does: sync it now, or again right after the run under way. */
+  changed(namespace: string, name: string): Promise<void>;
   /** Manual sync. */
   trigger(namespace: string, name: string): Promise<{ run: SyncRun | undefined; alreadyRunning: boolean }>;
 }

@@ -241,7 +241,7 @@ export function resourceRoutes<K extends Kind>(app: FastifyInstance, ctx: RouteC
     const mirrorPart = (r: ResourceOf<'Repository'>) => ({ mirror: r.spec.mirror, importMode: r.spec.importMode, platforms: r.spec.platforms, tags: r.spec.tags });
     if (h.kind === 'Repository' && !jsonEqual(mirrorPart(old as ResourceOf<'Repository'>), mirrorPart(updated as ResourceOf<'Repository'>))) {
       // A new mirror target (or a new idea of what it holds, or a tag followed from the tags tab) should be filled now, not at the next interval.
-      await ctx.scheduler?.added(ns, name);
+      await ctx.scheduler?.changed(ns, name);
     }
     return h.present(updated);
   }

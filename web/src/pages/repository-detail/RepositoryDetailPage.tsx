@@ -11,7 +11,7 @@ import { ErrorText } from '../../components/ErrorText.tsx';
 import { describeSyncFailure } from '../../api/errorText.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { TypedConfirm } from '../../components/TypedConfirm.tsx';
-import { description, displayName, syncStatus } from '../../format.ts';
+import { description, displayName, newerVersion, syncStatus } from '../../format.ts';
 import { keys } from '../../hooks/queryKeys.ts';
 import { useLiveRepository } from '../../hooks/useLiveRepository.ts';
 import { useCanWrite } from '../../hooks/useSession.ts';
@@ -136,7 +136,7 @@ export function RepositoryDetailPage() {
         repo={editing ? r : null}
         onClose={() => setEditing(false)}
         onSaved={(saved) => {
-          queryClient.setQueryData(keys.repo(namespace, name), saved);
+          queryClient.setQueryData<Repository>(keys.repo(namespace, name), (cur) => newerVersion(cur, saved));
           message.success(t('common.saved'));
         }}
       />

@@ -6,7 +6,7 @@ import type { Repository } from '../../api/client.ts';
 import { setFollowedTags, type SourceTag } from '../../api/tags.ts';
 import { ErrorText } from '../../components/ErrorText.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
-import { formatBytes, formatTime, shortDigest, syncStatus } from '../../format.ts';
+import { formatBytes, formatTime, newerVersion, shortDigest, syncStatus } from '../../format.ts';
 import { keys } from '../../hooks/queryKeys.ts';
 import { useInfiniteScroll } from '../../hooks/useInfiniteScroll.ts';
 import { useCanWrite } from '../../hooks/useSession.ts';
@@ -56,7 +56,7 @@ export function TagsTab({ r, active }: { r: Repository; active: boolean }) {
       const list = r.spec.tags?.list ?? [];
       const saved = await setFollowedTags(r, follow ? [...list, tag] : list.filter((x) => x !== tag));
       // The watch may have brought newer versions already (the sync the edit queued): never go back to this one.
-      queryClient.setQueryData<Repository>(keys.repo(namespace, name), (cur) => (cur && Number(cur.metadata.resourceVersion) >= Number(saved.metadata.resourceVersion) ? cur : saved));
+      queryClient.setQueryData<Repository>(keys.repo(namespace, name), (cur) => newerVersion(cur, saved));
       void queryClient.invalidateQueries({ queryKey: sourceTagsKey(namespace, name) });
       message.success(t(follow ? 'detail.tags.followed' : 'detail.tags.unfollowed', { tag }));
     } catch (err) {
