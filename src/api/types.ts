@@ -242,6 +242,12 @@ export interface RepositoryStatus {
    * storage figures add to status.platforms' blobs).
    */
   tagsStorage?: { source: { blobs: number; bytes: number }; mirror: { blobs: number; bytes: number } };
+  /**
+   * What the image takes at the source and in the mirror, each blob once,
+   * tagsStorage included (src/api/storage-usage.ts): set by each sync so
+   * that list items, which leave the layers out, carry it.
+   */
+  storage?: { source: { blobs: number; bytes: number }; mirror: { blobs: number; bytes: number } };
 }
 
 /**

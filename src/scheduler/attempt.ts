@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_SYNC_TIMEOUT } from '../api/schema.ts';
+import { repositoryUsage } from '../api/storage-usage.ts';
 import { API_VERSION, type ObjectRef, type Repository, type RepositoryStatus, type RunLogLine, type SyncRun, type SyncTrigger } from '../api/types.ts';
 import { TugError, errorCode, errorText } from '../errors/index.ts';
 import type { RegistryAccess } from '../registry-access/registry-access.ts';
@@ -126,6 +127,7 @@ export async function runAttempt(ctx: AttemptContext, a: Attempt): Promise<Attem
       delete status.tagsStorage;
     }
     if (!output.followed?.status.tagsOmitted) delete status.tagsOmitted;
+    status.storage = repositoryUsage({ spec: repo.spec, status });
     log('info', `done: ${output.digestAfter}${output.digestBefore && output.digestBefore !== output.digestAfter ? ` (was ${output.digestBefore})` : ''}`);
     const failures = output.followed?.failures ?? [];
     const listingError = output.followed?.listingError;

@@ -13,13 +13,10 @@
  * that only those tags share with another Repository is counted in both.
  * Pure: objects in, figures out.
  */
-import type { ManifestInfo, Repository } from '../api/types.ts';
+import { type Usage, repositoryBlobs, repositoryUsage } from '../api/storage-usage.ts';
+import type { Repository } from '../api/types.ts';
 
-export interface Usage {
-  /** Unique blobs (configs and layers). */
-  blobs: number;
-  bytes: number;
-}
+export type { Usage };
 
 export interface StorageReport {
   namespaces: { name: string; source: Usage; mirror: Usage; warningBytes?: number; warning: boolean }[];
@@ -44,24 +41,6 @@ class BlobSet {
     for (const s of this.sizes.values()) bytes += s;
     return { blobs: this.sizes.size + this.extra.blobs, bytes };
   }
-}
-
-const platformOf = (m: ManifestInfo) => [m.os, m.architecture, m.variant].filter(Boolean).join('/');
-
-function* blobsOf(platforms: readonly ManifestInfo[]): Generator<[string, number]> {
-  for (const m of platforms) {
-    if (m.config) yield [m.config.digest, m.config.size];
-    for (const l of m.layers) yield [l.digest, Number(l.size) || 0];
-  }
-}
-
-/** What a Repository's image takes at its source, and in its mirror when it has one that synced. */
-export function repositoryBlobs(r: Repository): { source: [string, number][]; mirror: [string, number][] } {
-  const all = r.status?.platforms?.length ? r.status.platforms : r.status?.manifest ? [r.status.manifest] : [];
-  const source = [...blobsOf(all)];
-  const held = r.status?.mirror?.platforms;
-  const inMirror = !r.status?.mirror?.digest ? [] : held ? all.filter((m) => held.includes(platformOf(m))) : all;
-  return { source, mirror: [...blobsOf(inMirror)] };
 }
 
 export function storageReport(repositories: readonly Repository[], warnings: ReadonlyMap<string, number>): StorageReport {
@@ -92,13 +71,7 @@ export function storageReport(repositories: readonly Repository[], warnings: Rea
       into.add(mirror);
       into.addCounted(more?.mirror);
     }
-    const one = (b: [string, number][], counted: Usage | undefined) => {
-      const set = new BlobSet();
-      set.add(b);
-      set.addCounted(counted);
-      return set.usage();
-    };
-    repos.push({ namespace, name, source: one(source, more?.source), mirror: one(mirror, more?.mirror) });
+    repos.push({ namespace, name, ...repositoryUsage(r) });
   }
   for (const name of warnings.keys()) if (!ns.has(name)) ns.set(name, { source: new BlobSet(), mirror: new BlobSet() });
   return {

@@ -91,3 +91,19 @@ test('a storageWarning below what the mirrors hold flags the namespace; only adm
   assert.equal((await put(null)).status, 200);
   assert.equal((await s.api('GET', '/storage?namespace=store')).body.namespaces[0].warning, false);
 });
+
+test('list items carry each Repository\'s status.storage (issue 16\'s storage column), the same figures as GET /storage and the registries\' files', async () => {
+  const list = await s.api('GET', '/namespaces/store/repositories?limit=50');
+  assert.equal(list.status, 200, list.text);
+  const report = Object.fromEntries((await s.api('GET', '/storage?namespace=store&limit=100')).body.repositories.map((x: any) => [x.name, x]));
+  for (const item of list.body.items) {
+    assert.equal(item.status.platforms, undefined, 'items stay slim');
+    const { name } = item.metadata;
+    assert.deepEqual(item.status.storage, { source: report[name].source, mirror: report[name].mirror }, name);
+  }
+  const byName = Object.fromEntries(list.body.items.map((x: any) => [x.metadata.name, x.status.storage]));
+  assert.equal(byName.a.source.bytes, bytesAt(src, [images.a!]));
+  assert.equal(byName.a.mirror.bytes, bytesAt(mirror, [images.a!]));
+  assert.equal(byName.m.source.bytes, bytesAt(src, [images.m!]), 'every platform, shared blobs once');
+  assert.deepEqual(byName.m.mirror, { blobs: 0, bytes: 0 }, 'no mirror');
+});

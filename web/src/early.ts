@@ -8,11 +8,15 @@
 import { authHeaders, apiUrl, getToken } from './api/client.ts';
 import { startEarly } from './api/early.ts';
 import { REGISTRY_LIST_PATH } from './api/registries.ts';
-import { LIST_PAGE_SIZE, repositoryFilterOf, repositoryListPath } from './api/repositories.ts';
+import { LIST_PAGE_SIZE, type RepositoryFilter, repositoryFilterOf, repositoryListPath } from './api/repositories.ts';
+import { fieldSelectorOf, readFilters } from './pages/repositories/listFilters.ts';
+
+/** The list's filter as the list page reads it from its URL (`?ns=&q=` and the toolbar's filters). */
+const listFilter = (params: URLSearchParams): RepositoryFilter => ({ ...repositoryFilterOf(params), fieldSelector: fieldSelectorOf(readFilters(params)) });
 
 /** What each screen asks for first, by path. Keep in step with the pages: a GET they no longer make is harmless but wasted. */
 const FIRST_SCREEN: { path: RegExp; gets: (params: URLSearchParams) => string[] }[] = [
-  { path: /^\/(repositories\/?)?$/, gets: (params) => ['namespaces', REGISTRY_LIST_PATH, repositoryListPath(repositoryFilterOf(params), { limit: LIST_PAGE_SIZE })] },
+  { path: /^\/(repositories\/?)?$/, gets: (params) => ['namespaces', REGISTRY_LIST_PATH, repositoryListPath(listFilter(params), { limit: LIST_PAGE_SIZE })] },
 ];
 
 export function startFirstScreenRequests(): void {

@@ -8,6 +8,8 @@ export interface RepositoryFilter {
   namespace: string | undefined;
   /** The server-side search over name, display name and `path:tag`. */
   q: string;
+  /** The server-side `fieldSelector` (`status.syncStatus=Failed,status.health.state=Healthy`); empty = none. */
+  fieldSelector?: string | undefined;
 }
 
 /** Rows per page of the list. */
@@ -20,7 +22,7 @@ export function repositoryFilterOf(params: URLSearchParams): RepositoryFilter {
 
 /** The API path of one page of the list. */
 export function repositoryListPath(filter: RepositoryFilter, page: { limit: number; continue?: string | undefined }): string {
-  return `${nsPath(filter.namespace, 'repositories')}${query({ q: filter.q, limit: page.limit, continue: page.continue })}`;
+  return `${nsPath(filter.namespace, 'repositories')}${query({ q: filter.q, fieldSelector: filter.fieldSelector, limit: page.limit, continue: page.continue })}`;
 }
 
 /** One page of the list, in the server's order (namespace, then name). */
@@ -30,7 +32,7 @@ export function listRepositories(filter: RepositoryFilter, page: { limit: number
 
 /** Live changes to the list `filter` selects; returns a stop function. */
 export function watchRepositories(filter: RepositoryFilter, handlers: WatchHandlers<Repository>): () => void {
-  return watch<Repository>(nsPath(filter.namespace, 'repositories'), { q: filter.q || undefined }, handlers);
+  return watch<Repository>(nsPath(filter.namespace, 'repositories'), { q: filter.q || undefined, fieldSelector: filter.fieldSelector || undefined }, handlers);
 }
 
 export function getRepository(namespace: string, name: string, signal?: AbortSignal): Promise<Repository> {

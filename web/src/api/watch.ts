@@ -14,6 +14,15 @@ export interface WatchHandlers<T> {
   /** Called each time a stream is established; `reconnect` is true after the first. */
   onOpen?(reconnect: boolean): void;
   onState?(state: WatchState): void;
+  /**
+   * The resourceVersion to resume from at each (re)connect (docs/api.md,
+   * "Resuming"): the server then sends only what changed after it, not an
+   * ADDED event for every object (10,000 of them for a list of 10,000).
+   * Undefined = list first.
+   */
+  resumeFrom?(): string | undefined;
+  /** The server no longer holds changes that old (410 Expired): reload, and return undefined from resumeFrom. */
+  onExpired?(): void;
 }
 
 /** Splits an SSE byte stream into frames; exported for tests. */
@@ -52,7 +61,12 @@ export function watch<T>(path: string, params: Record<string, string | undefined
 
   const qs = new URLSearchParams({ watch: 'true' });
   for (const [k, v] of Object.entries(params)) if (v) qs.set(k, v);
-  const url = `${API_PREFIX}/${path}?${qs}`;
+  const urlFor = () => {
+    const rv = handlers.resumeFrom?.();
+    if (rv) qs.set('resourceVersion', rv);
+    else qs.delete('resourceVersion');
+    return `${API_PREFIX}/${path}?${qs}`;
+  };
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -68,12 +82,13 @@ export function watch<T>(path: string, params: Record<string, string | undefined
       handlers.onState?.(connectedOnce ? 'reconnecting' : 'connecting');
       let healthy = false;
       try {
-        const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...authHeaders() }, signal: controller.signal, cache: 'no-store' });
+        const res = await fetch(urlFor(), { headers: { Accept: 'text/event-stream', ...authHeaders() }, signal: controller.signal, cache: 'no-store' });
         if (res.status === 401) {
           notifyUnauthorized((await res.text().catch(() => '')) || 'unauthorized');
           stopped = true;
           break;
         }
+        if (res.status === 410) handlers.onExpired?.();
         if (!res.ok || !res.body) throw new Error(`watch answered ${res.status}`);
         const opened = Date.now();
         handlers.onState?.('open');

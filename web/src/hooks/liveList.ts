@@ -8,6 +8,7 @@
 import type { InfiniteData } from '@tanstack/react-query';
 import type { List, Repository, WatchEvent } from '../../../src/api/types.ts';
 import { compareKey, matchesSearch, objKey } from '../format.ts';
+import { matchesFieldSelector } from './fieldSelector.ts';
 
 export type Pages = InfiniteData<List<Repository>, string | undefined>;
 
@@ -17,8 +18,10 @@ export interface ApplyResult {
   needsRecount: boolean;
 }
 
-export function applyEvent(data: Pages, e: WatchEvent<Repository>, filter: { namespace: string | undefined; q: string }): ApplyResult {
+export function applyEvent(data: Pages, e: WatchEvent<Repository>, filter: { namespace: string | undefined; q: string; fieldSelector?: string | undefined }): ApplyResult {
   const obj = e.object;
+  // The search and the toolbar's filters, as the server applies them to the list and its watch.
+  const matches = (r: Repository) => matchesSearch(r, filter.q) && matchesFieldSelector(r, filter.fieldSelector);
   const key = objKey(obj);
   let found = false;
   let changed = false;
@@ -31,7 +34,7 @@ export function applyEvent(data: Pages, e: WatchEvent<Repository>, filter: { nam
       changed = true;
       return { ...p, items: p.items.filter((_, j) => j !== idx) };
     }
-    const stillMatches = matchesSearch(obj, filter.q);
+    const stillMatches = matches(obj);
     if (!stillMatches) {
       changed = true;
       return { ...p, items: p.items.filter((_, j) => j !== idx) };
@@ -46,12 +49,12 @@ export function applyEvent(data: Pages, e: WatchEvent<Repository>, filter: { nam
   if (found) {
     if (!changed) return { data, needsRecount: false };
     // Keep every page's total in step (the footer reads the last page's).
-    const deleted = e.type === 'DELETED' || !matchesSearch(obj, filter.q);
+    const deleted = e.type === 'DELETED' || !matches(obj);
     const next = { ...data, pages };
     return { data: deleted ? syncTotals(next, Math.max(0, (data.pages.at(-1)?.metadata.totalCount ?? 1) - 1)) : next, needsRecount: deleted };
   }
   if (e.type === 'DELETED') return { data, needsRecount: true };
-  if ((filter.namespace && obj.metadata.namespace !== filter.namespace) || !matchesSearch(obj, filter.q)) return { data, needsRecount: false };
+  if ((filter.namespace && obj.metadata.namespace !== filter.namespace) || !matches(obj)) return { data, needsRecount: false };
   const last = data.pages[data.pages.length - 1];
   const hasMore = Boolean(last?.metadata.continue);
   const lastItem = [...data.pages].reverse().find((p) => p.items.length > 0)?.items.at(-1);

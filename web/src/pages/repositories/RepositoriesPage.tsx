@@ -1,6 +1,6 @@
-/** 镜像管理: the live, infinitely scrolled repository list with search, namespace filter and row actions. */
-import { useCallback, useMemo, useState } from 'react';
-import { Alert, App, Button, Input, Space, Table, Typography } from 'antd';
+/** 镜像管理: the live, infinitely scrolled (virtual) repository list with search, namespace, status and health filters, and row actions. */
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Alert, App, Button, Input, Select, Space, Table, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router';
@@ -14,7 +14,6 @@ import { NamespaceSelect } from '../../components/NamespaceSelect.tsx';
 import { TypedConfirm } from '../../components/TypedConfirm.tsx';
 import { objKey, registryHost } from '../../format.ts';
 import { keys } from '../../hooks/queryKeys.ts';
-import { useHeight } from '../../hooks/useHeight.ts';
 import { useInfiniteScroll } from '../../hooks/useInfiniteScroll.ts';
 import { useLiveRepositoryList } from '../../hooks/useLiveRepositoryList.ts';
 import { useRegistries } from '../../hooks/useRegistries.ts';
@@ -26,17 +25,24 @@ import { RepositoryImportActions } from '../import/RepositoryImportActions.tsx';
 import { RepositoryDrawer } from './RepositoryDrawer.tsx';
 import { RepositoryListEmpty } from './RepositoryListEmpty.tsx';
 import { RepositoryListFooter } from './RepositoryListFooter.tsx';
-import { useRepositoryColumns, type RowAction } from './useRepositoryColumns.tsx';
+import { LIST_FILTERS, fieldSelectorOf, readFilters } from './listFilters.ts';
+import { MIN_TABLE_WIDTH, useRepositoryColumns, type RowAction } from './useRepositoryColumns.tsx';
+import { useTableBox } from './useTableBox.ts';
 
 const rowClassName = () => 'clickable-row';
 
-/** The shell's top bar (styles.css .topbar), under which the toolbar sticks. */
-const TOPBAR_HEIGHT = 56;
+/**
+ * The virtual body's rows as table rows (antd renders divs): the shared
+ * console harness and its tests find rows as `tbody tr[data-row-key]`
+ * (styles.css keeps the holder a block).
+ */
+const VIRTUAL_COMPONENTS = { body: { wrapper: 'tbody', row: 'tr', cell: 'td' } } as const;
 
 export function RepositoriesPage() {
   const { t, lang } = useI18n();
-  const [toolbar, setToolbar] = useState<HTMLDivElement | null>(null);
-  const toolbarHeight = useHeight(toolbar);
+  const [panel, setPanel] = useState<HTMLDivElement | null>(null);
+  const [footer, setFooter] = useState<HTMLDivElement | null>(null);
+  const box = useTableBox(panel, footer);
   const { message } = App.useApp();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -49,10 +55,22 @@ export function RepositoriesPage() {
   const [editing, setEditing] = useState<Repository | null>(null);
   const [deleting, setDeleting] = useState<Repository | null>(null);
   const [batchDeleting, setBatchDeleting] = useState(false);
+  const filters = readFilters(params);
+  const fieldSelector = fieldSelectorOf(filters);
+  const filtered = fieldSelector !== '';
+  const setFilter = (param: string, value: string | undefined) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(param, value);
+    else next.delete(param);
+    setParams(next);
+    setSelection([]);
+  };
   const registries = useRegistries();
   const canWrite = useCanWrite();
-  const { list, items, total, live, apply } = useLiveRepositoryList({ namespace: ns, q });
-  const sentinel = useInfiniteScroll({ ...list, pages: list.data?.pages.length ?? 0 });
+  const { list, items, total, live, apply } = useLiveRepositoryList({ namespace: ns, q, fieldSelector });
+  const scroll = useInfiniteScroll({ ...list, pages: list.data?.pages.length ?? 0 });
+  // The virtual body's scrolling element, re-found after every render (the table is re-keyed, see below).
+  useEffect(() => scroll.scroller(panel?.querySelector<HTMLElement>('.ant-table-tbody-virtual-holder') ?? null));
 
   const hostOf = useMemo(() => {
     const m = new Map<string, string>();
@@ -62,10 +80,16 @@ export function RepositoriesPage() {
 
   // Rows deleted elsewhere drop out of the selection.
   const selected = useMemo(() => {
+    if (selection.length === 0) return selection;
     const present = new Set(items.map(objKey));
     return selection.filter((k) => present.has(String(k)));
   }, [items, selection]);
-  const selectedItems = items.filter((r) => selected.includes(objKey(r)));
+  // Both run over every loaded row (10,000): once per change of the rows or the selection, not per render.
+  const selectedItems = useMemo(() => {
+    if (selected.length === 0) return [];
+    const keys = new Set(selected.map(String));
+    return items.filter((r) => keys.has(objKey(r)));
+  }, [items, selected]);
 
   const onAction = useCallback(
     (action: RowAction, r: Repository) => {
@@ -110,7 +134,7 @@ export function RepositoriesPage() {
           </Button>
         )}
       </div>
-      <div className="toolbar" ref={setToolbar}>
+      <div className="toolbar">
         <NamespaceSelect
           value={ns}
           onChange={(v) => {
@@ -132,6 +156,20 @@ export function RepositoriesPage() {
           style={{ width: lang === 'zh' ? 320 : 380 }}
           data-testid="repo-search"
         />
+        {LIST_FILTERS.map((f) => (
+          <Select
+            key={f.param}
+            allowClear
+            aria-label={t(f.label)}
+            data-testid={`filter-${f.param}`}
+            placeholder={t(f.all)}
+            style={{ minWidth: 150 }}
+            popupMatchSelectWidth={false}
+            value={filters[f.param] ?? null}
+            onChange={(v: string | null | undefined) => setFilter(f.param, v ?? undefined)}
+            options={f.options.map((o) => ({ value: o.value, label: t(o.label) }))}
+          />
+        ))}
         {selected.length > 0 && (
           <Space>
             <Typography.Text>{t('repo.selected', { n: selected.length })}</Typography.Text>
@@ -147,8 +185,13 @@ export function RepositoriesPage() {
         <Button icon={<ReloadOutlined />} aria-label={t('common.refresh')} onClick={() => void list.refetch()} />
       </div>
       {error && items.length > 0 && <Alert type="error" showIcon title={<ErrorText err={error} prefix={t('common.loadFailed')} />} />}
-      <div className="panel">
+      <div className="panel repo-list" ref={setPanel}>
         <Table<Repository>
+          // Virtual (issue 16): 10,000 loaded rows keep a window of rows in the DOM and scroll inside the body.
+          virtual
+          scroll={{ x: Math.max(box.width, MIN_TABLE_WIDTH), y: box.bodyHeight }}
+          components={VIRTUAL_COMPONENTS}
+          onScroll={scroll.onScroll}
           // Cells re-render only when their row changes; a new language, registry list or role re-renders all.
           key={`${lang}:${hostOf.size}:${canWrite}`}
           rowKey={objKey}
@@ -157,12 +200,10 @@ export function RepositoriesPage() {
           loading={list.isLoading}
           pagination={false}
           tableLayout="fixed"
-          // The header stays under the sticky top bar and toolbar (styles.css) while 120+ rows scroll.
-          sticky={{ offsetHeader: TOPBAR_HEIGHT + toolbarHeight }}
           size="middle"
           locale={{
             emptyText: list.isLoading ? ' ' : (
-              <RepositoryListEmpty error={error} q={q} noRegistries={registries.isSuccess && registries.data.items.length === 0} canWrite={canWrite} onRetry={() => void list.refetch()} onAdd={() => setAdding(true)} />
+              <RepositoryListEmpty error={error} q={q} filtered={filtered} onClearFilters={() => { const next = new URLSearchParams(params); for (const f of LIST_FILTERS) next.delete(f.param); setParams(next); }} noRegistries={registries.isSuccess && registries.data.items.length === 0} canWrite={canWrite} onRetry={() => void list.refetch()} onAdd={() => setAdding(true)} />
             ),
           }}
           rowSelection={canWrite ? rowSelection : undefined}
@@ -170,9 +211,9 @@ export function RepositoriesPage() {
           onRow={onRow}
         />
       </div>
-      <div ref={sentinel} />
       {list.isSuccess && items.length > 0 && (
-        <RepositoryListFooter loaded={items.length} total={total} fetching={list.isFetchingNextPage} hasMore={list.hasNextPage} onLoadMore={() => void list.fetchNextPage()} />
+        <RepositoryListFooter
+          ref={setFooter} loaded={items.length} total={total} fetching={list.isFetchingNextPage} hasMore={list.hasNextPage} onLoadMore={() => void list.fetchNextPage()} />
       )}
 
       <RepositoryDrawer

@@ -6,7 +6,7 @@ import { useI18n } from '../../i18n.tsx';
 import { paths } from '../../paths.ts';
 
 /** What an empty list says: why it is empty, and the one step that fills it. */
-export function RepositoryListEmpty({ error, q, noRegistries, canWrite, onRetry, onAdd }: { error: Error | null; q: string; noRegistries: boolean; canWrite: boolean; onRetry: () => void; onAdd: () => void }) {
+export function RepositoryListEmpty({ error, q, filtered, onClearFilters, noRegistries, canWrite, onRetry, onAdd }: { error: Error | null; q: string; filtered: boolean; onClearFilters: () => void; noRegistries: boolean; canWrite: boolean; onRetry: () => void; onAdd: () => void }) {
   const { t } = useI18n();
   const navigate = useNavigate();
   if (error) {
@@ -17,6 +17,13 @@ export function RepositoryListEmpty({ error, q, noRegistries, canWrite, onRetry,
     );
   }
   if (q) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('repo.emptySearch', { q })} />;
+  if (filtered) {
+    return (
+      <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('list.emptyFiltered')}>
+        <Button onClick={onClearFilters}>{t('list.clearFilters')}</Button>
+      </Empty>
+    );
+  }
   if (noRegistries) {
     return (
       <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('repo.emptyNoRegistry')}>

@@ -2,10 +2,10 @@ import { Button, Space, Spin } from 'antd';
 import { useI18n } from '../../i18n.tsx';
 
 /** 已加载 N / 共 M 条, then 正在加载更多… / 加载更多 / 已全部加载. */
-export function RepositoryListFooter({ loaded, total, fetching, hasMore, onLoadMore }: { loaded: number; total: number; fetching: boolean; hasMore: boolean; onLoadMore: () => void }) {
+export function RepositoryListFooter({ ref, loaded, total, fetching, hasMore, onLoadMore }: { ref?: React.Ref<HTMLDivElement>; loaded: number; total: number; fetching: boolean; hasMore: boolean; onLoadMore: () => void }) {
   const { t } = useI18n();
   return (
-    <div className="list-footer" data-testid="list-footer" aria-live="polite">
+    <div ref={ref} className="list-footer" data-testid="list-footer" aria-live="polite">
       <Space size="large">
         <span data-testid="loaded-count">{t('repo.loaded', { n: loaded, total: Math.max(total, loaded) })}</span>
         {fetching ? (

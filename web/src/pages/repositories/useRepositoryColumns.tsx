@@ -5,13 +5,18 @@ import { DeleteOutlined, EditOutlined, EyeOutlined, EllipsisOutlined, SyncOutlin
 import { Link } from 'react-router';
 import type { Repository } from '../../api/client.ts';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
+import { HealthBadge } from './HealthBadge.tsx';
 import { SignatureBadge } from './SignatureBadge.tsx';
+import { StorageCell } from './StorageCell.tsx';
 import { displayName, formatTime, fromNow, syncStatus } from '../../format.ts';
 import { useI18n } from '../../i18n.tsx';
 import { paths } from '../../paths.ts';
 
 /** What the ⋯ menu of a row offers (a viewer gets `view` only). */
 export type RowAction = 'view' | 'sync' | 'edit' | 'delete';
+
+/** The table's least width: below it the list scrolls sideways instead of squeezing the path column to nothing. */
+export const MIN_TABLE_WIDTH = 960;
 
 /**
  * The list's columns, for a fixed table layout (issue 16: widths that
@@ -20,7 +25,9 @@ export type RowAction = 'view' | 'sync' | 'edit' | 'delete';
  * an ellipsis with the whole text on hover, never breaking mid-token; short
  * fixed-size values get fixed widths. Cells re-render only when their row changes
  * (`shouldCellUpdate`), so the table must be re-keyed when anything else a
- * cell shows changes: the language, `hostOf`, `canWrite`.
+ * cell shows changes: the language, `hostOf`, `canWrite`. The virtual
+ * table (RepositoriesPage) reads percentages against its scroll width, the
+ * panel's width or MIN_TABLE_WIDTH.
  */
 export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: Map<string, string>; canWrite: boolean; onAction: (action: RowAction, r: Repository) => void }): TableColumnsType<Repository> {
   const { t } = useI18n();
@@ -29,7 +36,7 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
       {
         title: t('repo.col.name'),
         key: 'name',
-        width: '20%',
+        width: '13%',
         render: (_, r) => (
           <div className="name-cell">
             <Link to={paths.repository(r)} onClick={(e) => e.stopPropagation()} title={r.metadata.name}>
@@ -39,11 +46,11 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
           </div>
         ),
       },
-      { title: t('repo.col.namespace'), key: 'namespace', width: '13%', ellipsis: true, render: (_, r) => r.metadata.namespace },
+      { title: t('repo.col.namespace'), key: 'namespace', width: '8%', ellipsis: true, render: (_, r) => r.metadata.namespace },
       {
         title: t('repo.col.registry'),
         key: 'registry',
-        width: '15%',
+        width: '10%',
         ellipsis: true,
         render: (_, r) => r.status?.domain ?? hostOf.get(`${r.spec.registryRef.namespace ?? r.metadata.namespace}/${r.spec.registryRef.name}`) ?? r.spec.registryRef.name,
       },
@@ -51,11 +58,13 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
       {
         title: t('repo.col.lastSynced'),
         key: 'lastSynced',
-        width: 160,
+        width: 150,
         render: (_, r) => (r.status?.lastSynced ? <Tooltip title={fromNow(r.status.lastSynced)}>{formatTime(r.status.lastSynced)}</Tooltip> : <Typography.Text type="secondary">—</Typography.Text>),
       },
-      { title: t('repo.col.status'), key: 'status', width: 110, render: (_, r) => <StatusBadge status={syncStatus(r)} message={r.status?.message} reason={r.status?.reason} /> },
-      { title: t('repo.col.signed'), key: 'signed', width: 100, render: (_, r) => <SignatureBadge r={r} /> },
+      { title: t('repo.col.status'), key: 'status', width: 100, render: (_, r) => <StatusBadge status={syncStatus(r)} message={r.status?.message} reason={r.status?.reason} /> },
+      { title: t('list.col.health'), key: 'health', width: 110, ellipsis: true, render: (_, r) => <HealthBadge health={r.status?.health} /> },
+      { title: t('list.col.storage'), key: 'storage', width: 100, ellipsis: true, render: (_, r) => <StorageCell r={r} /> },
+      { title: t('repo.col.signed'), key: 'signed', width: 80, render: (_, r) => <SignatureBadge r={r} /> },
       {
         title: t('common.actions'),
         key: 'actions',

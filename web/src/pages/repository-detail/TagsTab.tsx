@@ -48,7 +48,7 @@ export function TagsTab({ r, active }: { r: Repository; active: boolean }) {
   const items = pages.flatMap((p) => p.items);
   const total = pages[0]?.metadata.totalCount ?? 0;
   const listError = pages.find((p) => p.metadata.error)?.metadata.error;
-  const sentinel = useInfiniteScroll({ hasNextPage: tags.hasNextPage, isFetchingNextPage: tags.isFetchingNextPage, fetchNextPage: tags.fetchNextPage, pages: pages.length });
+  const { sentinel } = useInfiniteScroll({ hasNextPage: tags.hasNextPage, isFetchingNextPage: tags.isFetchingNextPage, fetchNextPage: tags.fetchNextPage, pages: pages.length });
 
   async function change(tag: string, follow: boolean) {
     setBusy(tag);
