@@ -58,7 +58,7 @@ function preloadApp(entry: string): Plugin {
     apply: 'build',
     transformIndexHtml: {
       order: 'post',
-      handler(_html, ctx) {
+      handler(html, ctx) {
         const bundle = ctx.bundle ?? {};
         const chunks = Object.values(bundle).filter((c) => c.type === 'chunk');
         const app = chunks.find((c) => c.facadeModuleId?.endsWith(entry));
@@ -73,6 +73,8 @@ function preloadApp(entry: string): Plugin {
           for (const dep of chunk?.imports ?? []) visit(dep);
         };
         visit(app.fileName);
+        // Vite lists the entry's own imports already.
+        for (const f of scripts) if (html.includes(`/${f}"`)) scripts.delete(f);
         return [
           ...[...scripts].map((f) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `/${f}` }, injectTo: 'head' as const })),
           ...[...styles].map((f) => ({ tag: 'link', attrs: { rel: 'preload', as: 'style', crossorigin: true, href: `/${f}` }, injectTo: 'head' as const })),
@@ -122,8 +124,10 @@ export default defineConfig({
         manualChunks(id: string, meta: { getModuleInfo: ModuleInfoOf }) {
           // Left to the bundler, which puts them with the only page that imports them (a named group would also take in Vite's preload helper, which G2's dynamic imports use, and every page would load it).
           if (chartOnly(id, meta.getModuleInfo)) return undefined;
-          if (id.includes('node_modules/antd') || id.includes('node_modules/@ant-design') || id.includes('node_modules/rc-') || id.includes('node_modules/@rc-component')) return 'antd';
-          if (id.includes('node_modules/')) return 'vendor';
+          // React in one chunk of its own (every page needs it). antd is left to the bundler: as one named chunk it held every
+          // component any lazy page uses (1.3 MB, evaluated on every first load); split by use, the first load evaluates only the
+          // list's and the shell's (measured with 120 repositories: first rows 1.74-1.80 s against 1.69-2.08 s).
+          if (id.includes('node_modules/react') || id.includes('node_modules/scheduler')) return 'react';
           return undefined;
         },
       },
