@@ -7,8 +7,12 @@ interface Pager {
   hasNextPage: boolean;
   isFetchingNextPage: boolean;
   fetchNextPage: () => Promise<unknown>;
-  /** How many pages are loaded: each new page makes the scroll position news. */
-  pages: number;
+  /**
+   * The loaded pages. Each new page, and each new list (another namespace or
+   * filter), makes the scroll position news: a measurement is trusted only
+   * for the very pages it was taken at (compared by identity).
+   */
+  pages: readonly unknown[];
 }
 
 export interface InfiniteScroll {
@@ -39,14 +43,14 @@ const nearEnd = (el: HTMLElement) => el.scrollTop + el.clientHeight >= el.scroll
  */
 export function useInfiniteScroll({ hasNextPage, isFetchingNextPage, fetchNextPage, pages }: Pager): InfiniteScroll {
   const [el, setEl] = useState<HTMLElement | null>(null);
-  const [near, setNear] = useState<{ pages: number; near: boolean }>({ pages: -1, near: false });
+  const [near, setNear] = useState<{ pages: readonly unknown[] | undefined; near: boolean }>({ pages: undefined, near: false });
   // Scroll events come at every frame: the state (and the list's render) changes only when the answer does.
   const measure = useCallback((target: HTMLElement) => {
     const next = nearEnd(target);
     setNear((prev) => (prev.pages === pages && prev.near === next ? prev : { pages, near: next }));
   }, [pages]);
   useEffect(() => {
-    if (!el || pages === 0) return;
+    if (!el || pages.length === 0) return;
     // After the new page's rows are laid out (the virtual list measures them in a layout effect).
     const frame = requestAnimationFrame(() => measure(el));
     return () => cancelAnimationFrame(frame);
@@ -59,7 +63,7 @@ export function useInfiniteScroll({ hasNextPage, isFetchingNextPage, fetchNextPa
   );
   const [sentinel, setSentinel] = useState<HTMLElement | null>(null);
   useEffect(() => {
-    if (!sentinel) return;
+    if (!sentinel || pages.length === 0) return;
     // An observer per page count: its first report (one always comes on observe) is taken after that page's rows are laid out.
     const io = new IntersectionObserver((entries) => setNear({ pages, near: entries.some((e) => e.isIntersecting) }), { rootMargin: `0px 0px ${MARGIN_PX}px 0px` });
     io.observe(sentinel);

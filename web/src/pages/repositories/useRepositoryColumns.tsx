@@ -36,7 +36,7 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
       {
         title: t('repo.col.name'),
         key: 'name',
-        width: '13%',
+        width: '16%',
         render: (_, r) => (
           <div className="name-cell">
             <Link to={paths.repository(r)} onClick={(e) => e.stopPropagation()} title={r.metadata.name}>
@@ -46,7 +46,7 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
           </div>
         ),
       },
-      { title: t('repo.col.namespace'), key: 'namespace', width: '8%', ellipsis: true, render: (_, r) => r.metadata.namespace },
+      { title: t('repo.col.namespace'), key: 'namespace', width: '11%', ellipsis: true, render: (_, r) => r.metadata.namespace },
       {
         title: t('repo.col.registry'),
         key: 'registry',
@@ -63,8 +63,9 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
       },
       { title: t('repo.col.status'), key: 'status', width: 100, render: (_, r) => <StatusBadge status={syncStatus(r)} message={r.status?.message} reason={r.status?.reason} /> },
       { title: t('list.col.health'), key: 'health', width: 110, ellipsis: true, render: (_, r) => <HealthBadge health={r.status?.health} /> },
-      { title: t('list.col.storage'), key: 'storage', width: 100, ellipsis: true, render: (_, r) => <StorageCell r={r} /> },
-      { title: t('repo.col.signed'), key: 'signed', width: 80, render: (_, r) => <SignatureBadge r={r} /> },
+      // Storage and signature only where there is room (antd's xxl: 1600 px and wider): at 1280 px they squeezed the name and path (layout.test.ts).
+      { title: t('list.col.storage'), key: 'storage', width: 100, ellipsis: true, responsive: ['xxl'], render: (_, r) => <StorageCell r={r} /> },
+      { title: t('repo.col.signed'), key: 'signed', width: 80, responsive: ['xxl'], render: (_, r) => <SignatureBadge r={r} /> },
       {
         title: t('common.actions'),
         key: 'actions',

@@ -36,6 +36,9 @@ function following(r: Repository, item: SourceTag) {
  * spec.tags.list, 取消跟踪 takes a listed one out (its mirror copy stays:
  * deleting is retention's job).
  */
+/** The pages of a list not loaded yet (one array, so that its identity stays put). */
+const NO_PAGES: readonly never[] = [];
+
 export function TagsTab({ r, active }: { r: Repository; active: boolean }) {
   const { t } = useI18n();
   const { message } = App.useApp();
@@ -44,11 +47,11 @@ export function TagsTab({ r, active }: { r: Repository; active: boolean }) {
   const { namespace, name } = r.metadata;
   const tags = useSourceTags(namespace, name, { enabled: active });
   const [busy, setBusy] = useState<string | null>(null);
-  const pages = tags.data?.pages ?? [];
+  const pages = tags.data?.pages ?? NO_PAGES;
   const items = pages.flatMap((p) => p.items);
   const total = pages[0]?.metadata.totalCount ?? 0;
   const listError = pages.find((p) => p.metadata.error)?.metadata.error;
-  const { sentinel } = useInfiniteScroll({ hasNextPage: tags.hasNextPage, isFetchingNextPage: tags.isFetchingNextPage, fetchNextPage: tags.fetchNextPage, pages: pages.length });
+  const { sentinel } = useInfiniteScroll({ hasNextPage: tags.hasNextPage, isFetchingNextPage: tags.isFetchingNextPage, fetchNextPage: tags.fetchNextPage, pages });
 
   async function change(tag: string, follow: boolean) {
     setBusy(tag);
