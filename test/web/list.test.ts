@@ -46,7 +46,8 @@ async function silentListener(): Promise<{ port: number; stop(): Promise<void> }
 describe('repository list: health, storage, filters, 10,000 rows', () => {
   before(async () => {
     // Health checks every 10 s (the least), so a synced Repository gets its state while the test waits.
-    h = await startConsole({ serveArgs: ['--health-interval', '10s'] });
+    // 1920 px wide: the storage column shows from 1600 px (useRepositoryColumns.tsx; layout.test.ts checks 1280 px).
+    h = await startConsole({ serveArgs: ['--health-interval', '10s'], viewport: { width: 1920, height: 1080 } });
     page = h.page;
     page.on('request', (req) => {
       const url = new URL(req.url());
