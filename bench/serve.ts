@@ -25,7 +25,7 @@
  *
  * Environment:
  *   BENCH_SERVE_REPOS=10000      Repositories (10 namespaces)
- *   BENCH_SERVE_STORE=both       sqlite | postgres | both
+ *   BENCH_SERVE_STORE=both       sqlite | postgres | both | none (no run: the docs from the results on disk)
  *   BENCH_SERVE_SEED=api|direct  default api up to 20,000, direct above
  *   BENCH_SERVE_SECONDS=30       length of the mixed load
  *   BENCH_SERVE_LABEL=current    the run's name in the results (e.g. before, after)
@@ -57,7 +57,9 @@ const NAMESPACES = 10;
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 30);
 const SEED = (process.env.BENCH_SERVE_SEED ?? (N > 20_000 ? 'direct' : 'api')) as 'api' | 'direct';
 const LABEL = process.env.BENCH_SERVE_LABEL ?? 'current';
-const STORES = (process.env.BENCH_SERVE_STORE ?? 'both') === 'both' ? ['sqlite', 'postgres'] : [process.env.BENCH_SERVE_STORE ?? 'sqlite'];
+const STORE_CHOICE = process.env.BENCH_SERVE_STORE ?? 'both';
+/** `none` runs nothing: with BENCH_SERVE_DOCS=1 it rewrites the docs' section from the results on disk. */
+const STORES = STORE_CHOICE === 'both' ? ['sqlite', 'postgres'] : STORE_CHOICE === 'none' ? [] : [STORE_CHOICE];
 const SYNC_WAIT_MS = Number(process.env.BENCH_SERVE_SYNC_WAIT ?? 900) * 1000;
 const READERS = 8;
 const WATCHERS = 50;
@@ -510,6 +512,14 @@ function writeDocs(): void {
 }
 
 async function main(): Promise<void> {
+  if (STORES.length > 0) await runAll();
+  if (process.env.BENCH_SERVE_DOCS === '1' && existsSync(join(repoRoot, 'docs', 'benchmarks.md'))) {
+    writeDocs();
+    say('wrote the serve section of docs/benchmarks.md');
+  }
+}
+
+async function runAll(): Promise<void> {
   const registry = await startRegistry();
   try {
     const images: GeneratedImage[] = [];
@@ -528,10 +538,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await registry.stop();
-  }
-  if (process.env.BENCH_SERVE_DOCS === '1' && existsSync(join(repoRoot, 'docs', 'benchmarks.md'))) {
-    writeDocs();
-    say('wrote the serve section of docs/benchmarks.md');
   }
 }
 
