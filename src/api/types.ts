@@ -404,3 +404,22 @@ export interface AuditEntry {
   /** Short description of the change (never secrets). */
   detail?: string;
 }
+
+/** One tag at a Repository's source, as `GET .../repositories/{name}/tags` describes it (src/server/repository-tags.ts). */
+export interface SourceTag {
+  tag: string;
+  digest?: string;
+  mediaType?: string;
+  platforms?: string[];
+  /** Configs and layers of every platform, each blob once. */
+  sizeBytes?: number;
+  created?: string;
+  /** The Repository of this namespace that follows this tag (the one asked about first). */
+  followedBy?: { name: string; syncStatus: SyncStatus };
+  /** The Repository asked about follows it (spec.tag, spec.tags.list, or its filters at the last sync). */
+  followed?: boolean;
+  /** What the Repository asked about synced of it last: `current` when that is the digest the source has now. */
+  synced?: { digest?: string; syncStatus: SyncStatus; lastSynced?: string; current: boolean };
+  /** Why it could not be described (the tag still lists). */
+  error?: string;
+}

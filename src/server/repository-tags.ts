@@ -8,7 +8,7 @@
  * the page asked for is described.
  */
 import pLimit from 'p-limit';
-import type { Registry, Repository, RepositoryTagStatus } from '../api/types.ts';
+import type { Registry, Repository, RepositoryTagStatus, SourceTag } from '../api/types.ts';
 import type { EgressPolicy } from '../context/system-context.ts';
 import { TugError, errorText } from '../errors/index.ts';
 import { readConfig, readInstance, readTopLevel } from '../inspect/inspect.ts';
@@ -18,24 +18,7 @@ import { ARTIFACT_TAG, compareTags } from '../scheduler/followed-tags.ts';
 import { parseImageName } from '../transports/index.ts';
 import { isTagLister } from '../transports/types.ts';
 
-export interface SourceTag {
-  tag: string;
-  digest?: string;
-  mediaType?: string;
-  platforms?: string[];
-  /** Configs and layers of every platform, each blob once. */
-  sizeBytes?: number;
-  created?: string;
-  /** The Repository of this namespace that follows this tag (the one asked about first). */
-  followedBy?: { name: string; syncStatus: string };
-  /** The Repository asked about follows it (spec.tag, spec.tags.list, or its filters at the last sync). */
-  followed?: boolean;
-  /** What the Repository asked about synced of it last: `current` when that is the digest the source has now. */
-  synced?: { digest?: string; syncStatus: string; lastSynced?: string; current: boolean };
-  /** Why it could not be described (the tag still lists). */
-  error?: string;
-}
-
+export type { SourceTag };
 export { compareTags };
 
 /** The tags `r` follows, with what it last synced of each (spec.tag's from the status fields of old). */
@@ -65,7 +48,7 @@ export async function listSourceTags(
   const start = options.after === undefined ? 0 : all.findIndex((t) => compareTags(t, options.after!) > 0);
   const page = start < 0 ? [] : all.slice(start, start + options.limit);
   const mine = followedOf(repo);
-  const byTag = new Map<string, { name: string; syncStatus: string }>();
+  const byTag = new Map<string, NonNullable<SourceTag['followedBy']>>();
   for (const r of following) {
     if (r.spec.repository !== repo.spec.repository || r.spec.registryRef.name !== repo.spec.registryRef.name || r.metadata.name === repo.metadata.name) continue;
     for (const [tag, t] of followedOf(r)) if (!byTag.has(tag)) byTag.set(tag, { name: r.metadata.name, syncStatus: t.syncStatus });

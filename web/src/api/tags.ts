@@ -5,27 +5,10 @@
  * arrays, so two editors adding tags at once would otherwise drop each
  * other's; a stale version answers 409).
  */
-import type { SyncStatus } from '../../../src/api/types.ts';
+import type { SourceTag } from '../../../src/api/types.ts';
 import { MERGE_PATCH, nsPath, query, request, type Repository } from './client.ts';
 
-/** One tag as `GET .../tags` describes it (src/server/repository-tags.ts SourceTag). */
-export interface SourceTag {
-  tag: string;
-  digest?: string;
-  mediaType?: string;
-  platforms?: string[];
-  /** Configs and layers of every platform, each blob once. */
-  sizeBytes?: number;
-  created?: string;
-  /** The Repository of this namespace that follows the tag (the one asked about first). */
-  followedBy?: { name: string; syncStatus: SyncStatus };
-  /** The Repository asked about follows it. */
-  followed?: boolean;
-  /** What that Repository's last sync recorded; `current`: still the digest at the source. */
-  synced?: { digest?: string; syncStatus: SyncStatus; lastSynced?: string; current: boolean };
-  /** Why the tag could not be described (it still lists). */
-  error?: string;
-}
+export type { SourceTag };
 
 export interface SourceTagPage {
   kind: 'RepositoryTagList';
