@@ -393,11 +393,25 @@ export interface WebhookDelivery {
   retryAt?: string;
 }
 
+/** What the audit log records (`GET /auditlogs?verb=&kind=` takes only these; the console's filters list them). */
+export const AUDIT_VERBS = ['create', 'update', 'patch', 'delete', 'sync', 'test'] as const;
+export const AUDIT_KINDS = ['Registry', 'Repository', 'Token', 'Webhook', 'NamespaceSettings', 'MirrorImage'] as const;
+
+/** `GET /auditlogs`'s filters: exact matches; `since`/`until` RFC 3339 times or a duration back from now. */
+export interface AuditQuery {
+  user?: string;
+  kind?: string;
+  verb?: string;
+  namespace?: string;
+  since?: string;
+  until?: string;
+}
+
 export interface AuditEntry {
   time: string;
   /** Token name (never the token). */
   user: string;
-  verb: 'create' | 'update' | 'patch' | 'delete' | 'sync' | 'test';
+  verb: (typeof AUDIT_VERBS)[number];
   kind: string;
   namespace: string;
   name: string;

@@ -27,8 +27,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { tokenCreateSchema } from '../../api/schema.ts';
-import { API_VERSION } from '../../api/types.ts';
-import type { AuditEntry } from '../../api/types.ts';
+import { API_VERSION, AUDIT_KINDS, AUDIT_VERBS, type AuditQuery } from '../../api/types.ts';
 import { parseDuration } from '../../api/duration.ts';
 import type { AuditFilter, StoredToken } from '../../store/types.ts';
 import { FILE_TOKEN_NAME, type Principal, createToken, hasRole, within } from '../auth.ts';
@@ -97,7 +96,7 @@ export function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return tokenResource(t);
   });
 
-  app.get<{ Querystring: AuditQuery }>('/auditlogs', { config: { role: 'admin' } }, async (request) => {
+  app.get<{ Querystring: AuditListQuery }>('/auditlogs', { config: { role: 'admin' } }, async (request) => {
     const p = principal(request);
     const q = request.query;
     const limit = q.limit !== undefined ? Number(q.limit) : undefined;
@@ -113,19 +112,11 @@ export function adminRoutes(app: FastifyInstance, ctx: RouteContext): void {
   });
 }
 
-interface AuditQuery {
+/** The query string: the filters, and paging. */
+interface AuditListQuery extends AuditQuery {
   limit?: string;
   continue?: string;
-  user?: string;
-  kind?: string;
-  verb?: string;
-  namespace?: string;
-  since?: string;
-  until?: string;
 }
-
-const AUDIT_VERBS: readonly AuditEntry['verb'][] = ['create', 'update', 'patch', 'delete', 'sync', 'test'];
-const AUDIT_KINDS = ['Registry', 'Repository', 'Token', 'Webhook', 'NamespaceSettings', 'MirrorImage'];
 
 /**
  * `?user=&kind=&verb=&namespace=&since=&until=`: exact matches (kind and verb
@@ -133,7 +124,7 @@ const AUDIT_KINDS = ['Registry', 'Repository', 'Token', 'Webhook', 'NamespaceSet
  * `since`/`until` take an RFC 3339 time or a Go duration back from now
  * (`since=24h`, as `kubectl logs --since`).
  */
-export function auditFilter(q: AuditQuery, nowMs: number): AuditFilter {
+export function auditFilter(q: AuditListQuery, nowMs: number): AuditFilter {
   const text = (name: string, v: string | undefined) => {
     if (v === undefined || v === '') return undefined;
     if (v.length > 253) throw badRequest(`${name} is longer than 253 characters`);

@@ -1,22 +1,11 @@
 /** The audit log (admin only): `GET /auditlogs`, newest first, filtered and paged by the server. */
-import type { AuditEntry } from '../../../src/api/types.ts';
+import { AUDIT_KINDS, AUDIT_VERBS, type AuditEntry, type AuditQuery } from '../../../src/api/types.ts';
 import { query, request } from './client.ts';
 
 export type { AuditEntry };
-
-/** Verbs and kinds the server records (src/server/routes/admin.ts: a value outside them is a 400). */
-export const AUDIT_VERBS = ['create', 'update', 'patch', 'delete', 'sync', 'test'] as const satisfies readonly AuditEntry['verb'][];
-export const AUDIT_KINDS = ['Registry', 'Repository', 'Token', 'Webhook', 'NamespaceSettings', 'MirrorImage'] as const;
-
+export { AUDIT_KINDS, AUDIT_VERBS };
 /** Exact matches; `since`/`until` are RFC 3339 times. Empty fields are left out. */
-export interface AuditFilter {
-  user?: string;
-  kind?: string;
-  verb?: string;
-  namespace?: string;
-  since?: string;
-  until?: string;
-}
+export type AuditFilter = AuditQuery;
 
 export interface AuditPage {
   items: AuditEntry[];

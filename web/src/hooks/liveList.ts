@@ -7,7 +7,7 @@
  */
 import type { InfiniteData } from '@tanstack/react-query';
 import type { List, Repository, WatchEvent } from '../../../src/api/types.ts';
-import { compareKey, matchesSearch, objKey } from '../format.ts';
+import { compareKey, matchesSearch, newerVersion, objKey } from '../format.ts';
 import { matchesFieldSelector } from './fieldSelector.ts';
 
 export type Pages = InfiniteData<List<Repository>, string | undefined>;
@@ -39,8 +39,7 @@ export function applyEvent(data: Pages, e: WatchEvent<Repository>, filter: { nam
       changed = true;
       return { ...p, items: p.items.filter((_, j) => j !== idx) };
     }
-    if (cur.metadata.resourceVersion === obj.metadata.resourceVersion) return p;
-    if (Number(cur.metadata.resourceVersion) > Number(obj.metadata.resourceVersion)) return p; // older event
+    if (newerVersion(cur, obj) === cur) return p; // the same version, or an older event
     changed = true;
     const items = p.items.slice();
     items[idx] = obj;

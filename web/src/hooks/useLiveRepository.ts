@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Repository } from '../api/client.ts';
 import { getRepository, watchRepositories } from '../api/repositories.ts';
+import { newerVersion } from '../format.ts';
 import { keys } from './queryKeys.ts';
 
 export function useLiveRepository(namespace: string, name: string) {
@@ -24,7 +25,7 @@ export function useLiveRepository(namespace: string, name: string) {
           return;
         }
         const cur = queryClient.getQueryData<Repository>(repoKey);
-        if (cur && Number(cur.metadata.resourceVersion) >= Number(e.object.metadata.resourceVersion)) return;
+        if (cur && newerVersion(cur, e.object) === cur) return;
         queryClient.setQueryData(repoKey, e.object);
         void queryClient.invalidateQueries({ queryKey: keys.runs(namespace, name) });
       },
