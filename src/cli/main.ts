@@ -5,13 +5,18 @@
  * input, 3 integrity, 4 transient errors that outlived retries, 5
  * authentication / TLS (exit-codes.ts says it for script authors).
  */
-import { CommanderError } from '@commander-js/extra-typings';
 import { ExitCode, errorText, exitCodeFor, redactSecrets } from '../errors/index.ts';
-import { commandIndex, normalizeArgv } from './argv.ts';
-import { buildProgram, emptyProgram } from './program.ts';
+import { shortenOwnResolution } from './module-resolve.ts';
 
 export async function main(argv: string[]): Promise<number> {
   let debug = argv.includes('--debug') || argv.includes('--debug=true');
+  // Imported here, not at the top: every module from here on resolves
+  // through module-resolve.ts's shorter path, installed just before main runs.
+  const [{ CommanderError }, { commandIndex, normalizeArgv }, { buildProgram, emptyProgram }] = await Promise.all([
+    import('@commander-js/extra-typings'),
+    import('./argv.ts'),
+    import('./program.ts'),
+  ]);
   try {
     const base = emptyProgram();
     const at = commandIndex(argv, base);
@@ -37,4 +42,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Before any module of the program loads (module-resolve.ts says why).
+shortenOwnResolution();
 process.exitCode = await main(process.argv.slice(2));

@@ -1,6 +1,6 @@
 /** What the program's flags (options.ts `addGlobalFlags`) turn into, and the short names of references. */
 import { parseReference } from '../reference/reference.ts';
-import { DockerDaemonReference } from '../transports/docker-daemon/docker-daemon-transport.ts';
+import type { DockerDaemonReference } from '../transports/docker-daemon/docker-daemon-transport.ts';
 import type { ImageReference } from '../transports/types.ts';
 import type { GlobalOptions } from './options.ts';
 
@@ -35,6 +35,7 @@ export function commandSignal(g: GlobalOptions): AbortSignal {
  * for a daemon image named by its ID).
  */
 export function dockerName(ref: ImageReference): string | undefined {
-  if (ref instanceof DockerDaemonReference) return ref.ref?.name;
+  // By name, not instanceof: a type import keeps the docker-daemon transport unloaded for the commands that do not use it.
+  if (ref.transport.name === 'docker-daemon') return (ref as DockerDaemonReference).ref?.name;
   return ref.transport.name === 'docker' ? parseReference(ref.reference).name : undefined;
 }

@@ -14,10 +14,15 @@ import { TugError } from '../errors/index.ts';
 import { pathExists } from '../fs/io.ts';
 import type { Digest } from '../reference/index.ts';
 import type { ImageReference } from '../transports/types.ts';
-import { type PublicKey, type SignatureVerdict, canHoldSignatures, findCosignSignatures, parsePublicKey, verifySignatures } from './cosign.ts';
+import type { PublicKey, SignatureVerdict } from './cosign.ts';
 import { type KeySource, type Policy, type Requirement, defaultPolicyFiles, readPolicyFile, requirementsFor } from './policy.ts';
-import { registryNameOf, scopesOf } from './scope.ts';
 import { identityMatches } from './simple-signing.ts';
+
+// cosign.ts and scope.ts load when a policy checks an image: a copy without
+// --require-signed or a policy file (most of them) never does (issue 14 item 7:
+// every module counts in a short command's start-up).
+const cosign = () => import('./cosign.ts');
+const scopeModule = () => import('./scope.ts');
 
 /** The image a policy is asked about: as the source names it, the digest it resolved to, and how to read beside it. */
 export interface PolicySubject {
@@ -54,7 +59,7 @@ export async function readPublicKeys(files: readonly string[]): Promise<PublicKe
       } catch (err) {
         throw new TugError('USAGE', `cannot read key ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { hint: 'give the path of a cosign public key (cosign.pub)' });
       }
-      return parsePublicKey(pem, file);
+      return (await cosign()).parsePublicKey(pem, file);
     }),
   );
 }
@@ -72,13 +77,14 @@ export async function verifyImageSignature(
   ctx: SystemContext,
   options: { signal?: AbortSignal | undefined; identity?: ((dockerReference: string) => boolean) | undefined } = {},
 ): Promise<SignatureVerdict> {
+  const { findCosignSignatures, verifySignatures } = await cosign();
   const found = await findCosignSignatures(image, digest, ctx, options.signal);
   return verifySignatures(found ?? [], keys, digest, options.identity);
 }
 
-function refusal(subject: PolicySubject, verdict: Exclude<SignatureVerdict, { status: 'verified' }>, by: string): TugError {
+async function refusal(subject: PolicySubject, verdict: Exclude<SignatureVerdict, { status: 'verified' }>, by: string): Promise<TugError> {
   if (verdict.status === 'unsigned') {
-    const where = canHoldSignatures(subject.image) ? 'no cosign signature found' : `signatures are not kept in ${subject.image.transport.name}: images`;
+    const where = (await cosign()).canHoldSignatures(subject.image) ? 'no cosign signature found' : `signatures are not kept in ${subject.image.transport.name}: images`;
     return new TugError('POLICY', `${name(subject)} is not signed: ${where} (${by})`, { hint: 'sign it with cosign sign --key, or copy from where its signatures are' });
   }
   return new TugError('POLICY', `${name(subject)} has no valid signature: ${verdict.reason} (${by})`, { hint: 'check that the image and its signature come from the publisher whose key you gave' });
@@ -95,7 +101,7 @@ export function requireSignedBy(keys: readonly PublicKey[]): ImagePolicy {
   return {
     async check(subject) {
       const verdict = await verifyImageSignature(subject.image, subject.digest, keys, subject.context, { signal: subject.signal });
-      if (verdict.status !== 'verified') throw refusal(subject, verdict, '--require-signed');
+      if (verdict.status !== 'verified') throw await refusal(subject, verdict, '--require-signed');
     },
   };
 }
@@ -107,7 +113,7 @@ async function keysOf(sources: readonly KeySource[], policy: Policy, cache: Map<
       let keys = cache.get(s.path);
       if (!keys) cache.set(s.path, (keys = readPublicKeys([s.path])));
       out.push(...(await keys));
-    } else out.push(parsePublicKey(s.data, `${policy.file} keyData #${i + 1}`));
+    } else out.push((await cosign()).parsePublicKey(s.data, `${policy.file} keyData #${i + 1}`));
   }
   return out;
 }
@@ -140,19 +146,19 @@ export function containersPolicy(policy: Policy): ImagePolicy {
           });
         }
         const keys = await keysOf(req.keys, policy, keyCache);
-        const imageRef = registryNameOf(subject.image);
+        const imageRef = (await scopeModule()).registryNameOf(subject.image);
         const verdict = await verifyImageSignature(subject.image, subject.digest, keys, subject.context, {
           signal: subject.signal,
           identity: (signed) => identityMatches(req.signedIdentity, imageRef, signed),
         });
-        if (verdict.status !== 'verified') throw refusal(subject, verdict, where);
+        if (verdict.status !== 'verified') throw await refusal(subject, verdict, where);
         return;
       }
     }
   };
   return {
     async check(subject) {
-      const { transport, scopes } = scopesOf(subject.image);
+      const { transport, scopes } = (await scopeModule()).scopesOf(subject.image);
       const { scope, requirements } = requirementsFor(policy, transport, scopes);
       const where = `${policy.file} ${scope}`;
       for (const req of requirements) await meets(subject, req, where);

@@ -3,20 +3,21 @@
  * {@link ImageReference}s. The prefixes follow skopeo's (containers-transports(5)),
  * plus `registry-dir:` for the distribution storage layout.
  */
+import { resolve } from 'node:path';
 import { TugError } from '../errors/index.ts';
 import { dirTransport } from './dir/dir-transport.ts';
-import { dockerTransport } from './docker/docker-transport.ts';
-import { dockerArchiveTransport } from './docker-archive/docker-archive-transport.ts';
-import { dockerDaemonTransport } from './docker-daemon/docker-daemon-transport.ts';
-import { ociArchiveTransport } from './oci-archive/oci-archive-transport.ts';
-import { ociLayoutTransport } from './oci-layout/oci-layout-transport.ts';
-import { resolve } from 'node:path';
 import { parseLayoutLocation } from './oci-layout/oci-layout-transport.ts';
 import { type RegistryDirReference, registryDirTransport } from './registry-dir/registry-dir-transport.ts';
 import type { StoreVerifier } from './store-check.ts';
+import { TRANSPORTS, refuseNul, splitImageName } from './table.ts';
 import { type ImageReference, type SyncTarget, type Transport, isSyncTarget } from './types.ts';
 
-export const transports: readonly Transport[] = [dockerTransport, dirTransport, ociLayoutTransport, ociArchiveTransport, dockerArchiveTransport, dockerDaemonTransport, registryDirTransport];
+/**
+ * Every row of table.ts, loaded: the synchronous API below serves the long
+ * commands and the server, which name any transport. `tug copy` and `tug
+ * inspect` import table.ts instead, and load one row each (see there).
+ */
+export const transports: readonly Transport[] = await Promise.all(TRANSPORTS.map((row) => row.load()));
 
 /** The destinations of `tug sync` (`--dest`): the transports with the {@link SyncTarget} capability, in table order. */
 export const syncTargets: readonly (Transport & SyncTarget)[] = transports.filter(isSyncTarget);
@@ -28,32 +29,13 @@ export function syncTarget(name: string): Transport & SyncTarget {
   return target;
 }
 
-const EXAMPLES = 'docker://HOST/REPO:TAG, dir:PATH, oci:PATH[:REF], oci-archive:PATH[:REF], docker-archive:PATH[:REF], docker-daemon:NAME:TAG, registry-dir:PATH:REPO[:TAG]';
-
-/**
- * No path and no registry name holds a NUL: refused as bad input here rather
- * than as an I/O error later (argv cannot carry one; a sync file or an API
- * request can).
- */
-function refuseNul(name: string): void {
-  if (name.includes('\0')) throw new TugError('USAGE', `invalid image name "${name}": it contains a NUL character`);
-}
-
 /**
  * Parses an image name with its transport prefix. A name without a known
  * prefix is refused (no guessing: `nginx` could be a path or an image).
  */
 export function parseImageName(name: string): ImageReference {
-  refuseNul(name);
-  if (name.startsWith('docker://')) return dockerTransport.parse(name.slice('docker://'.length));
-  const colon = name.indexOf(':');
-  const prefix = colon > 0 ? name.slice(0, colon) : '';
-  const transport = transports.find((t) => t.name === prefix && t !== dockerTransport);
-  if (!transport) {
-    const hint = prefix === 'docker' ? 'write docker:// with two slashes' : `name the transport, e.g. ${EXAMPLES}`;
-    throw new TugError('USAGE', `invalid image name "${name}": ${prefix ? `unknown transport "${prefix}"` : 'no transport prefix'}`, { hint });
-  }
-  return transport.parse(name.slice(colon + 1));
+  const { row, rest } = splitImageName(name);
+  return transports.find((t) => t.name === row.name)!.parse(rest);
 }
 
 /**
@@ -91,5 +73,6 @@ export function parseStoreName(name: string): StoreVerifier {
   return make(rest, name);
 }
 
+export { loadImageName } from './table.ts';
 export type { StoreProblem, StoreReport, StoreVerifier } from './store-check.ts';
 export * from './types.ts';

@@ -3,9 +3,10 @@
  * inspect` and a `tug copy` whose blobs are all present never load undici
  * (its start-up is a third of such a command's CPU), while blob bytes (a
  * layer over 1 MiB read, any upload) still travel through undici in the same
- * process. Real CLI, real registries; a
+ * process. Each loads only the transports its image names use
+ * (src/transports/table.ts). Real CLI, real registries; a
  * module hook in the child (NODE_OPTIONS=--import) reports whether any file
- * of undici was loaded.
+ * of undici was loaded, and which transports.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -33,8 +34,16 @@ before(async () => {
       "import { registerHooks } from 'node:module';",
       "import { writeSync } from 'node:fs';",
       'let undici = false;',
-      "registerHooks({ load(url, context, next) { if (url.includes('/node_modules/undici/')) undici = true; return next(url, context); } });",
-      "process.on('exit', () => writeSync(2, `undici loaded: ${undici}\\n`));",
+      'const transports = new Set();',
+      'let modules = 0;',
+      'registerHooks({ load(url, context, next) {',
+      "  modules++;",
+      "  if (url.includes('/node_modules/undici/')) undici = true;",
+      "  const t = /\\/transports\\/([a-z-]+)\\//.exec(url);",
+      '  if (t) transports.add(t[1]);',
+      '  return next(url, context);',
+      '} });',
+      "process.on('exit', () => writeSync(2, `undici loaded: ${undici}\\ntransports loaded: ${[...transports].sort().join(' ')}\\nmodules loaded: ${modules}\\n`));",
       '',
     ].join('\n'),
   );
@@ -54,12 +63,18 @@ after(async () => {
 });
 
 const loaded = (stderr: string) => /undici loaded: (true|false)/.exec(stderr)?.[1];
+/** The transport folders (src/transports/NAME/) the command loaded: a short command loads only those its names use (transports/table.ts). */
+const transportsLoaded = (stderr: string) => /transports loaded: (.*)/.exec(stderr)?.[1];
+/** How many modules the command loaded (printed by the tests, for start-up work; not asserted). */
+const modulesLoaded = (stderr: string) => /modules loaded: (\d+)/.exec(stderr)?.[1];
 
 test('inspect --raw prints the manifest without loading undici', async () => {
   const r = await runTug(['inspect', '--raw', '--tls-verify=false', `docker://${src.host}/short/small:v1`], { env: hookEnv });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(sha256(r.stdout), small.top.digest);
   assert.equal(loaded(r.stderr), 'false', r.stderr);
+  assert.equal(transportsLoaded(r.stderr), 'docker', r.stderr);
+  console.log(`inspect --raw loaded ${modulesLoaded(r.stderr)} modules`);
 });
 
 test('a copy, then again with every blob present: correct both times, and the second never loads undici', async () => {
@@ -69,9 +84,22 @@ test('a copy, then again with every blob present: correct both times, and the se
     assert.equal(r.code, 0, `${round}: ${r.stderr}`);
     // Uploads stream through undici (http.ts): only a copy that uploads nothing is spared it.
     if (round === 'blobs present') assert.equal(loaded(r.stderr), 'false', `${round}: ${r.stderr}`);
+    if (round === 'blobs present') console.log(`copy, blobs present, loaded ${modulesLoaded(r.stderr)} modules`);
+    assert.equal(transportsLoaded(r.stderr), 'docker', `${round}: ${r.stderr}`);
     const res = await fetch(`${dest.url}/v2/short/small/manifests/v1`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
     assert.equal(sha256(Buffer.from(await res.arrayBuffer())), small.top.digest, round);
   }
+});
+
+test('a copy into an oci: layout loads that transport too, and inspect --raw reads the copy back', async () => {
+  const layout = join(tempDir(undefined, 'tug-short-oci-'), 'layout');
+  const copy = await runTug(['copy', '-q', '--src-tls-verify=false', `docker://${src.host}/short/small:v1`, `oci:${layout}:v1`], { env: hookEnv });
+  assert.equal(copy.code, 0, copy.stderr);
+  assert.equal(transportsLoaded(copy.stderr), 'docker oci-layout', copy.stderr);
+  const r = await runTug(['inspect', '--raw', `oci:${layout}:v1`], { env: hookEnv });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(sha256(r.stdout), small.top.digest);
+  assert.equal(transportsLoaded(r.stderr), 'oci-layout', r.stderr);
 });
 
 test('a copy with a layer over 1 MiB moves it through undici, byte for byte', async () => {

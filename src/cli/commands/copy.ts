@@ -4,7 +4,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { copyImage } from '../../copy/copy.ts';
 import { TugError } from '../../errors/index.ts';
 import { parsePlatformList } from '../../oci/platform.ts';
-import { parseImageName } from '../../transports/index.ts';
+import { loadImageName } from '../../transports/table.ts';
 import { formatBytes, formatElapsed } from '../format.ts';
 import { type GlobalOptions, addTransferFlags, contextFrom, parsePositiveInt } from '../options.ts';
 import { addDaemonHostFlag, daemonContext } from '../daemon-flags.ts';
@@ -37,8 +37,8 @@ export function copyCommand(globals: () => GlobalOptions) {
   return addFormatFlags(addSignatureFlags(addReferrerFlags(addDaemonHostFlag(addDaemonHostFlag(addTransferFlags(cmd, 'the source registry'), 'src-'), 'dest-')), 'copy')).action(async (sourceName, destName, opts) => {
     // One image, a few dozen requests at most: node:http, without undici's start-up (distribution/node-http.ts).
     preferNodeHttp();
-    const source = parseImageName(sourceName);
-    const destination = parseImageName(destName);
+    const source = await loadImageName(sourceName);
+    const destination = await loadImageName(destName);
     if (opts.all && opts.multiArch && opts.multiArch !== 'all') {
       throw new TugError('USAGE', `--all conflicts with --multi-arch ${opts.multiArch}`, { hint: 'use one of them' });
     }

@@ -4,7 +4,8 @@ import { TugError } from '../../errors/index.ts';
 import { inspectOutput, readConfig, readTopLevel, resolveImage } from '../../inspect/inspect.ts';
 import { hostPlatform } from '../../oci/platform.ts';
 import { digestBytes } from '../../oci/verify.ts';
-import { isTagLister, parseImageName } from '../../transports/index.ts';
+import { loadImageName } from '../../transports/table.ts';
+import { isTagLister } from '../../transports/types.ts';
 import { renderGoTemplate } from '../go-template.ts';
 import { type GlobalOptions, addCommonFlags, addCredentialFlags, addRegistryFlags, contextFrom } from '../options.ts';
 import { addDaemonHostFlag, daemonContext } from '../daemon-flags.ts';
@@ -26,7 +27,7 @@ export function inspectCommand(globals: () => GlobalOptions) {
     preferNodeHttp();
     const g = globals();
     if (opts.format !== undefined && opts.raw) throw new TugError('USAGE', '--raw conflicts with --format', { hint: 'use one of them' });
-    const ref = parseImageName(name);
+    const ref = await loadImageName(name);
     const ctx = printingEvents(contextFrom(opts, '', daemonContext(opts, '')));
     const signal = commandSignal(g);
     const source = await ref.newSource(ctx);
