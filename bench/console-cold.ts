@@ -5,8 +5,11 @@
  * time from `goto` to the first row on screen, the time from the navigation's
  * start to the first row in the DOM (the page's own clock, without the
  * driver's overhead), the bytes on the wire (`transferSize` of the document
- * and every resource) and Chromium's script time. Loopback only; every
- * process is stopped at the end.
+ * and every resource), Chromium's script time, and the CPU time its
+ * renderer processes spent from `goto` to the first row: on a machine
+ * others are using, times stretch while CPU time barely moves, so that is
+ * the figure to compare two builds by. Loopback only; every process is
+ * stopped at the end.
  *
  *   npm run bench:console            (BENCH_CONSOLE_RUNS=5)
  *
@@ -29,7 +32,7 @@ try {
     }),
   );
   await h.waitFor('every first sync', async () => (await h.api('GET', 'repositories?fieldSelector=status.syncStatus%3DSuccess&limit=1')).body?.metadata?.totalCount === REPOSITORIES, 120_000);
-  const results: { goto: number; dom: number; kib: number; script: number }[] = [];
+  const results: { goto: number; dom: number; kib: number; script: number; cpu: number }[] = [];
   for (let i = 0; i < RUNS; i++) {
     const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
     try {
@@ -39,10 +42,18 @@ try {
       await page.addInitScript({ content: `new MutationObserver((_, o) => { if (document.querySelector('tr[data-row-key]')) { globalThis.__rowsAt = performance.now(); o.disconnect(); } }).observe(document, { subtree: true, childList: true });` });
       const cdp = await browser.newCDPSession(page);
       await cdp.send('Performance.enable');
+      // CPU time per Chromium process (seconds since it started): the renderers' growth is the page's work.
+      const browserCdp = await browser.browser()!.newBrowserCDPSession();
+      const rendererCpu = async () => {
+        const { processInfo } = (await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number; cpuTime: number }[] };
+        return new Map(processInfo.filter((p) => p.type === 'renderer').map((p) => [p.id, p.cpuTime * 1000]));
+      };
+      const cpuBefore = await rendererCpu();
       const t0 = Date.now();
       await page.goto(`${h.baseUrl}/repositories`);
       await page.locator('tr[data-row-key]').first().waitFor();
       const goto = Date.now() - t0;
+      const cpu = [...(await rendererCpu())].reduce((sum, [id, ms]) => sum + ms - (cpuBefore.get(id) ?? 0), 0);
       const dom = await page.evaluate(() => (globalThis as unknown as { __rowsAt: number }).__rowsAt);
       const bytes = await page.evaluate(() => {
         const perf = (globalThis as unknown as { performance: { getEntriesByType(t: string): { transferSize: number }[] } }).performance;
@@ -50,13 +61,13 @@ try {
       });
       const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
       const script = (metrics.find((m) => m.name === 'ScriptDuration')?.value ?? 0) * 1000;
-      results.push({ goto, dom: Math.round(dom), kib: Math.round(bytes / 1024), script: Math.round(script) });
-      console.log(`run ${i + 1}: first rows ${goto} ms after goto, ${Math.round(dom)} ms after navigation start; ${Math.round(bytes / 1024)} KiB; script ${Math.round(script)} ms`);
+      results.push({ goto, dom: Math.round(dom), kib: Math.round(bytes / 1024), script: Math.round(script), cpu: Math.round(cpu) });
+      console.log(`run ${i + 1}: first rows ${goto} ms after goto, ${Math.round(dom)} ms after navigation start; ${Math.round(bytes / 1024)} KiB; script ${Math.round(script)} ms; renderer CPU ${Math.round(cpu)} ms`);
     } finally {
       await browser.close();
     }
   }
-  console.log(`median of ${RUNS}: first rows ${median(results.map((r) => r.goto))} ms after goto, ${median(results.map((r) => r.dom))} ms after navigation start; ${median(results.map((r) => r.kib))} KiB; script ${median(results.map((r) => r.script))} ms`);
+  console.log(`median of ${RUNS}: first rows ${median(results.map((r) => r.goto))} ms after goto, ${median(results.map((r) => r.dom))} ms after navigation start; ${median(results.map((r) => r.kib))} KiB; script ${median(results.map((r) => r.script))} ms; renderer CPU ${median(results.map((r) => r.cpu))} ms`);
 } finally {
   await h.stop();
 }

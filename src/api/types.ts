@@ -377,6 +377,13 @@ export interface Webhook {
   status?: { secret?: string };
 }
 
+/**
+ * Why a webhook delivery failed, as a code that stays put (the console words
+ * it in the user's language; `error` keeps the details in English).
+ */
+export const WEBHOOK_DELIVERY_REASONS = ['Deleted', 'Answered', 'Redirected', 'EgressRefused', 'ConnectionRefused', 'DNSFailed', 'Timeout', 'TLS', 'Other'] as const;
+export type WebhookDeliveryReason = (typeof WEBHOOK_DELIVERY_REASONS)[number];
+
 /** One attempt to deliver one event (the delivery log; the newest 100 per webhook are kept). */
 export interface WebhookDelivery {
   /** The event's CloudEvents id (every attempt of one event shares it). */
@@ -388,6 +395,8 @@ export interface WebhookDelivery {
   ok: boolean;
   statusCode?: number;
   error?: string;
+  /** Set when `ok` is false (deliveries recorded before it was added have only `error`). */
+  reason?: WebhookDeliveryReason;
   durationMs: number;
   /** When the next attempt runs, if one will. */
   retryAt?: string;

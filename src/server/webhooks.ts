@@ -18,7 +18,7 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
-import { API_PREFIX, type Webhook, type WebhookDelivery, type WebhookEventType } from '../api/types.ts';
+import { API_PREFIX, type Webhook, type WebhookDelivery, type WebhookDeliveryReason, type WebhookEventType } from '../api/types.ts';
 import type { EgressPolicy } from '../context/system-context.ts';
 import { egressConnector } from '../distribution/egress.ts';
 import { Agent, request } from '../distribution/undici.ts';
@@ -46,6 +46,27 @@ export interface CloudEvent {
   time: string;
   datacontenttype: 'application/json';
   data: unknown;
+}
+
+/**
+ * The reason code of a delivery that failed before an answer: from the
+ * error's own code and those of its causes (the egress policy's refusal is
+ * a TugError UNSAFE_INPUT; sockets, DNS, TLS and undici give Node's codes).
+ */
+export function failureReason(err: unknown): WebhookDeliveryReason {
+  const codes: string[] = [];
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, name } = e as { code?: unknown; name?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    if (name === 'TimeoutError') codes.push('ETIMEDOUT');
+  }
+  const has = (re: RegExp) => codes.some((c) => re.test(c));
+  if (has(/^UNSAFE_INPUT$/)) return 'EgressRefused';
+  if (has(/^ECONNREFUSED$/)) return 'ConnectionRefused';
+  if (has(/^(ENOTFOUND|EAI_AGAIN|EAI_NONAME)$/)) return 'DNSFailed';
+  if (has(/TIMEOUT|^ETIMEDOUT$/)) return 'Timeout';
+  if (has(/^ERR_TLS|^ERR_SSL|CERT|^UNABLE_TO_VERIFY|SELF_SIGNED/)) return 'TLS';
+  return 'Other';
 }
 
 /** `webhook-signature`'s value for one delivery (Standard Webhooks v1). */
@@ -142,7 +163,7 @@ export class WebhookDispatcher {
     const found = await this.o.store.getWebhook(namespace, name);
     const started = Date.now();
     const delivery: WebhookDelivery = { eventId: event.id, type: event.type, ...(event.subject ? { subject: event.subject } : {}), time: new Date(started).toISOString(), attempt, ok: false, durationMs: 0 };
-    if (!found) return { ...delivery, error: 'the webhook was deleted' };
+    if (!found) return { ...delivery, error: 'the webhook was deleted', reason: 'Deleted' };
     try {
       const secret = this.o.secrets.open(found.sealedSecret, webhookSecretAad(namespace, name)).token!;
       const body = JSON.stringify(event);
@@ -165,9 +186,14 @@ export class WebhookDispatcher {
       await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
       delivery.statusCode = res.statusCode;
       delivery.ok = res.statusCode >= 200 && res.statusCode < 300;
-      if (!delivery.ok) delivery.error = `answered ${res.statusCode}${res.statusCode >= 300 && res.statusCode < 400 ? ' (redirects are not followed: give the final URL)' : ''}`;
+      if (!delivery.ok) {
+        const redirect = res.statusCode >= 300 && res.statusCode < 400;
+        delivery.error = `answered ${res.statusCode}${redirect ? ' (redirects are not followed: give the final URL)' : ''}`;
+        delivery.reason = redirect ? 'Redirected' : 'Answered';
+      }
     } catch (err) {
       delivery.error = errorText(err);
+      delivery.reason = failureReason(err);
     }
     delivery.durationMs = Date.now() - started;
     const delay = this.o.retryDelaysMs?.[attempt - 1] ?? RETRY_DELAYS_MS[attempt - 1];

@@ -116,6 +116,10 @@ describe('admin pages', () => {
   it('the token signs in elsewhere without the admin menu; revoking it sends that browser to sign-in', async () => {
     const elsewhere = await signInElsewhere(editorToken);
     assert.equal(await elsewhere.getByRole('menuitem', { name: '系统管理' }).count(), 0, 'no admin menu for an editor');
+    // A namespace's webhooks are its editors' (docs/api.md): their entry is beside the images, not under 系统管理.
+    await elsewhere.getByRole('menuitem', { name: 'Webhook 通知' }).click();
+    await elsewhere.waitForURL(/\/webhooks/);
+    await elsewhere.getByTestId('create-webhook').waitFor();
     await elsewhere.goto(`${harness.baseUrl}/registries`);
     await elsewhere.getByTestId('test-hub').waitFor();
     // Back on the live list, whose watch stream the revocation ends.
@@ -174,7 +178,7 @@ describe('admin pages', () => {
 
   it('a webhook: created with its secret shown once, tested against a local listener, its delivery log shows OK', async () => {
     await page.getByRole('menuitem', { name: 'Webhook 通知' }).click();
-    await page.waitForURL(/\/admin\/webhooks/);
+    await page.waitForURL(/\/webhooks/);
     // The first namespace is chosen once the namespaces arrive; then the pick.
     await page.getByText('该命名空间还没有 Webhook。').waitFor();
     await harness.pickOption('命名空间', /team-b$/);
@@ -230,6 +234,9 @@ describe('admin pages', () => {
     const result = page.getByTestId('hook-test-result');
     await result.getByText('出站策略禁止连接该地址').waitFor();
     assert.doesNotMatch(await result.innerText(), ENGLISH);
+    // Worded from the delivery's reason code, not from the server's English (which stays the detail).
+    const log = await harness.api('GET', 'namespaces/team-a/webhooks/metadata/deliveries');
+    assert.equal(log.body.items[0].reason, 'EgressRefused', JSON.stringify(log.body.items[0]));
 
     await page.getByTestId('create-webhook').click();
     await page.getByLabel('名称', { exact: true }).fill('ci');
@@ -255,11 +262,14 @@ describe('admin pages', () => {
     await elsewhere.getByTestId('read-only').waitFor();
     assert.equal(await elsewhere.getByRole('menuitem', { name: '系统管理' }).count(), 0);
     assert.equal(await elsewhere.getByRole('menuitem', { name: '访问令牌' }).count(), 0);
+    assert.equal(await elsewhere.getByRole('menuitem', { name: 'Webhook 通知' }).count(), 0, 'webhooks are the editors\'');
     // By URL: the server's 403 in Chinese, and no button.
     await elsewhere.goto(`${harness.baseUrl}/admin/tokens`);
     await elsewhere.getByText('当前令牌没有执行此操作的权限').waitFor();
     assert.equal(await elsewhere.getByTestId('create-token').count(), 0);
+    // The old address still leads there (and the viewer gets the 403 in Chinese, no button).
     await elsewhere.goto(`${harness.baseUrl}/admin/webhooks`);
+    await elsewhere.waitForURL(/\/webhooks$/);
     await elsewhere.getByText('当前令牌没有执行此操作的权限').waitFor();
     assert.equal(await elsewhere.getByTestId('create-webhook').count(), 0);
   });

@@ -8,7 +8,8 @@ export const paths = {
   repositoriesImport: '/repositories/import',
   adminTokens: '/admin/tokens',
   adminAudit: '/admin/audit',
-  adminWebhooks: '/admin/webhooks',
+  /** A namespace's webhooks (`?namespace=`): editors and admins. */
+  webhooks: '/webhooks',
   overview: '/overview',
   storage: '/storage',
 };

@@ -5,6 +5,7 @@
  */
 import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
 import { type MenuProps, Skeleton } from 'antd';
+import { Navigate, useLocation } from 'react-router';
 import { ApiOutlined, AuditOutlined, CloudServerOutlined, ContainerOutlined, DashboardOutlined, DatabaseOutlined, FundOutlined, ImportOutlined, KeyOutlined, SettingOutlined } from '@ant-design/icons';
 import type { Role } from '../../src/api/types.ts';
 import type { MessageKey, Translate } from './i18n.tsx';
@@ -24,18 +25,25 @@ function page(load: () => Promise<ComponentType>): ReactNode {
   );
 }
 
+/** A page that moved: its old URL goes to `to`, with the same query. */
+function Moved({ to }: { to: string }) {
+  const { search } = useLocation();
+  return <Navigate to={{ pathname: to, search }} replace />;
+}
+
 export interface AppRoute {
   path: string;
   element: ReactNode;
   /** Shown without a token, outside the shell (no menu, no top bar). */
   public?: boolean;
-  /** The side-menu entry, under the group `group`; its menu key is `path`. */
-  menu?: { label: MessageKey; icon: ReactNode; group: string };
+  /** The side-menu entry, under the group `group`; its menu key is `path`. `role`: shown only to tokens of that role or above (see MENU_GROUPS). */
+  menu?: { label: MessageKey; icon: ReactNode; group: string; role?: Role };
 }
 
 /**
  * The side menu's groups, in order. `role`: shown only to tokens of that role
- * (the server's roles, GET /whoami), as the server would answer 403 to others.
+ * or above (the server's roles, GET /whoami: viewer < editor < admin), as
+ * the server would answer 403 to others.
  */
 const MENU_GROUPS: { key: string; label: MessageKey; icon: ReactNode; role?: Role }[] = [
   { key: 'monitoring', label: 'overview.nav.group', icon: <FundOutlined /> },
@@ -54,7 +62,10 @@ export const routes: AppRoute[] = [
   { path: paths.repositoriesImport, element: page(async () => (await import('./pages/import/ImportPage.tsx')).ImportPage), menu: { label: 'import.nav', icon: <ImportOutlined />, group: 'images' } },
   { path: paths.adminTokens, element: page(async () => (await import('./pages/admin/TokensPage.tsx')).TokensPage), menu: { label: 'admin.nav.tokens', icon: <KeyOutlined />, group: 'admin' } },
   { path: paths.adminAudit, element: page(async () => (await import('./pages/admin/AuditPage.tsx')).AuditPage), menu: { label: 'admin.nav.audit', icon: <AuditOutlined />, group: 'admin' } },
-  { path: paths.adminWebhooks, element: page(async () => (await import('./pages/admin/WebhooksPage.tsx')).WebhooksPage), menu: { label: 'admin.nav.webhooks', icon: <ApiOutlined />, group: 'admin' } },
+  // A namespace's webhooks are its editors' to manage (docs/api.md): beside the namespace's images and registries, not under 系统管理.
+  { path: paths.webhooks, element: page(async () => (await import('./pages/admin/WebhooksPage.tsx')).WebhooksPage), menu: { label: 'admin.nav.webhooks', icon: <ApiOutlined />, group: 'images', role: 'editor' } },
+  // Where webhooks were before (bookmarks).
+  { path: '/admin/webhooks', element: <Moved to={paths.webhooks} /> },
 ];
 
 /** Where `/` and unknown paths go. */
@@ -65,13 +76,20 @@ export const shellRoutes = routes.filter((r) => !r.public);
 
 export const menuGroupKeys = MENU_GROUPS.map((g) => g.key);
 
+const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
+
+/** Whether a token of `role` (undefined: not known yet) may use what needs `needed`. */
+function mayUse(role: Role | undefined, needed: Role | undefined): boolean {
+  return !needed || (role !== undefined && RANK[role] >= RANK[needed]);
+}
+
 /** The menu for a token of `role` (undefined until GET /whoami answers: no role-only group yet). */
 export function menuItems(t: Translate, role?: Role): NonNullable<MenuProps['items']> {
-  return MENU_GROUPS.filter((g) => !g.role || g.role === role).map((g) => ({
+  return MENU_GROUPS.filter((g) => mayUse(role, g.role)).map((g) => ({
     key: g.key,
     label: t(g.label),
     icon: g.icon,
-    children: routes.flatMap((r) => (r.menu?.group === g.key ? [{ key: r.path, label: t(r.menu.label), icon: r.menu.icon }] : [])),
+    children: routes.flatMap((r) => (r.menu?.group === g.key && mayUse(role, r.menu.role) ? [{ key: r.path, label: t(r.menu.label), icon: r.menu.icon }] : [])),
   }));
 }
 

@@ -6,7 +6,7 @@
  */
 import { API_PREFIX, type List, type Registry, type Repository, type RunLogLine, type Status, type SyncRun } from '../../../src/api/types.ts';
 
-import { takeEarly } from './early.ts';
+import { type Answer, readAnswer, takeArrived, takeEarly } from './early.ts';
 
 export { API_PREFIX };
 export type { List, Registry, Repository, RunLogLine, Status, SyncRun };
@@ -79,16 +79,16 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   }
   const url = apiUrl(path);
   const method = options.method ?? 'GET';
-  let res: Response;
+  let res: Answer;
   try {
     // The first screen's answers may already be on their way (api/early.ts); only for the stored token's plain GETs.
     const early = method === 'GET' && options.token === undefined ? takeEarly(url) : undefined;
-    res = await (early ?? fetch(url, { method, headers, body, signal: options.signal }));
+    res = await (early ?? fetch(url, { method, headers, body, signal: options.signal }).then(readAnswer));
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiError(0, `network error: ${(err as Error).message}`);
   }
-  const text = await res.text();
+  const text = res.text;
   let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;
@@ -102,6 +102,20 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     throw new ApiError(res.status, message, status);
   }
   return json as T;
+}
+
+/**
+ * A GET of the first screen whose answer arrived before the app rendered
+ * (api/early.ts), shaped as its query's data: for react-query's
+ * `initialData` (see hooks/arrived.ts). At most once per URL.
+ */
+export function arrived<J, T>(path: string, shape: (json: J) => T): { data: T; at: number } | undefined {
+  const a = getToken() ? takeArrived<J>(apiUrl(path)) : undefined;
+  try {
+    return a && { data: shape(a.data), at: a.at };
+  } catch {
+    return undefined; // not the shape expected: the query asks again and reports what it gets
+  }
 }
 
 /** The absolute path of an API path (`namespaces/x/repositories` -> `/oapis/.../namespaces/x/repositories`). */

@@ -1,6 +1,6 @@
 /** Registries: `/namespaces/{ns}/registries[/{name}[/test|/pull-secret]]`. */
 import { API_VERSION, type ObjectMeta, type RegistrySpec } from '../../../src/api/types.ts';
-import { nsPath, query, request, type List, type Registry } from './client.ts';
+import { arrived, nsPath, query, request, type List, type Registry } from './client.ts';
 
 /** What `POST .../test` answers (and records in the registry's status). */
 export interface RegistryTestResult {
@@ -18,6 +18,9 @@ export const REGISTRY_LIST_PATH = `registries${query({ limit: 1000 })}`;
 export function listRegistries(signal?: AbortSignal): Promise<List<Registry>> {
   return request<List<Registry>>(REGISTRY_LIST_PATH, { signal });
 }
+
+/** What `listRegistries` would answer, when the first screen's early GET has already brought it (api/early.ts). */
+export const arrivedRegistries = () => arrived(REGISTRY_LIST_PATH, (list: List<Registry>) => list);
 
 type RegistryMeta = Pick<ObjectMeta, 'name' | 'namespace' | 'resourceVersion' | 'labels' | 'annotations'>;
 

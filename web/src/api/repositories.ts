@@ -1,6 +1,6 @@
 /** Repositories and their sync runs: `/namespaces/{ns}/repositories[/{name}[/sync|/syncruns]]`. */
 import { API_VERSION, DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, type ObjectMeta, type RepositorySpec } from '../../../src/api/types.ts';
-import { MERGE_PATCH, nsPath, query, request, type List, type Repository, type RunLogLine, type SyncRun } from './client.ts';
+import { arrived, MERGE_PATCH, nsPath, query, request, type List, type Repository, type RunLogLine, type SyncRun } from './client.ts';
 import { watch, type WatchHandlers } from './watch.ts';
 
 /** What a list asks for; `namespace` undefined = every namespace the token sees. */
@@ -28,6 +28,11 @@ export function repositoryListPath(filter: RepositoryFilter, page: { limit: numb
 /** One page of the list, in the server's order (namespace, then name). */
 export function listRepositories(filter: RepositoryFilter, page: { limit: number; continue?: string | undefined }, signal?: AbortSignal): Promise<List<Repository>> {
   return request<List<Repository>>(repositoryListPath(filter, page), { signal });
+}
+
+/** The list's first page (`LIST_PAGE_SIZE`), when the first screen's early GET has already brought it (api/early.ts). */
+export function arrivedFirstPage(filter: RepositoryFilter) {
+  return arrived(repositoryListPath(filter, { limit: LIST_PAGE_SIZE }), (page: List<Repository>) => page);
 }
 
 /** Live changes to the list `filter` selects; returns a stop function. */

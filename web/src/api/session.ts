@@ -1,6 +1,6 @@
 /** Who the token is: the sign-in check and `GET /whoami`. */
 import type { Role } from '../../../src/api/types.ts';
-import { request } from './client.ts';
+import { arrived, request } from './client.ts';
 
 /** The signed-in token, as `GET /whoami` describes it. */
 export interface Me {
@@ -9,9 +9,18 @@ export interface Me {
   namespaces?: string[];
 }
 
-export async function whoami(signal?: AbortSignal): Promise<Me> {
-  return (await request<{ status: { userInfo: Me } }>('whoami', { signal })).status.userInfo;
+interface WhoamiAnswer {
+  status: { userInfo: Me };
 }
+
+const meOf = (answer: WhoamiAnswer): Me => answer.status.userInfo;
+
+export async function whoami(signal?: AbortSignal): Promise<Me> {
+  return meOf(await request<WhoamiAnswer>('whoami', { signal }));
+}
+
+/** What `whoami` would answer, when the first screen's early GET has already brought it (api/early.ts). */
+export const arrivedWhoami = () => arrived('whoami', meOf);
 
 /** Rejects when `token` is refused; a 401 here does not sign anyone out. */
 export async function checkToken(token: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { Tooltip } from 'antd';
+import { HoverTip } from './HoverTip.tsx';
 import type { SyncStatus } from '../../../src/api/types.ts';
 import { describeSyncFailure } from '../api/errorText.ts';
 import { useI18n } from '../i18n.tsx';
@@ -17,5 +17,5 @@ export function StatusBadge({ status, message, reason }: { status: SyncStatus; m
   );
   // Why it failed in the user's language; the server's own message after it (issue 16).
   const why = status === 'Failed' ? describeSyncFailure({ message, reason }, t) : undefined;
-  return why ? <Tooltip title={<><div>{why.text}</div><div style={{ opacity: 0.75, marginTop: 4 }}>{why.detail}</div></>}>{badge}</Tooltip> : badge;
+  return why ? <HoverTip title={<><div>{why.text}</div><div style={{ opacity: 0.75, marginTop: 4 }}>{why.detail}</div></>}>{badge}</HoverTip> : badge;
 }

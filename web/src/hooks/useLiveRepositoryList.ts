@@ -11,9 +11,10 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import type { WatchEvent, WatchEventType } from '../../../src/api/types.ts';
 import type { Repository } from '../api/client.ts';
-import { LIST_PAGE_SIZE, listRepositories, watchRepositories, type RepositoryFilter } from '../api/repositories.ts';
+import { arrivedFirstPage, LIST_PAGE_SIZE, listRepositories, watchRepositories, type RepositoryFilter } from '../api/repositories.ts';
 import type { WatchState } from '../api/watch.ts';
 import { applyEvent, syncTotals, type Pages } from './liveList.ts';
+import { initialFromArrived } from './arrived.ts';
 import { keys } from './queryKeys.ts';
 
 /** The first page: what a screen shows, soon (issue 16: one page at scroll position 0). */
@@ -48,6 +49,11 @@ export function useLiveRepositoryList({ namespace, q, fieldSelector = '' }: Repo
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.metadata.continue || undefined,
     staleTime: Infinity,
+    // The first page, when the early GET (api/early.ts) has brought it already: the table mounts once, with its rows.
+    ...initialFromArrived(() => {
+      const page = arrivedFirstPage({ namespace, q, fieldSelector });
+      return page && { data: { pages: [page.data], pageParams: [undefined] }, at: page.at };
+    }),
   });
 
   // The watch starts from the first page's resourceVersion, once it is here (see resumeFrom below).

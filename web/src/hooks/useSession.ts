@@ -1,10 +1,11 @@
 /** The signed-in token's name and role (`GET /whoami`). */
 import { useQuery } from '@tanstack/react-query';
-import { whoami } from '../api/session.ts';
+import { arrivedWhoami, whoami } from '../api/session.ts';
+import { initialFromArrived } from './arrived.ts';
 import { keys } from './queryKeys.ts';
 
 export function useMe() {
-  return useQuery({ queryKey: keys.me, queryFn: ({ signal }) => whoami(signal), staleTime: 5 * 60_000 });
+  return useQuery({ queryKey: keys.me, queryFn: ({ signal }) => whoami(signal), staleTime: 5 * 60_000, ...initialFromArrived(arrivedWhoami) });
 }
 
 /**

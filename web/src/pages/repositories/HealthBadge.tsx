@@ -1,4 +1,4 @@
-import { Tooltip } from 'antd';
+import { HoverTip } from '../../components/HoverTip.tsx';
 import type { RepositoryHealth } from '../../../../src/api/types.ts';
 import { formatTime, fromNow } from '../../format.ts';
 import { useI18n } from '../../i18n.tsx';
@@ -34,10 +34,10 @@ export function HealthBadge({ health }: { health: RepositoryHealth | undefined }
     </div>
   );
   return (
-    <Tooltip title={title}>
+    <HoverTip title={title}>
       <span className={`health-state health-${state}`} data-health={state} aria-label={label}>
         <span className="emoji" aria-hidden>{EMOJI[state]}</span> <span>{label}</span>
       </span>
-    </Tooltip>
+    </HoverTip>
   );
 }

@@ -7,11 +7,10 @@ import { useNavigate, useSearchParams } from 'react-router';
 import type { Repository } from '../../api/client.ts';
 import { ConsoleError } from '../../api/errorText.ts';
 import { batchDeleteRepositories, deleteRepository, syncRepository } from '../../api/repositories.ts';
-import { EditInfoModal } from '../../components/EditInfoModal.tsx';
 import { ErrorText } from '../../components/ErrorText.tsx';
 import { LiveBadge } from '../../components/LiveBadge.tsx';
 import { NamespaceSelect } from '../../components/NamespaceSelect.tsx';
-import { TypedConfirm } from '../../components/TypedConfirm.tsx';
+import { lazyDialog } from '../../components/lazyDialog.tsx';
 import { objKey, registryHost } from '../../format.ts';
 import { keys } from '../../hooks/queryKeys.ts';
 import { useInfiniteScroll } from '../../hooks/useInfiniteScroll.ts';
@@ -22,7 +21,6 @@ import { useCanWrite } from '../../hooks/useSession.ts';
 import { useI18n } from '../../i18n.tsx';
 import { paths } from '../../paths.ts';
 import { RepositoryImportActions } from '../import/RepositoryImportActions.tsx';
-import { RepositoryDrawer } from './RepositoryDrawer.tsx';
 import { RepositoryListEmpty } from './RepositoryListEmpty.tsx';
 import { RepositoryListFooter } from './RepositoryListFooter.tsx';
 import { LIST_FILTERS, fieldSelectorOf, readFilters } from './listFilters.ts';
@@ -30,6 +28,11 @@ import { MIN_TABLE_WIDTH, useRepositoryColumns, type RowAction } from './useRepo
 import { useTableBox } from './useTableBox.ts';
 
 const rowClassName = () => 'clickable-row';
+
+// Closed when the list first renders: each loads the first time it opens.
+const RepositoryDrawer = lazyDialog(async () => (await import('./RepositoryDrawer.tsx')).RepositoryDrawer, (p) => p.open);
+const EditInfoModal = lazyDialog(async () => (await import('../../components/EditInfoModal.tsx')).EditInfoModal, (p) => p.repo !== null);
+const TypedConfirm = lazyDialog(async () => (await import('../../components/TypedConfirm.tsx')).TypedConfirm, (p) => p.open);
 
 /**
  * The virtual body's rows as table rows (antd renders divs): the shared
@@ -190,30 +193,33 @@ export function RepositoriesPage() {
       </div>
       {error && items.length > 0 && <Alert type="error" showIcon title={<ErrorText err={error} prefix={t('common.loadFailed')} />} />}
       <div className="panel repo-list" ref={setPanel}>
-        <Table<Repository>
-          // Virtual (issue 16): 10,000 loaded rows keep a window of rows in the DOM and scroll inside the body.
-          virtual
-          scroll={{ x: Math.max(box.width, MIN_TABLE_WIDTH), y: box.bodyHeight }}
-          components={VIRTUAL_COMPONENTS}
-          onScroll={scroll.onScroll}
-          // Cells re-render only when their row changes; a new language, registry list or role re-renders all.
-          key={`${lang}:${hostOf.size}:${canWrite}`}
-          rowKey={objKey}
-          columns={columns}
-          dataSource={items}
-          loading={list.isLoading}
-          pagination={false}
-          tableLayout="fixed"
-          size="middle"
-          locale={{
-            emptyText: list.isLoading ? ' ' : (
-              <RepositoryListEmpty error={error} q={q} filtered={filtered} onClearFilters={() => { const next = new URLSearchParams(params); for (const f of LIST_FILTERS) next.delete(f.param); setParams(next); }} noRegistries={registries.isSuccess && registries.data.items.length === 0} canWrite={canWrite} onRetry={() => void list.refetch()} onAdd={() => setAdding(true)} />
-            ),
-          }}
-          rowSelection={canWrite ? rowSelection : undefined}
-          rowClassName={rowClassName}
-          onRow={onRow}
-        />
+        {/* Rendered once the panel is measured (useTableBox), so that its first render has its real size. */}
+        {box && (
+          <Table<Repository>
+            // Virtual (issue 16): 10,000 loaded rows keep a window of rows in the DOM and scroll inside the body.
+            virtual
+            scroll={{ x: Math.max(box.width, MIN_TABLE_WIDTH), y: box.bodyHeight }}
+            components={VIRTUAL_COMPONENTS}
+            onScroll={scroll.onScroll}
+            // Cells re-render only when their row changes; a new language, registry list or role re-renders all.
+            key={`${lang}:${hostOf.size}:${canWrite}`}
+            rowKey={objKey}
+            columns={columns}
+            dataSource={items}
+            loading={list.isLoading}
+            pagination={false}
+            tableLayout="fixed"
+            size="middle"
+            locale={{
+              emptyText: list.isLoading ? ' ' : (
+                <RepositoryListEmpty error={error} q={q} filtered={filtered} onClearFilters={() => { const next = new URLSearchParams(params); for (const f of LIST_FILTERS) next.delete(f.param); setParams(next); }} noRegistries={registries.isSuccess && registries.data.items.length === 0} canWrite={canWrite} onRetry={() => void list.refetch()} onAdd={() => setAdding(true)} />
+              ),
+            }}
+            rowSelection={canWrite ? rowSelection : undefined}
+            rowClassName={rowClassName}
+            onRow={onRow}
+          />
+        )}
       </div>
       {list.isSuccess && items.length > 0 && (
         <RepositoryListFooter

@@ -1,4 +1,5 @@
-import { Tag, Tooltip } from 'antd';
+import { Tag } from 'antd';
+import { HoverTip } from '../../components/HoverTip.tsx';
 import type { Repository } from '../../api/client.ts';
 import { useI18n } from '../../i18n.tsx';
 
@@ -21,5 +22,5 @@ export function SignatureBadge({ r }: { r: Repository }) {
       {t(`signed.${signed}`)}
     </Tag>
   );
-  return sig?.message ? <Tooltip title={sig.message}>{tag}</Tooltip> : tag;
+  return sig?.message ? <HoverTip title={sig.message}>{tag}</HoverTip> : tag;
 }

@@ -1,4 +1,5 @@
-import { Tooltip, Typography } from 'antd';
+import { Typography } from 'antd';
+import { HoverTip } from '../../components/HoverTip.tsx';
 import type { Repository } from '../../api/client.ts';
 import { formatBytes } from '../../format.ts';
 import { useI18n } from '../../i18n.tsx';
@@ -15,9 +16,9 @@ export function StorageCell({ r }: { r: Repository }) {
   const s = r.status?.storage;
   if (!s) {
     return (
-      <Tooltip title={t('list.storage.none')}>
+      <HoverTip title={t('list.storage.none')}>
         <Typography.Text type="secondary" data-storage="none">—</Typography.Text>
-      </Tooltip>
+      </HoverTip>
     );
   }
   const mirrored = Boolean(r.spec.mirror);
@@ -29,11 +30,11 @@ export function StorageCell({ r }: { r: Repository }) {
     </div>
   );
   return (
-    <Tooltip title={title}>
+    <HoverTip title={title}>
       {/* One figure fits the column: what clusters pull from (the mirror when there is one); both are on hover. */}
       <span className="storage-cell" data-source-bytes={s.source.bytes} data-mirror-bytes={mirrored ? s.mirror.bytes : undefined}>
         {formatBytes(mirrored ? s.mirror.bytes : s.source.bytes)}
       </span>
-    </Tooltip>
+    </HoverTip>
   );
 }

@@ -1,11 +1,13 @@
 import { useMemo } from 'react';
-import { Button, Dropdown, Tooltip, Typography } from 'antd';
+import { Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
-import { DeleteOutlined, EditOutlined, EyeOutlined, EllipsisOutlined, SyncOutlined } from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, EyeOutlined, SyncOutlined } from '@ant-design/icons';
 import { Link } from 'react-router';
 import type { Repository } from '../../api/client.ts';
+import { HoverTip } from '../../components/HoverTip.tsx';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
 import { HealthBadge } from './HealthBadge.tsx';
+import { RowActions } from './RowActions.tsx';
 import { SignatureBadge } from './SignatureBadge.tsx';
 import { StorageCell } from './StorageCell.tsx';
 import { displayName, formatTime, fromNow, syncStatus } from '../../format.ts';
@@ -59,7 +61,7 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
         title: t('repo.col.lastSynced'),
         key: 'lastSynced',
         width: 150,
-        render: (_, r) => (r.status?.lastSynced ? <Tooltip title={fromNow(r.status.lastSynced)}>{formatTime(r.status.lastSynced)}</Tooltip> : <Typography.Text type="secondary">—</Typography.Text>),
+        render: (_, r) => (r.status?.lastSynced ? <HoverTip title={fromNow(r.status.lastSynced)}><span>{formatTime(r.status.lastSynced)}</span></HoverTip> : <Typography.Text type="secondary">—</Typography.Text>),
       },
       { title: t('repo.col.status'), key: 'status', width: 100, render: (_, r) => <StatusBadge status={syncStatus(r)} message={r.status?.message} reason={r.status?.reason} /> },
       { title: t('list.col.health'), key: 'health', width: 110, ellipsis: true, render: (_, r) => <HealthBadge health={r.status?.health} /> },
@@ -73,9 +75,10 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
         align: 'center',
         render: (_, r) => (
           <span className="row-actions" onClick={(e) => e.stopPropagation()}>
-            <Dropdown
-              trigger={['click']}
-              menu={{
+            <RowActions
+              label={t('common.moreActions', { name: r.metadata.name })}
+              testId={`actions-${r.metadata.name}`}
+              menu={() => ({
                 items: [
                   { key: 'view', icon: <EyeOutlined />, label: t('repo.viewDetails') },
                   ...(canWrite
@@ -91,10 +94,8 @@ export function useRepositoryColumns({ hostOf, canWrite, onAction }: { hostOf: M
                   domEvent.stopPropagation();
                   onAction(key as RowAction, r);
                 },
-              }}
-            >
-              <Button type="text" icon={<EllipsisOutlined />} aria-label={t('common.moreActions', { name: r.metadata.name })} data-testid={`actions-${r.metadata.name}`} />
-            </Dropdown>
+              })}
+            />
           </span>
         ),
       },
