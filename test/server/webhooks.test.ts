@@ -99,6 +99,8 @@ test('a finished SyncRun is one event; a failing receiver is retried and each at
   });
   const attempts = log.filter((d: any) => d.eventId === event.id);
   assert.deepEqual(attempts.map((d: any) => [d.attempt, d.ok, d.statusCode]), [[2, true, 204], [1, false, 500]]);
+  assert.equal(attempts[1].reason, 'Answered', 'a non-2xx status has its reason code');
+  assert.equal(attempts[0].reason, undefined, 'a delivered attempt has none');
   assert.ok(attempts[1].retryAt, 'the failed attempt says when the next runs');
   assert.equal(attempts[0].retryAt, undefined, 'the delivered one schedules nothing more');
   // One event per run (retryCount 0: one run): the two deliveries are of one event id.
@@ -111,6 +113,11 @@ test('the egress policy holds for webhooks; bad URLs, viewers and other namespac
   const t = await s.api('POST', '/namespaces/hooks/webhooks/metadata/test');
   assert.equal(t.body.ok, false);
   assert.match(t.body.error, /169\.254\.169\.254/);
+  assert.equal(t.body.reason, 'EgressRefused');
+  // Nothing listens on port 9: a refused connection is named as such, for the console to word.
+  assert.equal((await s.api('POST', '/namespaces/hooks/webhooks', { body: { metadata: { name: 'closed' }, spec: { url: 'http://127.0.0.1:9/hook' } } })).status, 201);
+  const closed = await s.api('POST', '/namespaces/hooks/webhooks/closed/test');
+  assert.deepEqual([closed.body.ok, closed.body.reason], [false, 'ConnectionRefused'], closed.text);
   for (const url of ['ftp://example.com/', 'https://user:pw@example.com/', 'not a url']) {
     const r = await s.api('POST', '/namespaces/hooks/webhooks', { body: { metadata: { name: 'bad' }, spec: { url } } });
     assert.equal(r.status, 422, url);
