@@ -4,6 +4,7 @@ import type { AuditEntry, RunLogLine } from '../../src/api/types.ts';
 import { StoreConflict } from '../../src/store/index.ts';
 import { postgresMigrations } from '../../src/store/postgres/postgres-migrations.ts';
 import { sqliteMigrations } from '../../src/store/sqlite/sqlite-migrations.ts';
+import { waitFor } from '../support/wait.ts';
 import { backends, repository, run } from './backends.ts';
 
 const line = (i: number): RunLogLine => ({ time: new Date(1_700_000_000_000 + i).toISOString(), level: 'info', message: `line ${i}` });
@@ -121,6 +122,26 @@ for (const backend of backends) {
         cont = page.continue;
       } while (cont);
       assert.deepEqual(seen, entries.map((e) => e.name).reverse());
+    });
+
+    test('a removed token is refused at once by the store that removed it, and by another on the database as soon as it hears of it', async () => {
+      const db = await backend.database();
+      const [a, b] = [await db.open(), await db.open()];
+      const token = { id: 't1', name: 'ci', role: 'editor' as const, createdAt: new Date().toISOString() };
+      const other = { id: 't2', name: 'ops', role: 'viewer' as const, createdAt: token.createdAt };
+      await a.createToken(token, 'hash-1');
+      await a.createToken(other, 'hash-2');
+      // Found twice on each (PostgreSQL remembers what it found).
+      for (const s of [a, b, a, b]) assert.deepEqual(await s.findToken('hash-1'), token);
+      assert.deepEqual(await b.findToken('hash-2'), other);
+      assert.equal(await b.deleteToken('t1'), true);
+      assert.equal(await b.findToken('hash-1'), undefined, 'the remover refuses it at once');
+      await waitFor('the other store to refuse the removed token', async () => (await a.findToken('hash-1')) === undefined, 10_000);
+      assert.deepEqual(await a.findToken('hash-2'), other, 'the others stay');
+      assert.deepEqual(await b.findToken('hash-2'), other);
+      const found = await a.findToken('hash-2');
+      found!.role = 'admin';
+      assert.equal((await a.findToken('hash-2'))?.role, 'viewer', 'what a caller changes is not what the next one finds');
     });
 
     test('token names are unique; duplicates from before the rule are renamed by the migration', async () => {

@@ -119,7 +119,36 @@ for (const backend of backends) {
       assert.equal(await store.getJson('Repository', 'a', 'missing'), undefined);
     });
 
+    test('a search through the trigram index (migration 9) finds what a scan finds, after creates, edits and deletes', async () => {
+      const store = await (await backend.database()).open();
+      const names = async (q: string) => (await store.list('Repository', { q, limit: 1000 })).items.map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
+      for (let i = 0; i < 30; i++) await store.create('Repository', repository(i % 2 ? 'a' : 'b', `repo-${String(i).padStart(4, '0')}`, { repository: `library/img-${i % 3}` }));
+      assert.deepEqual(await names('repo-001'), ['a/repo-0011', 'a/repo-0013', 'a/repo-0015', 'a/repo-0017', 'a/repo-0019', 'b/repo-0010', 'b/repo-0012', 'b/repo-0014', 'b/repo-0016', 'b/repo-0018']);
+      assert.equal((await names('img-2')).length, 10, 'repository:tag, three characters and more');
+      assert.equal((await names('o-')).length, 30, 'shorter than a trigram: a scan');
+      // A spec edit changes the search text: the index follows.
+      const r = (await store.get('Repository', 'a', 'repo-0011'))!;
+      await store.update('Repository', { ...r, spec: { ...r.spec, repository: 'other/moved' } });
+      assert.deepEqual(await names('other/moved'), ['a/repo-0011']);
+      assert.equal((await names('img-2')).length, 9, 'the old text no longer matches');
+      await store.delete('Repository', 'a', 'repo-0011');
+      assert.deepEqual(await names('other/moved'), []);
+      await store.create('Repository', repository('a', 'repo-0011', { repository: 'again/here' }));
+      assert.deepEqual(await names('again/here'), ['a/repo-0011'], 'created again under the same name');
+      assert.deepEqual(await names('"x" OR y'), [], 'query syntax is text');
+      assert.deepEqual((await store.list('Repository', { q: 'repo-002', limit: 4 })).totalCount, 10);
+    });
+
     if (backend.name === 'sqlite') {
+      test('a long search reads the trigram index, not every row (migration 9)', async () => {
+        const db = await backend.database();
+        const store = await db.open();
+        await store.create('Repository', repository('default', 'x'));
+        const plan = (await db.raw(`EXPLAIN QUERY PLAN SELECT namespace, name FROM objects WHERE kind = 'Repository' AND instr(search, 'abc') > 0 AND (kind, namespace, name) IN (SELECT kind, namespace, name FROM search_ids WHERE id IN (SELECT rowid FROM objects_trigram WHERE objects_trigram MATCH '"abc"')) ORDER BY namespace, name LIMIT 51`)).map((r) => String(r['detail'])).join('\n');
+        assert.match(plan, /VIRTUAL TABLE INDEX/);
+        assert.doesNotMatch(plan, /SCAN objects\b/, 'objects is read by key');
+      });
+
       test('a search pages through the covering index and a health claim through its own (migration 8)', async () => {
         const db = await backend.database();
         const store = await db.open();
@@ -130,8 +159,10 @@ for (const backend of backends) {
         const claim = await plan(`SELECT namespace, name FROM objects WHERE kind = 'Repository' AND COALESCE(next_health_at, 0) <= 5 ORDER BY COALESCE(next_health_at, 0), namespace, name LIMIT 4`);
         assert.match(claim, /objects_health_due/);
         assert.doesNotMatch(claim, /TEMP B-TREE/, 'no sort of every row');
-        const leases = await plan(`SELECT namespace, name FROM objects WHERE kind = 'Repository' AND lease_owner IS NOT NULL AND lease_expires_at <= 5`);
+        // listLeases' own statements (sorted in JavaScript: an ORDER BY made SQLite walk every row in key order instead).
+        const leases = await plan(`SELECT namespace, name, lease_owner, lease_expires_at FROM objects WHERE kind = 'Repository' AND lease_owner IS NOT NULL AND lease_expires_at <= 5`);
         assert.match(leases, /INDEX objects_lease/);
+        assert.match(await plan(`SELECT namespace, name, lease_owner, lease_expires_at FROM objects WHERE kind = 'Repository' AND lease_owner = 'r1'`), /INDEX objects_lease/);
       });
     }
   });

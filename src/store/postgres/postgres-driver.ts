@@ -21,12 +21,24 @@ export const postgresDialect: SqlDialect = {
   withoutPaths: (column, placeholders) => `(${[column, ...placeholders.map((p) => `${p}::text[]`)].join(' #- ')})`,
   jsonText: (expr) => `(${expr})::text`,
   contains: (column, placeholder) => `strpos(${column}, ${placeholder}) > 0`,
+  // LIKE is what migration 9's pg_trgm index answers (strpos it cannot); of
+  // q's last six characters only, as on SQLite: the index intersects every
+  // trigram's rows, and the start of a name (repo-0...) is shared by thousands.
+  narrowSearch: (q, bind) => {
+    const chars = [...q];
+    if (chars.length < 3) return undefined;
+    return `search LIKE ${bind(`%${chars.slice(-6).join('').replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`;
+  },
+  remote: true,
+  versionSql: 'SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM resource_version_seq',
   forUpdate: ' FOR UPDATE',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
 };
 
 /** The NOTIFY channel every replica listens on. */
 export const WATCH_CHANNEL = 'tugboat_watch';
+/** Where a token's removal is announced (no payload): every replica forgets the tokens it remembered. */
+export const TOKENS_CHANNEL = 'tugboat_tokens';
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock). */
 const MIGRATION_LOCK = 0x7475_6762; // "tugb"
 /** NOTIFY payloads must stay under 8000 bytes; larger objects go through watch_events. */
@@ -58,6 +70,20 @@ export class PostgresDriver implements SqlDriver {
   #reconnectTimer: NodeJS.Timeout | undefined;
   /** Notifications are handled one at a time so events keep commit order. */
   #delivery: Promise<void> = Promise.resolve();
+  /** Bumped by every token removal heard or made, and by every (re)connection of the listener. */
+  #tokenGeneration = 0;
+
+  readonly tokenChanges = {
+    generation: (): number | undefined => (this.#listener ? this.#tokenGeneration : undefined),
+    removed: async (tx: SqlExecutor): Promise<void> => {
+      // Delivered on commit, to every replica (this one too).
+      await tx.query('SELECT pg_notify($1, $2)', [TOKENS_CHANNEL, '']);
+    },
+    // This replica forgets at once, once the removal has committed, without waiting for its own notification.
+    forget: (): void => {
+      this.#tokenGeneration++;
+    },
+  };
 
   constructor(options: PostgresDriverOptions) {
     this.#options = options;
@@ -71,6 +97,7 @@ export class PostgresDriver implements SqlDriver {
   async listen(): Promise<void> {
     const client = new pg.Client({ connectionString: this.#options.connectionString });
     client.on('notification', (msg) => {
+      if (msg.channel === TOKENS_CHANNEL) this.#tokenGeneration++;
       if (msg.channel !== WATCH_CHANNEL || !msg.payload) return;
       const payload = msg.payload;
       this.#delivery = this.#delivery.then(() => this.#deliver(payload)).catch((err: unknown) => this.#options.onError?.(asError(err)));
@@ -78,6 +105,8 @@ export class PostgresDriver implements SqlDriver {
     const lost = (err?: Error) => {
       if (this.#listener !== client) return;
       this.#listener = undefined;
+      // Removals announced while nobody listened are not replayed: forget everything.
+      this.#tokenGeneration++;
       if (err) this.#options.onError?.(err);
       client.end().catch(() => undefined);
       this.#scheduleReconnect();
@@ -86,7 +115,7 @@ export class PostgresDriver implements SqlDriver {
     client.on('end', () => lost());
     await client.connect();
     try {
-      await client.query(`LISTEN ${WATCH_CHANNEL}`);
+      await client.query(`LISTEN ${WATCH_CHANNEL}; LISTEN ${TOKENS_CHANNEL}`);
     } catch (err) {
       await client.end().catch(() => undefined);
       throw err;
@@ -95,6 +124,7 @@ export class PostgresDriver implements SqlDriver {
       await client.end().catch(() => undefined);
       return;
     }
+    this.#tokenGeneration++;
     this.#listener = client;
   }
 

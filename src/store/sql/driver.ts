@@ -49,8 +49,25 @@ export interface SqlDialect {
    * search column and q are both lower case, and q's `%` and `_` were escaped).
    */
   contains(column: string, placeholder: string): string;
+  /**
+   * SQL an index answers that holds for every row whose `search` text
+   * contains `q` (lower case), and for few others: a trigram index (SQLite
+   * FTS5, PostgreSQL pg_trgm), so a search reads the few candidate rows
+   * instead of every row's text; {@link contains} still decides. Undefined
+   * when q is shorter than a trigram: then the search scans.
+   */
+  narrowSearch(q: string, bind: (value: unknown) => string): string | undefined;
   /** SQL for a JSON expression as text (the column itself on SQLite, `::text` of the JSONB on PostgreSQL). */
   jsonText(expr: string): string;
+  /**
+   * Every statement is a round trip to a server (PostgreSQL): a list page is
+   * then read in two statements rather than a transaction of six. SQLite's
+   * transaction costs microseconds, and the one statement that joins the
+   * keys to the count and version cost it twice the keys' own read.
+   */
+  readonly remote: boolean;
+  /** A SELECT of the last resourceVersion handed out (one row, one column), to read within another statement. */
+  readonly versionSql: string;
   /** Appended to SELECTs that read a row the transaction will write (`FOR UPDATE` on PostgreSQL). */
   readonly forUpdate: string;
   /** Appended to the due-repository subquery of claimDue (`FOR UPDATE SKIP LOCKED` on PostgreSQL). */
@@ -71,6 +88,16 @@ export interface SqlDriver {
   currentVersion(tx: SqlExecutor): Promise<number>;
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
+  /**
+   * Where every process on the database hears of a token's removal
+   * (PostgreSQL: a NOTIFY every replica's listening connection receives), so
+   * a token found may be remembered: `generation()` changes with every
+   * removal this process hears of or makes, and is undefined while it could
+   * miss one (the listener is down). Undefined on SQLite, where another
+   * process on the file (`tug serve token delete`) would not be heard and a
+   * lookup is no round trip anyway: every request reads the token there.
+   */
+  readonly tokenChanges?: { generation(): number | undefined; removed(tx: SqlExecutor): Promise<void>; forget(): void } | undefined;
   /** Receives every committed event (from every replica on PostgreSQL). */
   subscribe(listener: (event: StoreEvent) => void): () => void;
   close(): Promise<void>;

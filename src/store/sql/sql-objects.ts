@@ -108,7 +108,14 @@ export class SqlObjects implements ObjectStore {
       if (options.namespaces.length === 0) where.push('1 = 0');
       else where.push(`namespace IN (${options.namespaces.map(bind).join(', ')})`);
     }
-    if (options.q) where.push(this.#db.dialect.contains('search', bind(options.q.toLowerCase())));
+    let narrowed = false;
+    if (options.q) {
+      const q = options.q.toLowerCase();
+      where.push(this.#db.dialect.contains('search', bind(q)));
+      const narrow = this.#db.dialect.narrowSearch(q, bind);
+      if (narrow) where.push(narrow);
+      narrowed = narrow !== undefined;
+    }
     for (const req of parseLabelSelector(options.labelSelector ?? '')) {
       const value = this.#db.dialect.labelValue(bind(this.#db.dialect.labelParam(req.key)));
       if (req.op === 'exists') where.push(`${value} IS NOT NULL`);
@@ -133,6 +140,38 @@ export class SqlObjects implements ObjectStore {
     }
     const limit = pageLimit(options.limit);
     const omit = options.omit ?? [];
+    const laterThan = (k: PageKey) => !after || k.namespace > after[0] || (k.namespace === after[0] && k.name > after[1]);
+    // On PostgreSQL first without a transaction (issue 15, "Scale"): one statement reads the
+    // keys with their versions, the count and the store's version (one
+    // snapshot, so they agree), and a second reads the objects the item cache
+    // does not hold, by key and version. Two round trips where the transaction
+    // below takes six on PostgreSQL (BEGIN, count, keys, objects, version,
+    // COMMIT). Should an object have changed in between, the page is read
+    // again in the transaction; a short search (no trigram index, so no
+    // versions among its keys) goes there at once.
+    if (this.#db.dialect.remote && (!options.q || narrowed)) {
+      const keySql = options.q
+        ? `SELECT namespace, name, resource_version FROM objects WHERE ${filter} ORDER BY namespace, name LIMIT ${SEARCH_KEYS + 1}`
+        : `SELECT namespace, name, resource_version FROM objects WHERE ${where.join(' AND ')} ORDER BY namespace, name LIMIT ${limit + 1}`;
+      const head = options.q ? `(${this.#db.dialect.versionSql}) AS rv` : `(${this.#db.dialect.versionSql}) AS rv, (${countSql}) AS total`;
+      // LEFT JOIN: an empty page still brings the count and the version.
+      const rows = await this.#db.query(`SELECT v.*, k.namespace, k.name, k.resource_version FROM (SELECT ${head}) v LEFT JOIN (${keySql}) k ON 1 = 1 ORDER BY k.namespace, k.name`, options.q ? countParams : params);
+      const found = rows.filter((r) => r['name'] !== null && r['name'] !== undefined).map(pageKey);
+      if (!options.q || found.length <= SEARCH_KEYS) {
+        const keys = options.q ? found.filter(laterThan).slice(0, limit + 1) : found;
+        const page = keys.slice(0, limit);
+        const items = await this.#objects(this.#db, kind, page, omit, asText, true);
+        const last = page.at(-1);
+        if (items !== undefined) {
+          return {
+            items,
+            totalCount: options.q ? found.length : toInt(rows[0]?.['total']),
+            continue: keys.length > limit && last ? encodeContinue([last.namespace, last.name]) : undefined,
+            resourceVersion: String(toInt(rows[0]?.['rv'])),
+          };
+        }
+      }
+    }
     return this.#db.transaction(async (tx) => {
       let keys: PageKey[] | undefined;
       let total: number | undefined;
@@ -140,13 +179,15 @@ export class SqlObjects implements ObjectStore {
         // A search matches few: one pass over the index (objects_search,
         // migration 8) collects every match's key, which gives the count and
         // the page, where a count and then a page scanned the index twice.
-        const matched = await tx.query(`SELECT namespace, name FROM objects WHERE ${filter} ORDER BY namespace, name LIMIT ${SEARCH_KEYS + 1}`, countParams);
+        // Narrowed by the trigram index, the matches are read by key, so their
+        // versions come along (and the item cache answers); a scan of
+        // objects_search has none (reading them there made SQLite scan the table).
+        const matched = await tx.query(`SELECT namespace, name${narrowed ? ', resource_version' : ''} FROM objects WHERE ${filter} ORDER BY namespace, name LIMIT ${SEARCH_KEYS + 1}`, countParams);
         if (matched.length <= SEARCH_KEYS) {
           total = matched.length;
           // Keys are DNS-1123 names (ASCII): JavaScript's order is the index's byte order.
-          const page = matched.map((r) => [String(r['namespace']), String(r['name'])] as const).filter(([ns, name]) => !after || ns > after[0] || (ns === after[0] && name > after[1]));
-          // Their versions are not in that index (reading them there made SQLite scan the table): the objects' own read brings them.
-          keys = page.slice(0, limit + 1).map(([namespace, name]) => ({ namespace, name }));
+          const page = matched.map((r) => (narrowed ? pageKey(r) : { namespace: String(r['namespace']), name: String(r['name']) })).filter(laterThan);
+          keys = page.slice(0, limit + 1);
         }
       }
       if (keys === undefined || total === undefined) {
@@ -159,7 +200,7 @@ export class SqlObjects implements ObjectStore {
       const page = keys.slice(0, limit);
       const last = page.at(-1);
       return {
-        items: await this.#objects(tx, kind, page, omit, asText),
+        items: (await this.#objects(tx, kind, page, omit, asText, false))!,
         totalCount: total,
         continue: keys.length > limit && last ? encodeContinue([last.namespace, last.name]) : undefined,
         resourceVersion: String(await this.#db.currentVersion(tx)),
@@ -171,10 +212,11 @@ export class SqlObjects implements ObjectStore {
    * The objects of `keys`, in their order, without the `omit` paths: as JSON
    * text when `asText` (taken from {@link ItemCache} where the key's version
    * is known and held, so only the others are read), else as the driver
-   * returns them. Read in the transaction that read the keys: the versions
-   * and the texts agree.
+   * returns them. Read in the transaction that read the keys, the versions
+   * and the texts agree; read `strict`ly (after the keys, outside a
+   * transaction), undefined when an object is gone or at another version.
    */
-  async #objects(tx: SqlExecutor, kind: Kind, keys: readonly PageKey[], omit: readonly (readonly string[])[], asText: boolean): Promise<unknown[]> {
+  async #objects(tx: Pick<SqlExecutor, 'query'>, kind: Kind, keys: readonly PageKey[], omit: readonly (readonly string[])[], asText: boolean, strict: boolean): Promise<unknown[] | undefined> {
     const omitted = JSON.stringify(omit);
     const cacheKey = (k: PageKey) => `${kind}\u0000${omitted}\u0000${k.namespace}\u0000${k.name}`;
     const found: unknown[] = keys.map((k) => (asText && k.version !== undefined ? this.#items.get(cacheKey(k), k.version) : undefined));
@@ -186,6 +228,7 @@ export class SqlObjects implements ObjectStore {
     const values = missing.map((k) => `(${bind(k.namespace)}, ${bind(k.name)})`).join(', ');
     const rows = await tx.query(`SELECT namespace, name, resource_version, ${object} AS object FROM objects WHERE kind = $1 AND (namespace, name) IN (VALUES ${values})`, params);
     const read = new Map(rows.map((r) => [`${String(r['namespace'])}/${String(r['name'])}`, r]));
+    if (strict && missing.some((k) => toInt(read.get(`${k.namespace}/${k.name}`)?.['resource_version']) !== k.version)) return undefined;
     return keys.map((k, i) => {
       if (found[i] !== undefined) return found[i];
       const row = read.get(`${k.namespace}/${k.name}`);

@@ -81,9 +81,14 @@ export class SqlSchedule implements ScheduleStore {
 
   async listLeases(owner?: string): Promise<Lease[]> {
     const columns = 'SELECT namespace, name, lease_owner, lease_expires_at FROM objects';
+    // Sorted here, not by the database: with ORDER BY namespace, name SQLite
+    // walked every Repository in key order instead of reading the few leases
+    // from objects_lease (migration 8): 47 ms at 10,000 on the event loop, in
+    // every recovery pass (each lease period, 30 s), ten times that at 100,000.
     const rows = owner === undefined
-      ? await this.#db.query(`${columns} WHERE kind = 'Repository' AND lease_owner IS NOT NULL AND lease_expires_at <= $1 ORDER BY namespace, name`, [Date.now()])
-      : await this.#db.query(`${columns} WHERE kind = 'Repository' AND lease_owner = $1 ORDER BY namespace, name`, [owner]);
+      ? await this.#db.query(`${columns} WHERE kind = 'Repository' AND lease_owner IS NOT NULL AND lease_expires_at <= $1`, [Date.now()])
+      : await this.#db.query(`${columns} WHERE kind = 'Repository' AND lease_owner = $1`, [owner]);
+    rows.sort((a, b) => compareText(`${String(a['namespace'])}\u0000${String(a['name'])}`, `${String(b['namespace'])}\u0000${String(b['name'])}`));
     return rows.map((r) => ({
       namespace: String(r['namespace']),
       name: String(r['name']),
@@ -94,7 +99,10 @@ export class SqlSchedule implements ScheduleStore {
 }
 
 function compareKeys(a: Repository, b: Repository): number {
-  const x = `${a.metadata.namespace}\u0000${a.metadata.name}`;
-  const y = `${b.metadata.namespace}\u0000${b.metadata.name}`;
+  return compareText(`${a.metadata.namespace}\u0000${a.metadata.name}`, `${b.metadata.namespace}\u0000${b.metadata.name}`);
+}
+
+/** Keys are DNS-1123 names (ASCII): code unit order is the databases' byte order. */
+function compareText(x: string, y: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -12,8 +12,23 @@ import { newestFirst } from './sql-pages.ts';
 /** The token and audit methods of {@link Store}. */
 export type SecurityStore = Pick<Store, 'createToken' | 'findToken' | 'listTokens' | 'deleteToken' | 'countTokens' | 'appendAudit' | 'listAudit'>;
 
+/**
+ * How long a token found stays remembered (PostgreSQL only, see
+ * SqlDriver.tokenChanges): a removal ends it at once, on every replica that
+ * hears the notification; this bounds it should one ever be missed.
+ */
+const TOKEN_MEMORY_MS = 60_000;
+/** Tokens remembered at most (a replica serves a few hundred users, not more). */
+const TOKEN_MEMORY_MAX = 1000;
+
 export class SqlSecurity implements SecurityStore {
   readonly #db: SqlDriver;
+  /**
+   * Tokens found, by hash (issue 15, "Scale": on PostgreSQL the lookup was
+   * one of a GET's two round trips). Only found tokens; an entry counts only
+   * at the generation it was read in, so a removal anywhere ends it.
+   */
+  readonly #found = new Map<string, { token: StoredToken; generation: number; at: number }>();
 
   constructor(db: SqlDriver) {
     this.#db = db;
@@ -27,8 +42,17 @@ export class SqlSecurity implements SecurityStore {
   }
 
   async findToken(hash: string): Promise<StoredToken | undefined> {
+    // Read before the query: a removal heard meanwhile makes this entry stale at once.
+    const generation = this.#db.tokenChanges?.generation();
+    const known = this.#found.get(hash);
+    if (known && generation !== undefined && known.generation === generation && Date.now() - known.at < TOKEN_MEMORY_MS) return structuredClone(known.token);
     const rows = await this.#db.query('SELECT token FROM tokens WHERE hash = $1', [hash]);
-    return rows[0] ? fromJson<StoredToken>(rows[0]['token']) : undefined;
+    const token = rows[0] ? fromJson<StoredToken>(rows[0]['token']) : undefined;
+    if (token && generation !== undefined) {
+      if (this.#found.size >= TOKEN_MEMORY_MAX) this.#found.clear();
+      this.#found.set(hash, { token: structuredClone(token), generation, at: Date.now() });
+    } else this.#found.delete(hash);
+    return token;
   }
 
   async listTokens(): Promise<StoredToken[]> {
@@ -37,8 +61,17 @@ export class SqlSecurity implements SecurityStore {
   }
 
   async deleteToken(id: string): Promise<boolean> {
-    const rows = await this.#db.query('DELETE FROM tokens WHERE id = $1 RETURNING id', [id]);
-    return rows.length > 0;
+    const changes = this.#db.tokenChanges;
+    if (!changes) return (await this.#db.query('DELETE FROM tokens WHERE id = $1 RETURNING id', [id])).length > 0;
+    const removed = await this.#db.transaction(async (tx) => {
+      const rows = await tx.query('DELETE FROM tokens WHERE id = $1 RETURNING id', [id]);
+      if (rows.length > 0) await changes.removed(tx);
+      return rows.length > 0;
+    });
+    // After the commit: a lookup that read the token before it (and stores it now) is at an older generation.
+    changes.forget();
+    this.#found.clear();
+    return removed;
   }
 
   async countTokens(): Promise<number> {

@@ -29,6 +29,19 @@ export const sqliteDialect: SqlDialect = {
   withoutPaths: (column, placeholders) => (placeholders.length === 0 ? column : `json_remove(${column}, ${placeholders.join(', ')})`),
   jsonText: (expr) => expr,
   contains: (column, placeholder) => `instr(${column}, ${placeholder}) > 0`,
+  // Migration 9's trigram table: a phrase of q's last six characters matches
+  // every row holding q (folded as the index folds, so never fewer than instr
+  // finds). The end of q, not all of it: FTS5 reads every trigram's list of
+  // rows, and a name's end tells it apart where its start (repo-0..., nginx-)
+  // is shared by thousands: 0.09 ms instead of 0.9 at 100,000.
+  narrowSearch: (q, bind) => {
+    const chars = [...q];
+    if (chars.length < 3) return undefined;
+    const tail = chars.slice(-6).join('');
+    return `(kind, namespace, name) IN (SELECT kind, namespace, name FROM search_ids WHERE id IN (SELECT rowid FROM objects_trigram WHERE objects_trigram MATCH ${bind(`"${tail.replaceAll('"', '""')}"`)}))`;
+  },
+  remote: false,
+  versionSql: `SELECT value FROM counters WHERE name = 'resource_version'`,
   forUpdate: '',
   skipLocked: '',
 };
@@ -172,7 +185,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async currentVersion(tx: SqlExecutor): Promise<number> {
-    const rows = await tx.query(`SELECT value FROM counters WHERE name = 'resource_version'`);
+    const rows = await tx.query(sqliteDialect.versionSql);
     return toInt(rows[0]?.['value']);
   }
 
