@@ -58,7 +58,8 @@ export class ResumableBlobReader extends Readable {
   private readonly detachers: (() => void)[] = [];
 
   constructor(options: ResumableBlobOptions) {
-    super({ highWaterMark: 256 * 1024 });
+    // One socket read's worth: a sync runs eight of these at once, and more buffered here only sits (was 256 KB).
+    super({ highWaterMark: 64 * 1024 });
     this.options = options;
     if (options.first) this.attach(options.first);
     options.signal?.addEventListener('abort', this.onAbort, { once: true });

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { TugError } from '../errors/index.ts';
 import type { Digest } from '../reference/digest.ts';
+import { streamed } from './scavenge.ts';
 
 export async function pathExists(path: string): Promise<boolean> {
   try {
@@ -40,6 +41,7 @@ export async function hashFile(path: string, algorithm: string, signal?: AbortSi
   for await (const chunk of createReadStream(path, signal ? { signal } : {})) {
     size += (chunk as Buffer).length;
     hash.update(chunk as Buffer);
+    streamed((chunk as Buffer).length);
   }
   return { digest: `${algorithm}:${hash.digest('hex')}` as Digest, size };
 }
