@@ -15,7 +15,7 @@
  *
  * Uses web/dist as built (`npm run build:web` first).
  */
-import { launchBrowser, registryBody, repoBody, startConsole } from '../test/support/console.ts';
+import { FIRST_ROW_CLOCK, firstRowAt, launchBrowser, registryBody, repoBody, startConsole } from '../test/support/console.ts';
 
 const RUNS = Number(process.env.BENCH_CONSOLE_RUNS ?? 5);
 const REPOSITORIES = 120;
@@ -38,8 +38,7 @@ try {
     try {
       const page = browser.pages()[0] ?? (await browser.newPage());
       await page.addInitScript((t) => localStorage.setItem('tugboat.token', t), h.token);
-      // The moment the first row enters the DOM, on the page's own clock (performance.now(): from the navigation's start).
-      await page.addInitScript({ content: `new MutationObserver((_, o) => { if (document.querySelector('tr[data-row-key]')) { globalThis.__rowsAt = performance.now(); o.disconnect(); } }).observe(document, { subtree: true, childList: true });` });
+      await page.addInitScript({ content: FIRST_ROW_CLOCK });
       const cdp = await browser.newCDPSession(page);
       await cdp.send('Performance.enable');
       // CPU time per Chromium process (seconds since it started): the renderers' growth is the page's work.
@@ -54,7 +53,7 @@ try {
       await page.locator('tr[data-row-key]').first().waitFor();
       const goto = Date.now() - t0;
       const cpu = [...(await rendererCpu())].reduce((sum, [id, ms]) => sum + ms - (cpuBefore.get(id) ?? 0), 0);
-      const dom = await page.evaluate(() => (globalThis as unknown as { __rowsAt: number }).__rowsAt);
+      const dom = await firstRowAt(page);
       const bytes = await page.evaluate(() => {
         const perf = (globalThis as unknown as { performance: { getEntriesByType(t: string): { transferSize: number }[] } }).performance;
         return [...perf.getEntriesByType('navigation'), ...perf.getEntriesByType('resource')].reduce((sum, e) => sum + e.transferSize, 0);

@@ -85,6 +85,20 @@ export function registryBody(ns: string, name: string, url: string, extra: Recor
 }
 
 /** Debian's Chromium with a profile of its own (so nothing is cached), headless, loopback only. */
+/**
+ * An init script that notes when the first list row enters the DOM, on the
+ * page's own clock (`performance.now()`: from the navigation's start, what
+ * a user waits after pressing Enter), as `globalThis.__rowsAt`. The cold-load
+ * test and bench/console-cold.ts both read it; the driver's `goto` adds the
+ * browser's own process and navigation set-up on top.
+ */
+export const FIRST_ROW_CLOCK = `new MutationObserver((_, o) => { if (document.querySelector('tr[data-row-key]')) { globalThis.__rowsAt = performance.now(); o.disconnect(); } }).observe(document, { subtree: true, childList: true });`;
+
+/** What FIRST_ROW_CLOCK noted, in whole milliseconds. */
+export async function firstRowAt(page: Page): Promise<number> {
+  return Math.round(await page.evaluate(() => (globalThis as unknown as { __rowsAt: number }).__rowsAt));
+}
+
 export function launchBrowser(options: Pick<ConsoleOptions, 'locale' | 'viewport'> = {}): Promise<BrowserContext> {
   return chromium.launchPersistentContext(tempDir(undefined, 'tug-chromium-'), {
     executablePath: CHROMIUM,
