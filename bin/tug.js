@@ -17,7 +17,7 @@
 //   on the heap: at 80% some 20 MB of dead buffers piled up between
 //   scavenges of the big-layer copy, at 25% 8-10 MB (peak 98 -> 87 MB).
 //   Blob transfers and file hashing also ask for a scavenge every 1 MiB
-//   they stream (src/fs/scavenge.ts): bench cold sync 108 -> 99 MiB peak.
+//   they stream (src/runtime/scavenge.ts): bench cold sync 108 -> 99 MiB peak.
 // - --heap-growing-percent=20: the old generation grows by 20% past what a
 //   full GC kept, not by V8's default factor (up to 4x for a small heap):
 //   a sync's per-tag objects die old, and with the default the heap reached

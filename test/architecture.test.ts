@@ -41,6 +41,7 @@ function importsOf(file: string): { target: string; typeOnly: boolean }[] {
  * in archive/; index.ts is the table of all of them).
  */
 const layers = [
+  'runtime',
   'errors',
   'context',
   'reference',
@@ -72,18 +73,19 @@ const layers = [
  * talks to distribution/.
  */
 const allowed: Record<string, string[]> = {
+  runtime: [],
   errors: [],
   context: [],
   reference: ['errors'],
   oci: ['errors', 'reference'],
-  fs: ['errors', 'reference'],
+  fs: ['errors', 'reference', 'runtime'],
   credentials: ['errors', 'context', 'fs'],
   'registries-conf': ['errors', 'reference', 'fs'],
   distribution: ['errors', 'context', 'reference', 'oci', 'credentials', 'registries-conf'],
   transports: ['errors', 'context', 'reference', 'oci', 'fs', 'transports', 'transports/*'],
   'transports/docker': ['errors', 'context', 'reference', 'oci', 'transports', 'registries-conf', 'distribution'],
   signature: ['errors', 'context', 'reference', 'oci', 'fs', 'transports'],
-  copy: ['errors', 'context', 'reference', 'oci', 'transports', 'signature'],
+  copy: ['runtime', 'errors', 'context', 'reference', 'oci', 'transports', 'signature'],
   inspect: ['errors', 'context', 'reference', 'oci', 'transports'],
   sync: ['errors', 'context', 'reference', 'oci', 'transports', 'signature', 'copy', 'inspect'],
   kube: ['errors', 'context', 'reference', 'credentials', 'transports', 'sync'],

@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import { CopyError, TugError } from '../errors/index.ts';
 import type { Descriptor } from '../oci/manifest.ts';
-import { streamed } from '../fs/scavenge.ts';
+import { streamed } from '../runtime/scavenge.ts';
 import { verifyingStream } from '../oci/verify.ts';
 import { shortDigest } from '../reference/digest.ts';
 import { type BlobMounter, type BlobOptions, type ImageDestination, type ImageSource, type StoredBlobState, isBlobContentChecker, isBlobLinker, isBlobMounter, isRegistryLocated } from '../transports/types.ts';
@@ -30,7 +30,7 @@ async function transfer(source: ImageSource, destination: ImageDestination, desc
   let lastReport = 0;
   let counted = 0;
   const verifier = verifyingStream(desc, what, (total) => {
-    streamed(total - counted); // paces scavenges of the dead chunks (fs/scavenge.ts)
+    streamed(total - counted); // paces scavenges of the dead chunks (runtime/scavenge.ts)
     counted = total;
     const now = Date.now();
     if (now - lastReport >= 200 || total === desc.size) {

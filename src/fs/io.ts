@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { TugError } from '../errors/index.ts';
 import type { Digest } from '../reference/digest.ts';
-import { streamed } from './scavenge.ts';
+import { streamed } from '../runtime/scavenge.ts';
 
 export async function pathExists(path: string): Promise<boolean> {
   try {
