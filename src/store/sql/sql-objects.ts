@@ -159,16 +159,10 @@ export class SqlObjects implements ObjectStore {
       const found = rows.filter((r) => r['name'] !== null && r['name'] !== undefined).map(pageKey);
       if (!options.q || found.length <= SEARCH_KEYS) {
         const keys = options.q ? found.filter(laterThan).slice(0, limit + 1) : found;
-        const page = keys.slice(0, limit);
+        const { page, next } = splitPage(keys, limit);
         const items = await this.#objects(this.#db, kind, page, omit, asText, true);
-        const last = page.at(-1);
         if (items !== undefined) {
-          return {
-            items,
-            totalCount: options.q ? found.length : toInt(rows[0]?.['total']),
-            continue: keys.length > limit && last ? encodeContinue([last.namespace, last.name]) : undefined,
-            resourceVersion: String(toInt(rows[0]?.['rv'])),
-          };
+          return { items, totalCount: options.q ? found.length : toInt(rows[0]?.['total']), continue: next, resourceVersion: String(toInt(rows[0]?.['rv'])) };
         }
       }
     }
@@ -197,12 +191,11 @@ export class SqlObjects implements ObjectStore {
         // rows returned, not for every row scanned.
         keys = (await tx.query(`SELECT namespace, name, resource_version FROM objects WHERE ${where.join(' AND ')} ORDER BY namespace, name LIMIT ${limit + 1}`, params)).map(pageKey);
       }
-      const page = keys.slice(0, limit);
-      const last = page.at(-1);
+      const { page, next } = splitPage(keys, limit);
       return {
         items: (await this.#objects(tx, kind, page, omit, asText, false))!,
         totalCount: total,
-        continue: keys.length > limit && last ? encodeContinue([last.namespace, last.name]) : undefined,
+        continue: next,
         resourceVersion: String(await this.#db.currentVersion(tx)),
       };
     }, { readOnly: true });
@@ -388,6 +381,13 @@ interface PageKey {
   name: string;
   /** Unknown for a search's keys. */
   version?: number | undefined;
+}
+
+/** A page of `limit` from `keys` (read with one more, to tell whether another page follows) and the token of the next. */
+function splitPage(keys: readonly PageKey[], limit: number): { page: PageKey[]; next: string | undefined } {
+  const page = keys.slice(0, limit);
+  const last = page.at(-1);
+  return { page, next: keys.length > limit && last ? encodeContinue([last.namespace, last.name]) : undefined };
 }
 
 function pageKey(r: Row): PageKey {

@@ -88,13 +88,14 @@ export class SqlSchedule implements ScheduleStore {
     const rows = owner === undefined
       ? await this.#db.query(`${columns} WHERE kind = 'Repository' AND lease_owner IS NOT NULL AND lease_expires_at <= $1`, [Date.now()])
       : await this.#db.query(`${columns} WHERE kind = 'Repository' AND lease_owner = $1`, [owner]);
-    rows.sort((a, b) => compareText(`${String(a['namespace'])}\u0000${String(a['name'])}`, `${String(b['namespace'])}\u0000${String(b['name'])}`));
-    return rows.map((r) => ({
-      namespace: String(r['namespace']),
-      name: String(r['name']),
-      owner: String(r['lease_owner']),
-      expiresAt: new Date(toInt(r['lease_expires_at'])).toISOString(),
-    }));
+    return rows
+      .map((r) => ({
+        namespace: String(r['namespace']),
+        name: String(r['name']),
+        owner: String(r['lease_owner']),
+        expiresAt: new Date(toInt(r['lease_expires_at'])).toISOString(),
+      }))
+      .sort((a, b) => compareText(`${a.namespace}\u0000${a.name}`, `${b.namespace}\u0000${b.name}`));
   }
 }
 
