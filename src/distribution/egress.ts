@@ -29,7 +29,7 @@
  * IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) IPv6 addresses are
  * judged as the IPv4 address they reach.
  */
-import { type LookupAddress, type LookupOneOptions, lookup as dnsLookup } from 'node:dns';
+import type { LookupAddress, LookupOneOptions } from 'node:dns';
 import { BlockList, type LookupFunction, isIP } from 'node:net';
 import type { buildConnector as BuildConnector } from 'undici';
 import type { EgressPolicy } from '../context/system-context.ts';
@@ -188,7 +188,9 @@ export function egressLookup(policy: EgressPolicy): LookupFunction {
       callback(refused(byName), '', 0);
       return;
     }
-    dnsLookup(hostname, { ...(options as LookupOneOptions), all: true }, (err, addresses: LookupAddress[]) => {
+    // node:dns loads here, not at import: a registry named by an IP address (the common case
+    // for short commands on a LAN) never needs it, and loading it costs every command ~5 ms.
+    process.getBuiltinModule('node:dns').lookup(hostname, { ...(options as LookupOneOptions), all: true }, (err, addresses: LookupAddress[]) => {
       if (err) {
         callback(err, '', 0);
         return;

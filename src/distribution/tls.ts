@@ -8,7 +8,6 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { rootCertificates } from 'node:tls';
 import { TugError } from '../errors/index.ts';
 import { type EgressPolicy, egressLookup, literalRefusal } from './egress.ts';
 
@@ -87,7 +86,8 @@ export async function loadTlsSettings(host: string, options: { certDir?: string 
     extraCas.push(options.caCertificates);
     settings.sources.push('caCertificates');
   }
-  if (extraCas.length > 0) settings.ca = [...rootCertificates, ...extraCas];
+  // node:tls loads only here: a plain-HTTP registry's commands never need it otherwise.
+  if (extraCas.length > 0) settings.ca = [...process.getBuiltinModule('node:tls').rootCertificates, ...extraCas];
   return settings;
 }
 

@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page, Response } from 'playwright-core';
 import { startFaultProxy } from '../support/fault-proxy.ts';
 import { type ConsoleHarness, FIRST_ROW_CLOCK, firstRowAt, launchBrowser, repoBody, startConsole } from '../support/console.ts';
 import type { TestRegistry } from '../support/registry.ts';
@@ -304,9 +304,10 @@ describe('web console', () => {
       const p = cold.pages()[0] ?? (await cold.newPage());
       await p.addInitScript((t) => localStorage.setItem('tugboat.token', t), token);
       await p.addInitScript({ content: FIRST_ROW_CLOCK });
-      const assets: Promise<{ url: string; encoding?: string; cacheControl?: string; size: number }>[] = [];
+      // Bodies are read after the timing: reading them through the driver during the load costs the browser CPU the page needs.
+      const responses: Response[] = [];
       p.on('response', (res) => {
-        if (new URL(res.url()).pathname.startsWith('/assets/')) assets.push(res.body().then((b) => ({ url: res.url(), encoding: res.headers()['content-encoding'], cacheControl: res.headers()['cache-control'], size: b.length })));
+        if (new URL(res.url()).pathname.startsWith('/assets/')) responses.push(res);
       });
       const pages: string[] = [];
       p.on('request', (req) => {
@@ -326,7 +327,7 @@ describe('web console', () => {
         const perf = (globalThis as unknown as { performance: { getEntriesByType(t: string): { transferSize: number }[] } }).performance;
         return [...perf.getEntriesByType('navigation'), ...perf.getEntriesByType('resource')].reduce((sum, e) => sum + e.transferSize, 0);
       });
-      const loaded = await Promise.all(assets);
+      const loaded = await Promise.all(responses.map(async (res) => ({ url: res.url(), encoding: res.headers()['content-encoding'], cacheControl: res.headers()['cache-control'], size: (await res.body()).length })));
       console.log(`cold load at 1280x800: first rows ${await firstRowAt(p)} ms after navigation start (${firstRowsMs} ms after goto), ${(bytes / 1024).toFixed(0)} KiB transferred, ${loaded.length} assets`);
       assert.ok(loaded.length > 0, 'the page loaded its assets');
       for (const a of loaded) {
