@@ -61,6 +61,17 @@ export function normalizeArgv(argv: readonly string[], program: CommandUnknownOp
         continue;
       }
     }
+    // A tri-state boolean (`--tls-verify [bool]`) written bare: pflag never
+    // takes the next word as its value (`--dest-tls-verify docker://a
+    // docker://b`), commander would, and refuse it; a `true` or `false`
+    // after it stays its value, as commander reads it.
+    if (!eq && arg.startsWith('--') && argv[i + 1] !== 'true' && argv[i + 1] !== 'false') {
+      const o = scope.map((c) => findOption(c, arg)).find((x) => x !== undefined);
+      if (o?.optional && o.flags.endsWith(' [bool]')) {
+        out.push(`${arg}=true`);
+        continue;
+      }
+    }
     if (command && i > at && at >= 0 && /^-[a-zA-Z]$/.test(arg)) {
       const own = findOption(command, arg);
       if (own?.long && findOption(program, arg)) {

@@ -21,7 +21,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { constants, createGunzip, createGzip, createZstdCompress, createZstdDecompress } from 'node:zlib';
 import { TugError } from '../errors/index.ts';
 import type { Compression, CompressionAlgorithm, LayerReplacement } from '../oci/convert.ts';
 import { layerType } from '../oci/convert.ts';
@@ -63,15 +62,22 @@ export function planLayerTransform(desc: Descriptor, policy: LayerPolicy): Layer
   return undefined;
 }
 
+/**
+ * node:zlib on first use, not at import: every `tug copy` imports this
+ * module, and few of them convert a layer (issue 14 item 7: a short
+ * command loads only what it runs).
+ */
+const zlib = (): typeof import('node:zlib') => process.getBuiltinModule('node:zlib');
+
 function decompressor(from: Compression): Transform | undefined {
-  if (from === 'gzip') return createGunzip();
-  if (from === 'zstd') return createZstdDecompress();
+  if (from === 'gzip') return zlib().createGunzip();
+  if (from === 'zstd') return zlib().createZstdDecompress();
   return undefined;
 }
 
 function compressor(to: Compression, level: number | undefined): Transform | undefined {
-  if (to === 'gzip') return createGzip(level !== undefined ? { level } : {});
-  if (to === 'zstd') return createZstdCompress(level !== undefined ? { params: { [constants.ZSTD_c_compressionLevel]: level } } : {});
+  if (to === 'gzip') return zlib().createGzip(level !== undefined ? { level } : {});
+  if (to === 'zstd') return zlib().createZstdCompress(level !== undefined ? { params: { [zlib().constants.ZSTD_c_compressionLevel]: level } } : {});
   return undefined;
 }
 

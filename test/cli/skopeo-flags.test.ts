@@ -157,6 +157,15 @@ test("argv: a command's own short flag shadows the program's; booleans take true
   assert.deepEqual(normalizeArgv(['login', '--', '--get-login=yes'], program, login), ['login', '--', '--get-login=yes']);
 });
 
+test('argv: a bare tri-state boolean never takes the next word (pflag), true/false after it stay its value', async () => {
+  const program = (await buildProgram('copy')) as unknown as CommandUnknownOpts;
+  const copy = program.commands.find((c) => c.name() === 'copy')!;
+  assert.deepEqual(normalizeArgv(['copy', '--dest-tls-verify', 'docker://a/b:1', 'docker://c/d:1'], program, copy), ['copy', '--dest-tls-verify=true', 'docker://a/b:1', 'docker://c/d:1']);
+  assert.deepEqual(normalizeArgv(['copy', '--src-plain-http', '--dest-plain-http', 'docker://a/b:1', 'dir:/x'], program, copy), ['copy', '--src-plain-http=true', '--dest-plain-http=true', 'docker://a/b:1', 'dir:/x']);
+  assert.deepEqual(normalizeArgv(['copy', '--dest-tls-verify', 'false', 'docker://a/b:1', 'docker://c/d:1'], program, copy), ['copy', '--dest-tls-verify', 'false', 'docker://a/b:1', 'docker://c/d:1']);
+  assert.deepEqual(normalizeArgv(['copy', 'docker://a/b:1', 'docker://c/d:1', '--dest-tls-verify'], program, copy), ['copy', 'docker://a/b:1', 'docker://c/d:1', '--dest-tls-verify=true']);
+});
+
 const templates: [string, string][] = [
   ['{{.Digest}}', 'sha256:abc'],
   ['Name: {{.Name}} Tags: {{.RepoTags}}', 'Name: r.example/app Tags: [v1 v2]'],
