@@ -10,6 +10,13 @@
  * only when every one is valid (all or nothing), so a preview (`dryRun`)
  * shows exactly what an import does.
  *
+ * A sync entry that selects tags by a filter (skopeo's images-by-tag-regex
+ * and images-by-semver, a Tugboat file's regex/semver/newest, an entry with
+ * no tags: every tag) becomes one Repository that follows them (spec.tags).
+ * Its spec.tag, the newest tag the filter selects, needs the source's tag
+ * list: the route lists it first ({@link tagListings}) and hands the lists
+ * to {@link planImport} as data, so the planning stays pure.
+ *
  * What an import never does: use credentials from the text (Registries are
  * matched by host and carry their own sealed credentials; a file's
  * `passwordFile` is never read and `passwordEnv` sees an empty environment,
@@ -18,12 +25,15 @@
  */
 import YAML from 'yaml';
 import type { Cause } from '../api/kinds.ts';
+import { tagRegexProblem } from '../api/repository-kind.ts';
 import { parseRegistryUrl } from '../api/schema.ts';
 import { API_VERSION, DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, type Registry, type Repository } from '../api/types.ts';
 import { TugError } from '../errors/index.ts';
 import { DOCKER_HUB } from '../reference/reference.ts';
+import { ARTIFACT_TAG, compareTags, followedTags } from '../scheduler/followed-tags.ts';
 import { SYNC_FORMATS, type SyncFormat, readSyncSpec } from '../sync/config/index.ts';
-import type { SyncSpec } from '../sync/spec.ts';
+import { needsListing, selectTags } from '../sync/filter.ts';
+import type { SyncSource, SyncSpec, TagFilter } from '../sync/spec.ts';
 import { destinationRepository } from '../sync/targets.ts';
 import { type KindHandler, handlers, placeInNamespace, validate } from './resources.ts';
 
@@ -57,6 +67,8 @@ export interface ImportRow {
   state: 'create' | 'exists' | 'invalid';
   causes: Cause[];
   object?: Repository | Registry | undefined;
+  /** A filter entry's followed tags as its first sync would take them (spec.tag first), for the preview. */
+  tags?: string[] | undefined;
 }
 
 export interface ImportPlan {
@@ -84,7 +96,10 @@ export const IMPORT_CAUSES = {
   credentials: 'ImportCredentials',
   foreignNamespace: 'ImportForeignNamespace',
   registryRefNotFound: 'ImportRegistryRefNotFound',
-  tagFilter: 'ImportTagFilter',
+  /** The source's tag list, which a filter entry needs, could not be read. */
+  tagListUnreadable: 'ImportTagListUnreadable',
+  /** The filter selects no tag the source lists. */
+  noTagMatches: 'ImportNoTagMatches',
   hostUnknown: 'ImportHostUnknown',
   mirrorHostUnknown: 'ImportMirrorHostUnknown',
   mirrorRegistryNotFound: 'ImportMirrorRegistryNotFound',
@@ -130,9 +145,97 @@ function isResources(text: string): boolean {
   }
 }
 
-export function planImport(req: ImportRequest, state: NamespaceState): ImportPlan {
-  const format = req.format && req.format !== 'auto' ? req.format : isResources(req.content) ? 'resources' : undefined;
-  const plan = format === 'resources' ? resourceRows(req, state) : syncRows(req, state, format);
+/**
+ * The tags each filter entry's source lists, by {@link listingKey}: the tags
+ * (artifact tags left out), or why they could not be read (one line, no
+ * credentials).
+ */
+export type ListedTags = ReadonlyMap<string, readonly string[] | { error: string }>;
+
+/** One tag list to read before planning: `path` at `registry`. */
+export interface TagListing {
+  key: string;
+  registry: Registry;
+  path: string;
+}
+
+const listingKey = (registry: Registry, path: string): string => `${registry.metadata.name}/${path}`;
+
+function formatOf(req: ImportRequest): Exclude<ImportFormat, 'auto'> | undefined {
+  return req.format && req.format !== 'auto' ? req.format : isResources(req.content) ? 'resources' : undefined;
+}
+
+/** True when the entry follows tags by a filter (or every tag) rather than by name. */
+const byFilter = (source: SyncSource): boolean => source.image === undefined && needsListing(source.filter);
+
+/**
+ * The tag lists {@link planImport} needs: each filter entry's repository at
+ * the Registry of its host, once each. A text that does not read yields none
+ * (planImport then says why).
+ */
+export function tagListings(req: ImportRequest, state: NamespaceState): TagListing[] {
+  const format = formatOf(req);
+  if (format === 'resources') return [];
+  let spec: SyncSpec;
+  try {
+    spec = readSpec(req, format);
+  } catch {
+    return [];
+  }
+  const out = new Map<string, TagListing>();
+  for (const source of spec.sources.filter(byFilter)) {
+    const host = source.repository.slice(0, source.repository.indexOf('/'));
+    const path = source.repository.slice(host.length + 1);
+    const registry = registryFor(state, host);
+    if (registry) out.set(listingKey(registry, path), { key: listingKey(registry, path), registry, path });
+  }
+  return [...out.values()];
+}
+
+/**
+ * A filter entry as spec.tags. An entry with no filter follows every tag
+ * (skopeo's `images: {busybox: []}`): `.*`, the followed set's bound
+ * (MAX_FOLLOWED_TAGS) applying as it does to any filter.
+ */
+function tagsSpecOf(filter: TagFilter): NonNullable<Repository['spec']['tags']> {
+  const any = filter.regex !== undefined || filter.semver !== undefined || filter.newest !== undefined;
+  return {
+    ...(filter.tags?.length ? { list: filter.tags } : {}),
+    ...(filter.regex !== undefined ? { regex: filter.regex } : any ? {} : { regex: '.*' }),
+    ...(filter.semver !== undefined ? { semver: filter.semver } : {}),
+    ...(filter.exclude?.length ? { exclude: filter.exclude } : {}),
+    ...(filter.newest ? { newest: { count: filter.newest.count, by: filter.newest.by } } : {}),
+  };
+}
+
+/**
+ * The tag a filter entry's Repository takes as spec.tag: the newest its
+ * filters select, in the followed set's order (newest by semver in version
+ * order, else newest-looking first, as the tags tab). `newest: {by: created}`
+ * needs creation times an import does not read: its candidates are ordered
+ * newest-looking instead, and the first sync dates them.
+ */
+function newestSelected(tags: NonNullable<Repository['spec']['tags']>, listed: readonly string[]): string | undefined {
+  const newest = tags.newest && (tags.newest.by ?? 'semver') === 'semver' ? { count: tags.newest.count, by: 'semver' as const } : undefined;
+  const selected = selectTags({ regex: tags.regex, semver: tags.semver, exclude: tags.exclude, newest }, { listed: listed.filter((t) => !ARTIFACT_TAG.test(t)) });
+  if (!newest) selected.sort(compareTags);
+  return selected[0];
+}
+
+/** A filter in a line of the user's words: `regex ^3\.`, `semver >=1.6`. */
+function describeFilter(tags: NonNullable<Repository['spec']['tags']>): string {
+  const parts = [
+    tags.regex !== undefined ? `regex ${tags.regex}` : '',
+    tags.semver !== undefined ? `semver ${tags.semver}` : '',
+    tags.exclude ? `exclude ${tags.exclude.join(', ')}` : '',
+    tags.newest ? `newest ${tags.newest.count}${tags.newest.by ? ` by ${tags.newest.by}` : ''}` : '',
+  ];
+  return parts.filter(Boolean).join('; ');
+}
+
+export function planImport(req: ImportRequest, state: NamespaceState, listed: ListedTags = new Map()): ImportPlan {
+  const format = formatOf(req);
+  const plan = format === 'resources' ? resourceRows(req, state) : syncRows(req, state, format, listed);
   // Names taken twice in one import, and what exists already.
   const seen = new Set<string>();
   for (const row of plan.rows) {
@@ -218,11 +321,10 @@ function resourceRows(req: ImportRequest, state: NamespaceState): ImportPlan {
   return { format: 'resources', rows };
 }
 
-/** One Repository per image and tag of a sync input, its Registry found by host. */
-function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat | undefined): ImportPlan {
-  let spec: SyncSpec;
+/** A sync input read as `tug sync` reads it, with no disk and an empty environment. */
+function readSpec(req: ImportRequest, format: SyncFormat | undefined): SyncSpec {
   try {
-    spec = readSyncSpec([{ file: 'import', text: req.content }], {
+    return readSyncSpec([{ file: 'import', text: req.content }], {
       format,
       env: {},
       readFile: () => {
@@ -233,6 +335,26 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
     const e = err as TugError;
     throw new TugError('USAGE', e.message, { hint: e.hint ?? 'check the text: a Tugboat sync file, skopeo sync YAML, an image-syncer config, an image list, or Repository YAML' });
   }
+}
+
+/** A Repository document validated and defaulted as a POST would, or the row's causes. */
+function repositoryRow(row: ImportRow, doc: object): void {
+  try {
+    const h = handlers.find((x) => x.kind === 'Repository') as KindHandler<'Repository'>;
+    row.object = h.defaults(validate(h, doc));
+  } catch (err) {
+    const causes = (err as { status?: { details?: { causes?: Cause[] } } }).status?.details?.causes;
+    row.causes.push(...(causes?.length ? causes : [fail('FieldValueInvalid', (err as Error).message)]));
+  }
+}
+
+/**
+ * One Repository per image and tag of a sync input, its Registry found by
+ * host; one per filter entry, following what the filter selects in
+ * `listed` (see {@link tagListings}).
+ */
+function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat | undefined, listed: ListedTags): ImportPlan {
+  const spec = readSpec(req, format);
   const rows: ImportRow[] = [];
   const mirrorRegistry = req.mirror ? state.registries.find((r) => r.metadata.name === req.mirror!.registryRef.name) : undefined;
   for (const source of spec.sources) {
@@ -241,10 +363,6 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
     const path = source.repository.slice(host.length + 1);
     const tags = source.filter.tags ?? [];
     const base: Omit<ImportRow, 'row' | 'name' | 'source'> = { origin, kind: 'Repository', state: 'create', causes: [] };
-    if (source.image !== undefined || tags.length === 0) {
-      rows.push({ ...base, row: rows.length + 1, name: repositoryName(path, 'all'), source: source.repository, causes: [fail(IMPORT_CAUSES.tagFilter, `${source.repository} follows tags by a filter (regex, semver, newest): a Repository follows one tag; list the tags`)] });
-      continue;
-    }
     const registry = registryFor(state, host);
     let mirror: Repository['spec']['mirror'];
     const mirrorCauses: Cause[] = [];
@@ -266,6 +384,56 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
         mirror = { registryRef: { name: mirrorRegistry.metadata.name, namespace: state.namespace }, repository: prefix ? `${prefix}/${path}` : path };
       }
     }
+    /** What every row of the entry shares; the mirror tag (when given) is where spec.tag's copy goes. */
+    const common = (mirrorTag: string | undefined) => ({
+      ...(req.syncInterval ? { syncInterval: req.syncInterval } : {}),
+      ...(mirror ? { mirror: { ...mirror, ...(mirrorTag ? { tag: mirrorTag } : {}) } } : {}),
+      ...(source.platforms && !source.platforms.includes('all') ? { platforms: source.platforms } : {}),
+    });
+    const annotations = { [DESCRIPTION_ANNOTATION]: `imported from ${origin}` };
+    if (byFilter(source)) {
+      const name = repositoryName(path, 'all');
+      const row: ImportRow = { ...base, row: rows.length + 1, name, source: source.repository, causes: [...mirrorCauses] };
+      rows.push(row);
+      if (!registry) {
+        row.causes.push(fail(IMPORT_CAUSES.hostUnknown, `no Registry in ${state.namespace} points at ${host}: add one (its URL ${host}) first`, 'spec.registryRef'));
+        continue;
+      }
+      const tagsSpec = tagsSpecOf(source.filter);
+      // The schema's check, before the patterns run over the tag list: a backtracking one would hold the event loop.
+      const problems = [['spec.tags.regex', tagsSpec.regex], ...(tagsSpec.exclude ?? []).map((x, i) => [`spec.tags.exclude[${i}]`, x])].flatMap(([field, re]) => {
+        const problem = re === undefined ? undefined : tagRegexProblem(re);
+        return problem ? [fail('FieldValueInvalid', `${re} ${problem}`, field)] : [];
+      });
+      if (problems.length > 0) {
+        row.causes.push(...problems);
+        continue;
+      }
+      const got = listed.get(listingKey(registry, path)) ?? { error: 'not listed' };
+      if ('error' in got) {
+        row.causes.push(fail(IMPORT_CAUSES.tagListUnreadable, `the tags of ${path} at ${host} could not be read: ${got.error}`, 'spec.tags'));
+        continue;
+      }
+      const tag = newestSelected(tagsSpec, got);
+      if (tag === undefined) {
+        row.causes.push(fail(IMPORT_CAUSES.noTagMatches, `no tag of ${path} at ${host} matches ${describeFilter(tagsSpec)} (${got.length} tags listed)`, 'spec.tags'));
+        continue;
+      }
+      row.source = `${source.repository}:${tag}`;
+      const list = tagsSpec.list?.filter((t) => t !== tag);
+      const followed = { ...tagsSpec };
+      if (list?.length) followed.list = list;
+      else delete followed.list;
+      row.tags = followedTags({ tag, tags: followed }, got.filter((t) => !ARTIFACT_TAG.test(t))).tags;
+      // Followed tags reach the mirror under their own names: spec.mirror.tag is left to default to spec.tag.
+      repositoryRow(row, {
+        apiVersion: API_VERSION,
+        kind: 'Repository',
+        metadata: { name, namespace: state.namespace, annotations },
+        spec: { repository: path, tag, registryRef: { name: registry.metadata.name, namespace: state.namespace }, ...common(undefined), tags: followed },
+      });
+      continue;
+    }
     for (const tag of tags) {
       const name = repositoryName(path, tag);
       const row: ImportRow = { ...base, row: rows.length + 1, name, source: `${source.repository}:${tag}`, causes: [...mirrorCauses] };
@@ -274,26 +442,12 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
         row.causes.push(fail(IMPORT_CAUSES.hostUnknown, `no Registry in ${state.namespace} points at ${host}: add one (its URL ${host}) first`, 'spec.registryRef'));
         continue;
       }
-      const doc = {
+      repositoryRow(row, {
         apiVersion: API_VERSION,
         kind: 'Repository',
-        metadata: { name, namespace: state.namespace, annotations: { [DESCRIPTION_ANNOTATION]: `imported from ${origin}` } },
-        spec: {
-          repository: path,
-          tag,
-          registryRef: { name: registry.metadata.name, namespace: state.namespace },
-          ...(req.syncInterval ? { syncInterval: req.syncInterval } : {}),
-          ...(mirror ? { mirror: { ...mirror, ...(tag.startsWith('sha256:') ? {} : { tag }) } } : {}),
-          ...(source.platforms && !source.platforms.includes('all') ? { platforms: source.platforms } : {}),
-        },
-      };
-      try {
-        const h = handlers.find((x) => x.kind === 'Repository') as KindHandler<'Repository'>;
-        row.object = h.defaults(validate(h, doc));
-      } catch (err) {
-        const causes = (err as { status?: { details?: { causes?: Cause[] } } }).status?.details?.causes;
-        row.causes.push(...(causes?.length ? causes : [fail('FieldValueInvalid', (err as Error).message)]));
-      }
+        metadata: { name, namespace: state.namespace, annotations },
+        spec: { repository: path, tag, registryRef: { name: registry.metadata.name, namespace: state.namespace }, ...common(tag.startsWith('sha256:') ? undefined : tag) },
+      });
     }
   }
   return { format: spec.format === 'dir' ? 'list' : spec.format, rows };

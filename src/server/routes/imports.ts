@@ -10,16 +10,30 @@
  * (each with its causes) and creates nothing; a creation that loses a race
  * (another client created the same name meanwhile) deletes what this import
  * had created and answers 409 with the rows.
+ *
+ * Before planning, the tag lists of the text's filter entries are read
+ * through their Registries (their credentials, the server's egress policy),
+ * a few at a time and within a deadline; a preview reads them too, as it
+ * shows which tag becomes each Repository's spec.tag.
  */
 import type { FastifyInstance } from 'fastify';
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import { API_VERSION } from '../../api/types.ts';
+import type { EgressPolicy } from '../../context/system-context.ts';
+import { TugError, errorText } from '../../errors/index.ts';
+import { registryAccess } from '../../registry-access/registry-access.ts';
+import { ARTIFACT_TAG } from '../../scheduler/followed-tags.ts';
+import type { Store } from '../../store/types.ts';
+import { parseImageName } from '../../transports/index.ts';
+import { isTagLister } from '../../transports/types.ts';
 import { listAll } from '../../store/index.ts';
 import type { Kind } from '../../store/types.ts';
 import { canSee } from '../auth.ts';
 import { ApiError, badRequest, forbidden, invalid, zodCauses } from '../errors.ts';
-import { IMPORT_FORMATS, type ImportPlan, MAX_IMPORT_ROWS, exportDocuments, planImport } from '../repository-import.ts';
-import { type KindHandler, handlers } from '../resources.ts';
+import { IMPORT_FORMATS, type ImportPlan, type ListedTags, MAX_IMPORT_ROWS, type TagListing, exportDocuments, planImport, tagListings } from '../repository-import.ts';
+import { type KindHandler, handlers, loadRegistry } from '../resources.ts';
+import type { Secrets } from '../secrets.ts';
 import { checkName, checkNamespace } from './resources.ts';
 import { type RouteContext, principal } from './context.ts';
 
@@ -33,6 +47,31 @@ const importSchema = z.strictObject({
 });
 
 const handlerOf = <K extends Kind>(kind: K) => handlers.find((h) => h.kind === kind) as KindHandler<K>;
+
+/** Tag lists read at once, and how long all of an import's may take (a preview waits for them). */
+const LISTING_CONCURRENCY = 4;
+const LISTING_DEADLINE_MS = 60_000;
+
+/** Each listing's tags (artifact tags left out), or why they could not be read: one line, never a credential. */
+async function listTags(store: Store, secrets: Secrets, namespace: string, listings: readonly TagListing[], egress: EgressPolicy | undefined): Promise<ListedTags> {
+  const out = new Map<string, readonly string[] | { error: string }>();
+  const limit = pLimit(LISTING_CONCURRENCY);
+  const signal = AbortSignal.timeout(LISTING_DEADLINE_MS);
+  await Promise.all(listings.map((l) => limit(async () => {
+    try {
+      signal.throwIfAborted();
+      const source = await loadRegistry(store, secrets, namespace, l.registry.metadata.name);
+      const access = registryAccess(source?.registry ?? l.registry, source?.credentials, { egress });
+      const ref = parseImageName(`docker://${access.host}/${l.path}:latest`);
+      if (!isTagLister(ref)) throw new TugError('INTERNAL', `${access.host}/${l.path} cannot list tags`);
+      const tags = await ref.listTags({ ...access.ctx, retryMaxAttempts: 2 }, { signal });
+      out.set(l.key, tags.filter((t) => !ARTIFACT_TAG.test(t)));
+    } catch (err) {
+      out.set(l.key, { error: signal.aborted ? `no answer within ${LISTING_DEADLINE_MS / 1000} s` : errorText(err) });
+    }
+  })));
+  return out;
+}
 
 
 export function importRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -49,9 +88,11 @@ export function importRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const registries = await listAll(store, 'Registry', { namespace: ns });
     const repositories = await listAll(store, 'Repository', { namespace: ns });
     const existing = new Set([...registries.map((r) => `Registry/${r.metadata.name}`), ...repositories.map((r) => `Repository/${r.metadata.name}`)]);
+    const state = { namespace: ns, registries, existing };
+    const listed = await listTags(store, ctx.secrets, ns, tagListings(req, state), ctx.egress);
     let plan: ImportPlan;
     try {
-      plan = planImport(req, { namespace: ns, registries, existing });
+      plan = planImport(req, state, listed);
     } catch (err) {
       throw badRequest((err as Error).message);
     }
