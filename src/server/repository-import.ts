@@ -414,14 +414,17 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
         row.causes.push(fail(IMPORT_CAUSES.tagListUnreadable, `the tags of ${path} at ${host} could not be read: ${got.error}`, 'spec.tags'));
         continue;
       }
-      const tag = newestSelected(tagsSpec, got);
+      // Named tags with a filter: in a sync file the filter narrows the names (src/sync/filter.ts), a fixed
+      // set once the source is listed; spec.tags.list is never narrowed, so the Repository follows that set by name.
+      const fixed = source.filter.tags?.length && source.filter.newest?.by !== 'created' ? selectTags(source.filter, { listed: got.filter((t) => !ARTIFACT_TAG.test(t)) }).sort(compareTags) : undefined;
+      const tag = fixed ? fixed[0] : newestSelected(tagsSpec, got);
       if (tag === undefined) {
         row.causes.push(fail(IMPORT_CAUSES.noTagMatches, `no tag of ${path} at ${host} matches ${describeFilter(tagsSpec)} (${got.length} tags listed)`, 'spec.tags'));
         continue;
       }
       row.source = `${source.repository}:${tag}`;
-      const list = tagsSpec.list?.filter((t) => t !== tag);
-      const followed = { ...tagsSpec };
+      const list = (fixed ?? tagsSpec.list)?.filter((t) => t !== tag);
+      const followed: NonNullable<Repository['spec']['tags']> = fixed ? {} : { ...tagsSpec };
       if (list?.length) followed.list = list;
       else delete followed.list;
       row.tags = followedTags({ tag, tags: followed }, got.filter((t) => !ARTIFACT_TAG.test(t))).tags;
@@ -430,7 +433,7 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
         apiVersion: API_VERSION,
         kind: 'Repository',
         metadata: { name, namespace: state.namespace, annotations },
-        spec: { repository: path, tag, registryRef: { name: registry.metadata.name, namespace: state.namespace }, ...common(undefined), tags: followed },
+        spec: { repository: path, tag, registryRef: { name: registry.metadata.name, namespace: state.namespace }, ...common(undefined), ...(Object.keys(followed).length > 0 ? { tags: followed } : {}) },
       });
       continue;
     }
