@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import YAML from 'yaml';
 import { type ConsoleHarness, registryBody, startConsole } from '../support/console.ts';
+import { makeImage, pushImage } from '../support/images.ts';
 import { tempDir } from '../support/tmp.ts';
 
 /** What the server says in English about a bad import row: none of it may be the page's text. */
@@ -121,6 +122,18 @@ describe('batch add and export', () => {
       planned.body.rows.map((r: any) => [String(r.row), r.origin.replace(/^line (\d+)$/, '第 $1 行'), r.name, r.source, '将创建']),
     );
     assert.equal(planned.body.rows.length, 2);
+  });
+
+  it('previews a tag-regex entry as one repository, the newest match its tag, the tags it follows beside it', async () => {
+    for (const tag of ['1.36', '1.37', 'musl']) await pushImage({ url: h.registry.url, repository: 'library/busybox', tag }, await makeImage({ seed: `import-regex-${tag}` }));
+    const skopeo = [`${host}:`, '  tls-verify: false', '  images-by-tag-regex:', '    library/busybox: ^1\\.', ''].join('\n');
+    await page.getByTestId('import-text').fill(skopeo);
+    await page.getByTestId('import-preview-button').click();
+    const row = previewRow('busybox-all');
+    await row.waitFor();
+    assert.match(await row.innerText(), new RegExp(`${host.replace(/[.]/g, '\\.')}/library/busybox:1\\.37`));
+    assert.equal(await row.getByTestId('import-followed-tags').innerText(), '跟踪 2 个标签：1.37, 1.36');
+    assert.doesNotMatch(await text(), SERVER_ENGLISH);
   });
 
   it('stays responsive with a 1,000-line paste', async () => {

@@ -42,6 +42,8 @@ export interface ImportRow {
   state: 'create' | 'exists' | 'invalid';
   causes: ImportCause[];
   object?: Repository | Registry;
+  /** A filter entry's followed tags as its first sync takes them (spec.tag first). */
+  tags?: string[];
 }
 
 export interface ImportResult {

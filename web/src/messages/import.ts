@@ -46,6 +46,7 @@ export const importMessages = {
   'import.col.kind': ['类型', 'Kind'],
   'import.col.name': ['名称', 'Name'],
   'import.col.source': ['源镜像', 'Source image'],
+  'import.followedTags': ['跟踪 {n} 个标签：{tags}', 'Follows {n} tags: {tags}'],
   'import.col.state': ['状态', 'State'],
   'import.col.causes': ['校验结果', 'Validation'],
   'import.origin.line': ['第 {n} 行', 'line {n}'],

@@ -37,7 +37,22 @@ export const ImportPreview = memo(function ImportPreview({ result, stale, creati
       },
       { title: t('import.col.kind'), dataIndex: 'kind', width: 80, render: (kind: ImportRow['kind']) => t(kind === 'Registry' ? 'kind.registry' : 'kind.repository') },
       { title: t('import.col.name'), dataIndex: 'name', width: '20%', ellipsis: true, render: (name: string) => <span className="mono" title={name}>{name || t('common.none')}</span> },
-      { title: t('import.col.source'), dataIndex: 'source', ellipsis: true, render: (s: string | undefined) => <span className="mono" title={s}>{s ?? t('common.none')}</span> },
+      {
+        title: t('import.col.source'),
+        dataIndex: 'source',
+        ellipsis: true,
+        render: (s: string | undefined, row: ImportRow) => (
+          <>
+            <span className="mono" title={s}>{s ?? t('common.none')}</span>
+            {/* A filter entry follows several tags: say which, as its first sync takes them. */}
+            {row.tags && row.tags.length > 1 && (
+              <div title={row.tags.join(', ')} data-testid="import-followed-tags">
+                <Typography.Text type="secondary">{t('import.followedTags', { n: row.tags.length, tags: row.tags.slice(0, 5).join(', ') + (row.tags.length > 5 ? ' …' : '') })}</Typography.Text>
+              </div>
+            )}
+          </>
+        ),
+      },
       {
         title: t('import.col.state'),
         dataIndex: 'state',
