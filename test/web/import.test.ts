@@ -3,7 +3,8 @@
  * row previews that row's problem in Chinese (no English server text on the
  * page) and cannot be created; fixed, it creates all and the list shows
  * them; a skopeo sync YAML file dropped on the upload previews the rows the
- * API plans; the form survives leaving the page; the export of selected rows
+ * API plans; a tag-regex entry previews as one repository with the tags it
+ * follows; the form survives leaving the page; the export of selected rows
  * downloads exactly those Repositories, without secrets, and the import takes
  * the file back into another namespace. A real registry, a real `tug serve`.
  */
