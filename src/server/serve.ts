@@ -22,6 +22,7 @@ import type { Store } from '../store/types.ts';
 import { buildApp } from './app.ts';
 import { ensureAdminToken } from './auth.ts';
 import { createLogger } from './logger.ts';
+import { startLoopStats } from './loop-stats.ts';
 import { createMetrics } from './metrics.ts';
 import { loadRegistry } from './resources.ts';
 import { createSecrets, loadPreviousKeys, loadSecretKey } from './secrets.ts';
@@ -117,7 +118,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   if (options.database && !postgres) {
     throw new TugError('USAGE', '--database / TUG_DATABASE is set but is not a postgres:// or postgresql:// URL', { hint: 'give postgres://USER@HOST/DB, or leave both unset for the embedded SQLite store' });
   }
-  const store = await openStore({ data, database: options.database, onError: (err: unknown) => logger.warn({ err }, 'database connection error') });
+  const store = await openStore({ data, database: options.database, backgroundCheckpoints: true, onError: (err: unknown) => logger.warn({ err }, 'database connection error') });
   try {
     const { key, source } = await loadSecretKey({
       keyFile: options.secretKeyFile,
@@ -182,6 +183,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     }
     await scheduler.start();
     health?.start();
+    const loopStats = startLoopStats(say);
     logger.info({ url, replicaId, store: postgres ? 'postgres' : 'sqlite' }, 'listening');
     say(`tug serve: listening on ${url} (replica ${replicaId}, ${postgres ? 'PostgreSQL' : `SQLite in ${data}`})`);
 
@@ -189,6 +191,7 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     const stop = () => {
       stopping ??= (async () => {
         logger.info('shutting down');
+        loopStats?.stop();
         reloader?.close();
         await health?.stop();
         await scheduler.stop(options.shutdownDeadlineMs ?? 20_000);

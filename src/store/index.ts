@@ -42,6 +42,8 @@ export interface OpenStoreOptions {
   runLogLines?: number | undefined;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number | undefined;
+  /** SQLite: checkpoint the write-ahead log in a worker thread, off the event loop (`tug serve`). */
+  backgroundCheckpoints?: boolean | undefined;
   /** Errors of idle connections and of the watch listener (PostgreSQL); the store reconnects by itself. */
   onError?: PostgresStoreOptions['onError'];
 }
@@ -78,7 +80,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const store = (() => {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      return openSqliteStore({ path, runLogLines: options.runLogLines });
+      return openSqliteStore({ path, runLogLines: options.runLogLines, backgroundCheckpoints: options.backgroundCheckpoints });
     } catch (err) {
       throw wrap(err, `opening SQLite database ${path}`);
     }

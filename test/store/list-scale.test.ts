@@ -149,13 +149,17 @@ for (const backend of backends) {
         assert.doesNotMatch(plan, /SCAN objects\b/, 'objects is read by key');
       });
 
-      test('a search pages through the covering index and a health claim through its own (migration 8)', async () => {
+      test('a search and a page pick their keys from the covering index, a health claim from its own (migrations 8, 10)', async () => {
         const db = await backend.database();
         const store = await db.open();
         await store.create('Repository', repository('default', 'x'));
         const plan = async (sql: string) => (await db.raw(`EXPLAIN QUERY PLAN ${sql}`)).map((r) => String(r['detail'])).join('\n');
-        const keys = await plan(`SELECT namespace, name FROM objects WHERE kind = 'Repository' AND instr(search, 'x') > 0 ORDER BY namespace, name LIMIT 51`);
-        assert.match(keys, /COVERING INDEX objects_search/);
+        const keys = await plan(`SELECT namespace, name, resource_version FROM objects WHERE kind = 'Repository' AND instr(search, 'x') > 0 ORDER BY namespace, name LIMIT 51`);
+        assert.match(keys, /COVERING INDEX objects_page/);
+        // A page's keys with their versions (the item cache's key): from the index, not the rows (migration 10).
+        const page = await plan(`SELECT namespace, name, resource_version FROM objects WHERE kind = 'Repository' AND namespace = 'default' AND (namespace, name) > ('default', 'a') ORDER BY namespace, name LIMIT 51`);
+        assert.match(page, /COVERING INDEX objects_page/);
+        assert.doesNotMatch(page, /TEMP B-TREE/, 'no sort');
         const claim = await plan(`SELECT namespace, name FROM objects WHERE kind = 'Repository' AND COALESCE(next_health_at, 0) <= 5 ORDER BY COALESCE(next_health_at, 0), namespace, name LIMIT 4`);
         assert.match(claim, /objects_health_due/);
         assert.doesNotMatch(claim, /TEMP B-TREE/, 'no sort of every row');

@@ -194,4 +194,16 @@ export const postgresMigrations: readonly Migration[] = [
       END $$;
     `,
   },
+  {
+    version: 10,
+    name: 'page keys from an index',
+    sql: `
+      -- Issue 15 "Scale": a page's keys come with their resource_version (the
+      -- item cache's key): with it in the index they can come from an
+      -- index-only scan, as SQLite's migration 10 does. It covers what
+      -- objects_search did, which goes.
+      CREATE INDEX objects_page ON objects (kind, namespace, name) INCLUDE (resource_version, search);
+      DROP INDEX objects_search;
+    `,
+  },
 ];

@@ -170,17 +170,17 @@ export class SqlObjects implements ObjectStore {
       let keys: PageKey[] | undefined;
       let total: number | undefined;
       if (options.q) {
-        // A search matches few: one pass over the index (objects_search,
-        // migration 8) collects every match's key, which gives the count and
+        // A search matches few: one pass over the index (objects_page,
+        // migrations 8, 10) collects every match's key, which gives the count and
         // the page, where a count and then a page scanned the index twice.
-        // Narrowed by the trigram index, the matches are read by key, so their
-        // versions come along (and the item cache answers); a scan of
-        // objects_search has none (reading them there made SQLite scan the table).
-        const matched = await tx.query(`SELECT namespace, name${narrowed ? ', resource_version' : ''} FROM objects WHERE ${filter} ORDER BY namespace, name LIMIT ${SEARCH_KEYS + 1}`, countParams);
+        // Their versions come along (and the item cache answers): by key when
+        // narrowed by the trigram index, else from objects_page, which holds
+        // them since migration 10 (before, reading them made SQLite scan the table).
+        const matched = await tx.query(`SELECT namespace, name, resource_version FROM objects WHERE ${filter} ORDER BY namespace, name LIMIT ${SEARCH_KEYS + 1}`, countParams);
         if (matched.length <= SEARCH_KEYS) {
           total = matched.length;
           // Keys are DNS-1123 names (ASCII): JavaScript's order is the index's byte order.
-          const page = matched.map((r) => (narrowed ? pageKey(r) : { namespace: String(r['namespace']), name: String(r['name']) })).filter(laterThan);
+          const page = matched.map(pageKey).filter(laterThan);
           keys = page.slice(0, limit + 1);
         }
       }

@@ -17,6 +17,7 @@ import { applyMigrations } from '../migrations.ts';
 import type { Row, SqlDialect, SqlDriver, SqlExecutor, StoreEvent } from '../sql/driver.ts';
 import { EventHub, toInt } from '../sql/driver.ts';
 import { sqliteMigrations } from './sqlite-migrations.ts';
+import { type Checkpointer, startCheckpointer } from './checkpointer.ts';
 
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
@@ -51,6 +52,8 @@ export interface SqliteDriverOptions {
   path: string;
   /** How long a write waits for another connection's lock (default 5000 ms). */
   busyTimeoutMs?: number | undefined;
+  /** Checkpoint the write-ahead log in a worker thread, not on commits (checkpointer.ts; `tug serve`). */
+  backgroundCheckpoints?: boolean | undefined;
 }
 
 /**
@@ -109,6 +112,7 @@ export class SqliteDriver implements SqlDriver {
   readonly #events = new EventHub();
   readonly #busyTimeoutMs: number;
   readonly #lane: Lane;
+  readonly #checkpointer: Checkpointer | undefined;
 
   constructor(options: SqliteDriverOptions) {
     if (options.path !== ':memory:' && options.path !== '') ownerOnly(options.path);
@@ -121,6 +125,8 @@ export class SqliteDriver implements SqlDriver {
     // lose the last transactions but never corrupts the file.
     this.#db.exec('PRAGMA synchronous = NORMAL');
     this.#db.exec('PRAGMA foreign_keys = ON');
+    const file = options.path !== ':memory:' && options.path !== '';
+    this.#checkpointer = options.backgroundCheckpoints && file ? startCheckpointer(this.#db, options.path) : undefined;
   }
 
   /** Runs `fn` after every earlier call has finished. */
@@ -211,6 +217,7 @@ export class SqliteDriver implements SqlDriver {
 
   close(): Promise<void> {
     return this.#serial(async () => {
+      await this.#checkpointer?.stop();
       if (this.#db.isOpen) this.#db.close();
       this.#events.clear();
     });

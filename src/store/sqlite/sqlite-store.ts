@@ -10,9 +10,11 @@ export interface SqliteStoreOptions extends SqlStoreOptions {
   path: string;
   /** How long a write waits for another connection's lock (default 5000 ms). */
   busyTimeoutMs?: number | undefined;
+  /** Checkpoint the write-ahead log in a worker thread, not on commits (checkpointer.ts; `tug serve`). */
+  backgroundCheckpoints?: boolean | undefined;
 }
 
 /** Opens (creating if needed) a SQLite store. Call `migrate()` before use. */
 export function openSqliteStore(options: SqliteStoreOptions): SqlStore {
-  return createSqlStore(new SqliteDriver({ path: options.path, busyTimeoutMs: options.busyTimeoutMs }), options);
+  return createSqlStore(new SqliteDriver({ path: options.path, busyTimeoutMs: options.busyTimeoutMs, backgroundCheckpoints: options.backgroundCheckpoints }), options);
 }
