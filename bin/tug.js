@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --minor-gc-task-trigger=25 --heap-growing-percent=20 --liftoff-only
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --minor-gc-task-trigger=25 --heap-growing-percent=20 --liftoff-only --no-concurrent-recompilation
 // Entry shim. Tugboat is written in TypeScript. `npm run build` (run by the
 // setup script and before the tests) compiles it to dist/; this shim runs
 // dist/ when it is at least as new as every file in src/, and otherwise the
@@ -29,10 +29,19 @@
 //   memory in every command that talks to a registry (a copy whose blobs are
 //   all present: 96-98 MB -> 75-76 MB peak), for parsing that is a small
 //   part of the CPU either way.
+// - --no-concurrent-recompilation: V8 optimises hot functions (Maglev,
+//   TurboFan) on the main thread instead of a helper thread, whose compile
+//   jobs' memory (malloc'ed off the main thread, so in glibc's second arena)
+//   stayed resident: the no-op sync of 3,000 tags peaked at 95 MB with 44 MB
+//   anonymous, 86-87 MB with 35 MB; the cold bench sync 94-99 -> 92-95 MB
+//   (bench: every scenario now under 100 MiB, 98.4 at most). The compiling is the
+//   same work either way: CPU within noise (no-op re-sync 0.85 -> 0.84 s,
+//   median of 5). `--max-opt=1` (no optimising compiler at all) took 8-16 MB
+//   off, but cost the 3,000-tag no-op 40% more CPU: not adopted.
 // - MALLOC_ARENA_MAX=2 stops glibc from keeping a malloc arena per thread
 //   (libuv's pool, V8's helpers), each holding on to freed memory: measured
 //   168-170 MB -> 128-132 MB peak on the benchmark's cold sync.
-// The line is 133 bytes: Linux reads 256 bytes of a shebang since 5.1 (2019)
+// The line is 163 bytes: Linux reads 256 bytes of a shebang since 5.1 (2019)
 // and cut it at 127 before; `tug` on PATH (scripts/tug-launcher.sh) reads
 // the line itself, on any kernel.
 import { readdirSync, statSync } from 'node:fs';
