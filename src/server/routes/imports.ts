@@ -89,7 +89,9 @@ export function importRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const repositories = await listAll(store, 'Repository', { namespace: ns });
     const existing = new Set([...registries.map((r) => `Registry/${r.metadata.name}`), ...repositories.map((r) => `Repository/${r.metadata.name}`)]);
     const state = { namespace: ns, registries, existing };
-    const listed = await listTags(store, ctx.secrets, ns, tagListings(req, state), ctx.egress);
+    // Every listing is a row of its own: past the row limit the plan refuses the text, with nothing read.
+    const listings = tagListings(req, state);
+    const listed = listings.length > MAX_IMPORT_ROWS ? new Map() : await listTags(store, ctx.secrets, ns, listings, ctx.egress);
     let plan: ImportPlan;
     try {
       plan = planImport(req, state, listed);
