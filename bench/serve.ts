@@ -567,7 +567,7 @@ export function serveMarkdown(results: ServeBenchResult[]): string {
     '  reads per CPU-second on SQLite, 7 interleaved A/B pairs at load average 3-11: ahead in every pair, 1.1-2.4x (median',
     '  1.6x); on PostgreSQL (the same index, INCLUDE) 3 pairs within the noise.',
     '- WAL checkpoints run in a worker thread with its own connection (src/store/sqlite/checkpointer.ts, PASSIVE once',
-    '  a second, RESTART past 16 MB), no longer in the commit that crossed 1,000 pages on the event loop: with a status',
+    '  a second; the serving connection\'s own checkpoint only past 16 MB of log, was 1,000 pages), not in a commit on the event loop: with a status',
     '  write every 5 ms on a 10,000-Repository copy, a write\'s p99 12.6-17.7 -> 3.2-4.1 ms, the same CPU in all.',
     '- The load generator counts watch events in the bytes and reads a list\'s `continue` from the head of its text',
     '  (parsing every 20th page in full, checking the two agree) instead of decoding and parsing every event and page.',

@@ -7,14 +7,19 @@
  * and on a busy disk one commit in a few hundred took 20-300 ms, with every
  * request waiting behind it.
  *
- * With {@link startCheckpointer} the serving connection never checkpoints
- * (`wal_autocheckpoint = 0`); a worker thread with its own connection runs a
- * PASSIVE checkpoint every {@link CHECKPOINT_EVERY_MS}, which never waits for
- * readers or writers and blocks neither (WAL mode: the log's frames a reader
- * still needs stay until a later pass). The next write after a complete pass
- * starts the log again from its beginning, so it stays small. Should the
- * worker fail, the connection checkpoints by itself again. Only `tug serve`
- * starts one: a command that opens the store for a moment does not need it.
+ * With {@link startCheckpointer} a worker thread with its own connection
+ * runs a PASSIVE checkpoint every {@link CHECKPOINT_EVERY_MS}, which never
+ * waits for readers or writers and blocks neither (WAL mode: the log's frames
+ * a reader still needs stay until a later pass). The next write after a
+ * complete pass starts the log again from its beginning, so it stays small,
+ * and the serving connection's own checkpoint (still PASSIVE, in the commit)
+ * moves out to {@link BACKSTOP_PAGES}: only writes back to back (a bulk
+ * import) outrun the worker and reach it. Nothing stronger than PASSIVE runs
+ * in the worker: a RESTART there made writers wait until it was done, and a
+ * 1,000-row import on a busy disk ran out of its lock timeout ("database is
+ * locked", the whole import rolled back). Should the worker fail, the
+ * connection checkpoints at SQLite's default again. Only `tug serve` starts
+ * one: a command that opens the store for a moment does not need it.
  */
 import { Worker } from 'node:worker_threads';
 import type { DatabaseSync } from 'node:sqlite';
@@ -27,8 +32,8 @@ import type { DatabaseSync } from 'node:sqlite';
  * 25-27 -> 6-9 of 2,000, the event loop's time in writes 30% less.
  */
 export const CHECKPOINT_EVERY_MS = 1000;
-/** A log past this many pages (16 MB) is restarted (above): SQLite's own checkpoint starts at 1,000. */
-export const RESTART_FRAMES = 4000;
+/** Where the serving connection checkpoints by itself (16 MB of log; SQLite's default is 1,000 pages). */
+export const BACKSTOP_PAGES = 4000;
 
 /** SQLite's default: what the serving connection goes back to without the worker. */
 const AUTOCHECKPOINT_PAGES = 1000;
@@ -40,15 +45,11 @@ const { DatabaseSync } = require('node:sqlite');
 const db = new DatabaseSync(workerData.path);
 // This thread may wait for a lock: nothing else runs on it.
 db.exec('PRAGMA busy_timeout = 5000');
-let passive, restart;
+let passive;
 const timer = setInterval(() => {
   try {
     passive ??= db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-    restart ??= db.prepare('PRAGMA wal_checkpoint(RESTART)');
-    // A log is started again by a write that finds it all copied; writes back
-    // to back (a bulk import) never do, so past restartFrames this waits for
-    // the writer (the server's writes retry BUSY without blocking) and makes the next write start it again.
-    if (passive.get().log > workerData.restartFrames) restart.get();
+    passive.get();
   } catch (err) {
     // SQLITE_BUSY: another checkpoint runs (a second process on the file); the next pass catches up.
     if ((err.errcode & 0xff) !== 5) throw err;
@@ -67,8 +68,8 @@ export interface Checkpointer {
 }
 
 export function startCheckpointer(db: DatabaseSync, path: string, everyMs = CHECKPOINT_EVERY_MS): Checkpointer {
-  db.exec('PRAGMA wal_autocheckpoint = 0');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, everyMs, restartFrames: RESTART_FRAMES } });
+  db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, everyMs } });
   // It must not keep the process alive on its own.
   worker.unref();
   let stopped = false;
