@@ -30,7 +30,7 @@ import { parseRegistryUrl } from '../api/schema.ts';
 import { API_VERSION, DESCRIPTION_ANNOTATION, DISPLAY_NAME_ANNOTATION, type Registry, type Repository } from '../api/types.ts';
 import { TugError } from '../errors/index.ts';
 import { DOCKER_HUB } from '../reference/reference.ts';
-import { ARTIFACT_TAG, compareTags, followedTags } from '../scheduler/followed-tags.ts';
+import { compareTags, followedTags } from '../scheduler/followed-tags.ts';
 import { SYNC_FORMATS, type SyncFormat, readSyncSpec } from '../sync/config/index.ts';
 import { needsListing, selectTags } from '../sync/filter.ts';
 import type { SyncSource, SyncSpec, TagFilter } from '../sync/spec.ts';
@@ -217,7 +217,7 @@ function tagsSpecOf(filter: TagFilter): NonNullable<Repository['spec']['tags']> 
  */
 function newestSelected(tags: NonNullable<Repository['spec']['tags']>, listed: readonly string[]): string | undefined {
   const newest = tags.newest && (tags.newest.by ?? 'semver') === 'semver' ? { count: tags.newest.count, by: 'semver' as const } : undefined;
-  const selected = selectTags({ regex: tags.regex, semver: tags.semver, exclude: tags.exclude, newest }, { listed: listed.filter((t) => !ARTIFACT_TAG.test(t)) });
+  const selected = selectTags({ regex: tags.regex, semver: tags.semver, exclude: tags.exclude, newest }, { listed: [...listed] });
   if (!newest) selected.sort(compareTags);
   return selected[0];
 }
@@ -416,7 +416,7 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
       }
       // Named tags with a filter: in a sync file the filter narrows the names (src/sync/filter.ts), a fixed
       // set once the source is listed; spec.tags.list is never narrowed, so the Repository follows that set by name.
-      const fixed = source.filter.tags?.length && source.filter.newest?.by !== 'created' ? selectTags(source.filter, { listed: got.filter((t) => !ARTIFACT_TAG.test(t)) }).sort(compareTags) : undefined;
+      const fixed = source.filter.tags?.length && source.filter.newest?.by !== 'created' ? selectTags(source.filter, { listed: [...got] }).sort(compareTags) : undefined;
       const tag = fixed ? fixed[0] : newestSelected(tagsSpec, got);
       if (tag === undefined) {
         row.causes.push(fail(IMPORT_CAUSES.noTagMatches, `no tag of ${path} at ${host} matches ${describeFilter(tagsSpec)} (${got.length} tags listed)`, 'spec.tags'));
@@ -427,7 +427,7 @@ function syncRows(req: ImportRequest, state: NamespaceState, format: SyncFormat 
       const followed: NonNullable<Repository['spec']['tags']> = fixed ? {} : { ...tagsSpec };
       if (list?.length) followed.list = list;
       else delete followed.list;
-      row.tags = followedTags({ tag, tags: followed }, got.filter((t) => !ARTIFACT_TAG.test(t))).tags;
+      row.tags = followedTags({ tag, tags: followed }, got).tags;
       // Followed tags reach the mirror under their own names: spec.mirror.tag is left to default to spec.tag.
       repositoryRow(row, {
         apiVersion: API_VERSION,

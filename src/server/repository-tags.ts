@@ -13,7 +13,7 @@ import type { EgressPolicy } from '../context/system-context.ts';
 import { TugError, errorText } from '../errors/index.ts';
 import { readConfig, readInstance, readTopLevel } from '../inspect/inspect.ts';
 import { formatPlatform } from '../oci/platform.ts';
-import { type RegistryCredentials, registryAccess } from '../registry-access/registry-access.ts';
+import { type RegistryAccess, type RegistryCredentials, registryAccess } from '../registry-access/registry-access.ts';
 import { ARTIFACT_TAG, compareTags } from '../scheduler/followed-tags.ts';
 import { parseImageName } from '../transports/index.ts';
 import { isTagLister } from '../transports/types.ts';
@@ -33,6 +33,18 @@ function followedOf(r: Repository): Map<string, Pick<RepositoryTagStatus, 'diges
   return out;
 }
 
+/**
+ * The tags `path` has at the registry `access` reaches, artifact tags (cosign's
+ * `sha256-….sig`) left out, in the registry's order: the tags tab and a
+ * filter entry's import (routes/imports.ts) both read them this way. Two
+ * attempts: someone is waiting for the answer.
+ */
+export async function tagsAt(access: RegistryAccess, path: string, signal?: AbortSignal): Promise<string[]> {
+  const ref = parseImageName(`docker://${access.host}/${path}:latest`);
+  if (!isTagLister(ref)) throw new TugError('INTERNAL', `${access.host}/${path} cannot list tags`);
+  return (await ref.listTags({ ...access.ctx, retryMaxAttempts: 2 }, { signal })).filter((t) => !ARTIFACT_TAG.test(t));
+}
+
 export async function listSourceTags(
   repo: Repository,
   source: { registry: Registry; credentials: RegistryCredentials | undefined },
@@ -42,9 +54,7 @@ export async function listSourceTags(
   const access = registryAccess(source.registry, source.credentials, { egress: options.egress });
   const ctx = { ...access.ctx, retryMaxAttempts: 2 };
   const base = `docker://${access.host}/${repo.spec.repository}`;
-  const ref = parseImageName(`${base}:${repo.spec.tag}`);
-  if (!isTagLister(ref)) throw new TugError('INTERNAL', `${base} cannot list tags`);
-  const all = (await ref.listTags(ctx, { signal: options.signal })).filter((t) => !ARTIFACT_TAG.test(t)).sort(compareTags);
+  const all = (await tagsAt(access, repo.spec.repository, options.signal)).sort(compareTags);
   const start = options.after === undefined ? 0 : all.findIndex((t) => compareTags(t, options.after!) > 0);
   const page = start < 0 ? [] : all.slice(start, start + options.limit);
   const mine = followedOf(repo);

@@ -21,17 +21,14 @@ import pLimit from 'p-limit';
 import { z } from 'zod';
 import { API_VERSION } from '../../api/types.ts';
 import type { EgressPolicy } from '../../context/system-context.ts';
-import { TugError, errorText } from '../../errors/index.ts';
+import { errorText } from '../../errors/index.ts';
 import { registryAccess } from '../../registry-access/registry-access.ts';
-import { ARTIFACT_TAG } from '../../scheduler/followed-tags.ts';
-import type { Store } from '../../store/types.ts';
-import { parseImageName } from '../../transports/index.ts';
-import { isTagLister } from '../../transports/types.ts';
 import { listAll } from '../../store/index.ts';
-import type { Kind } from '../../store/types.ts';
+import type { Kind, Store } from '../../store/types.ts';
 import { canSee } from '../auth.ts';
 import { ApiError, badRequest, forbidden, invalid, zodCauses } from '../errors.ts';
 import { IMPORT_FORMATS, type ImportPlan, type ListedTags, MAX_IMPORT_ROWS, type TagListing, exportDocuments, planImport, tagListings } from '../repository-import.ts';
+import { tagsAt } from '../repository-tags.ts';
 import { type KindHandler, handlers, loadRegistry } from '../resources.ts';
 import type { Secrets } from '../secrets.ts';
 import { checkName, checkNamespace } from './resources.ts';
@@ -61,11 +58,7 @@ async function listTags(store: Store, secrets: Secrets, namespace: string, listi
     try {
       signal.throwIfAborted();
       const source = await loadRegistry(store, secrets, namespace, l.registry.metadata.name);
-      const access = registryAccess(source?.registry ?? l.registry, source?.credentials, { egress });
-      const ref = parseImageName(`docker://${access.host}/${l.path}:latest`);
-      if (!isTagLister(ref)) throw new TugError('INTERNAL', `${access.host}/${l.path} cannot list tags`);
-      const tags = await ref.listTags({ ...access.ctx, retryMaxAttempts: 2 }, { signal });
-      out.set(l.key, tags.filter((t) => !ARTIFACT_TAG.test(t)));
+      out.set(l.key, await tagsAt(registryAccess(source?.registry ?? l.registry, source?.credentials, { egress }), l.path, signal));
     } catch (err) {
       out.set(l.key, { error: signal.aborted ? `no answer within ${LISTING_DEADLINE_MS / 1000} s` : errorText(err) });
     }
