@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --minor-gc-task-trigger=25 --heap-growing-percent=20 --liftoff-only --no-concurrent-recompilation
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --no-concurrent-recompilation
 // Entry shim. Tugboat is written in TypeScript. `npm run build` (run by the
 // setup script and before the tests) compiles it to dist/; this shim runs
 // dist/ when it is at least as new as every file in src/, and otherwise the
@@ -11,24 +11,6 @@
 // - --max-semi-space-size=1: a small young generation. Streaming gigabytes
 //   allocates many short-lived buffers (measured: 172 MB -> 114 MB peak
 //   while copying a 400 MB layer) at no cost in speed.
-// - --minor-gc-task-trigger=25: scavenge at a quarter of that (V8's default
-//   is 80%). Socket reads are 64 KB buffers outside the JS heap that die
-//   young but are freed only by a scavenge, and a chunk puts only a few KB
-//   on the heap: at 80% some 20 MB of dead buffers piled up between
-//   scavenges of the big-layer copy, at 25% 8-10 MB (peak 98 -> 87 MB).
-//   Blob transfers and file hashing also ask for a scavenge every 1 MiB
-//   they stream (src/runtime/scavenge.ts): bench cold sync 108 -> 99 MiB peak.
-// - --heap-growing-percent=20: the old generation grows by 20% past what a
-//   full GC kept, not by V8's default factor (up to 4x for a small heap):
-//   a sync's per-tag objects die old, and with the default the heap reached
-//   55 MB of mostly garbage before a full GC (no-op sync of 3,000 tags:
-//   132 MB -> 102 MB peak), at no measurable CPU cost.
-// - --liftoff-only: WebAssembly stays on V8's baseline compiler. undici
-//   parses HTTP with llhttp compiled to WebAssembly, and once a few requests
-//   make it hot V8 recompiles it with TurboFan, a burst of ~20 MB of compiler
-//   memory in every command that talks to a registry (a copy whose blobs are
-//   all present: 96-98 MB -> 75-76 MB peak), for parsing that is a small
-//   part of the CPU either way.
 // - --no-concurrent-recompilation: V8 optimises hot functions (Maglev,
 //   TurboFan) on the main thread instead of a helper thread, whose compile
 //   jobs' memory (malloc'ed off the main thread, so in glibc's second arena)
@@ -41,9 +23,16 @@
 // - MALLOC_ARENA_MAX=2 stops glibc from keeping a malloc arena per thread
 //   (libuv's pool, V8's helpers), each holding on to freed memory: measured
 //   168-170 MB -> 128-132 MB peak on the benchmark's cold sync.
-// The line is 163 bytes: Linux reads 256 bytes of a shebang since 5.1 (2019)
-// and cut it at 127 before; `tug` on PATH (scripts/tug-launcher.sh) reads
-// the line itself, on any kernel.
+// Three more memory settings (--minor-gc-task-trigger, --heap-growing-percent,
+// --liftoff-only) are switched on when a long run starts, not here: on the
+// command line they change the hash V8 checks before it accepts a code
+// cache, and Node's own modules then compile from source in every command
+// (src/runtime/long-run.ts says what each does and what that cost).
+// --max-semi-space-size and --no-concurrent-recompilation leave it alone. Blob transfers and file hashing also ask for a
+// scavenge every 1 MiB they stream (src/runtime/scavenge.ts): bench cold
+// sync 108 -> 99 MiB peak.
+// The line is 95 bytes, within the 127 that Linux read of a shebang before
+// 5.1 (2019); `tug` on PATH (scripts/tug-launcher.sh) reads the line itself.
 import { readdirSync, statSync } from 'node:fs';
 // A namespace import: a named one would fail to link on an old Node before the version check below can explain.
 import * as nodeModule from 'node:module';

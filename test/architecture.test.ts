@@ -81,7 +81,7 @@ const allowed: Record<string, string[]> = {
   fs: ['errors', 'reference', 'runtime'],
   credentials: ['errors', 'context', 'fs'],
   'registries-conf': ['errors', 'reference', 'fs'],
-  distribution: ['errors', 'context', 'reference', 'oci', 'credentials', 'registries-conf'],
+  distribution: ['runtime', 'errors', 'context', 'reference', 'oci', 'credentials', 'registries-conf'],
   transports: ['errors', 'context', 'reference', 'oci', 'fs', 'transports', 'transports/*'],
   'transports/docker': ['errors', 'context', 'reference', 'oci', 'transports', 'registries-conf', 'distribution'],
   signature: ['errors', 'context', 'reference', 'oci', 'fs', 'transports'],

@@ -8,9 +8,18 @@
  * pins undici; every test that talks to a registry goes through here.
  */
 import { createRequire } from 'node:module';
+import { longRun } from '../runtime/long-run.ts';
 import type { buildConnector as UndiciBuildConnector, Agent as UndiciAgent, Dispatcher, Pool as UndiciPool, ProxyAgent as UndiciProxyAgent } from 'undici';
 
-const load = createRequire(import.meta.url);
+const require = createRequire(import.meta.url);
+
+// A command that reaches for undici is a sync, a bundle or the server: the
+// long-run memory settings go on first, so that llhttp's WebAssembly is
+// compiled under --liftoff-only (runtime/long-run.ts).
+function load(id: string): unknown {
+  longRun();
+  return require(id);
+}
 
 // Each piece is required on first use, not at import: a command whose
 // requests all go through node:http (node-http.ts: inspect, copy) never

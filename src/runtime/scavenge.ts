@@ -18,6 +18,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { longRun } from './long-run.ts';
 
 /** Bytes streamed (all transfers together) between two requested scavenges. */
 export const EVERY_BYTES = 1024 * 1024;
@@ -40,6 +41,7 @@ function lookUp(): Collect | null {
 
 /** Counts `bytes` just streamed (a transfer's chunk, a hashed file's); scavenges once {@link EVERY_BYTES} have passed since the last. */
 export function streamed(bytes: number): void {
+  longRun();
   pending += bytes;
   if (pending < EVERY_BYTES) return;
   pending = 0;
