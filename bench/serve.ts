@@ -32,9 +32,13 @@
  *   BENCH_SERVE_DOCS=0|1         write docs/benchmarks.md's serve section from bench/results/serve-*.json
  *   BENCH_SERVE_PROF=DIR         run the server with --cpu-prof into DIR
  *   BENCH_SERVE_SYNC_WAIT=900    seconds the first syncs may take (api seeding)
+ *   BENCH_SERVE_VARIANTS=        A/B: `NAME[:VAR=VALUE,...];NAME...`, the server's environment per variant
+ *                                (e.g. `a;b:TUG_SERVE_V8_FLAGS=--heap-growing-percent=50`), each run on a copy
+ *                                of one seeded store (direct seeding), interleaved, the order rotated each round
+ *   BENCH_SERVE_ROUNDS=1         rounds of every variant; the summary gives each variant's medians
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
@@ -66,6 +70,22 @@ const READERS = 8;
 const WATCHERS = 50;
 const SYNC_EVERY_MS = 50;
 const IMAGES = 4;
+
+/** A server environment to compare (BENCH_SERVE_VARIANTS); the unnamed default changes nothing. */
+interface Variant { name: string; env: Record<string, string> }
+const VARIANTS: Variant[] = (process.env.BENCH_SERVE_VARIANTS ?? '').split(';').map((v) => v.trim()).filter(Boolean).map((v) => {
+  const at = v.indexOf(':');
+  const name = at < 0 ? v : v.slice(0, at);
+  if (!/^[a-z0-9][-a-z0-9.]*$/i.test(name)) throw new Error(`BENCH_SERVE_VARIANTS: "${name}" is not a variant name (letters, digits, - and .)`);
+  const env: Record<string, string> = {};
+  for (const pair of at < 0 ? [] : v.slice(at + 1).split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`BENCH_SERVE_VARIANTS: "${pair}" in variant ${name} is not VAR=VALUE`);
+    env[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  return { name, env };
+});
+const ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 1);
 
 /** What the issue asks for at 10,000 Repositories (lists < 100 ms at 100,000). */
 const TARGETS = { getP99: 20, listP99: N > 20_000 ? 100 : 50, searchP99: N > 20_000 ? 100 : 50, readsPerSecond: 1000, rssMiB: 200 };
@@ -99,6 +119,10 @@ export interface ServeBenchResult {
   clientLoop?: { p50: number; p99: number; max: number; cpuPercent: number } | undefined;
   /** The server's event-loop delay, stalls and GC (TUG_SERVE_LOOP_STATS=1, src/server/loop-stats.ts). */
   serverLoop?: unknown;
+  /** GC time (from serverLoop) as a share of the server's CPU during the load. */
+  gcPercentOfCpu?: number | undefined;
+  /** BENCH_SERVE_VARIANTS: the variant's name and server environment, and the round. */
+  variant?: { name: string; env: Record<string, string>; round: number } | undefined;
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -410,26 +434,74 @@ async function mixedLoad(serve: ServeProcess, token: string): Promise<{ kinds: R
   return { kinds, readsPerSecond: Math.round(reads / seconds), watchEvents, listItemBytes, clientLoop };
 }
 
-async function runOne(storeKind: string, registryUrl: string, images: GeneratedImage[]): Promise<ServeBenchResult> {
+/** A store seeded once (direct seeding) that every run copies: the SQLite data directory or a PostgreSQL template database. */
+interface Seeded {
+  pgServer?: Awaited<ReturnType<typeof startPostgres>> | undefined;
+  /** SQLite: the seeded data directory. */
+  data?: string | undefined;
+  /** PostgreSQL: the seeded database's name, copied with CREATE DATABASE ... TEMPLATE. */
+  template?: string | undefined;
+}
+
+async function seedOnce(storeKind: string, registryUrl: string, images: GeneratedImage[]): Promise<Seeded> {
+  const pgServer = storeKind === 'postgres' ? await startPostgres() : undefined;
+  try {
+    say(`${storeKind}: seeding ${N} Repositories through the store`);
+    if (pgServer) {
+      await seedDirect({ database: await pgServer.createDatabase('bench_template') }, registryUrl, images);
+      return { pgServer, template: 'bench_template' };
+    }
+    const data = join(tempDir(undefined, 'tug-bench-serve-seed-'), 'data');
+    await seedDirect({ data }, registryUrl, images);
+    return { data };
+  } catch (err) {
+    await pgServer?.stop();
+    throw err;
+  }
+}
+
+/** A fresh copy of the seeded store for one run. */
+async function copySeeded(seeded: Seeded, dir: string, run: number): Promise<{ data: string; database?: string | undefined }> {
+  const data = join(dir, 'data');
+  if (seeded.data) {
+    cpSync(seeded.data, data, { recursive: true });
+    return { data };
+  }
+  const name = `bench_run_${run}`;
+  const client = new pg.Client({ connectionString: seeded.pgServer!.url('postgres') });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name} TEMPLATE ${seeded.template!}`);
+  } finally {
+    await client.end();
+  }
+  return { data, database: seeded.pgServer!.url(name) };
+}
+
+let runs = 0;
+
+async function runOne(storeKind: string, registryUrl: string, images: GeneratedImage[], variant: Variant | undefined, seeded: Seeded | undefined): Promise<ServeBenchResult> {
   const dir = tempDir(undefined, 'tug-bench-serve-');
   const token = randomBytes(32).toString('base64url');
   writeFileSync(join(dir, 'admin.token'), token, { mode: 0o600 });
-  const pgServer = storeKind === 'postgres' ? await startPostgres() : undefined;
+  const pgServer = seeded ? undefined : storeKind === 'postgres' ? await startPostgres() : undefined;
   let serve: ServeProcess | undefined;
   try {
-    const database = pgServer ? await pgServer.createDatabase('bench') : undefined;
-    const data = join(dir, 'data');
-    if (SEED === 'direct') {
+    let data = join(dir, 'data');
+    let database = pgServer ? await pgServer.createDatabase('bench') : undefined;
+    if (seeded) {
+      ({ data, database } = await copySeeded(seeded, dir, ++runs));
+    } else if (SEED === 'direct') {
       say(`${storeKind}: seeding ${N} Repositories through the store`);
       await seedDirect({ data, database }, registryUrl, images);
     }
     const prof = process.env.BENCH_SERVE_PROF;
     if (prof) mkdirSync(prof, { recursive: true });
     serve = await spawnServe(['--data', data, '--admin-token-file', join(dir, 'admin.token'), ...(database ? ['--database', database] : [])], {
-      env: { TUG_SECRET_KEY: randomBytes(32).toString('base64'), TUG_SERVE_LOOP_STATS: '1', ...(prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${prof}` } : {}) },
+      env: { TUG_SECRET_KEY: randomBytes(32).toString('base64'), TUG_SERVE_LOOP_STATS: '1', ...(prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${prof}` } : {}), ...variant?.env },
       timeoutMs: 120_000,
     });
-    say(`${storeKind}: tug serve at ${serve.url} (pid ${serve.child.pid})`);
+    say(`${storeKind}${variant ? ` [${variant.name}]` : ''}: tug serve at ${serve.url} (pid ${serve.child.pid})`);
     const pool = new Pool(serve.url, { connections: 4 });
     const call = client(pool, token);
     let create: { perSecond: number; p99: number } | undefined;
@@ -471,7 +543,11 @@ async function runOne(storeKind: string, registryUrl: string, images: GeneratedI
     clearTimeout(timer);
     result.serverKinds = serverFigures(serve.stdout());
     const loop = /loop-stats (\{.*\})/.exec(serve.stderr())?.[1];
-    if (loop) result.serverLoop = JSON.parse(loop) as unknown;
+    if (loop) {
+      result.serverLoop = JSON.parse(loop) as unknown;
+      const gcMs = (result.serverLoop as { gc?: { ms?: number } }).gc?.ms;
+      if (gcMs !== undefined) result.gcPercentOfCpu = Math.round((gcMs / 1000 / Math.max(cpu, 0.01)) * 1000) / 10;
+    }
     return result;
   } finally {
     if (serve && serve.child.exitCode === null && serve.child.signalCode === null) {
@@ -620,6 +696,60 @@ async function main(): Promise<void> {
   }
 }
 
+function report(storeKind: string, result: ServeBenchResult, out: string): void {
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  say(`${storeKind}${result.variant ? ` [${result.variant.name}, round ${result.variant.round}]` : ''}: ${JSON.stringify(result.kinds)}`);
+  say(`  server side: ${JSON.stringify(result.serverKinds)}`);
+  say(`  client loop: ${JSON.stringify(result.clientLoop)}; server loop: ${JSON.stringify(result.serverLoop)}`);
+  say(`  server CPU ${result.serverCpuPercent}%, ${result.readsPerCpuSecond} reads per CPU-s, GC ${result.gcPercentOfCpu ?? '-'}% of its CPU, load average ${result.loadAverage}`);
+  for (const line of verdict(result)) say(`  ${line}`);
+  say(`  wrote ${out}`);
+}
+
+/** The parts of the server's loop-stats line (src/server/loop-stats.ts) the summary reads. */
+interface LoopFigures {
+  delay?: { p99?: number };
+  stalls?: { over20?: number; ms?: number; gcMs?: number };
+  gc?: { byKind?: Record<string, { count: number; ms: number }> };
+}
+const loopOf = (r: ServeBenchResult) => r.serverLoop as LoopFigures | undefined;
+/** A count during the load per 1,000 reads served. */
+const perReads = (r: ServeBenchResult, n: number | undefined) => (n === undefined ? undefined : Math.round((n / Math.max(1, r.readsPerSecond * r.seconds)) * 10_000) / 10);
+
+/** Each variant's runs side by side and its medians: the figures an A/B is judged on. */
+function summary(storeKind: string, variants: readonly Variant[], results: readonly ServeBenchResult[]): string {
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  const columns: [string, (r: ServeBenchResult) => number | undefined][] = [
+    ['GET p99', (r) => r.kinds['get']?.p99],
+    ['list p99', (r) => r.kinds['list']?.p99],
+    ['search p99', (r) => r.kinds['search']?.p99],
+    ['reads/s', (r) => r.readsPerSecond],
+    ['reads/CPU-s', (r) => r.readsPerCpuSecond],
+    ['GC % CPU', (r) => r.gcPercentOfCpu],
+    ['peak RSS', (r) => r.rssPeakMiB],
+    ['srv loop p99', (r) => loopOf(r)?.delay?.p99],
+    ['scavenges/1k reads', (r) => perReads(r, loopOf(r)?.gc?.byKind?.['scavenge']?.count)],
+    ['mark-compacts/1k reads', (r) => perReads(r, loopOf(r)?.gc?.byKind?.['markCompact']?.count)],
+    ['stalls >20 ms', (r) => loopOf(r)?.stalls?.over20],
+    ['stall ms', (r) => loopOf(r)?.stalls?.ms],
+    ['GC ms in stalls', (r) => loopOf(r)?.stalls?.gcMs],
+    ['load', (r) => r.loadAverage],
+  ];
+  const lines = [`${storeKind}, ${N} Repositories: median (every run in round order)`];
+  for (const v of variants) {
+    const mine = results.filter((r) => r.variant?.name === v.name);
+    const cells = columns.map(([title, pick]) => {
+      const xs = mine.map(pick).filter((x): x is number => x !== undefined);
+      return `${title} ${Math.round(median(xs) * 10) / 10} (${xs.join(' ')})`;
+    });
+    lines.push(`  ${v.name}: ${cells.join('; ')}`);
+  }
+  return lines.join('\n');
+}
+
 async function runAll(): Promise<void> {
   const registry = await startRegistry();
   try {
@@ -630,14 +760,31 @@ async function runAll(): Promise<void> {
       images.push(image);
     }
     for (const storeKind of STORES) {
-      const result = await runOne(storeKind, registry.url, images);
-      const out = join(repoRoot, 'bench', 'results', `serve-${LABEL}-${storeKind}-${N}.json`);
-      writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-      say(`${storeKind}: ${JSON.stringify(result.kinds)}`);
-      say(`  server side: ${JSON.stringify(result.serverKinds)}`);
-      say(`  client loop: ${JSON.stringify(result.clientLoop)}; server loop: ${JSON.stringify(result.serverLoop)}`);
-      for (const line of verdict(result)) say(`  ${line}`);
-      say(`  wrote ${out}`);
+      if (VARIANTS.length === 0 && ROUNDS === 1) {
+        report(storeKind, await runOne(storeKind, registry.url, images, undefined, undefined), join(repoRoot, 'bench', 'results', `serve-${LABEL}-${storeKind}-${N}.json`));
+        continue;
+      }
+      if (SEED !== 'direct') throw new Error('BENCH_SERVE_VARIANTS and BENCH_SERVE_ROUNDS need BENCH_SERVE_SEED=direct (every run copies one seeded store)');
+      const variants = VARIANTS.length > 0 ? VARIANTS : [{ name: 'default', env: {} }];
+      const seeded = await seedOnce(storeKind, registry.url, images);
+      const results: ServeBenchResult[] = [];
+      try {
+        for (let round = 1; round <= ROUNDS; round++) {
+          // Rotated each round, so no variant always runs first (a cold page cache) or after the same neighbour.
+          for (let i = 0; i < variants.length; i++) {
+            const variant = variants[(i + round - 1) % variants.length]!;
+            const result = await runOne(storeKind, registry.url, images, variant, seeded);
+            result.label = `${LABEL}-${variant.name}`;
+            result.variant = { ...variant, round };
+            results.push(result);
+            report(storeKind, result, join(repoRoot, 'bench', 'results', `serve-${LABEL}-${variant.name}-${storeKind}-${N}-r${round}.json`));
+          }
+        }
+      } finally {
+        await seeded.pgServer?.stop();
+        if (seeded.data) rmSync(join(seeded.data, '..'), { recursive: true, force: true });
+      }
+      say(summary(storeKind, variants, results));
     }
   } finally {
     await registry.stop();

@@ -162,6 +162,8 @@ export function serveCommand() {
   cmd.addCommand(rotateSecretsCommand());
   cmd.addCommand(crdsCommand());
   return cmd.action(async (opts) => {
+    // First: it may re-execute the process with the server's heap settings (v8-tuning.ts says why).
+    await (await import('../../server/v8-tuning.ts')).tuneV8ForServe();
     // The server (fastify, pino, the stores) loads only for this command.
     const { startServer } = await import('../../server/serve.ts');
     const server = await startServer({
