@@ -94,7 +94,7 @@ const allowed: Record<string, string[]> = {
   store: ['errors', 'api'],
   'registry-access': ['errors', 'context', 'api'],
   scheduler: ['errors', 'context', 'reference', 'oci', 'transports', 'signature', 'copy', 'inspect', 'sync', 'api', 'store', 'registry-access'],
-  server: ['errors', 'context', 'reference', 'oci', 'transports', 'copy', 'inspect', 'api', 'store', 'registry-access', 'scheduler', 'distribution', 'sync'],
+  server: ['runtime', 'errors', 'context', 'reference', 'oci', 'transports', 'copy', 'inspect', 'api', 'store', 'registry-access', 'scheduler', 'distribution', 'sync'],
   '.': ['errors', 'context', 'reference', 'oci', 'credentials', 'distribution', 'transports', 'copy', 'inspect', 'sync'],
   cli: ['*'],
 };

@@ -12,7 +12,7 @@
  * and the console from web/dist at / (SPA fallback to index.html) when that
  * directory exists (or the copy inside a single-file executable: web-assets.ts).
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import YAML from 'yaml';
 import { API_PREFIX } from '../api/types.ts';
@@ -86,7 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // fastify's own two lines a request ("incoming request", "request completed")
     // with the serialised req and res cost more than a GET's query: one line of
     // plain fields is written in onResponse instead (issue 15, "Scale").
-    disableRequestLogging: true,
+    // (Through a LogController: the top-level option is deprecated since fastify 5.7 and warned on every start.)
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? [...deps.trustProxy] : false,
     // Query strings like ?names=a,b stay strings; nothing else is coerced.
     routerOptions: { ignoreTrailingSlash: true },

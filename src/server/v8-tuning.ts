@@ -20,6 +20,7 @@
  * TUG_SERVE_V8_TUNING=off leaves the CLI's settings, for measuring (bench/serve.ts).
  */
 import { setFlagsFromString } from 'node:v8';
+import { longRun } from '../runtime/long-run.ts';
 
 /**
  * Each for a measured reason (bench/serve.ts, variants interleaved on copies of one
@@ -30,12 +31,13 @@ import { setFlagsFromString } from 'node:v8';
  *   young generation): with the above, scavenges 27, mark-compacts 1.8, GC 21% -> 10% of
  *   the server's CPU, peak RSS 169-181 MiB. On PostgreSQL, where pg's row parsing
  *   allocates, scavenges 500 -> 32 a 1,000 reads (with 50% below: reads per CPU-second 434 -> 610).
- * - --heap-growing-percent=20 and --liftoff-only: the CLI's, kept by the server whatever
- *   the CLI's start-up does with them. 50% halved the mark-compacts again (0.8) but took
- *   the peak RSS to 182-199 MiB, too near the target of 200.
+ * - The CLI's other long-run settings (runtime/long-run.ts: the old generation grows by
+ *   20%, WebAssembly stays on Liftoff) go on first, so a sync's first use of undici does
+ *   not set them again over the trigger above. A growth of 50% halved the mark-compacts
+ *   again (0.8) but took the peak RSS to 182-199 MiB, too near the target of 200.
  */
 export const SERVE_START_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
-export const SERVE_RUNTIME_FLAGS: readonly string[] = ['--minor-gc-task-trigger=80', '--heap-growing-percent=20', '--liftoff-only'];
+export const SERVE_RUNTIME_FLAGS: readonly string[] = ['--minor-gc-task-trigger=80'];
 
 /** Call first thing in `tug serve`'s action: may not return (the process becomes the re-executed one). */
 export async function tuneV8ForServe(): Promise<void> {
@@ -48,6 +50,7 @@ export async function tuneV8ForServe(): Promise<void> {
       process.stderr.write(`tug serve: could not re-execute with ${SERVE_START_FLAGS.join(' ')} (${(err as Error).message}): serving with the CLI's heap settings\n`);
     }
   }
+  longRun();
   for (const flag of SERVE_RUNTIME_FLAGS) setFlagsFromString(flag);
 }
 
