@@ -1,13 +1,14 @@
 // Builds the web console: `npm run build:web` -> web/dist, which `tug serve`
 // serves at `/`. `npx vite --config web/vite.config.ts` runs a dev server
 // that proxies the API to TUG_SERVER (default http://127.0.0.1:8080).
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { LATER_CLASS } from './src/antdSplit.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const target = process.env.TUG_SERVER ?? 'http://127.0.0.1:8080';
@@ -84,6 +85,59 @@ function preloadApp(entry: string): Plugin {
   };
 }
 
+/**
+ * antd's static CSS (zero-runtime mode: every component's rules, 1 MB) in
+ * two parts: `antd/dist/antd.css` gives the rules a first screen may use,
+ * `antd/dist/antd.css?later` the rest (src/antdSplit.ts), imported by
+ * `src/antdLater.ts`, which lazy pages and dialogs load with their chunk
+ * (routes.tsx, lazyDialog.tsx). Issue 16's cold load: the browser parsed
+ * and indexed the whole megabyte before the app's first render. A top-level
+ * rule (or @media block) goes to the later part only when every antd class
+ * it names is a later component's; anything else (variables, keyframes,
+ * resets, rules shared with a first-screen component) stays first.
+ */
+function splitAntdCss(): Plugin {
+  const split = (css: string) => {
+    const first: string[] = [];
+    const later: string[] = [];
+    let depth = 0;
+    let start = 0;
+    let quote: string | null = null;
+    for (let i = 0; i < css.length; i++) {
+      const c = css[i];
+      if (quote) {
+        if (c === '\\') i++;
+        else if (c === quote) quote = null;
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '/' && css[i + 1] === '*') {
+        i = css.indexOf('*/', i + 2) + 1;
+        if (i === 0) break; // unterminated: reported below
+      } else if (c === '{') depth++;
+      else if ((c === '}' && --depth === 0) || (c === ';' && depth === 0)) {
+        const block = css.slice(start, i + 1);
+        start = i + 1;
+        const classes = [...block.matchAll(/\.(ant-[\w-]+)/g)].map((m) => m[1]!);
+        (classes.length > 0 && classes.every((k) => LATER_CLASS.test(k)) ? later : first).push(block);
+      }
+    }
+    if (depth !== 0 || quote || start < css.lastIndexOf('}')) throw new Error('tugboat-split-antd-css: antd.css did not parse (unbalanced braces or quotes)');
+    first.push(css.slice(start));
+    return { first: first.join(''), later: later.join('') };
+  };
+  let parts: Promise<{ first: string; later: string }> | undefined;
+  return {
+    name: 'tugboat-split-antd-css',
+    enforce: 'pre',
+    async load(id) {
+      const [path, query] = id.split('?');
+      if (!path!.endsWith('/node_modules/antd/dist/antd.css')) return null;
+      parts ??= readFile(path!, 'utf8').then(split);
+      const { first, later } = await parts;
+      return query === 'later' ? later : first;
+    },
+  };
+}
+
 type ModuleInfoOf = (id: string) => { importers: readonly string[]; dynamicImporters: readonly string[] } | null;
 
 /** The chart library: @ant-design/plots (the overview's charts) and AntV's G2 and G under it. */
@@ -114,7 +168,7 @@ function chartOnly(id: string, info: ModuleInfoOf): boolean {
 export default defineConfig({
   root,
   base: '/',
-  plugins: [react(), precompress(), preloadApp('/src/boot.tsx')],
+  plugins: [splitAntdCss(), react(), precompress(), preloadApp('/src/boot.tsx')],
   build: {
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,

@@ -17,6 +17,7 @@ import type { BrowserContext, Locator, Page, Response } from 'playwright-core';
 import { startFaultProxy } from '../support/fault-proxy.ts';
 import { type ConsoleHarness, FIRST_ROW_CLOCK, firstRowAt, launchBrowser, repoBody, startConsole } from '../support/console.ts';
 import type { TestRegistry } from '../support/registry.ts';
+import { LATER_CLASS } from '../../web/src/antdSplit.ts';
 
 const BULK = 300;
 
@@ -337,6 +338,14 @@ describe('web console', () => {
       }
       // Issue 16's budget for the first load (the time is printed, not asserted: timed tests lie on a shared machine).
       assert.ok(bytes < 600 * 1024, `a cold load moves ${bytes} bytes, over the 600 KB budget`);
+      // The first load carries only the first screen's part of antd's CSS (web/src/antdSplit.ts): nothing on the list may need the rest.
+      const classes = (await p.evaluate(`[...new Set([...document.querySelectorAll('[class*="ant-"]')].flatMap((e) => [...e.classList]))]`)) as string[];
+      assert.deepEqual(classes.filter((c) => LATER_CLASS.test(c)), [], 'the list shows a component whose CSS loads later (web/src/antdSplit.ts)');
+      assert.ok(!loaded.some((a) => /antdLater/.test(a.url)), 'the later part of the CSS is not part of the first load');
+      // ... and a dialog brings it: the add drawer is styled (antd's .ant-drawer-content-wrapper is absolutely placed).
+      await p.getByTestId('add-repo').click();
+      await p.locator('.ant-drawer-content-wrapper').waitFor();
+      assert.equal(await p.evaluate(`getComputedStyle(document.querySelector('.ant-drawer-content-wrapper')).position`), 'absolute');
     } finally {
       await cold.close();
     }

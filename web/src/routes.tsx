@@ -14,10 +14,11 @@ import { paths } from './paths.ts';
 
 /**
  * A page loaded on first visit (its own chunk, issue 16: the first load
- * fetches only the page it shows), with a skeleton while its chunk arrives.
+ * fetches only the page it shows), with a skeleton while its chunk and the
+ * later part of antd's CSS (antdLater.ts) arrive.
  */
 function page(load: () => Promise<ComponentType>): ReactNode {
-  const Page = lazy(async () => ({ default: await load() }));
+  const Page = lazy(async () => ({ default: (await Promise.all([load(), import('./antdLater.ts')]))[0] }));
   return (
     <Suspense fallback={<Skeleton active style={{ padding: 24 }} />}>
       <Page />

@@ -8,7 +8,8 @@
 import { type ComponentType, lazy, Suspense, useState } from 'react';
 
 export function lazyDialog<P extends object>(load: () => Promise<ComponentType<P>>, isOpen: (props: P) => boolean): ComponentType<P> {
-  const Dialog = lazy(async () => ({ default: await load() }));
+  // With the later part of antd's CSS (drawers, forms, ...: antdLater.ts), which the first screen does not load.
+  const Dialog = lazy(async () => ({ default: (await Promise.all([load(), import('../antdLater.ts')]))[0] }));
   return function LazyDialog(props: P) {
     const open = isOpen(props);
     const [opened, setOpened] = useState(open);

@@ -2,6 +2,7 @@ import { Button, Layout, Space, Tag, Tooltip } from 'antd';
 import { GlobalOutlined, LogoutOutlined } from '@ant-design/icons';
 import { useNavigate } from 'react-router';
 import { useAuth } from '../auth.tsx';
+import { HoverTip } from '../components/HoverTip.tsx';
 import { useMe } from '../hooks/useSession.ts';
 import { useI18n } from '../i18n.tsx';
 import { paths } from '../paths.ts';
@@ -20,10 +21,11 @@ export function TopBar() {
       </div>
       <Space size="small">
         {me.data?.role === 'viewer' && (
-          <Tooltip title={t('top.readOnlyHint', { name: me.data.username })}>
+          <HoverTip title={t('top.readOnlyHint', { name: me.data.username })}>
             <Tag color="default" data-testid="read-only">{t('top.readOnly')}</Tag>
-          </Tooltip>
+          </HoverTip>
         )}
+        {/* antd's Tooltip, not HoverTip: HoverTip puts the Tooltip around the button on the first hover, replacing the button under a click in progress. */}
         <Tooltip title={t('top.language')}>
           <Button type="text" className="topbar-btn" icon={<GlobalOutlined />} onClick={() => setLang(lang === 'zh' ? 'en' : 'zh')} aria-label={`${t('top.language')}: ${t('top.switchTo')}`} data-testid="lang-switch">
             {t('top.switchTo')}

@@ -1,5 +1,5 @@
 /** 镜像管理: the live, infinitely scrolled (virtual) repository list with search, namespace, status and health filters, and row actions. */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, App, Button, Input, Select, Space, Table, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
@@ -46,9 +46,8 @@ const NO_PAGES: readonly never[] = [];
 
 export function RepositoriesPage() {
   const { t, lang } = useI18n();
-  const [panel, setPanel] = useState<HTMLDivElement | null>(null);
-  const [footer, setFooter] = useState<HTMLDivElement | null>(null);
-  const box = useTableBox(panel, footer);
+  const panel = useRef<HTMLDivElement>(null);
+  const footer = useRef<HTMLDivElement>(null);
   const { message } = App.useApp();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -76,7 +75,9 @@ export function RepositoriesPage() {
   const { list, items, total, live, apply } = useLiveRepositoryList({ namespace: ns, q, fieldSelector });
   const scroll = useInfiniteScroll({ ...list, pages: list.data?.pages ?? NO_PAGES });
   // The virtual body's scrolling element, re-found after every render (the table is re-keyed, see below).
-  useEffect(() => scroll.scroller(panel?.querySelector<HTMLElement>('.ant-table-tbody-virtual-holder') ?? null));
+  useEffect(() => scroll.scroller(panel.current?.querySelector<HTMLElement>('.ant-table-tbody-virtual-holder') ?? null));
+  const footerShown = list.isSuccess && items.length > 0;
+  const box = useTableBox(panel, footer, footerShown);
 
   const hostOf = useMemo(() => {
     const m = new Map<string, string>();
@@ -192,7 +193,7 @@ export function RepositoriesPage() {
         <Button icon={<ReloadOutlined />} aria-label={t('common.refresh')} onClick={() => void list.refetch()} />
       </div>
       {error && items.length > 0 && <Alert type="error" showIcon title={<ErrorText err={error} prefix={t('common.loadFailed')} />} />}
-      <div className="panel repo-list" ref={setPanel}>
+      <div className="panel repo-list" ref={panel}>
         {/* Rendered once the panel is measured (useTableBox), so that its first render has its real size. */}
         {box && (
           <Table<Repository>
@@ -221,9 +222,9 @@ export function RepositoriesPage() {
           />
         )}
       </div>
-      {list.isSuccess && items.length > 0 && (
+      {footerShown && (
         <RepositoryListFooter
-          ref={setFooter} loaded={items.length} total={total} fetching={list.isFetchingNextPage} hasMore={list.hasNextPage} onLoadMore={() => void list.fetchNextPage()} />
+          ref={footer} loaded={items.length} total={total} fetching={list.isFetchingNextPage} hasMore={list.hasNextPage} onLoadMore={() => void list.fetchNextPage()} />
       )}
 
       <RepositoryDrawer

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useState } from 'react';
+import { type RefObject, useLayoutEffect, useState } from 'react';
 
 /** What the list keeps below the table's body: the header row, the footer, the page's bottom padding. */
 const BELOW_PX = 16;
@@ -24,12 +24,18 @@ export interface TableBox {
  * Null until the panel has been measured: the list renders its table only
  * then, measured before the first paint, so the table's first render has
  * its real size (issue 16's cold load: a table rendered at a guessed size
- * and again at the measured one cost a whole render of its rows).
+ * and again at the measured one cost a whole render of its rows). The
+ * panel and the footer are refs, not state: a ref callback that sets state
+ * re-rendered the whole page once more before the first measure.
+ * `footerShown`: whether the footer is rendered (it takes height from the
+ * body when it appears).
  */
-export function useTableBox(panel: HTMLElement | null, footer: HTMLElement | null): TableBox | null {
+export function useTableBox(panelRef: RefObject<HTMLElement | null>, footerRef: RefObject<HTMLElement | null>, footerShown: boolean): TableBox | null {
   const [box, setBox] = useState<TableBox | null>(null);
   useLayoutEffect(() => {
+    const panel = panelRef.current;
     if (!panel) return;
+    const footer = footerShown ? footerRef.current : null;
     const measure = () => {
       const top = panel.getBoundingClientRect().top + window.scrollY;
       const headerEl = panel.querySelector('.ant-table-header, .ant-table-thead');
@@ -49,6 +55,6 @@ export function useTableBox(panel: HTMLElement | null, footer: HTMLElement | nul
       ro.disconnect();
       window.removeEventListener('resize', measure);
     };
-  }, [panel, footer]);
+  }, [panelRef, footerRef, footerShown]);
   return box;
 }
