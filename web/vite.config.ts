@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import react from '@vitejs/plugin-react';
+import postcss from 'postcss';
 import { defineConfig, type Plugin } from 'vite';
 import { LATER_CLASS } from './src/antdSplit.ts';
 
@@ -94,35 +95,19 @@ function preloadApp(entry: string): Plugin {
  * and indexed the whole megabyte before the app's first render. A top-level
  * rule (or @media block) goes to the later part only when every antd class
  * it names is a later component's; anything else (variables, keyframes,
- * resets, rules shared with a first-screen component) stays first.
+ * resets, rules shared with a first-screen component) stays first. postcss
+ * reads the top-level rules; a comment names no class and stays first.
  */
 function splitAntdCss(): Plugin {
   const split = (css: string) => {
-    const first: string[] = [];
-    const later: string[] = [];
-    let depth = 0;
-    let start = 0;
-    let quote: string | null = null;
-    for (let i = 0; i < css.length; i++) {
-      const c = css[i];
-      if (quote) {
-        if (c === '\\') i++;
-        else if (c === quote) quote = null;
-      } else if (c === '"' || c === "'") quote = c;
-      else if (c === '/' && css[i + 1] === '*') {
-        i = css.indexOf('*/', i + 2) + 1;
-        if (i === 0) break; // unterminated: reported below
-      } else if (c === '{') depth++;
-      else if ((c === '}' && --depth === 0) || (c === ';' && depth === 0)) {
-        const block = css.slice(start, i + 1);
-        start = i + 1;
-        const classes = [...block.matchAll(/\.(ant-[\w-]+)/g)].map((m) => m[1]!);
-        (classes.length > 0 && classes.every((k) => LATER_CLASS.test(k)) ? later : first).push(block);
-      }
+    const first = postcss.root();
+    const later = postcss.root();
+    for (const node of postcss.parse(css).nodes) {
+      const text = node.toString();
+      const classes = [...text.matchAll(/\.(ant-[\w-]+)/g)].map((m) => m[1]!);
+      (classes.length > 0 && classes.every((k) => LATER_CLASS.test(k)) ? later : first).append(node.clone());
     }
-    if (depth !== 0 || quote || start < css.lastIndexOf('}')) throw new Error('tugboat-split-antd-css: antd.css did not parse (unbalanced braces or quotes)');
-    first.push(css.slice(start));
-    return { first: first.join(''), later: later.join('') };
+    return { first: first.toString(), later: later.toString() };
   };
   let parts: Promise<{ first: string; later: string }> | undefined;
   return {
