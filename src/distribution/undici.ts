@@ -11,15 +11,13 @@ import { createRequire } from 'node:module';
 import { longRun } from '../runtime/long-run.ts';
 import type { buildConnector as UndiciBuildConnector, Agent as UndiciAgent, Dispatcher, Pool as UndiciPool, ProxyAgent as UndiciProxyAgent } from 'undici';
 
-const require = createRequire(import.meta.url);
+const load = createRequire(import.meta.url);
 
 // A command that reaches for undici is a sync, a bundle or the server: the
-// long-run memory settings go on first, so that llhttp's WebAssembly is
-// compiled under --liftoff-only (runtime/long-run.ts).
-function load(id: string): unknown {
-  longRun();
-  return require(id);
-}
+// long-run memory settings go on first (longRun, before each first load
+// below), so that llhttp's WebAssembly is compiled under --liftoff-only
+// (runtime/long-run.ts). Each load takes a string literal: scripts/sea/bundle.ts
+// turns each into a require() of the bundle.
 
 // Each piece is required on first use, not at import: a command whose
 // requests all go through node:http (node-http.ts: inspect, copy) never
@@ -31,6 +29,7 @@ let requestApi: ((this: Dispatcher, options: Dispatcher.RequestOptions) => Promi
 
 /** undici's Agent: a pool of keep-alive connections per origin (`new Agent(options)`, its files loaded then). */
 export const Agent = function Agent(options?: UndiciAgent.Options) {
+  longRun();
   agentClass ??= load('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
   return new agentClass(options);
 } as unknown as typeof UndiciAgent;
@@ -38,6 +37,7 @@ export type Agent = UndiciAgent;
 
 /** undici's TCP/TLS connector factory, for an Agent `connect` function that adds a DNS lookup of ours (egress.ts). */
 export const buildConnector = ((options: UndiciBuildConnector.BuildOptions) => {
+  longRun();
   connectorFactory ??= load('undici/lib/core/connect.js') as typeof UndiciBuildConnector;
   return connectorFactory(options);
 }) as typeof UndiciBuildConnector;
@@ -50,6 +50,7 @@ export const buildConnector = ((options: UndiciBuildConnector.BuildOptions) => {
  * on this loaded machine: 3-30 ms for these files, 400-500 ms for the index).
  */
 export function createProxyAgent(options: UndiciProxyAgent.Options): UndiciProxyAgent {
+  longRun();
   const ProxyAgent = load('undici/lib/dispatcher/proxy-agent.js') as typeof UndiciProxyAgent;
   const Pool = load('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
   const connectApi = load('undici/lib/api/api-connect.js') as Dispatcher['connect'];
@@ -58,6 +59,7 @@ export function createProxyAgent(options: UndiciProxyAgent.Options): UndiciProxy
 
 /** `dispatcher.request(options)`: one request, the response body as a stream. */
 export function request(dispatcher: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
+  longRun();
   requestApi ??= load('undici/lib/api/api-request.js') as NonNullable<typeof requestApi>;
   return requestApi.call(dispatcher, options);
 }
