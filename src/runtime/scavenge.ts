@@ -1,8 +1,8 @@
 /**
  * Young-generation collections paced by the bytes blobs stream (issue 14
- * item 7: peak RSS under 100 MB): blob transfers (copy/blob-copy.ts) and
- * stored files hashed (io.ts hashFile) count what they move here. Every
- * chunk a socket or a file read delivers is a 64 KB
+ * item 7: peak RSS under 100 MB): blob transfers (copy/blob-copy.ts) count
+ * what they move here (fs/io.ts hashFile reads into one reused buffer and
+ * leaves nothing to collect). Every chunk a socket delivers is a 64 KB
  * buffer outside the JS heap that is dead once hashed and written on, yet
  * freed only by a scavenge, and V8 schedules scavenges by what the JS heap
  * allocates: a chunk adds a few hundred bytes there, so eight concurrent
