@@ -33,7 +33,7 @@
  *   BENCH_SERVE_PROF=DIR         run the server with --cpu-prof into DIR
  *   BENCH_SERVE_SYNC_WAIT=900    seconds the first syncs may take (api seeding)
  *   BENCH_SERVE_VARIANTS=        A/B: `NAME[:VAR=VALUE,...];NAME...`, the server's environment per variant
- *                                (e.g. `a;b:TUG_SERVE_V8_FLAGS=--heap-growing-percent=50`), each run on a copy
+ *                                (e.g. `cli-heap:TUG_SERVE_V8_TUNING=off;serve-heap`), each run on a copy
  *                                of one seeded store (direct seeding), interleaved, the order rotated each round
  *   BENCH_SERVE_ROUNDS=1         rounds of every variant; the summary gives each variant's medians
  */

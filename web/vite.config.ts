@@ -91,7 +91,7 @@ function preloadApp(entry: string): Plugin {
  * two parts: `antd/dist/antd.css` gives the rules a first screen may use,
  * `antd/dist/antd.css?later` the rest (src/antdSplit.ts), imported by
  * `src/antdLater.ts`, which lazy pages and dialogs load with their chunk
- * (routes.tsx, lazyDialog.tsx). Issue 16's cold load: the browser parsed
+ * (through src/lazyWithLaterCss.ts). Issue 16's cold load: the browser parsed
  * and indexed the whole megabyte before the app's first render. A top-level
  * rule (or @media block) goes to the later part only when every antd class
  * it names is a later component's; anything else (variables, keyframes,

@@ -3,13 +3,14 @@
  * built from this table. A new page is its module under pages/ and one row
  * here (with `menu` if it has a menu entry).
  */
-import { type ComponentType, lazy, type ReactNode, Suspense } from 'react';
+import { type ComponentType, type ReactNode, Suspense } from 'react';
 import { type MenuProps, Skeleton } from 'antd';
 import { Navigate, useLocation } from 'react-router';
 import { ApiOutlined, AuditOutlined, CloudServerOutlined, ContainerOutlined, DashboardOutlined, DatabaseOutlined, FundOutlined, ImportOutlined, KeyOutlined, SettingOutlined } from '@ant-design/icons';
 import type { Role } from '../../src/api/types.ts';
 import type { MessageKey, Translate } from './i18n.tsx';
 import { RepositoriesPage } from './pages/repositories/RepositoriesPage.tsx';
+import { lazyWithLaterCss } from './lazyWithLaterCss.ts';
 import { paths } from './paths.ts';
 
 /**
@@ -18,7 +19,7 @@ import { paths } from './paths.ts';
  * later part of antd's CSS (antdLater.ts) arrive.
  */
 function page(load: () => Promise<ComponentType>): ReactNode {
-  const Page = lazy(async () => ({ default: (await Promise.all([load(), import('./antdLater.ts')]))[0] }));
+  const Page = lazyWithLaterCss(load);
   return (
     <Suspense fallback={<Skeleton active style={{ padding: 24 }} />}>
       <Page />

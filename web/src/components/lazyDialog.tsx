@@ -5,11 +5,11 @@
  * when it first renders; loading their forms with the page cost the list's
  * cold load (issue 16) their parsing and their first render.
  */
-import { type ComponentType, lazy, Suspense, useState } from 'react';
+import { type ComponentType, Suspense, useState } from 'react';
+import { lazyWithLaterCss } from '../lazyWithLaterCss.ts';
 
 export function lazyDialog<P extends object>(load: () => Promise<ComponentType<P>>, isOpen: (props: P) => boolean): ComponentType<P> {
-  // With the later part of antd's CSS (drawers, forms, ...: antdLater.ts), which the first screen does not load.
-  const Dialog = lazy(async () => ({ default: (await Promise.all([load(), import('../antdLater.ts')]))[0] }));
+  const Dialog = lazyWithLaterCss(load);
   return function LazyDialog(props: P) {
     const open = isOpen(props);
     const [opened, setOpened] = useState(open);
